@@ -1,0 +1,91 @@
+"""Address management: carving member blocks from the supernet, and the fixed subnet layouts.
+
+Every address fact is derived here from ``consortium.yaml`` and the member's allocated block, so the
+Pulumi program, the inventories and the policies never compute a subnet themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from ipaddress import IPv4Network
+
+from .errors import InputError, Problem
+
+
+class SupernetExhausted(InputError):
+    """No free block of the member size is left in the supernet."""
+
+
+def allocate(
+    supernet: IPv4Network, prefix: int, reserved: Iterable[IPv4Network], *, who: str = ""
+) -> IPv4Network:
+    """Return the lowest block of size ``/prefix`` in ``supernet`` that overlaps nothing reserved.
+
+    ``reserved`` holds the hub and every allocated member block. Existing blocks are never moved:
+    allocation only ever fills a gap, so removing one member and adding another reuses the gap
+    without renumbering anyone.
+    """
+    taken = sorted(reserved, key=lambda n: (int(n.network_address), n.prefixlen))
+    size = 1 << (32 - prefix)
+    start, end = int(supernet.network_address), int(supernet.broadcast_address)
+    candidate = start
+    # Walk the reserved ranges in address order, jumping the candidate past each one it hits.
+    for net in taken:
+        lo, hi = int(net.network_address), int(net.broadcast_address)
+        if hi < candidate:
+            continue
+        if lo >= candidate + size:
+            break
+        candidate = ((hi + 1 + size - 1) // size) * size
+    if candidate + size - 1 > end:
+        raise SupernetExhausted(
+            [Problem(who, "network.cidr", f"no free /{prefix} left in the supernet {supernet}")]
+        )
+    return IPv4Network((candidate, prefix))
+
+
+def spoke_subnets(cidr: IPv4Network) -> dict[str, IPv4Network]:
+    """The member spoke's subnets, carved at fixed offsets so they never move.
+
+    For a /20: servers /22 (first quarter), management /24 and private endpoints /24 (the next two
+    /24s), endpoints (VDI) /21 (the second half). Requires a /24 or larger block.
+    """
+    p = cidr.prefixlen
+    if p > 24:
+        raise ValueError(f"a member block must be /24 or larger, got {cidr}")
+    smallest = list(cidr.subnets(new_prefix=p + 4))
+    return {
+        "servers": next(cidr.subnets(new_prefix=p + 2)),
+        "management": smallest[4],
+        "private-endpoints": smallest[5],
+        "endpoints": list(cidr.subnets(new_prefix=p + 1))[1],
+    }
+
+
+def hub_subnets(hub: IPv4Network) -> dict[str, IPv4Network]:
+    """The hub's subnets: Azure's fixed-name firewall and gateway subnets, then shared ones.
+
+    The first /24 of the hub holds ``AzureFirewallSubnet`` (/26, Azure's minimum), ``GatewaySubnet``
+    (/26) and ``management`` (/25: jump hosts and the Ansible controller — the only range allowed
+    to SSH into members' servers); the second /24 is ``shared-services`` and the third
+    ``private-endpoints``. Requires a /22 or larger hub.
+    """
+    first, second, third = list(hub.subnets(new_prefix=24))[:3]
+    quarters = list(first.subnets(new_prefix=26))
+    return {
+        "AzureFirewallSubnet": quarters[0],
+        "GatewaySubnet": quarters[1],
+        "management": list(first.subnets(new_prefix=25))[1],
+        "shared-services": second,
+        "private-endpoints": third,
+    }
+
+
+def first_overlap(
+    net: IPv4Network, others: Iterable[tuple[str, IPv4Network]]
+) -> tuple[str, IPv4Network] | None:
+    """The first (owner, range) in ``others`` that overlaps ``net``, or None."""
+    for owner, other in others:
+        if net.overlaps(other):
+            return owner, other
+    return None

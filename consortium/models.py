@@ -1,0 +1,339 @@
+"""Typed models of the registry: ``consortium.yaml`` and ``members/<slug>.yaml``.
+
+These models are the one description of what a registry file may hold. They reject unknown
+fields (a misspelt key is an error, not a silently ignored setting) and wrong types (strict
+ints and bools: ``population: "many"`` or ``offsite: "no"`` fail). Rules that need more than one
+file (overlaps, the consortium minimum retention, the phase list) live in :mod:`registry`.
+The Pulumi program and the policies import these same models, so a member means the same thing
+everywhere.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,22}[a-z0-9]$"
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=254)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+SiteName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")]
+# 15 characters: the NetBIOS limit, so the same name works for Windows and Linux servers.
+Hostname = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,13}[a-z0-9]$")]
+Count = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
+Days = Annotated[int, Field(strict=True, ge=1, le=3650)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Money = Annotated[float, Field(ge=0, le=100_000_000)]
+
+
+class Strict(BaseModel):
+    """Base for every registry model: unknown keys are errors, values are not coerced silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+# --------------------------------------------------------------------------- consortium.yaml
+
+
+class Service(StrEnum):
+    """Services a rollout phase can turn on; a member gets every service of its phase and below."""
+
+    SERVICE_DESK = "service_desk"
+    BACKUP = "backup"
+    IDENTITY = "identity"
+    NETWORKING = "networking"
+
+
+class Phase(Strict):
+    phase: Annotated[int, Field(strict=True, ge=1, le=9)]
+    name: Name
+    services: list[Service] = Field(min_length=1)
+
+
+class AzureSettings(Strict):
+    # The first location is the primary region; the others are for paired/geo-redundant data.
+    locations: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{2,30}$")]] = Field(min_length=1)
+
+    @property
+    def primary(self) -> str:
+        return self.locations[0]
+
+
+class NetworkPlan(Strict):
+    supernet: ipaddress.IPv4Network
+    member_prefix: Annotated[int, Field(strict=True, ge=16, le=24)] = 20
+    hub: ipaddress.IPv4Network
+
+    @model_validator(mode="after")
+    def _sizes(self) -> NetworkPlan:
+        if self.member_prefix <= self.supernet.prefixlen:
+            raise ValueError(
+                f"member_prefix /{self.member_prefix} must be smaller than the supernet {self.supernet}"
+            )
+        if self.hub.prefixlen > 22:
+            raise ValueError(f"hub {self.hub} is too small; the hub needs a /22 or larger")
+        return self
+
+
+class BackupDefaults(Strict):
+    default_retention_days: Days
+    minimum_retention_days: Days
+
+    @model_validator(mode="after")
+    def _default_meets_minimum(self) -> BackupDefaults:
+        if self.default_retention_days < self.minimum_retention_days:
+            raise ValueError(
+                f"default_retention_days ({self.default_retention_days}) is below "
+                f"minimum_retention_days ({self.minimum_retention_days})"
+            )
+        return self
+
+
+class CostWeights(Strict):
+    """How the shared monthly cost is split: an equal share, by population, and by endpoints."""
+
+    equal: Fraction
+    population: Fraction
+    endpoints: Fraction
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> CostWeights:
+        total = self.equal + self.population + self.endpoints
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"weights must add up to 1.0, they add up to {total:g}")
+        return self
+
+
+class BudgetModel(Strict):
+    """A member's monthly Azure budget: base + per endpoint + per server, alerting at thresholds."""
+
+    base_monthly: Money
+    per_endpoint_monthly: Money
+    per_server_monthly: Money
+    alert_thresholds: list[Annotated[int, Field(strict=True, ge=1, le=1000)]] = Field(
+        default=[50, 80, 100], min_length=1
+    )
+
+
+class CostModel(Strict):
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "USD"
+    shared_monthly: Money
+    minimum_share_monthly: Money = 0
+    weights: CostWeights
+    budget: BudgetModel
+
+
+class ConsortiumContacts(Strict):
+    service_desk: Email
+    billing: Email
+    security: Email
+
+
+class IdentitySettings(Strict):
+    # Every admin UPN must be in one of these domains of the shared tenant.
+    upn_domains: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]] = Field(
+        min_length=1
+    )
+
+
+class LogCollector(Strict):
+    host: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+$")]
+    port: Annotated[int, Field(strict=True, ge=1, le=65535)] = 514
+    protocol: Annotated[str, StringConstraints(pattern=r"^(tcp|udp)$")] = "tcp"
+
+
+class OffsiteStore(Strict):
+    """The consortium's S3-compatible offsite backup store (bucket with Object Lock)."""
+
+    endpoint: Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.:-]+/?$")]
+    bucket: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,30}$")] = "us-east-1"
+
+
+class Operations(Strict):
+    log_collector: LogCollector
+    ntp_servers: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+$")]] = Field(min_length=1)
+    offsite_store: OffsiteStore
+
+
+class Consortium(Strict):
+    name: Name
+    slug: Slug
+    azure: AzureSettings
+    network: NetworkPlan
+    backup: BackupDefaults
+    log_retention_days: Annotated[int, Field(strict=True, ge=30, le=730)] = 90
+    phases: list[Phase] = Field(min_length=1)
+    contacts: ConsortiumContacts
+    identity: IdentitySettings
+    operations: Operations
+    costs: CostModel
+
+    @field_validator("phases")
+    @classmethod
+    def _phases_contiguous(cls, phases: list[Phase]) -> list[Phase]:
+        numbers = [p.phase for p in phases]
+        if numbers != list(range(1, len(phases) + 1)):
+            raise ValueError(f"phases must be numbered 1..{len(phases)} in order, found {numbers}")
+        seen: dict[Service, int] = {}
+        for p in phases:
+            for service in p.services:
+                if service in seen:
+                    raise ValueError(
+                        f"service {service.value!r} is turned on by phase {seen[service]} and {p.phase}"
+                    )
+                seen[service] = p.phase
+        return phases
+
+    def services_for(self, phase: int) -> list[Service]:
+        """Services a member in ``phase`` gets: those of its phase and of every earlier one."""
+        return [s for p in self.phases if p.phase <= phase for s in p.services]
+
+    def phase_named(self, phase: int) -> Phase:
+        return self.phases[phase - 1]
+
+
+# --------------------------------------------------------------------------- members/<slug>.yaml
+
+
+class Kind(StrEnum):
+    TOWN = "town"
+    VILLAGE = "village"
+    CITY = "city"
+    COUNTY = "county"
+    DISTRICT = "district"
+
+
+class Status(StrEnum):
+    ONBOARDING = "onboarding"
+    ACTIVE = "active"
+    LEAVING = "leaving"
+
+
+class ServerOS(StrEnum):
+    WINDOWS_2016 = "windows-server-2016"
+    WINDOWS_2019 = "windows-server-2019"
+    WINDOWS_2022 = "windows-server-2022"
+    WINDOWS_2025 = "windows-server-2025"
+    DEBIAN_11 = "debian-11"
+    DEBIAN_12 = "debian-12"
+    UBUNTU_2204 = "ubuntu-22.04"
+    UBUNTU_2404 = "ubuntu-24.04"
+    RHEL_9 = "rhel-9"
+    ROCKY_9 = "rocky-9"
+
+    @property
+    def family(self) -> str:
+        """``windows`` or ``linux``: decides which baseline role the server gets."""
+        return "windows" if self.value.startswith("windows") else "linux"
+
+
+class ServerRole(StrEnum):
+    DOMAIN_CONTROLLER = "domain-controller"
+    FILE = "file"
+    APPLICATION = "application"
+    DATABASE = "database"
+    WEB = "web"
+    PRINT = "print"
+    BACKUP = "backup"
+    OTHER = "other"
+
+
+class Contacts(Strict):
+    it_lead: Email
+    billing: Email
+
+
+class OnPremSite(Strict):
+    name: SiteName
+    public_ip: ipaddress.IPv4Address
+    cidrs: list[ipaddress.IPv4Network] = Field(min_length=1)
+
+    @field_validator("public_ip")
+    @classmethod
+    def _public(cls, ip: ipaddress.IPv4Address) -> ipaddress.IPv4Address:
+        if not ip.is_global:
+            raise ValueError(f"{ip} is not a public address (private, reserved or documentation range)")
+        return ip
+
+
+class MemberNetwork(Strict):
+    cidr: ipaddress.IPv4Network | None = None
+    onprem: list[OnPremSite] = []
+
+    @field_validator("onprem")
+    @classmethod
+    def _sites_distinct(cls, sites: list[OnPremSite]) -> list[OnPremSite]:
+        names = [s.name for s in sites]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"site names must be unique, repeated: {', '.join(dupes)}")
+        ranges = [(s.name, c) for s in sites for c in s.cidrs]
+        for i, (site_a, a) in enumerate(ranges):
+            for site_b, b in ranges[i + 1 :]:
+                if a.overlaps(b):
+                    raise ValueError(f"{a} ({site_a}) overlaps {b} ({site_b})")
+        return sites
+
+
+class Endpoints(Strict):
+    windows: Count = 0
+    macos: Count = 0
+    linux: Count = 0
+
+    @property
+    def total(self) -> int:
+        return self.windows + self.macos + self.linux
+
+
+class Server(Strict):
+    name: Hostname
+    os: ServerOS
+    role: ServerRole
+    # Where Ansible reaches the server (on-prem LAN or the spoke); optional until it is known.
+    address: ipaddress.IPv4Address | None = None
+
+
+class MemberBackup(Strict):
+    retention_days: Days | None = None  # None: the consortium's default_retention_days
+    offsite: Annotated[bool, Field(strict=True)] = True
+
+
+class Member(Strict):
+    slug: Slug
+    name: Name
+    kind: Kind
+    population: Annotated[int, Field(strict=True, gt=0, le=50_000_000)]
+    joined: date
+    status: Status
+    phase: Annotated[int, Field(strict=True, ge=1, le=9)]
+    contacts: Contacts
+    admins: list[Email] = Field(min_length=1)
+    network: MemberNetwork = MemberNetwork()
+    endpoints: Endpoints = Endpoints()
+    servers: list[Server] = []
+    backup: MemberBackup = MemberBackup()
+
+    @field_validator("admins")
+    @classmethod
+    def _admins_unique(cls, admins: list[str]) -> list[str]:
+        lowered = [a.lower() for a in admins]
+        dupes = sorted({a for a in lowered if lowered.count(a) > 1})
+        if dupes:
+            raise ValueError(f"admins must be unique, repeated: {', '.join(dupes)}")
+        return admins
+
+    @field_validator("servers")
+    @classmethod
+    def _servers_unique(cls, servers: list[Server]) -> list[Server]:
+        names = [s.name for s in servers]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"server names must be unique, repeated: {', '.join(dupes)}")
+        return servers

@@ -1,0 +1,136 @@
+"""The typed content of the rendered Pulumi stack configs (``stacks/Pulumi.<stack>.yaml``).
+
+Under ``pulumi up`` the stack config is the program's whole input, so everything the program needs
+is resolved here, once, from the registry: the member (the same :class:`Member` model), the
+services its phase turns on, its subnets, its budget, its tags. The program only reads it back
+(``config.require_object("stack")``) and validates it with these models; it never recomputes a fact.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+from typing import Literal
+
+from pydantic import Field
+
+from .ipam import hub_subnets, spoke_subnets
+from .models import Consortium, ConsortiumContacts, Email, Member, Service, Strict
+from .registry import Registry
+
+PROJECT = "consortium"  # the Pulumi project name (Pulumi.yaml), also the config namespace
+CONFIG_KEY = "stack"  # one structured key: ``consortium:stack``
+HUB_STACK = "hub"
+MANAGED_BY = "consortium-toolkit"
+
+
+def vpn_secret_key(site: str) -> str:
+    """The config key holding a site's VPN shared key; only ever set with ``--secret``."""
+    return f"vpn-psk-{site}"
+
+
+class ConsortiumRef(Strict):
+    name: str
+    slug: str
+    contacts: ConsortiumContacts
+
+
+class Budget(Strict):
+    amount: float = Field(ge=0)
+    currency: str
+    thresholds: list[int]
+    contacts: list[Email]
+
+
+class HubStack(Strict):
+    kind: Literal["hub"] = "hub"
+    consortium: ConsortiumRef
+    location: str
+    locations: list[str]
+    address_space: IPv4Network
+    supernet: IPv4Network
+    subnets: dict[str, IPv4Network]
+    log_retention_days: int
+    tags: dict[str, str]
+
+
+class MemberStack(Strict):
+    kind: Literal["member"] = "member"
+    consortium: ConsortiumRef
+    hub_stack: str
+    location: str
+    locations: list[str]
+    supernet: IPv4Network
+    hub_address_space: IPv4Network
+    management_range: IPv4Network
+    member: Member
+    services: list[Service]
+    subnets: dict[str, IPv4Network]
+    backup_retention_days: int
+    vpn_secret_keys: dict[str, str]
+    budget: Budget
+    tags: dict[str, str]
+
+
+def _ref(c: Consortium) -> ConsortiumRef:
+    return ConsortiumRef(name=c.name, slug=c.slug, contacts=c.contacts)
+
+
+def hub_stack(registry: Registry) -> HubStack:
+    c = registry.consortium
+    return HubStack(
+        consortium=_ref(c),
+        location=c.azure.primary,
+        locations=c.azure.locations,
+        address_space=c.network.hub,
+        supernet=c.network.supernet,
+        subnets=hub_subnets(c.network.hub),
+        log_retention_days=c.log_retention_days,
+        tags={
+            "consortium": c.slug,
+            "member": "shared",
+            "cost-center": f"{c.slug}-shared",
+            "phase": "0",
+            "managed-by": MANAGED_BY,
+        },
+    )
+
+
+def member_budget(c: Consortium, m: Member) -> float:
+    """A member's monthly budget: the consortium's base plus its endpoints and servers."""
+    b = c.costs.budget
+    return round(
+        b.base_monthly + b.per_endpoint_monthly * m.endpoints.total + b.per_server_monthly * len(m.servers), 2
+    )
+
+
+def member_stack(registry: Registry, m: Member) -> MemberStack:
+    c = registry.consortium
+    if m.network.cidr is None:  # load_registry refuses this outside onboarding
+        raise ValueError(f"{m.slug} has no allocated network.cidr")
+    return MemberStack(
+        consortium=_ref(c),
+        hub_stack=HUB_STACK,
+        location=c.azure.primary,
+        locations=c.azure.locations,
+        supernet=c.network.supernet,
+        hub_address_space=c.network.hub,
+        management_range=hub_subnets(c.network.hub)["management"],
+        member=m,
+        services=c.services_for(m.phase),
+        subnets=spoke_subnets(m.network.cidr),
+        backup_retention_days=registry.retention_days(m),
+        vpn_secret_keys={site.name: vpn_secret_key(site.name) for site in m.network.onprem},
+        budget=Budget(
+            amount=member_budget(c, m),
+            currency=c.costs.currency,
+            thresholds=c.costs.budget.alert_thresholds,
+            contacts=[m.contacts.billing, c.contacts.billing],
+        ),
+        tags={
+            "consortium": c.slug,
+            "member": m.slug,
+            "cost-center": f"{c.slug}-{m.slug}",
+            "phase": str(m.phase),
+            "managed-by": MANAGED_BY,
+        },
+    )
