@@ -15,7 +15,15 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,22}[a-z0-9]$"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
@@ -30,6 +38,29 @@ Count = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
 Days = Annotated[int, Field(strict=True, ge=1, le=3650)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Money = Annotated[float, Field(ge=0, le=100_000_000)]
+
+
+def _strict_network(value: object) -> object:
+    """Parse ``a.b.c.d/n`` strictly, keeping ipaddress's precise reason (e.g. "has host bits set")."""
+    if isinstance(value, str):
+        try:
+            return ipaddress.IPv4Network(value, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a valid IPv4 network: {exc}") from None
+    return value
+
+
+def _strict_address(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return ipaddress.IPv4Address(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a valid IPv4 address: {exc}") from None
+    return value
+
+
+Network = Annotated[ipaddress.IPv4Network, BeforeValidator(_strict_network)]
+Address = Annotated[ipaddress.IPv4Address, BeforeValidator(_strict_address)]
 
 
 class Strict(BaseModel):
@@ -66,9 +97,9 @@ class AzureSettings(Strict):
 
 
 class NetworkPlan(Strict):
-    supernet: ipaddress.IPv4Network
+    supernet: Network
     member_prefix: Annotated[int, Field(strict=True, ge=16, le=24)] = 20
-    hub: ipaddress.IPv4Network
+    hub: Network
 
     @model_validator(mode="after")
     def _sizes(self) -> NetworkPlan:
@@ -252,8 +283,8 @@ class Contacts(Strict):
 
 class OnPremSite(Strict):
     name: SiteName
-    public_ip: ipaddress.IPv4Address
-    cidrs: list[ipaddress.IPv4Network] = Field(min_length=1)
+    public_ip: Address
+    cidrs: list[Network] = Field(min_length=1)
 
     @field_validator("public_ip")
     @classmethod
@@ -264,7 +295,7 @@ class OnPremSite(Strict):
 
 
 class MemberNetwork(Strict):
-    cidr: ipaddress.IPv4Network | None = None
+    cidr: Network | None = None
     onprem: list[OnPremSite] = []
 
     @field_validator("onprem")
@@ -297,7 +328,7 @@ class Server(Strict):
     os: ServerOS
     role: ServerRole
     # Where Ansible reaches the server (on-prem LAN or the spoke); optional until it is known.
-    address: ipaddress.IPv4Address | None = None
+    address: Address | None = None
 
 
 class MemberBackup(Strict):

@@ -9,6 +9,7 @@ single-file shape rules live in the models.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
@@ -188,6 +189,13 @@ def load_registry(
         rel = f"{MEMBERS_DIR}/{path.name}"
         if path.suffix != ".yaml" or not path.is_file():
             problems.append(Problem(rel, "", "unexpected entry in members/: member files are <slug>.yaml"))
+            continue
+        if not re.fullmatch(models.SLUG_PATTERN, path.stem):
+            problems.append(
+                Problem(
+                    rel, "", f"file name is not <slug>.yaml: the slug {_PATTERN_HINTS[models.SLUG_PATTERN]}"
+                )
+            )
             continue
         try:
             member = (overrides or {}).get(path.stem) or load_member(path, rel)

@@ -1,0 +1,51 @@
+# The two commands of the README: `make demo` and `make test`. Both work on a fresh clone:
+# they create .venv and install the pinned dependencies first.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test test-fast lint lab-deps install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+## demo: set up, then validate and render the bundled example consortium
+demo: $(STAMP)
+	$(BIN)/consortium validate
+	$(BIN)/consortium render
+	$(BIN)/consortium members
+
+## lint: ruff, generated files in sync with the registry and the models
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/consortium schema --check
+	$(BIN)/consortium render --check
+
+## lab-deps: Debian packages the lab tests need (only as root; otherwise the lab tests skip)
+lab-deps: $(STAMP)
+	@if [ "$$(id -u)" = 0 ]; then \
+	  pkgs="$$($(BIN)/python -m tests.playbooks.lab host-packages 2>/dev/null || true)"; \
+	  missing=""; for p in $$pkgs; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then echo "installing lab packages:$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; fi; \
+	else echo "not root: lab tests will be skipped"; fi
+
+## test: set up, lint, then the whole suite including the lab tests (pytest exit 5 = failure)
+test: $(STAMP) lint lab-deps
+	$(BIN)/python -m pytest -m "lab or not lab" ; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as failure"; exit 1; fi; exit $$rc
+
+## test-fast: everything but the lab
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not lab"
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache
