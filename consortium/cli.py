@@ -239,13 +239,15 @@ def onboard(files: tuple[Path, ...], registry: str | None, templates: Path) -> N
         write_atomic(reg.root / rel, text)
     apply(reg.root, desired, change)
     _print_warnings(reg.warnings)
+    for rel in change.orphaned:
+        click.echo(f"removed {rel}")
     for a in allocations:
         verb = "allocated" if a.new else "already has"
         click.echo(f"{a.path}: network.cidr: {verb} {a.cidr}")
     click.echo(f"rendered {len(desired)} files: {len(change.changed)} written, {change.unchanged} unchanged")
     for a in allocations:
         click.echo(
-            f"next: review {a.path}, set VPN secrets (see docs/members/{a.slug}.md), then "
+            f"next: review {a.path} and docs/members/{a.slug}.md (VPN secrets to set), then "
             f"`pulumi preview --stack {a.slug} --policy-pack policies` and `pulumi up --stack {a.slug}`"
         )
 
