@@ -42,7 +42,8 @@ def build(root: Path, n: int) -> None:
         taken.append(cidr)
         slug = f"town-{i:03d}"
         servers = "\n".join(
-            f"  - {{name: t{i:03d}-srv{j}, os: {OSES[(i + j) % 4]}, role: file, address: 192.168.{i % 250}.{10 + j}}}"
+            f"  - {{name: t{i:03d}-srv{j}, os: {OSES[(i + j) % 4]}, role: file, "
+            f"address: 192.168.{i % 250}.{10 + j}}}"
             for j in range(i % 5)
         )
         (root / "members" / f"{slug}.yaml").write_text(
@@ -84,8 +85,12 @@ def main() -> None:
         t0 = time.perf_counter()
         build(root, args.members)
         print(f"built a synthetic registry of {args.members} members in {time.perf_counter() - t0:.2f} s")
-        for label, cmd in (("validate", ["validate"]), ("render (all files new)", ["render"]),
-                           ("render --check (in sync)", ["render", "--check"]), ("render (no change)", ["render"])):
+        for label, cmd in (
+            ("validate", ["validate"]),
+            ("render (all files new)", ["render"]),
+            ("render --check (in sync)", ["render", "--check"]),
+            ("render (no change)", ["render"]),
+        ):
             seconds, rc, last = timed(cmd, root)
             print(f"{label:28s} {seconds:6.2f} s  exit {rc}  {last[:90]}")
         files = sum(1 for _ in root.rglob("*") if _.is_file())
