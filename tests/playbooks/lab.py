@@ -13,7 +13,7 @@ Layout of the cache (outside the repo; ``CONSORTIUM_LAB_CACHE`` overrides the de
       image/lab_key(.pub)    the SSH key root on every host accepts (made with the image)
       image/stamp.json       recipe digest; a changed recipe rebuilds the image
       repo/                  *.deb + Packages(.gz) + Release: the hosts' only apt source
-      apt/                   private apt state used to download the repo (never the machine's own)
+      apt/                   private apt state while the repo is downloaded (removed afterwards)
       runs/<prefix>/run-*/   one directory per running lab: overlay upper/work dirs, logs, inventory
       *.lock                 flock files: one lab per prefix, no rebuild under a running lab
 
@@ -44,6 +44,7 @@ import http.server
 import ipaddress
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -110,8 +111,9 @@ IMAGE_RECIPE_VERSION = 1
 REPO_RECIPE_VERSION = 1
 
 DEFAULT_CACHE = "/var/cache/consortium-lab"
-DEFAULT_PREFIX = "cslab"
-DEFAULT_SUBNET = "10.231.0.0/24"
+#: Overridable so two labs can run side by side on one machine (say, a debugging ``up`` and the tests).
+DEFAULT_PREFIX = os.environ.get("CONSORTIUM_LAB_PREFIX", "cslab")
+DEFAULT_SUBNET = os.environ.get("CONSORTIUM_LAB_SUBNET", "10.231.0.0/24")
 #: Host *i* gets the subnet's address number ``HOST_OFFSET + i`` (10.231.0.11, .12, ...).
 HOST_OFFSET = 10
 NSPAWN_ENV = {"SYSTEMD_NSPAWN_API_VFS_WRITABLE": "network"}  # without it net.* sysctls are read-only
@@ -168,6 +170,23 @@ def _run(
         out = (proc.stderr.strip() or proc.stdout.strip())[-3000:]
         raise LabError(f"{' '.join(args)} failed (rc {proc.returncode}):\n{out}")
     return proc
+
+
+def _run_process_group(cmd: Sequence[str], log: Path) -> int:
+    """Run a long command (debootstrap) in its own process group, output to ``log``; if we are
+    interrupted, kill the whole group: debootstrap's dpkg children must not write on while the
+    half-built tree is being removed."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+        try:
+            return proc.wait()
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
 
 
 def _digest(obj: object) -> str:
@@ -293,9 +312,7 @@ def _open_lock(path: Path, mode: int, timeout: float, what: str) -> IO[str]:
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 fh.close()
-                raise LabError(
-                    f"{what}: {path} is locked by another process (a running lab or build)"
-                ) from None
+                raise LabError(f"{what}: {path} is locked by another process (a running lab or build)") from None
             time.sleep(0.2)
     if mode == fcntl.LOCK_EX:
         fh.seek(0)
@@ -312,9 +329,7 @@ def _open_lock(path: Path, mode: int, timeout: float, what: str) -> IO[str]:
 
 def missing_host_packages(packages: Sequence[str] = HOST_PACKAGES) -> list[str]:
     """The packages of ``packages`` that dpkg does not list as installed."""
-    proc = _run(
-        ["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\n", *packages], check=False, timeout=60
-    )
+    proc = _run(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\n", *packages], check=False, timeout=60)
     installed = {line.split()[0] for line in proc.stdout.splitlines() if line.split()[1:2] == ["installed"]}
     return [p for p in packages if p not in installed]
 
@@ -464,10 +479,7 @@ def _build_image_locked(force: bool) -> Path:
             str(rootfs),
             mirror(),
         ]
-        with log.open("w") as out:
-            rc = subprocess.run(
-                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-            ).returncode
+        rc = _run_process_group(cmd, log)
         if rc != 0:
             raise LabError(f"debootstrap failed (rc {rc}); last lines of {log}:\n{_tail(log)}")
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "consortium-lab", "-f", tmp / "lab_key"])
@@ -592,6 +604,8 @@ def _build_repo_locked(force: bool) -> Path:
     except BaseException:
         _rmtree_safely(tmp)
         raise
+    finally:
+        _rmtree_safely(cache_dir() / "apt")  # 120 MB of lists, refreshed by every repo build anyway
     return dest
 
 
@@ -636,6 +650,32 @@ def _netns_pids(name: str) -> list[int]:
     return [int(p) for p in proc.stdout.split() if p.isdigit()]
 
 
+def _delete_netns(name: str) -> None:
+    """Delete a netns (and so the veth end inside it); a stale /run/netns file without mount goes too."""
+    path = Path("/run/netns", name)
+    if path.exists() and _run(["ip", "netns", "delete", name], check=False).returncode != 0:
+        _umount(str(path))
+        path.unlink(missing_ok=True)
+
+
+def _delete_link(name: str) -> None:
+    """Delete a link. Deleting a netns removes its veth pair asynchronously, so first give the kernel a
+    moment; "Cannot find device" then only means it went away by itself."""
+    path = Path("/sys/class/net", name)
+    deadline = time.monotonic() + 2
+    while path.exists() and time.monotonic() < deadline and not name.endswith("0"):
+        time.sleep(0.05)
+    if path.exists():
+        proc = _run(["ip", "link", "delete", name], check=False)
+        if proc.returncode != 0 and path.exists():
+            raise LabError(f"ip link delete {name}: {proc.stderr.strip()}")
+
+
+def _propagate_dirs(prefix: str) -> list[Path]:
+    """systemd-nspawn's per-machine dirs on the machine; it leaves them when /run is not a tmpfs."""
+    return sorted(Path("/run/systemd/nspawn/propagate").glob(f"{prefix}-*"))
+
+
 def _lab_processes(prefix: str) -> list[int]:
     """Processes of labs with this prefix: anything whose command line names the runs directory
     (systemd-nspawn's ``-D``, Ansible's SSH ControlMaster sockets) and anything inside a lab netns."""
@@ -672,6 +712,7 @@ def leftovers(prefix: str = DEFAULT_PREFIX, bridge: str | None = None) -> list[s
     found += [f"mount {mp}" for mp in _lab_mounts(prefix)]
     found += [f"netns {ns}" for ns in _netns_names(prefix)]
     found += [f"link {link}" for link in _link_names(prefix, bridge)]
+    found += [f"nspawn dir {d}" for d in _propagate_dirs(prefix)]
     if runs_root(prefix).exists():
         found += [f"run dir {p}" for p in sorted(runs_root(prefix).iterdir())]
     return found
@@ -701,10 +742,11 @@ def cleanup_stale(prefix: str = DEFAULT_PREFIX, bridge: str | None = None) -> li
     for mp in sorted(_lab_mounts(prefix), key=len, reverse=True):
         _umount(mp)
     for ns in _netns_names(prefix):
-        if _run(["ip", "netns", "delete", ns], check=False).returncode != 0:
-            Path("/run/netns", ns).unlink(missing_ok=True)
+        _delete_netns(ns)
     for link in _link_names(prefix, bridge):
-        _run(["ip", "link", "delete", link], check=False)
+        _delete_link(link)
+    for d in _propagate_dirs(prefix):
+        _rmtree_safely(d)
     if runs_root(prefix).exists():
         for run in runs_root(prefix).iterdir():
             _rmtree_safely(run)
@@ -771,7 +813,8 @@ class Lab:
         subnet: str = DEFAULT_SUBNET,
         apt_port: int = 0,
         boot_timeout: float = 90.0,
-        shutdown_timeout: float = 10.0,
+        shutdown_timeout: float = 5.0,
+        capabilities: Sequence[str] = (),
     ) -> None:
         net = ipaddress.ip_network(subnet)
         if not 1 <= n_hosts <= min(50, net.num_addresses - HOST_OFFSET - 2):
@@ -786,6 +829,9 @@ class Lab:
         self.apt_port = apt_port
         self.boot_timeout = boot_timeout
         self.shutdown_timeout = shutdown_timeout
+        #: Extra capabilities for the containers (``--capability=``), e.g. CAP_NET_ADMIN so nftables can
+        #: load a ruleset. Each host has its own netns, so that only reaches the host's own network.
+        self.capabilities = tuple(capabilities)
         self.hosts: list[Host] = []
         self.run_dir: Path | None = None
         #: Seconds spent in the phases of up() (cache, network, boot), for reports.
@@ -902,6 +948,7 @@ class Lab:
     def stop_host(self, name: str, timeout: float | None = None) -> None:
         """Shut one host down (its address stops answering); the others and the network stay up."""
         h = self.host(name)
+        self._end_ssh_clients([h])
         _stop_containers([h], self.shutdown_timeout if timeout is None else timeout)
 
     def start_host(self, name: str) -> None:
@@ -915,9 +962,7 @@ class Lab:
 
     def _up_inner(self) -> None:
         t0 = time.monotonic()
-        self._prefix_lock = _open_lock(
-            cache_dir() / f"{self.prefix}.lock", fcntl.LOCK_EX, 0, "starting a lab"
-        )
+        self._prefix_lock = _open_lock(cache_dir() / f"{self.prefix}.lock", fcntl.LOCK_EX, 0, "starting a lab")
         cleanup_stale(self.prefix, self.bridge)
         self._acquire_cache()
         t1 = time.monotonic()
@@ -1024,11 +1069,19 @@ class Lab:
             f"    ansible_ssh_private_key_file: {q(str(self.key_path))}",
             f"    ansible_ssh_common_args: {q(' '.join(SSH_OPTIONS))}",
             "    ansible_python_interpreter: /usr/bin/python3",
-            # ControlMaster sockets inside the run dir: teardown finds and ends their ssh processes.
+            # Ansible's ControlMaster sockets inside the run dir, so teardown finds their ssh processes.
             f"    ansible_control_path_dir: {q(str(self.run_dir / 'cp'))}",
         ]
         (self.run_dir / "cp").mkdir(exist_ok=True)
         self.inventory_path.write_text("\n".join(lines) + "\n")
+
+    def _end_ssh_clients(self, hosts: Sequence[Host]) -> None:
+        """End ssh clients connected to these hosts, above all Ansible's ControlMasters: a master left
+        connected to a stopped host makes the next Ansible call hang instead of failing fast."""
+        pids = {pid for h in hosts for pid in _ssh_pids_to(h.ip)}
+        if self.run_dir is not None and hosts == self.hosts:
+            pids.update(_pids_with_cmdline((str(self.run_dir) + "/cp/").encode()))
+        _kill_pids(sorted(pids), signal.SIGTERM)
 
     def _start_container(self, h: Host) -> None:
         cmd = [
@@ -1043,6 +1096,7 @@ class Lab:
             "--timezone=off",
             "--link-journal=no",
             "--console=read-only",
+            *(f"--capability={cap}" for cap in self.capabilities),
         ]
         with h.log.open("ab") as log:
             # Own session: a Ctrl-C in the terminal reaches only us, and teardown decides what happens.
@@ -1088,21 +1142,18 @@ class Lab:
             except Exception as exc:
                 errors.append(f"{what}: {exc}")
 
+        # Ansible's ssh masters first: an open session would slow the container's clean shutdown.
+        attempt("ending ssh clients", self._end_ssh_clients, self.hosts)
         attempt("stopping containers", _stop_containers, self.hosts, self.shutdown_timeout)
-        if self.run_dir is not None:
-            marker = (str(self.run_dir) + "/").encode()
-            attempt("ending ssh control masters", _kill_pids, _pids_with_cmdline(marker), signal.SIGTERM)
         for h in self.hosts:
             if h.root.exists() and _mounts_under(h.root):
                 attempt(f"unmounting {h.root}", _umount, str(h.root))
-            if Path("/run/netns", h.netns).exists():
-                attempt(f"deleting netns {h.netns}", _run, ["ip", "netns", "delete", h.netns])
-            if Path("/sys/class/net", h.veth).exists():
-                attempt(f"deleting {h.veth}", _run, ["ip", "link", "delete", h.veth])
+            attempt(f"deleting netns {h.netns}", _delete_netns, h.netns)
+            attempt(f"deleting {h.veth}", _delete_link, h.veth)
         if self._http is not None:
             attempt("stopping the apt server", self._stop_http)
         if self._bridge_made and Path("/sys/class/net", self.bridge).exists():
-            attempt(f"deleting {self.bridge}", _run, ["ip", "link", "delete", self.bridge])
+            attempt(f"deleting {self.bridge}", _delete_link, self.bridge)
         self._bridge_made = False
         if self.run_dir is not None and self.run_dir.exists():
             attempt(f"removing {self.run_dir}", _rmtree_safely, self.run_dir)
@@ -1146,6 +1197,20 @@ class Lab:
 
 def _handler_with_log(log: IO[str]) -> type[_QuietHandler]:
     return type("_LabRepoHandler", (_QuietHandler,), {"log_file": log})
+
+
+def _ssh_pids_to(ip: str) -> list[int]:
+    """ssh processes with a TCP connection to ``ip`` (from ``ss``; their command line does not say)."""
+    out = _run(["ss", "-Htnp", "dst", ip], check=False, timeout=30).stdout
+    pids = {int(m) for m in re.findall(r"pid=(\d+)", out)}
+    return sorted(p for p in pids if _comm(p) == "ssh")
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _pids_with_cmdline(marker: bytes) -> list[int]:
@@ -1232,6 +1297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--prefix", default=DEFAULT_PREFIX)
         p.add_argument("--bridge", default=None)
     up.add_argument("--subnet", default=DEFAULT_SUBNET)
+    up.add_argument("--capability", action="append", default=[], help="e.g. CAP_NET_ADMIN (repeatable)")
     args = parser.parse_args(argv)
 
     if args.command == "host-packages":
@@ -1243,6 +1309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if os.geteuid() != 0:
         print("the lab needs root", file=sys.stderr)
         return 2
+    # Interrupts must run the cleanup code: a shell starts background jobs with SIGINT ignored, and
+    # SIGTERM would otherwise kill us on the spot (leaving a half build or a running lab).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
     try:
         if args.command == "build-image":
             ensure_host_packages()
@@ -1257,7 +1327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"removed {item}")
         else:
             ensure_host_packages()
-            lab = Lab(args.n, prefix=args.prefix, bridge=args.bridge, subnet=args.subnet)
+            lab = Lab(args.n, prefix=args.prefix, bridge=args.bridge, subnet=args.subnet, capabilities=args.capability)
             try:
                 lab.up()
                 print(f"inventory: {lab.inventory_path}")
@@ -1275,6 +1345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
 
 
