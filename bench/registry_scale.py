@@ -42,8 +42,7 @@ def build(root: Path, n: int) -> None:
         taken.append(cidr)
         slug = f"town-{i:03d}"
         servers = "\n".join(
-            f"  - {{name: t{i:03d}-srv{j}, os: {OSES[(i + j) % 4]}, role: file, "
-            f"address: 192.168.{i % 250}.{10 + j}}}"
+            f"  - {{name: t{i:03d}-srv{j}, os: {OSES[(i + j) % 4]}, role: file, address: 192.168.{i % 250}.{10 + j}}}"
             for j in range(i % 5)
         )
         (root / "members" / f"{slug}.yaml").write_text(

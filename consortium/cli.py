@@ -8,67 +8,24 @@ usage errors, which also exit 2.
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from .errors import InputError, Problem
+from .cli_common import (
+    EXIT_FINDINGS,
+    bad_input,
+    console,
+    json_option,
+    print_warnings,
+    registry_dir,
+    registry_option,
+)
 from .registry import Registry, load_registry
 from .render import DEFAULT_TEMPLATES, apply, diff, render_registry
-
-EXIT_FINDINGS = 1
-EXIT_BAD_INPUT = 2
-
-
-def _console() -> Console:
-    return Console(width=None if sys.stdout.isatty() else 160, highlight=False, soft_wrap=False)
-
-
-def _registry_dir(value: str | None) -> Path:
-    path = Path(value or os.environ.get("CONSORTIUM_REGISTRY") or ".")
-    return path.parent if path.name == "consortium.yaml" else path
-
-
-def registry_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--registry",
-        "registry",
-        metavar="DIR",
-        default=None,
-        help="Registry directory holding consortium.yaml and members/ (default: current directory, "
-        "or $CONSORTIUM_REGISTRY).",
-    )(func)
-
-
-def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
-
-
-def bad_input(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn :class:`InputError` into one line per problem on stderr and exit 2."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except InputError as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            sys.exit(EXIT_BAD_INPUT)
-
-    return wrapper
-
-
-def _print_warnings(warnings: tuple[Problem, ...] | list[Problem]) -> None:
-    for w in warnings:
-        click.echo(f"warning: {w}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -98,16 +55,15 @@ def _summary(reg: Registry) -> dict[str, Any]:
 @bad_input
 def validate(registry: str | None, as_json: bool) -> None:
     """Validate consortium.yaml and every member file. Writes nothing."""
-    reg = load_registry(_registry_dir(registry))
+    reg = load_registry(registry_dir(registry))
     summary = _summary(reg)
     if as_json:
         click.echo(json.dumps({"ok": True, **summary}, indent=2))
         return
-    _print_warnings(reg.warnings)
+    print_warnings(reg.warnings)
     phases = ", ".join(f"phase {k}: {v}" for k, v in summary["by_phase"].items())
     click.echo(
-        f"ok: {reg.consortium.slug}: {len(reg.members)} members ({phases}), "
-        f"0 errors, {len(reg.warnings)} warnings"
+        f"ok: {reg.consortium.slug}: {len(reg.members)} members ({phases}), 0 errors, {len(reg.warnings)} warnings"
     )
 
 
@@ -120,7 +76,7 @@ def validate(registry: str | None, as_json: bool) -> None:
 @bad_input
 def members(registry: str | None, as_json: bool) -> None:
     """List the members: slug, name, kind, population, phase, status, cidr."""
-    reg = load_registry(_registry_dir(registry))
+    reg = load_registry(registry_dir(registry))
     rows = [
         {
             "slug": m.slug,
@@ -140,10 +96,8 @@ def members(registry: str | None, as_json: bool) -> None:
     for col in ("slug", "name", "kind", "population", "phase", "status", "cidr"):
         table.add_column(col, justify="right" if col in ("population", "phase") else "left", no_wrap=True)
     for r in rows:
-        table.add_row(
-            r["slug"], r["name"], r["kind"], f"{r['population']:,}", str(r["phase"]), r["status"], r["cidr"]
-        )
-    _console().print(table)
+        table.add_row(r["slug"], r["name"], r["kind"], f"{r['population']:,}", str(r["phase"]), r["status"], r["cidr"])
+    console().print(table)
 
 
 # --------------------------------------------------------------------------- render
@@ -163,10 +117,10 @@ def members(registry: str | None, as_json: bool) -> None:
 @bad_input
 def render(registry: str | None, check: bool, templates: Path, as_json: bool) -> None:
     """Render stack configs, inventories and runbooks from the registry (atomically)."""
-    reg = load_registry(_registry_dir(registry))
+    reg = load_registry(registry_dir(registry))
     desired = render_registry(reg, templates)
     change = diff(reg.root, desired)
-    _print_warnings(reg.warnings)
+    print_warnings(reg.warnings)
     if as_json:
         click.echo(
             json.dumps(
@@ -183,15 +137,9 @@ def render(registry: str | None, check: bool, templates: Path, as_json: bool) ->
         if change.stale:
             if not as_json:
                 for rel in change.stale:
-                    why = (
-                        "generated for a member that no longer exists"
-                        if rel in change.orphaned
-                        else "out of date"
-                    )
+                    why = "generated for a member that no longer exists" if rel in change.orphaned else "out of date"
                     click.echo(f"stale: {rel}: {why}")
-                click.echo(
-                    f"{len(change.stale)} rendered file(s) disagree with the registry; run: consortium render"
-                )
+                click.echo(f"{len(change.stale)} rendered file(s) disagree with the registry; run: consortium render")
             sys.exit(EXIT_FINDINGS)
         if not as_json:
             click.echo(f"ok: {len(desired)} rendered files match the registry")
@@ -231,14 +179,14 @@ def onboard(files: tuple[Path, ...], registry: str | None, templates: Path) -> N
     from .atomic import write_atomic
     from .onboard import onboard as run_onboard
 
-    root = _registry_dir(registry)
+    root = registry_dir(registry)
     reg, allocations, texts = run_onboard(root, list(files))
     desired = render_registry(reg, templates)
     change = diff(reg.root, desired)
     for rel, text in texts.items():
         write_atomic(reg.root / rel, text)
     apply(reg.root, desired, change)
-    _print_warnings(reg.warnings)
+    print_warnings(reg.warnings)
     for rel in change.orphaned:
         click.echo(f"removed {rel}")
     for a in allocations:
@@ -283,5 +231,13 @@ def schema(out: Path, check: bool) -> None:
         sys.exit(EXIT_FINDINGS)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+def _attach_commands() -> None:
+    """Commands that live in their own modules (they import this one for the shared options)."""
+    from .cli_audit import audit
+    from .cli_plan import plan, up
+
+    for command in (plan, up, audit):
+        main.add_command(command)
+
+
+_attach_commands()

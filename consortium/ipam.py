@@ -16,9 +16,7 @@ class SupernetExhausted(InputError):
     """No free block of the member size is left in the supernet."""
 
 
-def allocate(
-    supernet: IPv4Network, prefix: int, reserved: Iterable[IPv4Network], *, who: str = ""
-) -> IPv4Network:
+def allocate(supernet: IPv4Network, prefix: int, reserved: Iterable[IPv4Network], *, who: str = "") -> IPv4Network:
     """Return the lowest block of size ``/prefix`` in ``supernet`` that overlaps nothing reserved.
 
     ``reserved`` holds the hub and every allocated member block. Existing blocks are never moved:
@@ -38,9 +36,7 @@ def allocate(
             break
         candidate = ((hi + 1 + size - 1) // size) * size
     if candidate + size - 1 > end:
-        raise SupernetExhausted(
-            [Problem(who, "network.cidr", f"no free /{prefix} left in the supernet {supernet}")]
-        )
+        raise SupernetExhausted([Problem(who, "network.cidr", f"no free /{prefix} left in the supernet {supernet}")])
     return IPv4Network((candidate, prefix))
 
 
@@ -81,9 +77,7 @@ def hub_subnets(hub: IPv4Network) -> dict[str, IPv4Network]:
     }
 
 
-def first_overlap(
-    net: IPv4Network, others: Iterable[tuple[str, IPv4Network]]
-) -> tuple[str, IPv4Network] | None:
+def first_overlap(net: IPv4Network, others: Iterable[tuple[str, IPv4Network]]) -> tuple[str, IPv4Network] | None:
     """The first (owner, range) in ``others`` that overlaps ``net``, or None."""
     for owner, other in others:
         if net.overlaps(other):

@@ -104,9 +104,7 @@ class NetworkPlan(Strict):
     @model_validator(mode="after")
     def _sizes(self) -> NetworkPlan:
         if self.member_prefix <= self.supernet.prefixlen:
-            raise ValueError(
-                f"member_prefix /{self.member_prefix} must be smaller than the supernet {self.supernet}"
-            )
+            raise ValueError(f"member_prefix /{self.member_prefix} must be smaller than the supernet {self.supernet}")
         if self.hub.prefixlen > 22:
             raise ValueError(f"hub {self.hub} is too small; the hub needs a /22 or larger")
         return self
@@ -168,9 +166,7 @@ class ConsortiumContacts(Strict):
 
 class IdentitySettings(Strict):
     # Every admin UPN must be in one of these domains of the shared tenant.
-    upn_domains: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]] = Field(
-        min_length=1
-    )
+    upn_domains: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")]] = Field(min_length=1)
 
 
 class LogCollector(Strict):
@@ -199,7 +195,7 @@ class Consortium(Strict):
     azure: AzureSettings
     network: NetworkPlan
     backup: BackupDefaults
-    log_retention_days: Annotated[int, Field(strict=True, ge=30, le=730)] = 90
+    log_retention_days: Annotated[int, Field(strict=True, ge=90, le=730)] = 90  # the standard's floor
     phases: list[Phase] = Field(min_length=1)
     contacts: ConsortiumContacts
     identity: IdentitySettings
@@ -216,9 +212,7 @@ class Consortium(Strict):
         for p in phases:
             for service in p.services:
                 if service in seen:
-                    raise ValueError(
-                        f"service {service.value!r} is turned on by phase {seen[service]} and {p.phase}"
-                    )
+                    raise ValueError(f"service {service.value!r} is turned on by phase {seen[service]} and {p.phase}")
                 seen[service] = p.phase
         return phases
 
@@ -368,3 +362,23 @@ class Member(Strict):
         if dupes:
             raise ValueError(f"server names must be unique, repeated: {', '.join(dupes)}")
         return servers
+
+
+# --------------------------------------------------------------------------- exemptions.yaml
+
+CONTROL_ID_PATTERN = r"^MCS-[A-Z]{2,4}-\d{3}$"
+
+
+class Exemption(Strict):
+    """An approved, time-limited exception to one control for one member (optionally one resource)."""
+
+    control: Annotated[str, StringConstraints(pattern=CONTROL_ID_PATTERN)]
+    member: Annotated[str, StringConstraints(pattern=r"^(hub|[a-z0-9][a-z0-9-]{1,22}[a-z0-9])$")]
+    resource: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    reason: Annotated[str, StringConstraints(min_length=10, max_length=1000)]
+    approved_by: Annotated[str, StringConstraints(min_length=3, max_length=200)]
+    expires: date
+
+
+class ExemptionsFile(Strict):
+    exemptions: list[Exemption] = []

@@ -192,9 +192,7 @@ def load_registry(
             continue
         if not re.fullmatch(models.SLUG_PATTERN, path.stem):
             problems.append(
-                Problem(
-                    rel, "", f"file name is not <slug>.yaml: the slug {_PATTERN_HINTS[models.SLUG_PATTERN]}"
-                )
+                Problem(rel, "", f"file name is not <slug>.yaml: the slug {_PATTERN_HINTS[models.SLUG_PATTERN]}")
             )
             continue
         try:
@@ -233,9 +231,7 @@ def check_members(
         rel, m = entry.path, entry.member
         if m.phase > len(consortium.phases):
             problems.append(
-                Problem(
-                    rel, "phase", f"{m.phase} is not a phase of consortium.yaml (1-{len(consortium.phases)})"
-                )
+                Problem(rel, "phase", f"{m.phase} is not a phase of consortium.yaml (1-{len(consortium.phases)})")
             )
         if m.backup.retention_days is not None and m.backup.retention_days < minimum:
             problems.append(
@@ -258,9 +254,7 @@ def check_members(
         cidr = m.network.cidr
         if cidr is None:
             if m.slug not in allow_unallocated:
-                problems.append(
-                    Problem(rel, "network.cidr", f"not allocated yet; run `consortium onboard {rel}`")
-                )
+                problems.append(Problem(rel, "network.cidr", f"not allocated yet; run `consortium onboard {rel}`"))
         elif cidr.prefixlen != plan.member_prefix:
             problems.append(
                 Problem(
@@ -280,9 +274,7 @@ def check_members(
             for c, net in enumerate(site.cidrs):
                 where = f"network.onprem[{s}].cidrs[{c}]"
                 if net.overlaps(plan.supernet):
-                    problems.append(
-                        Problem(rel, where, f"{net} overlaps the consortium supernet {plan.supernet}")
-                    )
+                    problems.append(Problem(rel, where, f"{net} overlaps the consortium supernet {plan.supernet}"))
                 elif net.overlaps(plan.hub):
                     problems.append(Problem(rel, where, f"{net} overlaps {hub[0]} {plan.hub}"))
         ranges = [n for site in m.network.onprem for n in site.cidrs] + ([cidr] if cidr else [])

@@ -42,9 +42,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def _to_yaml(value: Any, indent: int = 0) -> str:
     """Block-style YAML of ``value``, every line indented by ``indent`` spaces, no trailing newline."""
-    text = yaml.dump(
-        value, Dumper=_Dumper, default_flow_style=False, sort_keys=False, width=4096, allow_unicode=True
-    )
+    text = yaml.dump(value, Dumper=_Dumper, default_flow_style=False, sort_keys=False, width=4096, allow_unicode=True)
     pad = " " * indent
     return "\n".join(pad + line for line in text.rstrip("\n").split("\n"))
 
@@ -86,9 +84,7 @@ def _parse_back(rel: str, text: str) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        raise InputError(
-            [Problem(rel, "", f"rendered file is not valid YAML ({exc}); fix the template")]
-        ) from None
+        raise InputError([Problem(rel, "", f"rendered file is not valid YAML ({exc}); fix the template")]) from None
 
 
 def _check_stack(rel: str, text: str, expected: HubStack | MemberStack) -> None:
@@ -96,9 +92,7 @@ def _check_stack(rel: str, text: str, expected: HubStack | MemberStack) -> None:
     config = data.get("config", {}) if isinstance(data, dict) else {}
     back = type(expected).model_validate(config.get(f"{PROJECT}:{CONFIG_KEY}"))
     if back != expected or config.get("azure-native:location") != expected.location:
-        raise InputError(
-            [Problem(rel, "", "rendered stack config does not read back as rendered; fix the template")]
-        )
+        raise InputError([Problem(rel, "", "rendered stack config does not read back as rendered; fix the template")])
 
 
 def _check_front_matter(rel: str, text: str) -> None:

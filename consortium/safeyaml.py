@@ -30,9 +30,7 @@ def _check_events(text: str, rel: str) -> None:
     frames: list[dict[str, Any]] = []
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent):
-            raise fail(
-                rel, _where(event.start_mark), "YAML aliases (*name) are not allowed in registry files"
-            )
+            raise fail(rel, _where(event.start_mark), "YAML aliases (*name) are not allowed in registry files")
         is_node = isinstance(event, yaml.ScalarEvent | yaml.MappingStartEvent | yaml.SequenceStartEvent)
         if is_node and frames and frames[-1]["map"]:
             frame = frames[-1]
@@ -54,9 +52,7 @@ def read_text(path: Path, rel: str) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise fail(
-                rel, "", f"file is {size} bytes; registry files are limited to {MAX_BYTES} bytes (1 MiB)"
-            )
+            raise fail(rel, "", f"file is {size} bytes; registry files are limited to {MAX_BYTES} bytes (1 MiB)")
         data = path.read_bytes()
     except FileNotFoundError:
         raise fail(rel, "", "file not found") from None

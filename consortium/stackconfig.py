@@ -98,9 +98,7 @@ def hub_stack(registry: Registry) -> HubStack:
 def member_budget(c: Consortium, m: Member) -> float:
     """A member's monthly budget: the consortium's base plus its endpoints and servers."""
     b = c.costs.budget
-    return round(
-        b.base_monthly + b.per_endpoint_monthly * m.endpoints.total + b.per_server_monthly * len(m.servers), 2
-    )
+    return round(b.base_monthly + b.per_endpoint_monthly * m.endpoints.total + b.per_server_monthly * len(m.servers), 2)
 
 
 def member_stack(registry: Registry, m: Member) -> MemberStack:

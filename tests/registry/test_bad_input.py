@@ -95,7 +95,7 @@ def test_bad_input_contract(
 
 def test_bad_flag_exits_2_without_traceback(registry: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "consortium.cli", "validate", "--registry", str(registry), "--bogus"],
+        [sys.executable, "-m", "consortium", "validate", "--registry", str(registry), "--bogus"],
         capture_output=True,
         text=True,
     )

@@ -131,9 +131,7 @@ def test_removing_a_member_frees_its_block_without_renumbering_anyone(registry: 
 def test_onboard_several_in_the_given_order(registry: Path) -> None:
     (registry / "members/dunn.yaml").write_text(NEW_TOWN)
     (registry / "members/berry.yaml").write_text(NEW_TOWN.replace("dunn", "berry").replace("Dunn", "Berry"))
-    result = cli(
-        "onboard", registry / "members/dunn.yaml", registry / "members/berry.yaml", "--registry", registry
-    )
+    result = cli("onboard", registry / "members/dunn.yaml", registry / "members/berry.yaml", "--registry", registry)
     assert result.code == 0, result.err
     assert read(registry / "members/dunn.yaml")["network"]["cidr"] == "10.64.160.0/20"
     assert read(registry / "members/berry.yaml")["network"]["cidr"] == "10.64.176.0/20"
@@ -142,9 +140,7 @@ def test_onboard_several_in_the_given_order(registry: Path) -> None:
 def test_onboard_on_a_full_supernet_writes_nothing(registry: Path) -> None:
     consortium = (registry / "consortium.yaml").read_text()
     # a /16 supernet holds exactly the hub and fifteen /20s: nine members leave six free
-    (registry / "consortium.yaml").write_text(
-        consortium.replace("supernet: 10.64.0.0/12", "supernet: 10.64.0.0/16")
-    )
+    (registry / "consortium.yaml").write_text(consortium.replace("supernet: 10.64.0.0/12", "supernet: 10.64.0.0/16"))
     for i in range(7):
         (registry / f"members/town{i}.yaml").write_text(
             NEW_TOWN.replace("slug: dunn", f"slug: town{i}").replace("Dunn", f"Town {i}")
@@ -153,16 +149,11 @@ def test_onboard_on_a_full_supernet_writes_nothing(registry: Path) -> None:
     files = [registry / f"members/town{i}.yaml" for i in range(7)]
     result = cli("onboard", *files, "--registry", registry)
     assert result.code == 2
-    assert (
-        result.err_lines[-1]
-        == "members/town6.yaml: network.cidr: no free /20 left in the supernet 10.64.0.0/16"
-    )
+    assert result.err_lines[-1] == "members/town6.yaml: network.cidr: no free /20 left in the supernet 10.64.0.0/16"
     assert tree_digest(registry) == before
 
 
-@pytest.mark.parametrize(
-    "where", ["../x.yaml", "consortium.yaml", "members/../consortium.yaml", "members/sub/x.yaml"]
-)
+@pytest.mark.parametrize("where", ["../x.yaml", "consortium.yaml", "members/../consortium.yaml", "members/sub/x.yaml"])
 def test_onboard_refuses_files_outside_members(registry: Path, where: str) -> None:
     target = registry / where
     if not target.exists():

@@ -31,9 +31,7 @@ def test_golden_files_for_verona_and_the_hub() -> None:
         if os.environ.get("UPDATE_GOLDEN"):
             GOLDEN.mkdir(exist_ok=True)
             (GOLDEN / name).write_text(rendered[rel])
-        assert rendered[rel] == (GOLDEN / name).read_text(), (
-            f"{rel} differs from tests/registry/golden/{name}"
-        )
+        assert rendered[rel] == (GOLDEN / name).read_text(), f"{rel} differs from tests/registry/golden/{name}"
 
 
 def test_committed_rendered_files_match_the_registry() -> None:
@@ -89,9 +87,7 @@ def test_secrets_set_by_pulumi_are_kept_and_not_stale(registry: Path) -> None:
     stack = registry / "stacks/Pulumi.fitchburg.yaml"
     text = stack.read_text()
     # what `pulumi stack init` + `pulumi config set --secret` add to the file
-    text = text.replace(
-        "config:\n", "config:\n  consortium:vpn-psk-police:\n    secure: v1:c2VjcmV0LXBvbGljZQ==\n"
-    )
+    text = text.replace("config:\n", "config:\n  consortium:vpn-psk-police:\n    secure: v1:c2VjcmV0LXBvbGljZQ==\n")
     text += "encryptionsalt: v1:Zm9vYmFy:v1:abcd\n"
     stack.write_text(text)
     assert cli("render", "--registry", registry).code == 0

@@ -1,0 +1,283 @@
+"""``consortium audit``: the policy catalog run in-process on plans or deployed state.
+
+Sources: an offline plan (``consortium plan --json``), or ``pulumi stack export`` files (deployment
+version 3; deployed state is judged by its *outputs*, what Azure reports, not by what the program
+asked for). Several exports are audited together so that the isolation controls see every member
+at once. Parameters of the controls come from the registry (the consortium's minimum retention, its
+supernet, each member's range ...), so the auditor never retypes them.
+
+Exemptions (``exemptions.yaml``) turn a matching violation into "exempted"; an expired exemption is
+itself a failure, and one that matches nothing is a warning.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from policies.catalog import CATALOG
+from policies.framework import Check, Control, Enforcement, Evaluation, Finding, Resource, evaluate
+
+from .errors import InputError, Problem, fail
+from .ipam import hub_subnets
+from .models import Exemption, ExemptionsFile
+from .registry import Registry, parse_model
+from .safeyaml import load_mapping
+
+MAX_JSON_BYTES = 512 * 1024 * 1024
+EXEMPTIONS_FILE = "exemptions.yaml"
+
+
+# --------------------------------------------------------------------------- loading sources
+
+
+def _read_json(path: Path, shown: str) -> Any:
+    try:
+        size = path.stat().st_size
+        if size > MAX_JSON_BYTES:
+            raise fail(shown, "", f"file is {size} bytes; the limit is {MAX_JSON_BYTES}")
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise fail(shown, "", "file not found") from None
+    except IsADirectoryError:
+        raise fail(shown, "", "is a directory") from None
+    except UnicodeDecodeError:
+        raise fail(shown, "", "not UTF-8 text") from None
+    except OSError as exc:
+        raise fail(shown, "", f"cannot read: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise fail(shown, f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
+
+
+def _require(record: Any, keys: tuple[str, ...], shown: str, where: str) -> None:
+    if not isinstance(record, dict):
+        raise fail(shown, where, "expected an object")
+    for key in keys:
+        if key not in record:
+            raise fail(shown, f"{where}.{key}", "missing")
+        if not isinstance(record[key], str):
+            raise fail(shown, f"{where}.{key}", f"expected a string, got {type(record[key]).__name__}")
+
+
+def load_plan(path: Path) -> list[Resource]:
+    """Resources of a ``consortium plan`` JSON file, judged by their inputs."""
+    shown = str(path)
+    doc = _read_json(path, shown)
+    if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("resources"), list):
+        raise fail(shown, "version", "not a consortium plan (expected version 1 and a resources list)")
+    out = []
+    for i, rec in enumerate(doc["resources"]):
+        _require(rec, ("urn", "type", "name", "stack"), shown, f"resources[{i}]")
+        inputs = rec.get("inputs", {})
+        if not isinstance(inputs, dict):
+            raise fail(shown, f"resources[{i}].inputs", "expected an object")
+        out.append(
+            Resource(
+                urn=rec["urn"],
+                type=rec["type"],
+                name=rec["name"],
+                stack=rec["stack"],
+                member=rec.get("member"),
+                props=inputs,
+                parent=rec.get("parent"),
+                id=rec.get("id"),
+            )
+        )
+    return out
+
+
+def _stack_of(urn: str) -> str:
+    return urn.split(":", 3)[2].split("::", 1)[0] if urn.startswith("urn:pulumi:") else ""
+
+
+def _name_of(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def load_state_file(path: Path) -> list[Resource]:
+    """Resources of one ``pulumi stack export`` (deployment version 3), judged by their outputs."""
+    shown = str(path)
+    doc = _read_json(path, shown)
+    if not isinstance(doc, dict) or "deployment" not in doc:
+        raise fail(shown, "deployment", "missing: not a `pulumi stack export` file")
+    if doc.get("version") != 3:
+        raise fail(shown, "version", f"deployment version {doc.get('version')!r} is not supported (expected 3)")
+    resources = (doc["deployment"] or {}).get("resources") if isinstance(doc["deployment"], dict) else None
+    if not isinstance(resources, list):
+        raise fail(shown, "deployment.resources", "expected a list")
+    out = []
+    for i, rec in enumerate(resources):
+        _require(rec, ("urn", "type"), shown, f"deployment.resources[{i}]")
+        stack = _stack_of(rec["urn"])
+        if not stack:
+            raise fail(shown, f"deployment.resources[{i}].urn", f"not a Pulumi URN: {rec['urn'][:80]}")
+        outputs = rec.get("outputs", {}) or {}
+        if not isinstance(outputs, dict):
+            raise fail(shown, f"deployment.resources[{i}].outputs", "expected an object")
+        out.append(
+            Resource(
+                urn=rec["urn"],
+                type=rec["type"],
+                name=_name_of(rec["urn"]),
+                stack=stack,
+                member=None if stack == "hub" else stack,
+                props=outputs,
+                parent=rec.get("parent"),
+                id=rec.get("id"),
+            )
+        )
+    return out
+
+
+def load_states(paths: list[Path]) -> list[Resource]:
+    """Every export given (a directory means each ``*.json`` in it); a stack may appear only once."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(p.glob("*.json"))
+            if not found:
+                raise fail(str(p), "", "directory holds no *.json stack exports")
+            files.extend(found)
+        else:
+            files.append(p)
+    resources: list[Resource] = []
+    owner: dict[str, str] = {}
+    for f in files:
+        loaded = load_state_file(f)
+        for stack in sorted({r.stack for r in loaded}):
+            if stack in owner:
+                raise fail(str(f), "", f"stack {stack} is also in {owner[stack]}")
+            owner[stack] = str(f)
+        resources.extend(loaded)
+    return resources
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def registry_params(registry: Registry | None) -> dict[str, dict[str, Any]]:
+    """Control parameters the registry knows, keyed by control id (unknown names are ignored)."""
+    if registry is None:
+        return {}
+    c = registry.consortium
+    values: dict[str, Any] = {
+        "minimum_retention_days": c.backup.minimum_retention_days,
+        "supernet": str(c.network.supernet),
+        "firewall_subnet": str(hub_subnets(c.network.hub)["AzureFirewallSubnet"]),
+        "member_ranges": {e.member.slug: [str(e.member.network.cidr)] for e in registry.members},
+        "consortium": c.slug,
+        "phase_services": {str(p.phase): [s.value for s in p.services] for p in c.phases},
+    }
+    return {ctrl.id: {k: v for k, v in values.items() if k in ctrl.params} for ctrl in CATALOG}
+
+
+def pack_config(registry: Registry) -> dict[str, Any]:
+    """The CrossGuard pack config with the registry's parameters (``--policy-pack-config``).
+
+    Keys are policy names (``mcs-bak-005``); each value sets the enforcement level and the
+    parameters, so ``pulumi preview --policy-pack policies`` judges with the same values as
+    ``consortium audit``.
+    """
+    params = registry_params(registry)
+    return {
+        c.policy_name: {"enforcementLevel": c.enforcement.value, **params.get(c.id, {})}
+        for c in CATALOG
+        if c.crossguard
+    }
+
+
+# --------------------------------------------------------------------------- exemptions
+
+
+def load_exemptions(path: Path, shown: str) -> list[Exemption]:
+    if not path.is_file():
+        return []
+    data = load_mapping(path, shown)
+    exemptions = parse_model(ExemptionsFile, data, shown).exemptions
+    known = {c.id for c in CATALOG}
+    bad = [
+        Problem(shown, f"exemptions[{i}].control", f"{e.control} is not a control of the catalog")
+        for i, e in enumerate(exemptions)
+        if e.control not in known
+    ]
+    if bad:
+        raise InputError(bad)
+    return exemptions
+
+
+def _matches(e: Exemption, f: Finding) -> bool:
+    return e.control == f.control and e.member == f.member and e.resource in (None, f.resource_name)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Result:
+    finding: Finding
+    control: Control
+    status: str  # "failed" (mandatory), "advisory", "exempted"
+    exemption: Exemption | None = None
+
+
+@dataclass
+class Audit:
+    source: str
+    results: list[Result]
+    checks: list[Check]
+    expired: list[tuple[int, Exemption]] = field(default_factory=list)
+    unused: list[tuple[int, Exemption]] = field(default_factory=list)
+    today: date = field(default_factory=date.today)
+
+    @property
+    def failed(self) -> list[Result]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed or self.expired else 0
+
+    def members(self) -> list[str]:
+        return sorted({c.member for c in self.checks} | {r.finding.member for r in self.results})
+
+    def score(self, member: str) -> tuple[int, int]:
+        """(passed, total) checks of a member; a check fails on any violation that is not exempted."""
+        bad = {(r.finding.control, r.finding.urn) for r in self.results if r.status != "exempted"}
+        bad_member = {(r.finding.control, r.finding.member) for r in self.results if r.status != "exempted"}
+        mine = [c for c in self.checks if c.member == member]
+        failed = sum(1 for c in mine if ((c.control, c.urn) in bad if c.urn else (c.control, member) in bad_member))
+        return len(mine) - failed, len(mine)
+
+
+def run_audit(
+    resources: list[Resource],
+    *,
+    source: str,
+    registry: Registry | None,
+    exemptions: list[Exemption],
+    today: date | None = None,
+) -> Audit:
+    today = today or date.today()
+    evaluation: Evaluation = evaluate(CATALOG, resources, registry_params(registry))
+    controls = {c.id: c for c in CATALOG}
+    active = [(i, e) for i, e in enumerate(exemptions) if e.expires >= today]
+    expired = [(i, e) for i, e in enumerate(exemptions) if e.expires < today]
+    used: set[int] = set()
+    results = []
+    for f in evaluation.findings:
+        ctrl = controls[f.control]
+        hit = next(((i, e) for i, e in active if _matches(e, f)), None)
+        if hit:
+            used.add(hit[0])
+            results.append(Result(f, ctrl, "exempted", hit[1]))
+        elif ctrl.enforcement == Enforcement.MANDATORY:
+            results.append(Result(f, ctrl, "failed"))
+        else:
+            results.append(Result(f, ctrl, "advisory"))
+    unused = [(i, e) for i, e in active if i not in used]
+    return Audit(source, results, evaluation.checks, expired, unused, today)

@@ -1,0 +1,176 @@
+"""``consortium audit``: the security standard, evaluated in-process (attached in :mod:`consortium.cli`).
+
+Exit codes: 0 no mandatory violation (and no expired exemption), 1 any, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .atomic import write_atomic
+from .cli_common import bad_input, print_warnings, registry_dir, registry_option
+from .errors import InputError, Problem, fail
+from .registry import CONSORTIUM_FILE, Registry, load_registry
+
+
+def _registry_or_none(root: Path, required: bool) -> Registry | None:
+    if not required and not (root / CONSORTIUM_FILE).is_file():
+        click.echo(f"warning: no {CONSORTIUM_FILE} in {root}: controls use their default parameters", err=True)
+        return None
+    return load_registry(root)
+
+
+@click.command()
+@registry_option
+@click.option("--member", "members", multiple=True, metavar="SLUG", help="Plan this member offline, then audit it.")
+@click.option("--all", "everything", is_flag=True, help="Plan the whole consortium offline, then audit it.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Audit a `consortium plan --json` file.",
+)
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="FILE|DIR",
+    help="Audit `pulumi stack export` files (a directory: every *.json in it). Repeatable.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit", "sarif", "html", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the report to FILE (atomically) instead of standard output.",
+)
+@click.option(
+    "--exemptions",
+    "exemptions_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Exemptions register (default: exemptions.yaml in the registry).",
+)
+@click.option("--crosswalk", is_flag=True, help="List every CIS v8 IG1 safeguard and the controls giving evidence.")
+@click.option(
+    "--pack-config",
+    "pack_config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the CrossGuard pack config (the registry's parameters) to FILE and exit.",
+)
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Judge exemption expiry as of this date (default: today).",
+)
+@bad_input
+def audit(
+    registry: str | None,
+    members: tuple[str, ...],
+    everything: bool,
+    plan_file: Path | None,
+    states: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    exemptions_file: Path | None,
+    crosswalk: bool,
+    pack_config_file: Path | None,
+    on: object,
+) -> None:
+    """Evaluate the consortium security standard on plans or deployed state."""
+    from . import reports
+    from .audit import EXEMPTIONS_FILE, load_exemptions, load_plan, load_states, run_audit
+
+    sources = sum([bool(members), everything, plan_file is not None, bool(states)])
+    if pack_config_file is not None:
+        import json
+
+        from .audit import pack_config
+
+        reg = _registry_or_none(registry_dir(registry), required=True)
+        assert reg is not None
+        write_atomic(pack_config_file, json.dumps(pack_config(reg), indent=2, sort_keys=True) + "\n")
+        click.echo(
+            f"wrote {pack_config_file}: use `pulumi preview --policy-pack policies "
+            f"--policy-pack-config {pack_config_file}`"
+        )
+        return
+    if crosswalk:
+        if sources:
+            raise click.UsageError("--crosswalk takes no audit source")
+        if fmt not in ("text", "json", "markdown"):
+            raise click.UsageError("--crosswalk prints text, json or markdown")
+        _emit(reports.crosswalk(fmt), output)
+        return
+    if sources != 1:
+        raise click.UsageError("give exactly one source: --member SLUG..., --all, --plan FILE or --state FILE|DIR")
+    root = registry_dir(registry)
+    if members or everything:
+        from policies.framework import Resource
+
+        from .offline import plan_registry
+
+        reg = _registry_or_none(root, required=True)
+        assert reg is not None
+        unknown = sorted(set(members) - {e.member.slug for e in reg.members})
+        if unknown:
+            raise InputError([Problem("--member", "", f"{s} is not a member of the registry") for s in unknown])
+        plan = plan_registry(reg, list(members) if members else None)
+        resources = [
+            Resource(
+                urn=r.urn,
+                type=r.type,
+                name=r.name,
+                stack=r.stack,
+                member=r.member,
+                props=r.inputs,
+                parent=r.parent,
+                id=getattr(r, "id", None),
+            )
+            for r in plan.records
+        ]
+        source = "offline plan of " + (", ".join(members) if members else "the whole consortium")
+    elif plan_file is not None:
+        reg = _registry_or_none(root, required=False)
+        resources, source = load_plan(plan_file), f"plan {plan_file}"
+    else:
+        reg = _registry_or_none(root, required=False)
+        resources, source = load_states(list(states)), "state " + ", ".join(str(s) for s in states)
+    ex_path = exemptions_file or root / EXEMPTIONS_FILE
+    if exemptions_file is not None and not exemptions_file.is_file():
+        raise fail(str(exemptions_file), "", "file not found")
+    exemptions = load_exemptions(ex_path, str(exemptions_file or EXEMPTIONS_FILE))
+    if reg is not None:
+        print_warnings(reg.warnings)
+    result = run_audit(
+        resources,
+        source=source,
+        registry=reg,
+        exemptions=exemptions,
+        today=on.date() if hasattr(on, "date") else None,
+    )
+    _emit(reports.RENDER[fmt](result), output)
+    if output is not None:
+        click.echo(reports.summary_line(result), err=True)
+    sys.exit(result.exit_code)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)

@@ -1,0 +1,156 @@
+"""``consortium plan`` and ``consortium up``: the Pulumi program, offline and for real.
+
+Attached to the main group by :mod:`consortium.cli` (import that module, not this one, first:
+this module imports the shared options from it). Same conventions as the other commands:
+``--registry DIR``; bad input is one line per problem on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.markup import escape
+from rich.tree import Tree
+
+from .cli_common import bad_input, console, print_warnings, registry_dir, registry_option
+from .errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from .offline import ResourceRecord, StackPlan
+
+EXIT_FAILED = 1
+MEMBERS_PER_JOB = 25
+_NAMES_SHOWN = 6
+
+
+def _tree(stack: StackPlan) -> Tree:
+    """A stack's resources as a tree: component -> resources, grouped and counted by type."""
+    who = f"member {stack.member}" if stack.member else "the shared hub"
+    tree = Tree(f"[bold]stack {stack.stack}[/bold] ({who}): {len(stack.records)} resources")
+    children: dict[str | None, list[ResourceRecord]] = defaultdict(list)
+    urns = {r.urn for r in stack.records}
+    for r in stack.records:
+        children[r.parent if r.parent in urns else None].append(r)
+
+    def add(node: Tree, parent: str | None) -> None:
+        kids = children.get(parent, [])
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for r in kids:
+            if r.custom:
+                by_type[r.type].append(r.name)
+        for type_, names in sorted(by_type.items()):
+            shown = ", ".join(sorted(names)[:_NAMES_SHOWN]) + (", ..." if len(names) > _NAMES_SHOWN else "")
+            node.add(escape(f"{type_} x{len(names)}: {shown}"))
+        for r in sorted((r for r in kids if not r.custom), key=lambda r: r.urn):
+            add(node.add(f"[bold]{escape(r.type)}[/bold] {escape(r.name)}"), r.urn)
+
+    add(tree, None)
+    return tree
+
+
+@click.command()
+@registry_option
+@click.option("--member", "members", multiple=True, metavar="SLUG", help="Plan this member (repeatable).")
+@click.option("--hub", is_flag=True, help="Plan the hub stack.")
+@click.option("--all", "everything", is_flag=True, help="Plan the hub and every member.")
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Write the plan (every resource record, sorted by URN) to FILE.",
+)
+@click.option("--summary", is_flag=True, help="One line per stack instead of a tree.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Plan member stacks in N processes (default: one per CPU for large plans, else 1).",
+)
+@bad_input
+def plan(
+    registry: str | None,
+    members: tuple[str, ...],
+    hub: bool,
+    everything: bool,
+    json_file: Path | None,
+    summary: bool,
+    jobs: int | None,
+) -> None:
+    """Show what `pulumi up` would create, offline (no Azure, no Pulumi CLI needed).
+
+    Runs the real program (infra/) under the Pulumi SDK's mock runtime, for the hub and/or members,
+    and prints each stack's resources. With --json, writes every resource record (stack, member,
+    urn, type, name, parent, provider, dependencies, inputs with secrets masked) for the policies.
+    """
+    from .atomic import write_atomic
+    from .offline import plan_json, plan_registry, select_members
+    from .registry import load_registry
+
+    if not (members or hub or everything):
+        raise click.UsageError("say what to plan: --member SLUG (repeatable), --hub, or --all")
+    if everything and members:
+        raise click.UsageError("--all already plans every member; drop --member")
+    reg = load_registry(registry_dir(registry))
+    selected = select_members(reg, None if everything else members)
+    print_warnings(reg.warnings)
+    if jobs is None:  # forking pays off from a few dozen members on
+        jobs = min(os.cpu_count() or 1, max(1, len(selected) // MEMBERS_PER_JOB))
+    result = plan_registry(reg, selected, include_hub=hub or everything, jobs=jobs)
+    screen = console()
+    for stack in result.stacks:
+        if summary:
+            kinds = Counter(r.type for r in stack.records if r.custom)
+            click.echo(f"{stack.stack}: {len(stack.records)} resources ({len(kinds)} types)")
+        else:
+            screen.print(_tree(stack))
+    total = sum(len(s.records) for s in result.stacks)
+    if json_file is not None:
+        write_atomic(json_file, plan_json(result))
+        click.echo(f"wrote {json_file}")
+    click.echo(f"planned {len(result.stacks)} stacks, {total} resources")
+
+
+@click.command()
+@registry_option
+@click.option("--member", metavar="SLUG", default=None, help="Deploy this member's stack.")
+@click.option("--hub", is_flag=True, help="Deploy the hub stack.")
+@click.option("--preview", is_flag=True, help="Only `pulumi preview`.")
+@bad_input
+def up(registry: str | None, member: str | None, hub: bool, preview: bool) -> None:
+    """Deploy one stack with `pulumi up` (needs the Pulumi CLI and Azure credentials)."""
+    from .deploy import pulumi_cli, stack_for
+    from .deploy import up as run_up
+    from .models import Service
+    from .registry import load_registry
+    from .stackconfig import member_stack
+
+    if bool(member) == hub:
+        raise click.UsageError("say which stack: --member SLUG or --hub")
+    pulumi_cli()  # before anything else: without the CLI nothing below can work
+    root = registry_dir(registry)
+    reg = load_registry(root)
+    secrets: list[str] = []
+    if member is not None:
+        if member not in {e.member.slug for e in reg.members}:
+            raise InputError([Problem(f"members/{member}.yaml", "", "no such member in the registry")])
+        stack = member_stack(reg, reg.entry(member).member)
+        if Service.NETWORKING in stack.services:  # only then does the program read the VPN keys
+            secrets = list(stack.vpn_secret_keys.values())
+    from pulumi import automation as auto
+
+    try:
+        result = run_up(
+            reg.root, stack_for(member, hub), required_secrets=secrets, preview=preview, on_output=click.echo
+        )
+    except auto.CommandError as exc:
+        last = str(exc).strip().splitlines()[-1] if str(exc).strip() else "see the output above"
+        click.echo(f"pulumi failed for stack {stack_for(member, hub)}: {last}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"{result.stack}: {result.summary}")

@@ -1,0 +1,804 @@
+"""Running the Pulumi program offline: the SDK's mock runtime, a fake Azure, and plan records.
+
+``consortium plan`` cannot reach Azure, the Pulumi CLI or any provider plugin, so it runs the
+real program (:func:`infra.program.main`) in-process under ``pulumi.runtime`` mocks:
+
+* :class:`RecordingMonitor` (a ``MockMonitor``) sees every ``RegisterResource`` and
+  ``ReadResource`` request — type, name, parent, provider, dependencies and the inputs exactly as
+  the engine would get them (camelCase wire names, SDK defaults included) — and keeps a
+  :class:`ResourceRecord` of each, with secrets replaced by ``"[secret]"``;
+* :class:`FakeAzure` answers like Azure would: resource ids in Azure resource-id form, principal
+  and object ids, the firewall's private address (the fourth address of its subnet, as Azure
+  assigns it), so that every dependent input is complete; an input that still depends on a value
+  nobody filled shows up as ``"[unknown]"`` (the run is a preview) instead of silently vanishing;
+* member stacks read the hub's outputs through a ``StackReference``; the fake answers it with the
+  outputs of the offline hub plan, so a member's plan shows the hub's real (fake) ids.
+
+The plan file (:func:`plan_document`) is the input of the policy engine, one control per record::
+
+    {
+      "version": 1,
+      "project": "consortium",
+      "consortium": "<consortium slug>",
+      "stacks": [                       # hub first, then members by slug
+        {"stack": "hub", "member": null, "resources": 42, "by_type": {"<type>": 3, ...}},
+        {"stack": "verona", "member": "verona", ...}
+      ],
+      "resources": [                    # every stack's records, sorted by URN
+        {
+          "stack": "verona",            # the Pulumi stack
+          "member": "verona",           # member slug, null for the hub
+          "urn": "urn:pulumi:verona::consortium::...::rsv-verona",
+          "id": "/subscriptions/.../vaults/rsv-verona",   # the fake cloud's id; null for components
+          "type": "azure-native:recoveryservices:Vault",
+          "name": "rsv-verona",         # the Pulumi logical name
+          "custom": true,               # false for components (consortium:member:Network, ...)
+          "parent": "<urn>" | null,
+          "provider": "<provider urn>" | null,   # null: the package's default provider
+          "dependencies": ["<urn>", ...],         # sorted
+          "inputs": {...}               # wire names; secrets "[secret]"; unresolved "[unknown]"
+        }
+      ]
+    }
+
+Reads (the hub ``StackReference``) are records too, so dependencies always name a record.
+
+Speed (see ``bench/plan_scale.py``). The SDK's default path costs about 25 ms per azure-native
+resource; with ``fast=True`` (the default) the runner changes only what cannot show in a plan:
+
+* every azure-native resource carries dozens of type aliases, which the SDK turns into URN
+  outputs eagerly; aliases only matter for renames in existing state, so a stack transformation
+  drops them (URNs, inputs and dependencies stay identical — a test compares both paths);
+* the SDK captures a Python stack trace per resource for the engine's source positions; a plan
+  has no use for them, so that capture is stubbed out for the run;
+* the SDK waits for outstanding outputs one at a time (quadratic in their number); the runner
+  first waits for all of them at once, leaving the SDK's own loop nothing to do;
+* the garbage collector's first-generation threshold is raised for the run: the SDK allocates
+  many short-lived objects, and collecting every 700 allocations dominated the profile.
+
+Between runs the SDK's global state (root resource, RPC manager, outputs, config) is reset, so
+any number of stacks can be planned in one process, and member stacks in parallel processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import copy
+import gc
+import hashlib
+import importlib
+import importlib.util
+import ipaddress
+import json
+import multiprocessing
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any, ClassVar
+
+import pulumi
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import mocks, settings
+from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime.proto import resource_pb2, source_pb2
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from .errors import InputError, Problem
+from .registry import Registry
+from .stackconfig import CONFIG_KEY, HUB_STACK, PROJECT, HubStack, MemberStack, hub_stack, member_stack
+
+PLAN_VERSION = 1
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+ORGANIZATION = "organization"  # what a self-managed backend calls the organization
+# The toolkit's checkout: ``infra/`` (the program) sits next to this package.
+TOOLKIT_ROOT = Path(__file__).resolve().parent.parent
+PROGRAM_DIR = TOOLKIT_ROOT / "infra"
+
+# Markers of the Pulumi wire format (sdk/go/common/resource/sig): a secret, an unknown, a reference.
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+_STACK_TYPE = "pulumi:pulumi:Stack"
+_STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+_PLACEHOLDER_SECRET = "offline-placeholder-not-a-real-key"
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class ResourceRecord:
+    """One registered (or read) resource, as the engine would have received it."""
+
+    stack: str
+    member: str | None
+    urn: str
+    id: str | None  # what the (fake) cloud answered: an Azure resource id, an object id; None for components
+    type: str
+    name: str
+    custom: bool
+    parent: str | None
+    provider: str | None
+    dependencies: tuple[str, ...]
+    inputs: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "member": self.member,
+            "urn": self.urn,
+            "id": self.id,
+            "type": self.type,
+            "name": self.name,
+            "custom": self.custom,
+            "parent": self.parent,
+            "provider": self.provider,
+            "dependencies": list(self.dependencies),
+            "inputs": self.inputs,
+        }
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    stack: str
+    member: str | None
+    records: tuple[ResourceRecord, ...]
+    outputs: dict[str, Any] = field(default_factory=dict)  # the stack's exports
+
+    def by_type(self) -> dict[str, int]:
+        return dict(sorted(Counter(r.type for r in self.records).items()))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "member": self.member,
+            "resources": len(self.records),
+            "by_type": self.by_type(),
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    consortium: str
+    stacks: tuple[StackPlan, ...]
+
+    @property
+    def records(self) -> list[ResourceRecord]:
+        return sorted((r for s in self.stacks for r in s.records), key=lambda r: r.urn)
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The plan file's content (see the module docstring for its shape)."""
+    return {
+        "version": PLAN_VERSION,
+        "project": PROJECT,
+        "consortium": plan.consortium,
+        "stacks": [s.summary() for s in plan.stacks],
+        "resources": [r.to_json() for r in plan.records],
+    }
+
+
+def plan_json(plan: Plan) -> str:
+    """The plan file's text: sorted keys and records, so two runs give byte-identical files."""
+    return json.dumps(plan_document(plan), indent=1, sort_keys=True) + "\n"
+
+
+# --------------------------------------------------------------------------- wire values
+
+
+def _plain(value: Any) -> Any:
+    """A wire value as plain JSON: secrets masked, unknowns marked, integral floats as ints."""
+    if isinstance(value, dict):
+        sig = value.get(_SIG_KEY)
+        if sig == _SECRET_SIG:
+            return SECRET
+        if sig == _RESOURCE_SIG:
+            return value.get("id") or value.get("urn")
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value == _UNKNOWN_VALUE:
+        return UNKNOWN
+    return value
+
+
+def _struct_to_python(struct: struct_pb2.Struct) -> dict[str, Any]:
+    return _plain(json_format.MessageToDict(struct))
+
+
+def _python_to_struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    out = struct_pb2.Struct()
+    out.update(values)
+    return out
+
+
+def _provider_urn(reference: str) -> str | None:
+    """A provider reference is ``<urn>::<id>``; URNs themselves contain ``::``."""
+    return reference.rsplit("::", 1)[0] if reference else None
+
+
+# --------------------------------------------------------------------------- the fake Azure
+
+
+def _uuid(*parts: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "consortium-offline:" + "/".join(parts)))
+
+
+# ARM resource-id templates by type token. ``{rg}`` is the resource group's id, the other
+# placeholders are input wire names; the last one is the resource's Azure name.
+_NET = "{rg}/providers/Microsoft.Network/"
+_RSV = "{rg}/providers/Microsoft.RecoveryServices/vaults/{vaultName}"
+_STORAGE = "{rg}/providers/Microsoft.Storage/storageAccounts/{accountName}"
+ARM_IDS: dict[str, str] = {
+    "azure-native:resources:ResourceGroup": "{rg}",
+    "azure-native:network:VirtualNetwork": _NET + "virtualNetworks/{virtualNetworkName}",
+    "azure-native:network:NetworkSecurityGroup": _NET + "networkSecurityGroups/{networkSecurityGroupName}",
+    "azure-native:network:RouteTable": _NET + "routeTables/{routeTableName}",
+    "azure-native:network:Route": _NET + "routeTables/{routeTableName}/routes/{routeName}",
+    "azure-native:network:VirtualNetworkPeering": _NET
+    + "virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}",
+    "azure-native:network:PublicIPAddress": _NET + "publicIPAddresses/{publicIpAddressName}",
+    "azure-native:network:FirewallPolicy": _NET + "firewallPolicies/{firewallPolicyName}",
+    "azure-native:network:FirewallPolicyRuleCollectionGroup": _NET
+    + "firewallPolicies/{firewallPolicyName}/ruleCollectionGroups/{ruleCollectionGroupName}",
+    "azure-native:network:AzureFirewall": _NET + "azureFirewalls/{azureFirewallName}",
+    "azure-native:network:VirtualNetworkGateway": _NET + "virtualNetworkGateways/{virtualNetworkGatewayName}",
+    "azure-native:network:LocalNetworkGateway": _NET + "localNetworkGateways/{localNetworkGatewayName}",
+    "azure-native:network:VirtualNetworkGatewayConnection": _NET + "connections/{virtualNetworkGatewayConnectionName}",
+    "azure-native:privatedns:PrivateZone": _NET + "privateDnsZones/{privateZoneName}",
+    "azure-native:privatedns:VirtualNetworkLink": _NET
+    + "privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
+    "azure-native:operationalinsights:Workspace": "{rg}/providers/Microsoft.OperationalInsights/workspaces/"
+    "{workspaceName}",
+    "azure-native:keyvault:Vault": "{rg}/providers/Microsoft.KeyVault/vaults/{vaultName}",
+    "azure-native:managedidentity:UserAssignedIdentity": "{rg}/providers/Microsoft.ManagedIdentity/"
+    "userAssignedIdentities/{resourceName}",
+    "azure-native:recoveryservices:Vault": _RSV,
+    "azure-native:recoveryservices:ProtectionPolicy": _RSV + "/backupPolicies/{policyName}",
+    "azure-native:storage:StorageAccount": _STORAGE,
+    "azure-native:storage:BlobServiceProperties": _STORAGE + "/blobServices/{blobServicesName}",
+    "azure-native:storage:BlobContainer": _STORAGE + "/blobServices/default/containers/{containerName}",
+    "azure-native:authorization:RoleAssignment": "{scope}/providers/Microsoft.Authorization/roleAssignments/"
+    "{roleAssignmentName}",
+    "azure-native:monitor:DiagnosticSetting": "{resourceUri}/providers/Microsoft.Insights/diagnosticSettings/{name}",
+    "azure-native:consumption:Budget": "{scope}/providers/Microsoft.Consumption/budgets/{budgetName}",
+}
+_FALLBACK_ID = "{rg}/providers/Offline.Unmodelled/{type}/{name}"
+
+
+class FakeAzure:
+    """Computed outputs the way Azure and Entra ID would fill them, deterministic for a consortium."""
+
+    def __init__(self, consortium: str) -> None:
+        self.consortium = consortium
+        self.subscription_id = _uuid(consortium, "subscription")
+        self.tenant_id = _uuid(consortium, "tenant")
+        self.deployer_object_id = _uuid(consortium, "deployer")
+        self._subnet_prefixes: dict[str, str] = {}
+        self._provider_subscriptions: dict[str, str] = {}
+
+    # ----------------------------------------------------------------- ids
+
+    def resource_id(self, type_: str, name: str, inputs: dict[str, Any], provider: str | None) -> str:
+        template = ARM_IDS.get(type_, _FALLBACK_ID)
+        subscription = self._provider_subscriptions.get(provider or "", self.subscription_id)
+        values = {"type": type_.replace(":", "."), "name": name}
+        values.update({k: v for k, v in inputs.items() if isinstance(v, str)})
+        values["rg"] = f"/subscriptions/{subscription}/resourceGroups/{values.get('resourceGroupName', 'offline')}"
+        try:
+            return template.format(**values)
+        except KeyError:
+            return _FALLBACK_ID.format(**values)
+
+    @staticmethod
+    def azure_name(type_: str, resource_id: str) -> str:
+        return resource_id.rstrip("/").rsplit("/", 1)[-1] if type_ in ARM_IDS else ""
+
+    # ----------------------------------------------------------------- resources
+
+    def new_resource(
+        self, type_: str, name: str, inputs: dict[str, Any], provider: str | None, urn: str
+    ) -> tuple[str, dict[str, Any]]:
+        """Return ``(id, outputs)``: the inputs echoed back plus what Azure computes."""
+        if type_.startswith("pulumi:providers:"):
+            subscription = inputs.get("subscriptionId")
+            if isinstance(subscription, str) and subscription != UNKNOWN:
+                self._provider_subscriptions[f"{urn}::{_uuid(urn)}"] = subscription
+            return _uuid(urn), dict(inputs)
+        if type_.startswith("azuread:"):
+            object_id = _uuid(self.consortium, type_, name)
+            return object_id, {**inputs, "id": object_id, "objectId": object_id}
+        if not type_.startswith("azure-native:"):
+            return _uuid(urn), dict(inputs)
+
+        rid = self.resource_id(type_, name, inputs, provider)
+        out: dict[str, Any] = {**inputs, "id": rid, "name": self.azure_name(type_, rid) or name}
+        out["azureApiVersion"] = "offline"
+        extra = self._computed.get(type_)
+        if extra is not None:
+            extra(self, rid, inputs, out)
+        return rid, out
+
+    def _vnet(self, rid: str, inputs: dict[str, Any], out: dict[str, Any]) -> None:
+        subnets = []
+        for subnet in inputs.get("subnets") or []:
+            subnet_id = f"{rid}/subnets/{subnet.get('name')}"
+            self._subnet_prefixes[subnet_id] = subnet.get("addressPrefix", "")
+            subnets.append({**subnet, "id": subnet_id})
+        out["subnets"] = subnets
+
+    def _firewall(self, rid: str, inputs: dict[str, Any], out: dict[str, Any]) -> None:
+        configs = []
+        for config in inputs.get("ipConfigurations") or []:
+            prefix = self._subnet_prefixes.get((config.get("subnet") or {}).get("id", ""))
+            # Azure gives the firewall the first address it does not reserve: the subnet's fourth.
+            private_ip = str(ipaddress.ip_network(prefix)[4]) if prefix else UNKNOWN
+            configs.append({**config, "privateIPAddress": private_ip})
+        out["ipConfigurations"] = configs
+
+    def _identity(self, rid: str, inputs: dict[str, Any], out: dict[str, Any]) -> None:
+        out.update(principalId=_uuid(rid, "principal"), clientId=_uuid(rid, "client"), tenantId=self.tenant_id)
+
+    def _system_identity(self, rid: str, inputs: dict[str, Any], out: dict[str, Any]) -> None:
+        if inputs.get("identity"):
+            out["identity"] = {
+                **inputs["identity"],
+                "principalId": _uuid(rid, "principal"),
+                "tenantId": self.tenant_id,
+            }
+
+    def _key_vault(self, rid: str, inputs: dict[str, Any], out: dict[str, Any]) -> None:
+        properties = dict(inputs.get("properties") or {})
+        properties["vaultUri"] = f"https://{self.azure_name('azure-native:keyvault:Vault', rid)}.vault.azure.net/"
+        out["properties"] = properties
+
+    def _workspace(self, rid: str, inputs: dict[str, Any], out: dict[str, Any]) -> None:
+        out["customerId"] = _uuid(rid, "customer")
+
+    def _storage(self, rid: str, inputs: dict[str, Any], out: dict[str, Any]) -> None:
+        account = self.azure_name("azure-native:storage:StorageAccount", rid)
+        out["primaryEndpoints"] = {
+            kind: f"https://{account}.{kind}.core.windows.net/" for kind in ("blob", "file", "queue", "table")
+        }
+
+    def _public_ip(self, rid: str, inputs: dict[str, Any], out: dict[str, Any]) -> None:
+        # Documentation range (RFC 5737): realistic shape, never a real address.
+        out["ipAddress"] = f"203.0.113.{int(hashlib.sha256(rid.encode()).hexdigest(), 16) % 254 + 1}"
+
+    _computed: ClassVar[dict[str, Callable[[FakeAzure, str, dict[str, Any], dict[str, Any]], None]]] = {
+        "azure-native:network:VirtualNetwork": _vnet,
+        "azure-native:network:AzureFirewall": _firewall,
+        "azure-native:managedidentity:UserAssignedIdentity": _identity,
+        "azure-native:recoveryservices:Vault": _system_identity,
+        "azure-native:keyvault:Vault": _key_vault,
+        "azure-native:operationalinsights:Workspace": _workspace,
+        "azure-native:storage:StorageAccount": _storage,
+        "azure-native:network:PublicIPAddress": _public_ip,
+    }
+
+    # ----------------------------------------------------------------- invokes
+
+    def call(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        if token == "azure-native:authorization:getClientConfig":
+            return {
+                "clientId": _uuid(self.consortium, "deployer-app"),
+                "objectId": self.deployer_object_id,
+                "subscriptionId": self.subscription_id,
+                "tenantId": self.tenant_id,
+            }
+        if token == "azuread:index/getClientConfig:getClientConfig":
+            return {
+                "clientId": _uuid(self.consortium, "deployer-app"),
+                "objectId": self.deployer_object_id,
+                "tenantId": self.tenant_id,
+            }
+        if token == "azuread:index/getUsers:getUsers":
+            upns = list(args.get("userPrincipalNames") or [])
+            ids = [_uuid(self.consortium, "user", upn.lower()) for upn in upns]
+            return {
+                "id": _uuid(self.consortium, "users", *upns),
+                "objectIds": ids,
+                "userPrincipalNames": upns,
+                "mailNicknames": [upn.split("@")[0] for upn in upns],
+                "mails": upns,
+                "employeeIds": ["" for _ in upns],
+                "users": [
+                    {
+                        "objectId": oid,
+                        "userPrincipalName": upn,
+                        "mailNickname": upn.split("@")[0],
+                        "mail": upn,
+                        "displayName": upn.split("@")[0],
+                        "accountEnabled": True,
+                        "employeeId": "",
+                        "onpremisesImmutableId": "",
+                        "onpremisesSamAccountName": "",
+                        "onpremisesUserPrincipalName": "",
+                        "usageLocation": "US",
+                    }
+                    for oid, upn in zip(ids, upns, strict=True)
+                ],
+            }
+        raise NotImplementedError(
+            f"the offline runner has no fake answer for the invoke {token}; add one to FakeAzure.call"
+        )
+
+
+# --------------------------------------------------------------------------- the mock monitor
+
+
+class _NoMocks(mocks.Mocks):
+    """Every request is answered by :class:`RecordingMonitor` itself; these are never reached."""
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        raise AssertionError("RecordingMonitor answers new_resource")
+
+    def call(self, args: mocks.MockCallArgs) -> dict[str, Any]:
+        raise AssertionError("RecordingMonitor answers call")
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """Observe every request of the program; answer from :class:`FakeAzure`."""
+
+    def __init__(self, stack: str, member: str | None, fake: FakeAzure, hub_outputs: dict[str, Any]) -> None:
+        super().__init__(_NoMocks())
+        self.stack = stack
+        self.member = member
+        self.fake = fake
+        self.hub_outputs = hub_outputs
+        self.records: list[ResourceRecord] = []
+
+    def _record(self, urn: str, id_: str | None, request: Any, inputs: dict[str, Any], custom: bool) -> None:
+        self.records.append(
+            ResourceRecord(
+                stack=self.stack,
+                member=self.member,
+                urn=urn,
+                id=id_,
+                type=request.type,
+                name=request.name,
+                custom=custom,
+                parent=request.parent or None,
+                provider=_provider_urn(request.provider),
+                dependencies=tuple(sorted(set(getattr(request, "dependencies", ())))),
+                inputs=inputs,
+            )
+        )
+
+    def RegisterResource(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == _STACK_TYPE:
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        inputs = _struct_to_python(request.object)
+        if not request.custom:
+            self._record(urn, None, request, inputs, False)
+            return resource_pb2.RegisterResourceResponse(urn=urn, object=_python_to_struct({}))
+        id_, outputs = self.fake.new_resource(request.type, request.name, inputs, request.provider, urn)
+        self._record(urn, id_, request, inputs, True)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=_python_to_struct(outputs))
+
+    def ReadResource(self, request: Any) -> Any:
+        """Only the hub's StackReference is ever read; it is answered with the hub plan's outputs."""
+        if request.type != _STACK_REFERENCE_TYPE:
+            raise NotImplementedError(f"the offline runner cannot read {request.type} resources")
+        urn = self.make_urn(request.parent, request.type, request.name)
+        self._record(urn, request.id, request, {"name": request.id}, True)
+        state = {"name": request.id, "outputs": self.hub_outputs, "secretOutputNames": []}
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=_python_to_struct(state))
+
+    def Invoke(self, request: Any) -> Any:
+        result = self.fake.call(request.tok, _struct_to_python(request.args))
+        return resource_pb2.ResourceInvokeResponse(**{"return": _python_to_struct(result)})
+
+
+# --------------------------------------------------------------------------- running the program
+
+
+def load_program() -> ModuleType:
+    """Import ``infra.program`` from the toolkit's checkout (``infra/`` is not an installed package)."""
+    existing = sys.modules.get("infra")
+    if existing is None:
+        spec = importlib.util.spec_from_file_location(
+            "infra", PROGRAM_DIR / "__init__.py", submodule_search_locations=[str(PROGRAM_DIR)]
+        )
+        if spec is None or spec.loader is None:
+            raise InputError([Problem(str(PROGRAM_DIR), "", "the Pulumi program (infra/) is missing")])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["infra"] = module
+        spec.loader.exec_module(module)
+    elif Path(existing.__file__ or "").resolve().parent != PROGRAM_DIR:
+        raise RuntimeError(f"a different 'infra' package is already imported: {existing.__file__}")
+    return importlib.import_module("infra.program")
+
+
+def _drop_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+    """Stack transformation: aliases only matter for renames in existing state, which a plan has none of."""
+    if not args.opts.aliases:
+        return None
+    opts = copy.copy(args.opts)
+    opts.aliases = None
+    return pulumi.ResourceTransformationResult(args.props, opts)
+
+
+class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs each job at once in the calling thread.
+
+    The SDK hands every monitor call to the event loop's default executor (a thread pool), since
+    a real monitor is a gRPC server. The offline monitor answers in microseconds without I/O, so
+    the thread hand-off (and the GIL handover it waits for) only costs time.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+@contextmanager
+def _event_loop(inline: bool) -> Iterator[asyncio.AbstractEventLoop]:
+    """A fresh event loop for one run, closed afterwards; the caller's loop is left alone."""
+    try:
+        previous: asyncio.AbstractEventLoop | None = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        previous = None
+    loop = asyncio.new_event_loop()
+    if inline:
+        loop.set_default_executor(_InlineExecutor())
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+        asyncio.set_event_loop(previous)
+
+
+@contextmanager
+def _fast_sdk() -> Iterator[None]:
+    """The SDK changes of the fast path that are not transformations (see the module docstring)."""
+    saved_trace = sdk_resource._get_stack_trace
+    saved_gc = gc.get_threshold()
+    sdk_resource._get_stack_trace = source_pb2.StackTrace
+    gc.set_threshold(10_000, 10, 10)
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = saved_trace
+        gc.set_threshold(*saved_gc)
+
+
+async def _settle() -> None:
+    """Wait for every pending registration and output at once, until none is left."""
+    while True:
+        with settings.SETTINGS.lock:
+            pending = [t for t in settings.SETTINGS.outputs if not t.done()]
+        pending += [t for t in settings.SETTINGS.rpc_manager.rpcs if not t.done()]
+        if not pending:
+            return
+        await asyncio.wait(pending)
+
+
+def stack_name(config: HubStack | MemberStack) -> str:
+    return HUB_STACK if isinstance(config, HubStack) else config.member.slug
+
+
+BUDGET_START_KEY = "budget-start"  # infra.program.BUDGET_START_KEY (a test keeps the two equal)
+
+
+def stack_config(config: HubStack | MemberStack, budget_start: date | None = None) -> tuple[dict[str, str], list[str]]:
+    """The config the program would read from ``stacks/Pulumi.<stack>.yaml``, and its secret keys.
+
+    The VPN shared keys (set with ``pulumi config set --secret``, never rendered) get a placeholder
+    marked secret, so the program reads them as secrets and the plan shows ``"[secret]"``. The
+    budget start is pinned (default: the first of the current month) so a plan is reproducible.
+    """
+    values = {
+        f"{PROJECT}:{CONFIG_KEY}": json.dumps(config.model_dump(mode="json")),
+        "azure-native:location": config.location,
+    }
+    secret_keys = []
+    if isinstance(config, MemberStack):
+        for key in sorted(config.vpn_secret_keys.values()):
+            values[f"{PROJECT}:{key}"] = _PLACEHOLDER_SECRET
+            secret_keys.append(f"{PROJECT}:{key}")
+    start = budget_start or datetime.now(UTC).date().replace(day=1)
+    values[f"{PROJECT}:{BUDGET_START_KEY}"] = start.isoformat()
+    return values, secret_keys
+
+
+def plan_stack(
+    config: HubStack | MemberStack,
+    *,
+    hub_outputs: dict[str, Any] | None = None,
+    budget_start: date | None = None,
+    fast: bool = True,
+    program: Callable[[], None] | None = None,
+) -> StackPlan:
+    """Run the program for one stack under the mock runtime; return what it would register.
+
+    ``hub_outputs`` answers the member's ``StackReference`` (normally the hub plan's outputs);
+    ``program`` replaces :func:`infra.program.main` (tests of single components use it);
+    ``fast=False`` is the SDK's default path (for comparison: same records, much slower).
+    """
+    main = program or load_program().main
+    name = stack_name(config)
+    member = None if isinstance(config, HubStack) else config.member.slug
+    fake = FakeAzure(config.consortium.slug)
+    monitor = RecordingMonitor(name, member, fake, dict(hub_outputs or {}))
+
+    # What ``set_mocks`` does, minus creating a root stack: ``run_in_stack`` creates a fresh one,
+    # and a fresh MockSettings brings a fresh RPC manager, so nothing of a previous run is reused.
+    settings.configure(
+        mocks.MockSettings(
+            monitor=monitor,
+            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+            engine=mocks.MockEngine(None),
+            project=PROJECT,
+            stack=name,
+            dry_run=True,
+            organization=ORGANIZATION,
+            callbacks=None,
+        )
+    )
+    settings.SETTINGS.outputs.clear()
+    settings.ROOT.set(None)
+    runtime_config.set_all_config(*stack_config(config, budget_start))
+
+    exports: dict[str, Any] = {}
+
+    async def run() -> None:
+        if fast:
+            pulumi.runtime.register_stack_transformation(_drop_aliases)
+        main()
+        root = settings.get_root_resource()
+        if root is not None:
+            pulumi.Output.from_input(dict(root.outputs)).apply(exports.update)
+        if fast:
+            await _settle()
+
+    try:
+        with _event_loop(inline=fast):
+            if fast:
+                with _fast_sdk():
+                    _sync_await(run_in_stack(run))
+            else:
+                _sync_await(run_in_stack(run))
+    finally:
+        settings.ROOT.set(None)
+        runtime_config.set_all_config({}, [])
+    records = tuple(sorted(monitor.records, key=lambda r: r.urn))
+    return StackPlan(name, member, records, json.loads(json.dumps(exports)))
+
+
+# --------------------------------------------------------------------------- whole registries
+
+_HUB_CACHE: dict[str, StackPlan] = {}
+
+
+def plan_hub(registry: Registry, *, budget_start: date | None = None, fast: bool = True) -> StackPlan:
+    """The hub's plan, computed once per process and configuration (members read its outputs)."""
+    config = hub_stack(registry)
+    key = json.dumps([config.model_dump(mode="json"), str(budget_start), fast])
+    if key not in _HUB_CACHE:
+        _HUB_CACHE[key] = plan_stack(config, budget_start=budget_start, fast=fast)
+    return _HUB_CACHE[key]
+
+
+def select_members(registry: Registry, slugs: Iterable[str] | None) -> list[str]:
+    """The members to plan, in slug order; every unknown slug is reported (one line each)."""
+    known = {e.member.slug for e in registry.members}
+    if slugs is None:
+        return sorted(known)
+    wanted = list(dict.fromkeys(slugs))
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise InputError([Problem(f"members/{s}.yaml", "", "no such member in the registry") for s in unknown])
+    return sorted(wanted)
+
+
+def _plan_members(
+    registry: Registry,
+    slugs: Sequence[str],
+    hub_outputs: dict[str, Any],
+    budget_start: date | None,
+    fast: bool,
+) -> list[StackPlan]:
+    return [
+        plan_stack(
+            member_stack(registry, registry.entry(slug).member),
+            hub_outputs=hub_outputs,
+            budget_start=budget_start,
+            fast=fast,
+        )
+        for slug in slugs
+    ]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every worker needs besides its members; sent once per worker, not once per chunk."""
+
+    registry: Registry
+    hub_outputs: dict[str, Any]
+    budget_start: date | None
+    fast: bool
+
+
+# Per worker process (set by its initializer; never used in the parent): its job, and its copy of
+# the parent's event loop, kept referenced so that it is never closed.
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _worker_init(job: _Job) -> None:
+    """Remember the job, and give the forked worker its own event loop.
+
+    The parent's loop must not be reused (its executor threads did not fork) and must not be
+    closed either: its epoll instance is shared with the parent, and closing it here would
+    unregister the parent's wake-up pipe (the parent's next plan would then wait forever).
+    """
+    _WORKER_STATE["job"] = job
+    with suppress(RuntimeError):
+        _WORKER_STATE["inherited_loop"] = asyncio.get_event_loop()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def _worker(slugs: list[str]) -> list[StackPlan]:
+    job: _Job = _WORKER_STATE["job"]
+    return _plan_members(job.registry, slugs, job.hub_outputs, job.budget_start, job.fast)
+
+
+def _chunks(slugs: list[str], jobs: int) -> list[list[str]]:
+    """Small chunks, handed out as workers free up: members differ a lot in size (phase 1: 4
+    resources, phase 4: 40+), so fixed equal shares would leave one process idle early."""
+    size = max(1, len(slugs) // (jobs * 8))
+    return [slugs[i : i + size] for i in range(0, len(slugs), size)]
+
+
+def plan_registry(
+    registry: Registry,
+    members: Iterable[str] | None = None,
+    *,
+    include_hub: bool = True,
+    budget_start: date | None = None,
+    fast: bool = True,
+    jobs: int = 1,
+) -> Plan:
+    """Plan the hub (if asked) and the given members (all when ``members`` is None).
+
+    Member stacks are independent once the hub's outputs are known, so with ``jobs > 1`` they are
+    planned in that many forked processes, which take small chunks of members as they free up.
+    The result does not depend on ``jobs``: stacks and records are sorted.
+    """
+    slugs = select_members(registry, members)
+    hub = plan_hub(registry, budget_start=budget_start, fast=fast) if (slugs or include_hub) else None
+    hub_outputs = hub.outputs if hub else {}
+    jobs = max(1, min(jobs, len(slugs)))
+    if jobs == 1:
+        plans = _plan_members(registry, slugs, hub_outputs, budget_start, fast)
+    else:
+        job = _Job(registry, hub_outputs, budget_start, fast)
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs, initializer=_worker_init, initargs=(job,)) as pool:
+            plans = [p for chunk in pool.imap_unordered(_worker, _chunks(slugs, jobs)) for p in chunk]
+    plans.sort(key=lambda p: p.stack)
+    stacks = ([hub] if include_hub and hub else []) + plans
+    return Plan(registry.consortium.slug, tuple(stacks))

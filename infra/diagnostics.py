@@ -1,0 +1,32 @@
+"""Diagnostic settings: every member's and the hub's logs go to the hub's Log Analytics workspace.
+
+One helper so that every diagnostic setting looks the same (all logs, optionally all metrics, the
+same name) and a policy can recognise them; the caller decides, per resource type, whether Azure
+offers metrics for it (NSGs have none, and Azure rejects a metrics block for them).
+"""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi_azure_native import monitor
+
+SETTING_NAME = "to-hub-workspace"
+
+
+def send_to_workspace(
+    logical_name: str,
+    resource_id: pulumi.Input[str],
+    workspace_id: pulumi.Input[str],
+    *,
+    metrics: bool,
+    parent: pulumi.Resource,
+) -> monitor.DiagnosticSetting:
+    return monitor.DiagnosticSetting(
+        f"{logical_name}-diagnostics",
+        name=SETTING_NAME,
+        resource_uri=resource_id,
+        workspace_id=workspace_id,
+        logs=[{"category_group": "allLogs", "enabled": True}],
+        metrics=[{"category": "AllMetrics", "enabled": True}] if metrics else None,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

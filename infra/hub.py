@@ -1,0 +1,180 @@
+"""The shared hub (stack ``hub``): what every member's spoke connects to and reports to.
+
+Resource group, hub VNet, firewall, VPN gateway, the Log Analytics workspace every diagnostic
+setting sends to, private DNS zones for the members' private endpoints, a consortium Key Vault,
+and the two consortium-wide Entra ID groups the member stacks grant access to (the service desk
+and the auditors). Everything a member needs from here is exported (:mod:`infra.hub_outputs`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azuread as azuread
+from pulumi_azure_native import operationalinsights, privatedns, resources
+
+from consortium.stackconfig import HubStack
+
+from . import naming
+from .hub_firewall import HubFirewall, HubFirewallArgs
+from .hub_gateway import HubVpnGateway, HubVpnGatewayArgs
+from .hub_network import FIREWALL_SUBNET, GATEWAY_SUBNET, SHARED_SERVICES, HubNetwork, HubNetworkArgs
+from .hub_outputs import HubOutput
+from .key_vault import hardened_key_vault
+
+# Zones the members' private endpoints register in: Key Vault, blob, file and queue storage (the
+# Recovery Services vault's private endpoint also uses blob and queue).
+PRIVATE_DNS_ZONES = (
+    "privatelink.vaultcore.azure.net",
+    "privatelink.blob.core.windows.net",
+    "privatelink.file.core.windows.net",
+    "privatelink.queue.core.windows.net",
+)
+
+
+@dataclass(frozen=True)
+class HubArgs:
+    stack: HubStack
+    tenant_id: pulumi.Input[str]
+    subscription_id: pulumi.Input[str]
+    # The deploying principal owns the consortium groups, so later deployments can manage them.
+    deployer_object_id: pulumi.Input[str]
+
+
+class Hub(pulumi.ComponentResource):
+    # What the member stacks read through their StackReference; the program exports it.
+    outputs: dict[HubOutput, pulumi.Input[object]]
+
+    def __init__(self, name: str, args: HubArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("consortium:hub:Hub", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        stack = args.stack
+        c = stack.consortium.slug
+        tags = stack.tags
+        subnets = {k: str(v) for k, v in stack.subnets.items()}
+
+        rg_name = naming.resource_group(c, naming.HUB)
+        rg = resources.ResourceGroup(
+            rg_name, resource_group_name=rg_name, location=stack.location, tags=tags, opts=child
+        )
+        workspace = operationalinsights.Workspace(
+            f"log-{c}-hub",
+            workspace_name=f"log-{c}-hub",
+            resource_group_name=rg.name,
+            location=stack.location,
+            sku={"name": "PerGB2018"},
+            retention_in_days=stack.log_retention_days,
+            tags=tags,
+            opts=child,
+        )
+        net = HubNetwork(
+            "network",
+            HubNetworkArgs(
+                consortium=c,
+                resource_group_name=rg.name,
+                location=stack.location,
+                address_space=str(stack.address_space),
+                subnets=subnets,
+                supernet=str(stack.supernet),
+                workspace_id=workspace.id,
+                tags=tags,
+            ),
+            opts=child,
+        )
+        firewall = HubFirewall(
+            "firewall",
+            HubFirewallArgs(
+                consortium=c,
+                resource_group_name=rg.name,
+                location=stack.location,
+                firewall_subnet_id=net.subnet_ids[FIREWALL_SUBNET],
+                supernet=str(stack.supernet),
+                shared_services_prefix=subnets[SHARED_SERVICES],
+                workspace_id=workspace.id,
+                tags=tags,
+            ),
+            opts=child,
+        )
+        gateway = HubVpnGateway(
+            "vpn",
+            HubVpnGatewayArgs(
+                consortium=c,
+                resource_group_name=rg.name,
+                location=stack.location,
+                gateway_subnet_id=net.subnet_ids[GATEWAY_SUBNET],
+                workspace_id=workspace.id,
+                tags=tags,
+            ),
+            opts=child,
+        )
+        vault = hardened_key_vault(
+            naming.key_vault(c, naming.HUB),
+            resource_group_name=rg.name,
+            location=stack.location,
+            tenant_id=args.tenant_id,
+            workspace_id=workspace.id,
+            tags=tags,
+            parent=self,
+        )
+
+        zone_ids: dict[str, pulumi.Output[str]] = {}
+        for zone_name in PRIVATE_DNS_ZONES:
+            zone = privatedns.PrivateZone(
+                zone_name,
+                private_zone_name=zone_name,
+                resource_group_name=rg.name,
+                location="global",
+                tags=tags,
+                opts=child,
+            )
+            privatedns.VirtualNetworkLink(
+                f"{zone_name}-hub-link",
+                virtual_network_link_name=f"vnet-{c}-hub",
+                private_zone_name=zone.name,
+                resource_group_name=rg.name,
+                location="global",
+                virtual_network={"id": net.vnet.id},
+                registration_enabled=False,
+                tags=tags,
+                opts=child,
+            )
+            zone_ids[zone_name] = zone.id
+
+        groups = {
+            purpose: azuread.Group(
+                naming.group(c, purpose),
+                display_name=naming.group(c, purpose),
+                description=description,
+                security_enabled=True,
+                mail_enabled=False,
+                prevent_duplicate_names=True,
+                owners=[args.deployer_object_id],
+                opts=child,
+            )
+            for purpose, description in (
+                (
+                    "service-desk",
+                    f"{stack.consortium.name}: service desk staff (each member's helpdesk group)",
+                ),
+                ("auditors", f"{stack.consortium.name}: auditors (read-only on every member)"),
+            )
+        }
+
+        self.outputs = {
+            HubOutput.SUBSCRIPTION_ID: args.subscription_id,
+            HubOutput.RESOURCE_GROUP: rg.name,
+            HubOutput.LOCATION: stack.location,
+            HubOutput.VNET_ID: net.vnet.id,
+            HubOutput.VNET_NAME: net.vnet.name,
+            HubOutput.FIREWALL_PRIVATE_IP: firewall.private_ip,
+            HubOutput.SHARED_SERVICES_PREFIX: subnets[SHARED_SERVICES],
+            HubOutput.SHARED_SERVICES_ROUTE_TABLE: net.shared_services_route_table.name,
+            HubOutput.VPN_GATEWAY_ID: gateway.gateway.id,
+            HubOutput.WORKSPACE_ID: workspace.id,
+            HubOutput.KEY_VAULT_ID: vault.id,
+            HubOutput.SERVICE_DESK_GROUP_ID: groups["service-desk"].object_id,
+            HubOutput.AUDITORS_GROUP_ID: groups["auditors"].object_id,
+            HubOutput.PRIVATE_DNS_ZONE_IDS: zone_ids,
+        }
+        self.register_outputs({key.value: value for key, value in self.outputs.items()})

@@ -1,0 +1,165 @@
+"""The hub firewall: every spoke's way out, and the only path between spokes and shared services.
+
+The policy says what the consortium promised its members: a member's spoke reaches the shared
+services and the internet (web and time only), and never another member's spoke or any other
+private range (another town hall's LAN). Azure Firewall denies whatever no rule allows; the
+explicit deny collection makes the "no spoke to spoke" promise visible and keeps it true even if
+someone widens the internet rule to ``*`` later, because the deny collection is evaluated first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import network
+
+from .diagnostics import send_to_workspace
+
+# RFC 1918: other members' on-premises networks live here; spokes never reach them via the hub.
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+
+ALLOW_SHARED_SERVICES_PRIORITY = 100
+DENY_BETWEEN_SPOKES_PRIORITY = 200
+ALLOW_INTERNET_PRIORITY = 300
+
+
+def _network_rule(
+    name: str, sources: list[str], destinations: list[str], protocols: list[str], ports: list[str]
+) -> network.NetworkRuleArgs:
+    return network.NetworkRuleArgs(
+        rule_type="NetworkRule",
+        name=name,
+        source_addresses=sources,
+        destination_addresses=destinations,
+        ip_protocols=protocols,
+        destination_ports=ports,
+    )
+
+
+def _collection(
+    name: str, priority: int, action: str, rules: list[network.NetworkRuleArgs]
+) -> network.FirewallPolicyFilterRuleCollectionArgs:
+    return network.FirewallPolicyFilterRuleCollectionArgs(
+        rule_collection_type="FirewallPolicyFilterRuleCollection",
+        name=name,
+        priority=priority,
+        action=network.FirewallPolicyFilterRuleCollectionActionArgs(type=action),
+        rules=rules,
+    )
+
+
+def rule_collections(supernet: str, shared_services: str) -> list[network.FirewallPolicyFilterRuleCollectionArgs]:
+    """The spoke traffic policy, in evaluation order (lowest priority number first).
+
+    Typed ``...Args`` objects, not dicts: rule collections and rules are union types, and the SDK
+    only translates a dict's keys to wire names when it knows the type (a plan test guards this).
+    """
+    return [
+        _collection(
+            "allow-spokes-to-shared-services",
+            ALLOW_SHARED_SERVICES_PRIORITY,
+            "Allow",
+            [_network_rule("spokes-to-shared-services", [supernet], [shared_services], ["Any"], ["*"])],
+        ),
+        _collection(
+            "deny-between-spokes",
+            DENY_BETWEEN_SPOKES_PRIORITY,
+            "Deny",
+            [
+                _network_rule("spoke-to-spoke", [supernet], [supernet], ["Any"], ["*"]),
+                _network_rule("spoke-to-private-ranges", [supernet], list(PRIVATE_RANGES), ["Any"], ["*"]),
+            ],
+        ),
+        _collection(
+            "allow-spokes-to-internet",
+            ALLOW_INTERNET_PRIORITY,
+            "Allow",
+            [
+                _network_rule("web", [supernet], ["*"], ["TCP"], ["80", "443"]),
+                _network_rule("time", [supernet], ["*"], ["UDP"], ["123"]),
+            ],
+        ),
+    ]
+
+
+def _first_private_ip(configs: list[Any] | None) -> str | None:
+    """Azure gives the firewall the first free address of its subnet; we read it, never assume it."""
+    return configs[0].private_ip_address if configs else None
+
+
+@dataclass(frozen=True)
+class HubFirewallArgs:
+    consortium: str
+    resource_group_name: pulumi.Input[str]
+    location: str
+    firewall_subnet_id: pulumi.Input[str]
+    supernet: str
+    shared_services_prefix: str
+    workspace_id: pulumi.Input[str]
+    tags: dict[str, str]
+
+
+class HubFirewall(pulumi.ComponentResource):
+    firewall: network.AzureFirewall
+    private_ip: pulumi.Output[str]
+
+    def __init__(self, name: str, args: HubFirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("consortium:hub:Firewall", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        base = f"{args.consortium}-hub"
+
+        public_ip = network.PublicIPAddress(
+            f"pip-{base}-firewall",
+            public_ip_address_name=f"pip-{base}-firewall",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            sku={"name": "Standard", "tier": "Regional"},
+            public_ip_allocation_method="Static",
+            public_ip_address_version="IPv4",
+            tags=args.tags,
+            opts=child,
+        )
+        policy = network.FirewallPolicy(
+            f"afwp-{base}",
+            firewall_policy_name=f"afwp-{base}",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            sku={"tier": "Standard"},
+            threat_intel_mode="Deny",
+            # The spokes use the firewall as their DNS server, so the hub's private DNS zones resolve.
+            dns_settings={"enable_proxy": True},
+            tags=args.tags,
+            opts=child,
+        )
+        rules = network.FirewallPolicyRuleCollectionGroup(
+            f"afwp-{base}-spoke-traffic",
+            rule_collection_group_name="spoke-traffic",
+            firewall_policy_name=policy.name,
+            resource_group_name=args.resource_group_name,
+            priority=200,
+            rule_collections=rule_collections(args.supernet, args.shared_services_prefix),
+            opts=child,
+        )
+        self.firewall = network.AzureFirewall(
+            f"afw-{base}",
+            azure_firewall_name=f"afw-{base}",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            sku={"name": "AZFW_VNet", "tier": "Standard"},
+            firewall_policy={"id": policy.id},
+            ip_configurations=[
+                {
+                    "name": "ipconfig",
+                    "subnet": {"id": args.firewall_subnet_id},
+                    "public_ip_address": {"id": public_ip.id},
+                }
+            ],
+            tags=args.tags,
+            # Azure rejects concurrent updates of a policy's rules and the firewall using it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[rules]),
+        )
+        send_to_workspace(f"afw-{base}", self.firewall.id, args.workspace_id, metrics=True, parent=self)
+        self.private_ip = self.firewall.ip_configurations.apply(_first_private_ip)
+        self.register_outputs({"private_ip": self.private_ip})

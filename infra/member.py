@@ -1,0 +1,146 @@
+"""A member's tenancy (one stack per member): resource group, budget, and what its phase turns on.
+
+The registry decides which services a member gets (``MemberStack.services``: its phase and every
+earlier one); this component only switches on the matching components. Every member has its
+resource group and budget from day one, since the service desk works in that tenancy:
+
+* ``backup``     -> :class:`~infra.member_backup.MemberBackup`
+* ``identity``   -> :class:`~infra.member_identity.MemberIdentity`
+* ``networking`` -> :class:`~infra.member_network.MemberNetwork`
+
+The hub's outputs are read through a ``StackReference`` only when a service needs them, so a
+phase-1 member can be deployed before the hub exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pulumi
+from pulumi_azure_native import resources
+
+from consortium.models import Service
+from consortium.stackconfig import MemberStack
+
+from . import naming
+from .hub_outputs import HubOutput, HubReference, hub_stack_name
+from .member_backup import MemberBackup, MemberBackupArgs
+from .member_budget import MemberBudget, MemberBudgetArgs
+from .member_identity import MemberIdentity, MemberIdentityArgs
+from .member_network import HubView, MemberNetwork, MemberNetworkArgs
+
+NEEDS_HUB = frozenset({Service.BACKUP, Service.IDENTITY, Service.NETWORKING})
+
+
+@dataclass(frozen=True)
+class MemberArgs:
+    stack: MemberStack
+    tenant_id: pulumi.Input[str]
+    subscription_id: pulumi.Input[str]
+    budget_start: date
+    # Only read when the member has ``identity``: the registry's admins, looked up by UPN.
+    admin_object_ids: pulumi.Input[list[str]] | None = None
+    # Only read when the member has ``networking``: site -> VPN shared key (a secret).
+    vpn_shared_keys: dict[str, pulumi.Input[str]] | None = None
+
+
+class Member(pulumi.ComponentResource):
+    resource_group: resources.ResourceGroup
+
+    def __init__(self, name: str, args: MemberArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("consortium:member:Member", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        stack = args.stack
+        m, c, tags = stack.member, stack.consortium.slug, stack.tags
+        services = set(stack.services)
+
+        rg_name = naming.resource_group(c, m.slug)
+        self.resource_group = rg = resources.ResourceGroup(
+            rg_name, resource_group_name=rg_name, location=stack.location, tags=tags, opts=child
+        )
+        MemberBudget(
+            "budget",
+            MemberBudgetArgs(
+                slug=m.slug,
+                scope=rg.id,
+                amount=stack.budget.amount,
+                thresholds=stack.budget.thresholds,
+                contacts=stack.budget.contacts,
+                start=args.budget_start,
+            ),
+            opts=child,
+        )
+        if not services & NEEDS_HUB:
+            self.register_outputs({"resource_group_id": rg.id})
+            return
+
+        hub = HubReference(hub_stack_name(stack.hub_stack), opts=child)
+        if Service.BACKUP in services:
+            MemberBackup(
+                "backup",
+                MemberBackupArgs(
+                    consortium=c,
+                    slug=m.slug,
+                    resource_group_name=rg.name,
+                    location=stack.location,
+                    retention_days=stack.backup_retention_days,
+                    workspace_id=hub.get(HubOutput.WORKSPACE_ID),
+                    tags=tags,
+                ),
+                opts=child,
+            )
+        if Service.IDENTITY in services:
+            if args.admin_object_ids is None:
+                raise ValueError(f"{m.slug} has identity but no admin object ids were looked up")
+            MemberIdentity(
+                "identity",
+                MemberIdentityArgs(
+                    consortium=c,
+                    slug=m.slug,
+                    member_name=m.name,
+                    resource_group_name=rg.name,
+                    resource_group_id=rg.id,
+                    location=stack.location,
+                    tenant_id=args.tenant_id,
+                    subscription_id=args.subscription_id,
+                    admin_object_ids=args.admin_object_ids,
+                    service_desk_group_id=hub.get(HubOutput.SERVICE_DESK_GROUP_ID),
+                    auditors_group_id=hub.get(HubOutput.AUDITORS_GROUP_ID),
+                    workspace_id=hub.get(HubOutput.WORKSPACE_ID),
+                    tags=tags,
+                ),
+                opts=child,
+            )
+        if Service.NETWORKING in services:
+            if m.network.cidr is None:  # stackconfig refuses this; keep the type checker honest
+                raise ValueError(f"{m.slug} has no allocated network.cidr")
+            MemberNetwork(
+                "network",
+                MemberNetworkArgs(
+                    slug=m.slug,
+                    resource_group_name=rg.name,
+                    location=stack.location,
+                    cidr=str(m.network.cidr),
+                    subnets={k: str(v) for k, v in stack.subnets.items()},
+                    supernet=str(stack.supernet),
+                    management_range=str(stack.management_range),
+                    sites=list(m.network.onprem),
+                    vpn_shared_keys=dict(args.vpn_shared_keys or {}),
+                    hub=HubView(
+                        subscription_id=hub.get(HubOutput.SUBSCRIPTION_ID),
+                        location=hub.get(HubOutput.LOCATION),
+                        resource_group_name=hub.get(HubOutput.RESOURCE_GROUP),
+                        vnet_id=hub.get(HubOutput.VNET_ID),
+                        vnet_name=hub.get(HubOutput.VNET_NAME),
+                        firewall_private_ip=hub.get(HubOutput.FIREWALL_PRIVATE_IP),
+                        shared_services_prefix=hub.get(HubOutput.SHARED_SERVICES_PREFIX),
+                        shared_services_route_table=hub.get(HubOutput.SHARED_SERVICES_ROUTE_TABLE),
+                        vpn_gateway_id=hub.get(HubOutput.VPN_GATEWAY_ID),
+                        workspace_id=hub.get(HubOutput.WORKSPACE_ID),
+                    ),
+                    tags=tags,
+                ),
+                opts=child,
+            )
+        self.register_outputs({"resource_group_id": rg.id})

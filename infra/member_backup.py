@@ -1,0 +1,179 @@
+"""A member's backups: a Recovery Services vault and a storage account for file backups.
+
+The vault is geo-redundant with cross-region restore, soft delete always on (it cannot be turned
+off again, which is the point: ransomware with admin rights cannot remove it), immutability
+enabled but not locked (locking is irreversible and blocks shortening retention; the runbook
+locks it once the member's retention has settled), and reachable only through private endpoints.
+Its daily VM policy and file-share policy keep ``backup_retention_days`` from the registry.
+
+The storage account receives the file-level backups of the member's servers and endpoints:
+HTTPS and TLS 1.2 only, no anonymous blob access, no shared keys (Entra ID only), no public
+network access, geo-redundant, blob versioning with version-level immutability support.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import recoveryservices, storage
+
+from . import naming
+from .diagnostics import send_to_workspace
+
+# Azure keeps blob soft-deleted data at most this long; longer member retention is the vault's job.
+MAX_BLOB_SOFT_DELETE_DAYS = 365
+VAULT_SOFT_DELETE_DAYS = 14
+# 01:00 UTC, after the town halls' working day; only the time of day counts.
+DAILY_RUN_TIME = "2024-01-01T01:00:00Z"
+BACKUP_CONTAINERS = ("servers", "endpoints")
+
+
+def daily_schedule() -> dict[str, object]:
+    return {
+        "schedule_policy_type": "SimpleSchedulePolicy",
+        "schedule_run_frequency": "Daily",
+        "schedule_run_times": [DAILY_RUN_TIME],
+    }
+
+
+def daily_retention(days: int) -> dict[str, object]:
+    return {
+        "retention_policy_type": "LongTermRetentionPolicy",
+        "daily_schedule": {
+            "retention_times": [DAILY_RUN_TIME],
+            "retention_duration": {"count": days, "duration_type": "Days"},
+        },
+    }
+
+
+@dataclass(frozen=True)
+class MemberBackupArgs:
+    consortium: str
+    slug: str
+    resource_group_name: pulumi.Input[str]
+    location: str
+    retention_days: int  # MemberStack.backup_retention_days
+    workspace_id: pulumi.Input[str]
+    tags: dict[str, str]
+
+
+class MemberBackup(pulumi.ComponentResource):
+    vault: recoveryservices.Vault
+    storage_account: storage.StorageAccount
+
+    def __init__(self, name: str, args: MemberBackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("consortium:member:Backup", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        slug = args.slug
+
+        self.vault = recoveryservices.Vault(
+            f"rsv-{slug}",
+            vault_name=f"rsv-{slug}",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            sku={"name": "RS0", "tier": "Standard"},
+            identity={"type": "SystemAssigned"},
+            properties={
+                "public_network_access": "Disabled",
+                "redundancy_settings": {
+                    "standard_tier_storage_redundancy": "GeoRedundant",
+                    "cross_region_restore": "Enabled",
+                },
+                "security_settings": {
+                    "soft_delete_settings": {
+                        "soft_delete_state": "AlwaysON",
+                        "soft_delete_retention_period_in_days": VAULT_SOFT_DELETE_DAYS,
+                        "enhanced_security_state": "Enabled",
+                    },
+                    "immutability_settings": {"state": "Unlocked"},
+                },
+            },
+            tags=args.tags,
+            opts=child,
+        )
+        send_to_workspace(f"rsv-{slug}", self.vault.id, args.workspace_id, metrics=True, parent=self)
+
+        recoveryservices.ProtectionPolicy(
+            f"rsv-{slug}-vm-daily",
+            policy_name="vm-daily",
+            vault_name=self.vault.name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            properties={
+                "backup_management_type": "AzureIaasVM",
+                "schedule_policy": daily_schedule(),
+                "retention_policy": daily_retention(args.retention_days),
+                "instant_rp_retention_range_in_days": 2,
+                "time_zone": "UTC",
+            },
+            tags=args.tags,
+            opts=child,
+        )
+        recoveryservices.ProtectionPolicy(
+            f"rsv-{slug}-files-daily",
+            policy_name="files-daily",
+            vault_name=self.vault.name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            properties={
+                "backup_management_type": "AzureStorage",
+                "work_load_type": "AzureFileShare",
+                "schedule_policy": daily_schedule(),
+                "retention_policy": daily_retention(args.retention_days),
+                "time_zone": "UTC",
+            },
+            tags=args.tags,
+            opts=child,
+        )
+
+        account_name = naming.storage_account(args.consortium, slug)
+        self.storage_account = storage.StorageAccount(
+            account_name,
+            account_name=account_name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            kind="StorageV2",
+            sku={"name": "Standard_GRS"},
+            access_tier="Cool",
+            minimum_tls_version="TLS1_2",
+            enable_https_traffic_only=True,
+            allow_blob_public_access=False,
+            allow_shared_key_access=False,
+            default_to_o_auth_authentication=True,
+            allow_cross_tenant_replication=False,
+            public_network_access="Disabled",
+            network_rule_set={"default_action": "Deny", "bypass": "AzureServices"},
+            immutable_storage_with_versioning={"enabled": True},
+            encryption={
+                "key_source": "Microsoft.Storage",
+                "require_infrastructure_encryption": True,
+                "services": {
+                    "blob": {"enabled": True, "key_type": "Account"},
+                    "file": {"enabled": True, "key_type": "Account"},
+                },
+            },
+            tags=args.tags,
+            opts=child,
+        )
+        soft_delete_days = min(args.retention_days, MAX_BLOB_SOFT_DELETE_DAYS)
+        blob_service = storage.BlobServiceProperties(
+            f"{account_name}-blob-service",
+            blob_services_name="default",
+            account_name=self.storage_account.name,
+            resource_group_name=args.resource_group_name,
+            is_versioning_enabled=True,
+            delete_retention_policy={"enabled": True, "days": soft_delete_days},
+            container_delete_retention_policy={"enabled": True, "days": soft_delete_days},
+            opts=child,
+        )
+        for container in BACKUP_CONTAINERS:
+            storage.BlobContainer(
+                f"{account_name}-{container}",
+                container_name=container,
+                account_name=self.storage_account.name,
+                resource_group_name=args.resource_group_name,
+                public_access="None",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
+            )
+        self.register_outputs({"vault_id": self.vault.id, "storage_account_id": self.storage_account.id})

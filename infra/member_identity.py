@@ -1,0 +1,133 @@
+"""A member's identity: its Entra ID groups, their roles on its resource group, MFA, and a vault.
+
+Three security groups per member — ``<slug>-admins`` (the member's admins from the registry, as
+members and owners), ``<slug>-staff`` (filled by the member's admins) and ``<slug>-helpdesk`` (the
+consortium's service desk group, nested) — plus the consortium's auditors. Every role assignment
+is scoped to the member's own resource group (or a resource inside it), never wider, so no member
+and no consortium role can reach another member. A Conditional Access policy requires MFA of all
+three groups. A user-assigned managed identity runs the member's automation and may read the
+secrets of the member's Key Vault, nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azuread as azuread
+from pulumi_azure_native import authorization, managedidentity
+
+from . import naming
+from .key_vault import hardened_key_vault
+from .roles import Role, role_definition_id
+
+ADMINS, STAFF, HELPDESK, AUDITORS = "admins", "staff", "helpdesk", "auditors"
+
+
+@dataclass(frozen=True)
+class MemberIdentityArgs:
+    consortium: str
+    slug: str
+    member_name: str
+    resource_group_name: pulumi.Input[str]
+    resource_group_id: pulumi.Input[str]
+    location: str
+    tenant_id: pulumi.Input[str]
+    subscription_id: pulumi.Input[str]
+    admin_object_ids: pulumi.Input[list[str]]  # the registry's admins, looked up by UPN
+    service_desk_group_id: pulumi.Input[str]  # hub output: the consortium service desk
+    auditors_group_id: pulumi.Input[str]  # hub output: the consortium auditors
+    workspace_id: pulumi.Input[str]
+    tags: dict[str, str]
+
+
+class MemberIdentity(pulumi.ComponentResource):
+    groups: dict[str, azuread.Group]
+    automation_identity: managedidentity.UserAssignedIdentity
+
+    def __init__(self, name: str, args: MemberIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("consortium:member:Identity", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        slug = args.slug
+
+        def group(purpose: str, description: str, members: pulumi.Input[list[str]] | None) -> azuread.Group:
+            return azuread.Group(
+                naming.group(slug, purpose),
+                display_name=naming.group(slug, purpose),
+                description=f"{args.member_name}: {description}",
+                security_enabled=True,
+                mail_enabled=False,
+                prevent_duplicate_names=True,
+                owners=args.admin_object_ids,
+                members=members,
+                opts=child,
+            )
+
+        self.groups = {
+            ADMINS: group(ADMINS, "administrators (Contributor on the member's resource group)", args.admin_object_ids),
+            STAFF: group(STAFF, "staff, managed by the member's administrators", None),
+            HELPDESK: group(
+                HELPDESK,
+                "the consortium service desk (Backup Operator on the member's resource group)",
+                pulumi.Output.from_input(args.service_desk_group_id).apply(lambda gid: [gid]),
+            ),
+        }
+
+        def assign(
+            principal: str, principal_id: pulumi.Input[str], role: Role, scope: pulumi.Input[str], kind: str
+        ) -> authorization.RoleAssignment:
+            return authorization.RoleAssignment(
+                f"{slug}-{principal}-{role.name.lower().replace('_', '-')}",
+                role_assignment_name=naming.role_assignment(args.consortium, slug, principal, role.name),
+                scope=scope,
+                principal_id=principal_id,
+                principal_type=kind,
+                role_definition_id=pulumi.Output.from_input(args.subscription_id).apply(
+                    lambda sub, r=role: role_definition_id(sub, r)
+                ),
+                opts=child,
+            )
+
+        assign(ADMINS, self.groups[ADMINS].object_id, Role.CONTRIBUTOR, args.resource_group_id, "Group")
+        assign(HELPDESK, self.groups[HELPDESK].object_id, Role.BACKUP_OPERATOR, args.resource_group_id, "Group")
+        assign(AUDITORS, args.auditors_group_id, Role.READER, args.resource_group_id, "Group")
+
+        identity_name = f"id-{slug}-automation"
+        self.automation_identity = managedidentity.UserAssignedIdentity(
+            identity_name,
+            resource_name_=identity_name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            tags=args.tags,
+            opts=child,
+        )
+        vault = hardened_key_vault(
+            naming.key_vault(args.consortium, slug),
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            tenant_id=args.tenant_id,
+            workspace_id=args.workspace_id,
+            tags=args.tags,
+            parent=self,
+        )
+        assign(
+            "automation",
+            self.automation_identity.principal_id,
+            Role.KEY_VAULT_SECRETS_USER,
+            vault.id,
+            "ServicePrincipal",
+        )
+
+        azuread.ConditionalAccessPolicy(
+            f"ca-{slug}-require-mfa",
+            display_name=f"{slug}: require MFA",
+            state="enabled",
+            conditions={
+                "client_app_types": ["all"],
+                "applications": {"included_applications": ["All"]},
+                "users": {"included_groups": [g.object_id for g in self.groups.values()]},
+            },
+            grant_controls={"operator": "OR", "built_in_controls": ["mfa"]},
+            opts=child,
+        )
+        self.register_outputs({purpose: g.object_id for purpose, g in self.groups.items()})

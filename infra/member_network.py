@@ -1,0 +1,244 @@
+"""A member's spoke: its VNet on the allocated block, peering to the hub, routes, and site VPNs.
+
+The subnets and the block come from the registry (``MemberStack.subnets``); the hub's facts (its
+VNet, the firewall's address, the VPN gateway) come from the hub stack's outputs. Routing:
+
+* the spoke's route table sends ``0.0.0.0/0``, the consortium supernet (every other spoke; the
+  spoke's own block and the hub are more specific system routes) and the hub's shared-services
+  subnet to the hub firewall; each of the member's own on-premises ranges goes straight to the
+  VPN gateway (its own tunnel, not inspected, so the return path through the gateway matches);
+  BGP propagation is off so nothing learnt elsewhere bypasses the firewall;
+* the member adds the route back (its block through the firewall) to the hub's shared-services
+  route table, so that traffic crosses the firewall in both directions.
+
+Resources that live in the hub (the hub side of the peering, that route, the local network
+gateways and IPsec connections) are created with an explicit provider for the hub's subscription:
+adding a town never needs a change to, or a deployment of, the hub stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import pulumi
+import pulumi_azure_native as azure_native
+from pulumi_azure_native import network
+
+from consortium.models import OnPremSite
+
+from . import security_rules
+from .diagnostics import send_to_workspace
+
+# Subnets people or servers use get remote management from the hub's management range.
+MANAGED_SUBNETS = frozenset({"servers", "endpoints", "management"})
+
+# One custom IPsec/IKE policy for every town hall (IKEv2, AES-256/SHA-384, DH and PFS group 24,
+# GCM-AES-256), instead of Azure's negotiable defaults; change it here for all towns at once.
+IPSEC_POLICY = MappingProxyType(
+    {
+        "ike_encryption": "AES256",
+        "ike_integrity": "SHA384",
+        "dh_group": "DHGroup24",
+        "ipsec_encryption": "GCMAES256",
+        "ipsec_integrity": "GCMAES256",
+        "pfs_group": "PFS24",
+        "sa_life_time_seconds": 27000,
+        "sa_data_size_kilobytes": 102400000,
+    }
+)
+
+
+@dataclass(frozen=True)
+class HubView:
+    """The hub's outputs the spoke needs (read through the member's StackReference)."""
+
+    subscription_id: pulumi.Input[str]
+    location: pulumi.Input[str]
+    resource_group_name: pulumi.Input[str]
+    vnet_id: pulumi.Input[str]
+    vnet_name: pulumi.Input[str]
+    firewall_private_ip: pulumi.Input[str]
+    shared_services_prefix: pulumi.Input[str]
+    shared_services_route_table: pulumi.Input[str]
+    vpn_gateway_id: pulumi.Input[str]
+    workspace_id: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class MemberNetworkArgs:
+    slug: str
+    resource_group_name: pulumi.Input[str]
+    location: str
+    cidr: str
+    subnets: dict[str, str]  # name -> prefix, from MemberStack.subnets
+    supernet: str
+    management_range: str
+    sites: list[OnPremSite]
+    vpn_shared_keys: dict[str, pulumi.Input[str]]  # site -> secret
+    hub: HubView
+    tags: dict[str, str]
+
+
+def spoke_routes(
+    firewall_ip: str, supernet: str, shared_services: str, sites: list[OnPremSite]
+) -> list[dict[str, str]]:
+    """The spoke's routes (see the module docstring for why each one exists)."""
+    via_firewall = {"next_hop_type": "VirtualAppliance", "next_hop_ip_address": firewall_ip}
+    routes = [
+        {"name": "default-via-firewall", "address_prefix": "0.0.0.0/0", **via_firewall},
+        {"name": "spokes-via-firewall", "address_prefix": supernet, **via_firewall},
+        {"name": "shared-services-via-firewall", "address_prefix": shared_services, **via_firewall},
+    ]
+    for site in sites:
+        for i, cidr in enumerate(site.cidrs):
+            routes.append(
+                {
+                    "name": f"onprem-{site.name}-{i}",
+                    "address_prefix": str(cidr),
+                    "next_hop_type": "VirtualNetworkGateway",
+                }
+            )
+    return routes
+
+
+def subnet_rules(subnet: str, management_range: str) -> list[dict[str, object]]:
+    rules = [security_rules.deny_internet_inbound()]
+    if subnet in MANAGED_SUBNETS:
+        rules.insert(0, security_rules.allow_management_inbound(management_range))
+    return rules
+
+
+class MemberNetwork(pulumi.ComponentResource):
+    vnet: network.VirtualNetwork
+    route_table: network.RouteTable
+    nsgs: dict[str, network.NetworkSecurityGroup]
+
+    def __init__(self, name: str, args: MemberNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("consortium:member:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        slug, hub = args.slug, args.hub
+        hub_provider = azure_native.Provider(
+            f"{slug}-hub-subscription",
+            subscription_id=hub.subscription_id,
+            location=hub.location,
+            opts=child,
+        )
+        in_hub = pulumi.ResourceOptions(parent=self, provider=hub_provider)
+
+        self.nsgs = {}
+        for subnet in sorted(args.subnets):
+            nsg_name = f"nsg-{slug}-{subnet}"
+            self.nsgs[subnet] = network.NetworkSecurityGroup(
+                nsg_name,
+                network_security_group_name=nsg_name,
+                resource_group_name=args.resource_group_name,
+                location=args.location,
+                security_rules=subnet_rules(subnet, args.management_range),
+                tags=args.tags,
+                opts=child,
+            )
+            send_to_workspace(nsg_name, self.nsgs[subnet].id, hub.workspace_id, metrics=False, parent=self)
+
+        routes = pulumi.Output.all(hub.firewall_private_ip, hub.shared_services_prefix).apply(
+            lambda hub_facts: spoke_routes(hub_facts[0], args.supernet, hub_facts[1], args.sites)
+        )
+        self.route_table = network.RouteTable(
+            f"rt-{slug}",
+            route_table_name=f"rt-{slug}",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            disable_bgp_route_propagation=True,
+            routes=routes,
+            tags=args.tags,
+            opts=child,
+        )
+
+        self.vnet = network.VirtualNetwork(
+            f"vnet-{slug}",
+            virtual_network_name=f"vnet-{slug}",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            address_space={"address_prefixes": [args.cidr]},
+            # The firewall's DNS proxy resolves the hub's private DNS zones for the spoke.
+            dhcp_options={"dns_servers": pulumi.Output.from_input(hub.firewall_private_ip).apply(lambda ip: [ip])},
+            subnets=[
+                {
+                    "name": subnet,
+                    "address_prefix": prefix,
+                    "network_security_group": {"id": self.nsgs[subnet].id},
+                    "route_table": {"id": self.route_table.id},
+                    "private_endpoint_network_policies": "Enabled",
+                    "default_outbound_access": False,
+                }
+                for subnet, prefix in sorted(args.subnets.items())
+            ],
+            tags=args.tags,
+            opts=child,
+        )
+
+        # Hub side first: the spoke may only use the hub's gateway once the hub allows transit.
+        hub_side = network.VirtualNetworkPeering(
+            f"peer-hub-to-{slug}",
+            virtual_network_peering_name=f"to-{slug}",
+            resource_group_name=hub.resource_group_name,
+            virtual_network_name=hub.vnet_name,
+            remote_virtual_network={"id": self.vnet.id},
+            allow_virtual_network_access=True,
+            allow_forwarded_traffic=True,
+            allow_gateway_transit=True,
+            use_remote_gateways=False,
+            opts=in_hub,
+        )
+        network.VirtualNetworkPeering(
+            f"peer-{slug}-to-hub",
+            virtual_network_peering_name="to-hub",
+            resource_group_name=args.resource_group_name,
+            virtual_network_name=self.vnet.name,
+            remote_virtual_network={"id": hub.vnet_id},
+            allow_virtual_network_access=True,
+            allow_forwarded_traffic=True,
+            allow_gateway_transit=False,
+            use_remote_gateways=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[hub_side]),
+        )
+        network.Route(
+            f"route-hub-to-{slug}",
+            route_name=f"spoke-{slug}",
+            route_table_name=hub.shared_services_route_table,
+            resource_group_name=hub.resource_group_name,
+            address_prefix=args.cidr,
+            next_hop_type="VirtualAppliance",
+            next_hop_ip_address=hub.firewall_private_ip,
+            opts=in_hub,
+        )
+
+        for site in args.sites:
+            local = network.LocalNetworkGateway(
+                f"lng-{slug}-{site.name}",
+                local_network_gateway_name=f"lng-{slug}-{site.name}",
+                resource_group_name=hub.resource_group_name,
+                location=hub.location,
+                gateway_ip_address=str(site.public_ip),
+                local_network_address_space={"address_prefixes": [str(c) for c in site.cidrs]},
+                tags=args.tags,
+                opts=in_hub,
+            )
+            network.VirtualNetworkGatewayConnection(
+                f"cn-{slug}-{site.name}",
+                virtual_network_gateway_connection_name=f"cn-{slug}-{site.name}",
+                resource_group_name=hub.resource_group_name,
+                location=hub.location,
+                connection_type="IPsec",
+                connection_protocol="IKEv2",
+                virtual_network_gateway1={"id": hub.vpn_gateway_id},
+                local_network_gateway2={"id": local.id},
+                shared_key=args.vpn_shared_keys[site.name],
+                ipsec_policies=[dict(IPSEC_POLICY)],
+                use_policy_based_traffic_selectors=False,
+                enable_bgp=False,
+                dpd_timeout_seconds=45,
+                tags=args.tags,
+                opts=in_hub,
+            )
+        self.register_outputs({"vnet_id": self.vnet.id})

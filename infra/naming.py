@@ -1,0 +1,48 @@
+"""Azure names of every resource, in one place.
+
+Names are part of a resource's identity in Azure and in the Pulumi state, so they must be stable:
+no random suffixes (we always pass the Azure name explicitly, which turns off azure-native's
+auto-naming) and no dependence on anything but the consortium and member slugs. A few services
+want globally unique names within tight limits (Key Vault: 24 characters, letters/digits/hyphens;
+storage accounts: 24 lowercase letters and digits); those get a short hash of the consortium and
+member slugs, which is deterministic yet keeps two consortia from colliding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+
+HUB = "hub"
+
+
+def _digest(*parts: str, length: int) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def resource_group(consortium: str, owner: str) -> str:
+    """``rg-<consortium>-<member>`` (or ``-hub``): the consortium prefix keeps a shared tenancy readable."""
+    return f"rg-{consortium}-{owner}"
+
+
+def key_vault(consortium: str, owner: str) -> str:
+    """A globally unique vault name of at most 24 characters, no double hyphens."""
+    stem = re.sub(r"-+", "-", owner)[:14].strip("-")
+    return f"kv-{stem}-{_digest(consortium, owner, length=6)}"
+
+
+def storage_account(consortium: str, owner: str) -> str:
+    """A globally unique storage account name: 24 lowercase letters and digits at most."""
+    stem = re.sub(r"[^a-z0-9]", "", owner)[:14]
+    return f"st{stem}{_digest(consortium, owner, length=8)}"
+
+
+def role_assignment(consortium: str, owner: str, principal: str, role: str) -> str:
+    """Role assignment names must be GUIDs; derive a stable one from what the assignment means."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"consortium:{consortium}/{owner}/{principal}/{role}"))
+
+
+def group(owner: str, purpose: str) -> str:
+    """Entra ID group display names: ``<slug>-admins``, ``<slug>-staff``, ``<slug>-helpdesk``."""
+    return f"{owner}-{purpose}"

@@ -1,0 +1,25 @@
+"""Azure built-in role definitions the program assigns, by their fixed, documented GUIDs.
+
+Built-in role GUIDs are the same in every tenant; naming them here keeps the role-assignment code
+readable (``Role.CONTRIBUTOR``) and lets the tests and policies check for the right role.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    # Full control of the resources in the member's resource group, but no access management.
+    CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+    # Read-only: the consortium's auditors.
+    READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+    # The service desk's narrow role: run backups and restores, never delete backup data or vaults.
+    BACKUP_OPERATOR = "00c29273-979b-4161-815c-10b084fb9324"
+    # Read secret values in a Key Vault with RBAC authorization (the automation identity).
+    KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
+
+
+def role_definition_id(subscription_id: str, role: Role) -> str:
+    """The subscription-scoped resource id under which ARM expects a built-in role definition."""
+    return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{role.value}"

@@ -1,0 +1,124 @@
+"""Backup: each member's Recovery Services vault and its protection policies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .framework import Param, Resource, Severity, control
+
+AREA = "backup"
+VAULT = "azure-native:recoveryservices:Vault"
+POLICY = "azure-native:recoveryservices:ProtectionPolicy"
+
+
+@control(
+    "MCS-BAK-001",
+    "Backup vaults keep deleted backups (soft delete on)",
+    area=AREA,
+    types=[VAULT],
+    severity=Severity.HIGH,
+    cis_v8=["11.3"],
+    rationale="An attacker with admin rights deletes backups first; soft delete keeps them recoverable.",
+    fix="Set properties.securitySettings.softDeleteSettings.softDeleteState to AlwaysON (or Enabled).",
+)
+def vault_soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    state = r.get("properties.securitySettings.softDeleteSettings.softDeleteState")
+    if state not in ("Enabled", "AlwaysON"):
+        yield f"soft delete state is {state or 'not set'}; it must be AlwaysON or Enabled"
+
+
+@control(
+    "MCS-BAK-002",
+    "Backup vaults are immutable",
+    area=AREA,
+    types=[VAULT],
+    severity=Severity.HIGH,
+    cis_v8=["11.3", "11.4"],
+    rationale="Immutability stops anyone shortening retention or deleting recovery points early.",
+    fix="Set properties.securitySettings.immutabilitySettings.state to Unlocked, then Locked once proven.",
+)
+def vault_immutable(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    state = r.get("properties.securitySettings.immutabilitySettings.state")
+    if state not in ("Unlocked", "Locked"):
+        yield f"immutability state is {state or 'not set (Disabled)'}; it must be Unlocked or Locked"
+
+
+@control(
+    "MCS-BAK-003",
+    "Backup vaults are not reachable from public networks",
+    area=AREA,
+    types=[VAULT],
+    severity=Severity.HIGH,
+    cis_v8=["11.3", "4.4"],
+    rationale="Backups are taken and restored over private endpoints.",
+    fix="Set properties.publicNetworkAccess to Disabled.",
+)
+def vault_private(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    access = r.get("properties.publicNetworkAccess")
+    if access != "Disabled":
+        yield f"properties.publicNetworkAccess is {access or 'not set (Enabled)'}; it must be Disabled"
+
+
+@control(
+    "MCS-BAK-004",
+    "Backup vaults are geo-redundant",
+    area=AREA,
+    types=[VAULT],
+    severity=Severity.HIGH,
+    cis_v8=["11.4", "11.2"],
+    rationale="A copy in the paired region survives the loss of the primary one.",
+    fix="Set properties.redundancySettings.standardTierStorageRedundancy to GeoRedundant.",
+)
+def vault_geo(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    redundancy = r.get("properties.redundancySettings.standardTierStorageRedundancy")
+    if redundancy != "GeoRedundant":
+        yield f"storage redundancy is {redundancy or 'not set'}; it must be GeoRedundant"
+
+
+def _retention_days(r: Resource) -> int | None:
+    daily = r.get("properties.retentionPolicy.dailySchedule.retentionDuration")
+    if isinstance(daily, Mapping) and daily.get("durationType") == "Days":
+        return int(daily.get("count") or 0)
+    simple = r.get("properties.retentionPolicy.retentionDuration")
+    if isinstance(simple, Mapping) and simple.get("durationType") == "Days":
+        return int(simple.get("count") or 0)
+    return None
+
+
+@control(
+    "MCS-BAK-005",
+    "Backup retention meets the consortium minimum",
+    area=AREA,
+    types=[POLICY],
+    severity=Severity.HIGH,
+    cis_v8=["11.2", "3.4"],
+    rationale="Ransomware often sits for weeks before it strikes; short retention loses every clean copy.",
+    fix="Raise the member's backup.retention_days (members/<slug>.yaml) to at least the minimum.",
+    params={"minimum_retention_days": Param(30, "integer", "consortium.yaml backup.minimum_retention_days")},
+)
+def retention(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    days = _retention_days(r)
+    if days is None:
+        yield "no daily retention in days is set"
+    elif days < p["minimum_retention_days"]:
+        yield f"daily retention is {days} days; the consortium minimum is {p['minimum_retention_days']}"
+
+
+@control(
+    "MCS-BAK-006",
+    "Backups run at least daily",
+    area=AREA,
+    types=[POLICY],
+    severity=Severity.MEDIUM,
+    cis_v8=["11.2"],
+    rationale="The standard promises at most one day of lost work.",
+    fix="Set properties.schedulePolicy.scheduleRunFrequency to Daily (or Hourly).",
+)
+def daily(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    frequency = r.get("properties.schedulePolicy.scheduleRunFrequency")
+    if frequency not in ("Daily", "Hourly"):
+        yield f"schedule frequency is {frequency or 'not set'}; backups must run at least daily"
+
+
+CONTROLS = (vault_soft_delete, vault_immutable, vault_private, vault_geo, retention, daily)

@@ -1,0 +1,105 @@
+"""Adapters from catalog controls to CrossGuard policies (used by ``policies/__main__.py`` only).
+
+Importing this module does not start anything; only constructing ``PolicyPack`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from .catalog import CATALOG
+from .framework import Control, Resource
+
+_ENFORCEMENT = {
+    "mandatory": EnforcementLevel.MANDATORY,
+    "advisory": EnforcementLevel.ADVISORY,
+    "disabled": EnforcementLevel.DISABLED,
+}
+
+
+def stack_of(urn: str) -> str:
+    """``urn:pulumi:<stack>::<project>::...`` -> ``<stack>``."""
+    return urn.split(":", 3)[2].split("::", 1)[0] if urn.startswith("urn:pulumi:") else ""
+
+
+def member_of(stack: str) -> str | None:
+    return None if stack == "hub" else stack
+
+
+def to_resource(type_: str, props: Mapping[str, Any], urn: str, name: str, parent: str | None = None) -> Resource:
+    stack = stack_of(urn)
+    return Resource(urn=urn, type=type_, name=name, stack=stack, member=member_of(stack), props=props, parent=parent)
+
+
+def _params(ctrl: Control, config: Mapping[str, Any] | None) -> dict[str, Any]:
+    values = {k: p.default for k, p in ctrl.params.items()}
+    values.update({k: v for k, v in (config or {}).items() if k in ctrl.params})
+    return values
+
+
+def _schema(ctrl: Control) -> PolicyConfigSchema | None:
+    if not ctrl.params:
+        return None
+    return PolicyConfigSchema(
+        properties={
+            k: {"type": p.type, "default": p.default, "description": p.description} for k, p in ctrl.params.items()
+        }
+    )
+
+
+def _resource_validator(ctrl: Control) -> Callable[[ResourceValidationArgs, Any], None]:
+    def validate(args: ResourceValidationArgs, report_violation: Any) -> None:
+        if args.resource_type not in ctrl.types:
+            return
+        r = to_resource(args.resource_type, args.props, args.urn, args.name)
+        for message in ctrl.check(r, _params(ctrl, args.get_config())):  # type: ignore[call-arg]
+            report_violation(f"{ctrl.id}: {message}", args.urn)
+
+    return validate
+
+
+def _stack_validator(ctrl: Control) -> Callable[[StackValidationArgs, Any], None]:
+    def validate(args: StackValidationArgs, report_violation: Any) -> None:
+        resources = [
+            to_resource(r.resource_type, r.props, r.urn, r.name, r.parent.urn if r.parent else None)
+            for r in args.resources
+        ]
+        for r, message in ctrl.check(resources, _params(ctrl, args.get_config())):  # type: ignore[call-arg,misc]
+            report_violation(f"{ctrl.id}: {message}", r.urn if r else None)
+
+    return validate
+
+
+def policy(ctrl: Control) -> Policy:
+    common: dict[str, Any] = {
+        "name": ctrl.policy_name,
+        "description": f"{ctrl.id}: {ctrl.title}",
+        "enforcement_level": _ENFORCEMENT[ctrl.enforcement.value],
+        "config_schema": _schema(ctrl),
+        "severity": Severity(ctrl.severity.value),
+        "framework": PolicyComplianceFramework(name="CIS Controls", version="8", reference=", ".join(ctrl.cis_v8)),
+        "remediation_steps": ctrl.fix,
+        "tags": [ctrl.area, *(f"cis-v8:{s}" for s in ctrl.cis_v8)]
+        + ([f"cis-azure:{ctrl.cis_azure}"] if ctrl.cis_azure else []),
+    }
+    if ctrl.scope == "resource":
+        return ResourceValidationPolicy(validate=_resource_validator(ctrl), **common)
+    return StackValidationPolicy(validate=_stack_validator(ctrl), **common)
+
+
+def policies() -> list[Policy]:
+    """Every control CrossGuard can judge (see ``Control.crossguard``)."""
+    return [policy(c) for c in CATALOG if c.crossguard]

@@ -1,0 +1,177 @@
+"""Governance: tags that say whose a resource is, budgets, and the completeness of each tenancy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from .framework import Param, Resource, Severity, control
+from .util import as_list
+
+AREA = "governance"
+REQUIRED_TAGS = ("consortium", "member", "cost-center", "phase", "managed-by")
+BUDGET = "azure-native:consumption:Budget"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+# Resource types that accept tags (sub-resources such as subnets, rules, routes, peerings, role
+# assignments, diagnostic settings and budgets do not).
+TAGGABLE = frozenset(
+    {
+        RESOURCE_GROUP,
+        "azure-native:network:VirtualNetwork",
+        "azure-native:network:NetworkSecurityGroup",
+        "azure-native:network:RouteTable",
+        "azure-native:network:PublicIPAddress",
+        "azure-native:network:AzureFirewall",
+        "azure-native:network:FirewallPolicy",
+        "azure-native:network:VirtualNetworkGateway",
+        "azure-native:network:LocalNetworkGateway",
+        "azure-native:network:VirtualNetworkGatewayConnection",
+        "azure-native:storage:StorageAccount",
+        "azure-native:keyvault:Vault",
+        "azure-native:recoveryservices:Vault",
+        "azure-native:recoveryservices:ProtectionPolicy",
+        "azure-native:managedidentity:UserAssignedIdentity",
+        "azure-native:operationalinsights:Workspace",
+        "azure-native:privatedns:PrivateZone",
+    }
+)
+
+# What each service puts in a member's tenancy: (resource type, how many at least, what it is).
+SERVICE_RESOURCES: dict[str, tuple[tuple[str, int, str], ...]] = {
+    "service_desk": ((RESOURCE_GROUP, 1, "resource group"), (BUDGET, 1, "budget")),
+    "backup": (
+        ("azure-native:recoveryservices:Vault", 1, "Recovery Services vault"),
+        ("azure-native:recoveryservices:ProtectionPolicy", 2, "VM and file-share backup policies"),
+        ("azure-native:storage:StorageAccount", 1, "backup storage account"),
+    ),
+    "identity": (
+        ("azuread:index/group:Group", 3, "admins, staff and helpdesk groups"),
+        ("azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy", 1, "MFA policy"),
+        ("azure-native:keyvault:Vault", 1, "Key Vault"),
+        ("azure-native:authorization:RoleAssignment", 3, "role assignments"),
+    ),
+    "networking": (
+        ("azure-native:network:VirtualNetwork", 1, "spoke VNet"),
+        ("azure-native:network:VirtualNetworkPeering", 2, "peerings to and from the hub"),
+        ("azure-native:network:RouteTable", 1, "route table"),
+    ),
+}
+DEFAULT_PHASES = {"1": ["service_desk"], "2": ["backup"], "3": ["identity"], "4": ["networking"]}
+
+
+@control(
+    "MCS-GOV-001",
+    "Resources carry the consortium's required tags",
+    area=AREA,
+    types=sorted(TAGGABLE),
+    severity=Severity.MEDIUM,
+    cis_v8=["1.1", "2.1"],
+    rationale="Tags tie every resource to a member and a cost centre: the inventory and the cost split depend on it.",
+    fix=f"Tag with {', '.join(REQUIRED_TAGS)} (the program's tags come from the stack config).",
+)
+def required_tags(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    tags = r.get("tags") or {}
+    missing = [t for t in REQUIRED_TAGS if not (isinstance(tags, Mapping) and tags.get(t))]
+    if missing:
+        yield f"missing tags: {', '.join(missing)}"
+
+
+@control(
+    "MCS-GOV-002",
+    "Tags agree with the stack the resource belongs to",
+    area=AREA,
+    types=sorted(TAGGABLE),
+    severity=Severity.MEDIUM,
+    cis_v8=["1.1"],
+    rationale="A resource tagged for another town is billed to, and audited as, the wrong town.",
+    fix="Set the member tag to the stack's member (shared for the hub) and the consortium tag to the consortium.",
+    params={"consortium": Param("", "string", "The consortium slug the consortium tag must carry")},
+)
+def consistent_tags(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    tags = r.get("tags") or {}
+    if not isinstance(tags, Mapping):
+        return
+    expected = r.member or "shared"
+    if tags.get("member") and tags.get("member") != expected:
+        yield f"member tag is {tags.get('member')}, but the resource belongs to {expected}"
+    if p["consortium"] and tags.get("consortium") and tags.get("consortium") != p["consortium"]:
+        yield f"consortium tag is {tags.get('consortium')}, expected {p['consortium']}"
+
+
+@control(
+    "MCS-GOV-003",
+    "Every member has a monthly budget that alerts a contact",
+    area=AREA,
+    types=[BUDGET, RESOURCE_GROUP],
+    severity=Severity.MEDIUM,
+    cis_v8=["15.1"],
+    scope="stack",
+    rationale="Costs are split fairly only if each town sees its own spend before the invoice.",
+    fix="Add a monthly budget on the member's resource group with enabled alerts to the billing contact.",
+)
+def member_budget(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    ok: set[str] = set()
+    budgets = [r for r in resources if r.type == BUDGET and r.member is not None]
+    for b in budgets:
+        notes = b.get("notifications") or {}
+        contacts = [
+            e
+            for n in (notes.values() if isinstance(notes, Mapping) else [])
+            if isinstance(n, Mapping) and n.get("enabled")
+            for e in as_list(n.get("contactEmails"))
+        ]
+        if not contacts:
+            yield b, "the budget alerts nobody: no enabled notification with a contact e-mail"
+        elif b.get("timeGrain", "Monthly") != "Monthly":
+            yield b, f"time grain is {b.get('timeGrain')}; budgets are monthly"
+        else:
+            ok.add(b.member or "")
+    for r in resources:
+        if (
+            r.type == RESOURCE_GROUP
+            and r.member is not None
+            and r.member not in ok
+            and not any(b.member == r.member for b in budgets)
+        ):
+            yield r, f"member {r.member} has no budget"
+
+
+def _phase_of(resources: Sequence[Resource], member: str) -> int | None:
+    for r in resources:
+        if r.type == RESOURCE_GROUP and r.member == member:
+            phase = (r.get("tags") or {}).get("phase")
+            if str(phase).isdigit():
+                return int(phase)
+    return None
+
+
+@control(
+    "MCS-GOV-004",
+    "Each member's tenancy is complete for its phase",
+    area=AREA,
+    types=sorted({t for parts in SERVICE_RESOURCES.values() for t, _, _ in parts}),
+    severity=Severity.HIGH,
+    cis_v8=["1.1", "4.1", "11.2"],
+    scope="stack",
+    rationale="A town in the backup phase without a vault is a town without backups, whatever the contract says.",
+    fix="Deploy the member's stack for its phase (`pulumi up --stack <slug>`), or correct its phase.",
+    params={"phase_services": Param(DEFAULT_PHASES, "object", "consortium.yaml phases: services each turns on")},
+)
+def complete_for_phase(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    members = sorted({r.member for r in resources if r.member is not None})
+    for member in members:
+        mine = [r for r in resources if r.member == member]
+        phase = _phase_of(resources, member)
+        anchor = next((r for r in mine if r.type == RESOURCE_GROUP), mine[0])
+        if phase is None:
+            yield anchor, f"member {member} has no resource group with a phase tag"
+            continue
+        services = [s for number, names in p["phase_services"].items() if int(number) <= phase for s in names]
+        for service in services:
+            for type_, minimum, what in SERVICE_RESOURCES.get(service, ()):
+                found = sum(1 for r in mine if r.type == type_)
+                if found < minimum:
+                    yield anchor, f"phase {phase} ({service}) needs {minimum} {what}; found {found}"
+
+
+CONTROLS = (required_tags, consistent_tags, member_budget, complete_for_phase)

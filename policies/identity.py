@@ -1,0 +1,192 @@
+"""Identity: role assignments, Entra ID groups and Conditional Access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from .framework import Enforcement, Resource, Severity, control
+from .util import as_list
+
+AREA = "identity"
+ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+GROUP = "azuread:index/group:Group"
+CA_POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+# Built-in roles that can grant access to others or act as the owner.
+PRIVILEGED_ROLES = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+}
+
+
+def scope_resource_group(scope: Any) -> str | None:
+    """The resource group a scope is in (itself or below it), or None for subscription and wider."""
+    parts = str(scope or "").strip("/").split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part.lower() == "resourcegroups":
+            return parts[i + 1].lower()
+    return None
+
+
+@control(
+    "MCS-IAM-001",
+    "Member role assignments are never at subscription scope or wider",
+    area=AREA,
+    types=[ASSIGNMENT],
+    severity=Severity.CRITICAL,
+    cis_v8=["5.4", "6.1"],
+    rationale="A town's principals act in the town's resource group only; wider scope reaches every town.",
+    fix="Scope the assignment to the member's resource group.",
+)
+def no_wide_scope(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.member is not None and scope_resource_group(r.get("scope")) is None:
+        yield f"scope {r.get('scope') or '(none)'} is a subscription or wider"
+
+
+def member_resource_groups(resources: Sequence[Resource]) -> dict[str, set[str]]:
+    """Resource groups each member's stack creates, by member slug (lower-case names)."""
+    out: dict[str, set[str]] = {}
+    for r in resources:
+        if r.type == RESOURCE_GROUP and r.member is not None:
+            out.setdefault(r.member, set()).add(r.azure_name("resourceGroupName").lower())
+    return out
+
+
+@control(
+    "MCS-IAM-002",
+    "Member role assignments stay inside the member's own resource group",
+    area=AREA,
+    types=[ASSIGNMENT, RESOURCE_GROUP],
+    severity=Severity.CRITICAL,
+    cis_v8=["6.1", "3.3"],
+    scope="stack",
+    rationale="Least privilege: a town's groups manage the town's resources and nothing else.",
+    fix="Scope the assignment to the member's own resource group.",
+)
+def own_group_only(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    groups = member_resource_groups(resources)
+    for r in resources:
+        if r.type != ASSIGNMENT or r.member is None:
+            continue
+        rg = scope_resource_group(r.get("scope"))
+        if rg is not None and rg not in groups.get(r.member, set()):
+            yield (
+                r,
+                f"scope is resource group {rg}, not {r.member}'s own ({', '.join(sorted(groups.get(r.member, [])))})",
+            )
+
+
+@control(
+    "MCS-IAM-003",
+    "No Owner, User Access Administrator or RBAC Administrator for member principals",
+    area=AREA,
+    types=[ASSIGNMENT],
+    severity=Severity.CRITICAL,
+    cis_v8=["5.4", "6.1"],
+    cis_azure="1.23",
+    rationale="Roles that grant access let a town admin (or a phished one) give themselves anything.",
+    fix="Use Contributor (admins), a narrow built-in role (helpdesk) or Reader (auditors).",
+)
+def no_privileged_roles(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    role = str(r.get("roleDefinitionId") or "").rsplit("/", 1)[-1].lower()
+    if r.member is not None and role in PRIVILEGED_ROLES:
+        yield f"grants {PRIVILEGED_ROLES[role]} to a {r.get('principalType') or 'principal'}"
+
+
+@control(
+    "MCS-IAM-004",
+    "Every Entra ID group has an owner",
+    area=AREA,
+    types=[GROUP],
+    severity=Severity.MEDIUM,
+    cis_v8=["5.1", "6.2"],
+    rationale="An ownerless group is nobody's to review; stale members keep their access.",
+    fix="Set owners (the member's admins; the service desk for consortium groups).",
+)
+def group_owner(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if not as_list(r.get("owners")):
+        yield f"group {r.get('displayName') or r.name} has no owner"
+
+
+@control(
+    "MCS-IAM-005",
+    "Groups are security groups, not mail-enabled",
+    area=AREA,
+    types=[GROUP],
+    severity=Severity.LOW,
+    cis_v8=["6.1"],
+    enforcement=Enforcement.ADVISORY,
+    rationale="Access groups that are also distribution lists get members added for mail reasons.",
+    fix="Set securityEnabled to true and mailEnabled to false.",
+)
+def security_group(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("securityEnabled") is not True or r.get("mailEnabled") is True:
+        yield "group is not a plain security group"
+
+
+@control(
+    "MCS-IAM-006",
+    "Conditional Access requires MFA for all applications, and is enforced",
+    area=AREA,
+    types=[CA_POLICY],
+    severity=Severity.CRITICAL,
+    cis_v8=["6.3", "6.4", "6.5"],
+    cis_azure="1.2.1",
+    rationale="Phished passwords are the first step of most municipal ransomware cases.",
+    fix="state: enabled; grantControls.builtInControls: [mfa]; conditions.applications.includedApplications: [All].",
+)
+def ca_requires_mfa(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("state") != "enabled":
+        yield f"state is {r.get('state') or 'not set'}; the policy must be enabled (not report-only)"
+    if "mfa" not in [str(c).lower() for c in as_list(r.get("grantControls.builtInControls"))]:
+        yield "grant controls do not require MFA"
+    if "All" not in as_list(r.get("conditions.applications.includedApplications")):
+        yield "the policy does not cover all applications"
+
+
+def _group_ids(r: Resource) -> set[str]:
+    """Ids a group is known by: the object id in state, the mocked id in plans."""
+    return {str(v) for v in (r.get("objectId"), r.get("id"), r.id) if v}
+
+
+@control(
+    "MCS-IAM-007",
+    "Every member group is covered by an MFA Conditional Access policy",
+    area=AREA,
+    types=[GROUP, CA_POLICY],
+    severity=Severity.CRITICAL,
+    cis_v8=["6.3", "6.4", "6.5"],
+    scope="stack",
+    # In a preview the groups' object ids (and so the policy's group list) are still unknown.
+    crossguard=False,
+    rationale="A group left out of the policy is a way around MFA.",
+    fix="Include every <slug>-admins/-staff/-helpdesk group in the member's MFA policy.",
+)
+def groups_covered(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    covered: dict[str, set[str]] = {}
+    for r in resources:
+        if r.type == CA_POLICY and r.member is not None and r.get("state") == "enabled":
+            covered.setdefault(r.member, set()).update(
+                str(g) for g in as_list(r.get("conditions.users.includedGroups"))
+            )
+    for r in resources:
+        if r.type != GROUP or r.member is None:
+            continue
+        ids = _group_ids(r)
+        if not ids:
+            continue  # a plan without ids cannot be matched; state always has objectId
+        if not ids & covered.get(r.member, set()):
+            yield r, f"group {r.get('displayName') or r.name} is in no enabled MFA policy of {r.member}"
+
+
+CONTROLS = (
+    no_wide_scope,
+    own_group_only,
+    no_privileged_roles,
+    group_owner,
+    security_group,
+    ca_requires_mfa,
+    groups_covered,
+)

@@ -1,0 +1,219 @@
+"""Tenant isolation across the consortium: nothing of one member reaches into another's.
+
+These are stack controls: under ``consortium audit`` they see every member at once (all plans, or
+every stack export in a directory); under CrossGuard they see one stack, and learn the other
+members' ranges from the pack config (``member_ranges``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from .framework import Param, Resource, Severity, control
+from .identity import ASSIGNMENT, member_resource_groups, scope_resource_group
+from .network import NSG, PEERING, ROUTE_TABLE, RULE, VNET, nsg_rules, peering_local_vnet
+from .util import allows_inbound, as_list, id_segment, network, ref_id, rule_sources
+
+AREA = "isolation"
+ROUTE = "azure-native:network:Route"
+RULE_GROUP = "azure-native:network:FirewallPolicyRuleCollectionGroup"
+Ranges = dict[str, list[ipaddress.IPv4Network]]
+
+
+def member_ranges(resources: Sequence[Resource], p: Mapping[str, Any]) -> Ranges:
+    """Each member's spoke address space: from its VNets, plus the configured ranges."""
+    ranges: Ranges = {}
+    for slug, cidrs in (p.get("member_ranges") or {}).items():
+        ranges.setdefault(slug, []).extend(n for n in map(network, as_list(cidrs)) if n)
+    for r in resources:
+        if r.type == VNET and r.member is not None:
+            ranges.setdefault(r.member, []).extend(
+                n for n in map(network, as_list(r.get("addressSpace.addressPrefixes"))) if n
+            )
+    return ranges
+
+
+def others(ranges: Ranges, member: str) -> list[tuple[str, ipaddress.IPv4Network]]:
+    return [(slug, net) for slug, nets in sorted(ranges.items()) if slug != member for net in nets]
+
+
+RANGES_PARAM = {"member_ranges": Param({}, "object", "Member slug -> spoke CIDRs (from the registry)")}
+
+
+@control(
+    "MCS-ISO-001",
+    "No role assignment of one member reaches into another member's resource group",
+    area=AREA,
+    types=[ASSIGNMENT],
+    severity=Severity.CRITICAL,
+    cis_v8=["3.3", "6.1"],
+    scope="stack",
+    rationale="Each town's data is its own; the consortium shares a tenancy, not access.",
+    fix="Remove the assignment; cross-member work goes through the consortium service desk.",
+)
+def no_cross_member_roles(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    groups = member_resource_groups(resources)
+    owner = {rg: slug for slug, rgs in groups.items() for rg in rgs}
+    for r in resources:
+        if r.type == ASSIGNMENT and r.member is not None:
+            rg = scope_resource_group(r.get("scope"))
+            if rg in owner and owner[rg] != r.member:
+                yield r, f"{r.member} is granted a role in {owner[rg]}'s resource group {rg}"
+
+
+@control(
+    "MCS-ISO-002",
+    "No peering of one member reaches another member's network",
+    area=AREA,
+    types=[PEERING, VNET],
+    severity=Severity.CRITICAL,
+    cis_v8=["3.3", "4.2"],
+    scope="stack",
+    rationale="A direct peering bypasses the hub firewall's default deny between towns.",
+    fix="Remove the peering.",
+)
+def no_cross_member_peering(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    vnets = {r.azure_name("virtualNetworkName"): r.member for r in resources if r.type == VNET and r.member}
+    for r in resources:
+        if r.type != PEERING or r.member is None:
+            continue
+        for name in (
+            peering_local_vnet(r),
+            id_segment(ref_id(r.get("remoteVirtualNetwork")), "virtualNetworks") or "",
+        ):
+            if vnets.get(name) not in (None, r.member):
+                yield r, f"{r.member}'s peering reaches {vnets[name]}'s network {name}"
+
+
+@control(
+    "MCS-ISO-003",
+    "No route of one member sends traffic for another member around the firewall",
+    area=AREA,
+    types=[ROUTE_TABLE, ROUTE, VNET],
+    severity=Severity.CRITICAL,
+    cis_v8=["3.3", "4.2"],
+    scope="stack",
+    params=RANGES_PARAM,
+    rationale="Routes decide whether traffic meets the firewall; a direct route to another town skips it.",
+    fix="Route other members' ranges (the supernet) to the hub firewall only; hub routes name the member's own block.",
+)
+def no_cross_member_routes(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    ranges = member_ranges(resources, p)
+    for r in resources:
+        if r.member is None or r.type not in (ROUTE_TABLE, ROUTE):
+            continue
+        routes = [r.props] if r.type == ROUTE else [x for x in as_list(r.get("routes")) if isinstance(x, Mapping)]
+        for route in routes:
+            net = network(route.get("addressPrefix"))
+            if net is None:
+                continue
+            hit = next((slug for slug, other in others(ranges, r.member) if net.overlaps(other)), None)
+            if hit is None:
+                continue
+            if r.type == ROUTE:  # a route the member adds to a hub route table: its own block only
+                yield r, f"{r.member} adds a hub route for {net}, which is {hit}'s address space"
+            elif route.get("nextHopType") != "VirtualAppliance":
+                yield r, f"route {route.get('name', '?')} sends {net} ({hit}'s space) to {route.get('nextHopType')}"
+
+
+@control(
+    "MCS-ISO-004",
+    "No NSG rule of one member admits traffic from another member",
+    area=AREA,
+    types=[NSG, RULE, VNET],
+    severity=Severity.CRITICAL,
+    cis_v8=["3.3", "4.4"],
+    scope="stack",
+    params=RANGES_PARAM,
+    rationale="Default deny between towns must hold on the towns' own NSGs too, not only on the firewall.",
+    fix="Allow inbound only from the hub's management range and the member's own ranges.",
+)
+def no_cross_member_nsg(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    ranges = member_ranges(resources, p)
+    for r in resources:
+        if r.member is None or r.type not in (NSG, RULE):
+            continue
+        for rule in nsg_rules(r):
+            if not allows_inbound(rule):
+                continue
+            for src in rule_sources(rule):
+                net = network(src)
+                hit = next((slug for slug, other in others(ranges, r.member) if net and net.overlaps(other)), None)
+                if hit:
+                    yield r, f"rule {rule.get('name', '?')} admits {src}, which covers {hit}'s address space"
+
+
+def _collections(r: Resource) -> list[Mapping[str, Any]]:
+    return [c for c in as_list(r.get("ruleCollections")) if isinstance(c, Mapping)]
+
+
+def _addresses(rule: Mapping[str, Any], key: str) -> list[str]:
+    return [str(a) for a in as_list(rule.get(key))]
+
+
+@control(
+    "MCS-ISO-005",
+    "The hub firewall allows no traffic from one member to another",
+    area=AREA,
+    types=[RULE_GROUP, VNET],
+    severity=Severity.CRITICAL,
+    cis_v8=["3.3", "4.2"],
+    scope="stack",
+    params={**RANGES_PARAM, "supernet": Param("", "string", "The consortium supernet (all spokes)")},
+    rationale="The firewall is where 'default deny between towns' is enforced.",
+    fix="Remove the allow rule, or keep a deny between spokes at a higher priority (lower number).",
+)
+def firewall_isolation(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    ranges = member_ranges(resources, p)
+    supernet = network(p["supernet"]) if p["supernet"] else None
+    for r in resources:
+        if r.type != RULE_GROUP:
+            continue
+        collections = _collections(r)
+        deny_priority = min(
+            (
+                int(c.get("priority") or 65000)
+                for c in collections
+                if str((c.get("action") or {}).get("type", "")).lower() == "deny"
+                and any(
+                    supernet and network(s) and network(s).overlaps(supernet)
+                    for rule in as_list(c.get("rules"))
+                    for s in _addresses(rule, "destinationAddresses")
+                )
+            ),
+            default=None,
+        )
+        for c in collections:
+            if str((c.get("action") or {}).get("type", "")).lower() != "allow":
+                continue
+            for rule in [x for x in as_list(c.get("rules")) if isinstance(x, Mapping)]:
+                sources = [network(s) for s in _addresses(rule, "sourceAddresses")]
+                for dest in _addresses(rule, "destinationAddresses"):
+                    net = network(dest)
+                    if dest.strip() == "*" and supernet is not None:
+                        if deny_priority is None or deny_priority > int(c.get("priority") or 65000):
+                            yield (
+                                r,
+                                (f"rule {rule.get('name', '?')} allows any destination before any deny between spokes"),
+                            )
+                        continue
+                    for slug, other in sorted((s, n) for s, nets in ranges.items() for n in nets):
+                        if (
+                            net
+                            and net.overlaps(other)
+                            and any(
+                                s and s.overlaps(o) for s in sources for os, o in others(ranges, slug) if os != slug
+                            )
+                        ):
+                            yield r, f"rule {rule.get('name', '?')} allows other spokes into {slug} ({other})"
+
+
+CONTROLS = (
+    no_cross_member_roles,
+    no_cross_member_peering,
+    no_cross_member_routes,
+    no_cross_member_nsg,
+    firewall_isolation,
+)

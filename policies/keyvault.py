@@ -1,0 +1,84 @@
+"""Key Vaults: the consortium's and each member's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .framework import Param, Resource, Severity, control
+
+AREA = "data protection"
+VAULT = "azure-native:keyvault:Vault"
+
+
+@control(
+    "MCS-KV-001",
+    "Key Vaults have purge protection",
+    area=AREA,
+    types=[VAULT],
+    severity=Severity.HIGH,
+    cis_v8=["11.3", "3.4"],
+    cis_azure="8.5",
+    rationale="Without purge protection a deleted vault and its keys can be destroyed for good at once.",
+    fix="Set properties.enablePurgeProtection to true.",
+)
+def purge_protection(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("properties.enablePurgeProtection") is not True:
+        yield "properties.enablePurgeProtection is not true"
+
+
+@control(
+    "MCS-KV-002",
+    "Key Vaults keep deleted objects for at least 90 days",
+    area=AREA,
+    types=[VAULT],
+    severity=Severity.MEDIUM,
+    cis_v8=["11.3"],
+    cis_azure="8.5",
+    rationale="Soft delete is the undo button for a deleted key; 90 days covers a slow discovery.",
+    fix="Keep soft delete on and set properties.softDeleteRetentionInDays to 90.",
+    params={"minimum_days": Param(90, "integer", "Minimum soft-delete retention in days")},
+)
+def soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    days = r.get("properties.softDeleteRetentionInDays", 90)  # Azure's default when unset is 90
+    if r.get("properties.enableSoftDelete") is False:
+        yield "properties.enableSoftDelete is false"
+    elif days < p["minimum_days"]:
+        yield f"properties.softDeleteRetentionInDays is {days}; at least {p['minimum_days']} is required"
+
+
+@control(
+    "MCS-KV-003",
+    "Key Vaults use Azure RBAC, not access policies",
+    area=AREA,
+    types=[VAULT],
+    severity=Severity.MEDIUM,
+    cis_v8=["3.3", "6.1"],
+    cis_azure="8.6",
+    rationale="RBAC grants are scoped, audited and reviewed with every other role assignment.",
+    fix="Set properties.enableRbacAuthorization to true.",
+)
+def rbac(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("properties.enableRbacAuthorization") is not True:
+        yield "properties.enableRbacAuthorization is not true"
+
+
+@control(
+    "MCS-KV-004",
+    "Key Vaults are not reachable from public networks",
+    area=AREA,
+    types=[VAULT],
+    severity=Severity.HIGH,
+    cis_v8=["3.3", "4.4"],
+    cis_azure="8.7",
+    rationale="Secrets are read over private endpoints; a public endpoint invites credential stuffing.",
+    fix="Set properties.publicNetworkAccess to Disabled (and networkAcls.defaultAction to Deny).",
+)
+def private_vault(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("properties.publicNetworkAccess") != "Disabled":
+        yield f"properties.publicNetworkAccess is {r.get('properties.publicNetworkAccess') or 'not set (Enabled)'}"
+    if r.get("properties.networkAcls.defaultAction") != "Deny":
+        yield "properties.networkAcls.defaultAction is not Deny"
+
+
+CONTROLS = (purge_protection, soft_delete, rbac, private_vault)

@@ -1,0 +1,116 @@
+"""Logging: diagnostics of vaults, Key Vaults and NSGs go to the hub's Log Analytics workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from .framework import Param, Resource, Severity, StackCheck, control
+from .util import as_list, id_segment
+
+AREA = "logging"
+DIAGNOSTIC = "azure-native:monitor:DiagnosticSetting"
+WORKSPACE = "azure-native:operationalinsights:Workspace"
+
+# resource type -> (the id segment naming it in a resourceUri, the input holding its Azure name)
+SOURCES = {
+    "azure-native:recoveryservices:Vault": ("vaults", "vaultName"),
+    "azure-native:keyvault:Vault": ("vaults", "vaultName"),
+    "azure-native:network:NetworkSecurityGroup": ("networkSecurityGroups", "networkSecurityGroupName"),
+}
+PROVIDER = {
+    "azure-native:recoveryservices:Vault": "microsoft.recoveryservices",
+    "azure-native:keyvault:Vault": "microsoft.keyvault",
+    "azure-native:network:NetworkSecurityGroup": "microsoft.network",
+}
+
+
+def hub_workspaces(resources: Sequence[Resource], p: Mapping[str, Any]) -> set[str]:
+    names = {str(n).lower() for n in as_list(p.get("hub_workspace_names"))}
+    names |= {
+        str(r.get("workspaceName") or r.name).lower() for r in resources if r.type == WORKSPACE and r.member is None
+    }
+    return names
+
+
+def _diagnostics_to(resource_type: str) -> StackCheck:
+    segment, name_key = SOURCES[resource_type]
+
+    def check(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+        workspaces = hub_workspaces(resources, p)
+        sent: set[tuple[str, str]] = set()
+        for d in resources:
+            if d.type != DIAGNOSTIC:
+                continue
+            # plans carry resourceUri; deployed state only the setting's id, which starts with it
+            uri = str(d.get("resourceUri") or d.azure_id).lower()
+            target = (id_segment(d.get("workspaceId"), "workspaces") or "").lower()
+            if PROVIDER[resource_type] in uri and (not workspaces or target in workspaces):
+                sent.add((d.stack, (id_segment(uri, segment) or "").lower()))
+        for r in resources:
+            if r.type == resource_type:
+                name = r.azure_name(name_key).lower()
+                if (r.stack, name) not in sent:
+                    yield r, f"{name} sends no diagnostics to the hub workspace"
+
+    return check
+
+
+def _diagnostic_control(cid: str, noun: str, resource_type: str, cis_azure: str | None) -> Any:
+    return control(
+        cid,
+        f"{noun} send their logs to the hub workspace",
+        area=AREA,
+        types=[resource_type, DIAGNOSTIC],
+        severity=Severity.HIGH,
+        cis_v8=["8.2", "8.3"],
+        cis_azure=cis_azure,
+        scope="stack",
+        rationale="Evidence of who did what lives in one place the towns cannot erase.",
+        fix="Add a diagnostic setting (allLogs) to the hub's Log Analytics workspace.",
+        params={"hub_workspace_names": Param([], "array", "Names of the hub workspaces (from the hub if audited)")},
+    )(_diagnostics_to(resource_type))
+
+
+vault_diagnostics = _diagnostic_control("MCS-LOG-001", "Backup vaults", "azure-native:recoveryservices:Vault", None)
+keyvault_diagnostics = _diagnostic_control("MCS-LOG-002", "Key Vaults", "azure-native:keyvault:Vault", "5.1.5")
+nsg_diagnostics = _diagnostic_control(
+    "MCS-LOG-003", "Network security groups", "azure-native:network:NetworkSecurityGroup", None
+)
+
+
+@control(
+    "MCS-LOG-004",
+    "The log workspace keeps logs for at least 90 days",
+    area=AREA,
+    types=[WORKSPACE],
+    severity=Severity.MEDIUM,
+    cis_v8=["8.3"],
+    rationale="Incidents are found late; the logs must still be there.",
+    fix="Set retentionInDays to at least 90.",
+    params={"minimum_days": Param(90, "integer", "Minimum workspace retention in days")},
+)
+def workspace_retention(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    days = r.get("retentionInDays") or 30  # Azure's default
+    if days < p["minimum_days"]:
+        yield f"retentionInDays is {days}; at least {p['minimum_days']} is required"
+
+
+@control(
+    "MCS-LOG-005",
+    "Diagnostic settings collect all logs",
+    area=AREA,
+    types=[DIAGNOSTIC],
+    severity=Severity.MEDIUM,
+    cis_v8=["8.2"],
+    cis_azure="5.1.2",
+    rationale="A setting that sends metrics only leaves no audit trail.",
+    fix="Enable the allLogs (or audit) category group.",
+)
+def all_logs(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    logs = [entry for entry in as_list(r.get("logs")) if isinstance(entry, Mapping) and entry.get("enabled")]
+    if not any(str(entry.get("categoryGroup", "")).lower() in ("alllogs", "audit") for entry in logs):
+        yield "no enabled allLogs/audit category group"
+
+
+CONTROLS = (vault_diagnostics, keyvault_diagnostics, nsg_diagnostics, workspace_retention, all_logs)

@@ -1,0 +1,359 @@
+"""Network controls: NSGs, subnets, routes, peerings, VPN connections, the hub firewall."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from .framework import Enforcement, Param, Resource, Severity, control
+from .util import (
+    allows_inbound,
+    as_list,
+    id_segment,
+    is_open_to_internet,
+    is_secret,
+    network,
+    port_matches,
+    ref_id,
+    rule_ports,
+)
+
+AREA = "network"
+NSG = "azure-native:network:NetworkSecurityGroup"
+RULE = "azure-native:network:SecurityRule"
+VNET = "azure-native:network:VirtualNetwork"
+SUBNET = "azure-native:network:Subnet"
+PUBLIC_IP = "azure-native:network:PublicIPAddress"
+ROUTE_TABLE = "azure-native:network:RouteTable"
+PEERING = "azure-native:network:VirtualNetworkPeering"
+CONNECTION = "azure-native:network:VirtualNetworkGatewayConnection"
+FIREWALL_POLICY = "azure-native:network:FirewallPolicy"
+# Azure-managed subnets that must not (or cannot) carry an NSG.
+NSG_EXEMPT_SUBNETS = frozenset(
+    {
+        "GatewaySubnet",
+        "AzureFirewallSubnet",
+        "AzureFirewallManagementSubnet",
+        "AzureBastionSubnet",
+        "RouteServerSubnet",
+    }
+)
+WEAK_IPSEC = frozenset({"DES", "DES3", "MD5", "SHA1", "DHGroup1", "DHGroup2", "PFS1", "PFS2", "None", "GCMAES128"})
+
+
+def nsg_rules(r: Resource) -> list[Mapping[str, Any]]:
+    """The security rules of an NSG (inline) or a standalone SecurityRule resource."""
+    if r.type == RULE:
+        return [r.props]
+    return [rule for rule in as_list(r.get("securityRules")) if isinstance(rule, Mapping)]
+
+
+def _open_port(port: int, service: str, cid: str, cis_azure: str | None) -> Any:
+    @control(
+        cid,
+        f"No inbound {service} (port {port}) from the internet",
+        area=AREA,
+        types=[NSG, RULE],
+        severity=Severity.CRITICAL,
+        cis_v8=["4.4", "4.2"],
+        cis_azure=cis_azure,
+        rationale=f"{service} exposed to the internet is the most common way into a town's servers.",
+        fix=f"Allow {service} only from the consortium management range (or use the VPN).",
+    )
+    def check(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+        for rule in nsg_rules(r):
+            if (
+                allows_inbound(rule)
+                and is_open_to_internet(rule)
+                and any(port_matches(s, port) for s in rule_ports(rule))
+            ):
+                sources = ", ".join(
+                    str(x)
+                    for x in as_list(rule.get("sourceAddressPrefix")) + as_list(rule.get("sourceAddressPrefixes"))
+                )
+                yield f"rule {rule.get('name', '?')} allows {service} ({port}) inbound from {sources}"
+
+    return check
+
+
+no_ssh = _open_port(22, "SSH", "MCS-NET-001", "6.2")
+no_rdp = _open_port(3389, "RDP", "MCS-NET-002", "6.1")
+no_smb = _open_port(445, "SMB", "MCS-NET-003", None)
+
+
+@control(
+    "MCS-NET-004",
+    "No inbound WinRM (5985/5986) from the internet",
+    area=AREA,
+    types=[NSG, RULE],
+    severity=Severity.CRITICAL,
+    cis_v8=["4.4", "4.2"],
+    rationale="WinRM is remote administration; exposed, it invites password spraying.",
+    fix="Allow WinRM only from the consortium management range.",
+)
+def no_winrm(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    for rule in nsg_rules(r):
+        ports = rule_ports(rule)
+        if (
+            allows_inbound(rule)
+            and is_open_to_internet(rule)
+            and any(port_matches(s, port) for s in ports for port in (5985, 5986))
+        ):
+            yield f"rule {rule.get('name', '?')} allows WinRM inbound from the internet"
+
+
+def _subnets(r: Resource) -> list[Mapping[str, Any]]:
+    if r.type == SUBNET:
+        return [{**r.props, "name": r.get("subnetName") or r.get("name") or r.name}]
+    return [s for s in as_list(r.get("subnets")) if isinstance(s, Mapping)]
+
+
+@control(
+    "MCS-NET-005",
+    "Every subnet has a network security group",
+    area=AREA,
+    types=[VNET, SUBNET],
+    severity=Severity.HIGH,
+    cis_v8=["4.4", "4.2"],
+    rationale="A subnet without an NSG has no host-independent filter at all.",
+    fix="Associate an NSG with the subnet (Azure's gateway, firewall and bastion subnets are exempt).",
+)
+def subnet_nsg(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    for s in _subnets(r):
+        if s.get("name") not in NSG_EXEMPT_SUBNETS and not ref_id(s.get("networkSecurityGroup")):
+            yield f"subnet {s.get('name', '?')} has no network security group"
+
+
+@control(
+    "MCS-NET-006",
+    "No public IP addresses in member spokes",
+    area=AREA,
+    types=[PUBLIC_IP],
+    severity=Severity.HIGH,
+    cis_v8=["4.4", "12.1"],
+    rationale="Members reach the internet through the hub firewall only; a public IP bypasses it.",
+    fix="Remove the public IP; publish services through the hub.",
+)
+def no_member_public_ip(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.member is not None:
+        yield f"public IP {r.name} in member {r.member}'s stack"
+
+
+@control(
+    "MCS-NET-007",
+    "Spoke traffic to the internet and other spokes goes through the hub firewall",
+    area=AREA,
+    types=[ROUTE_TABLE],
+    severity=Severity.HIGH,
+    cis_v8=["4.2", "12.1"],
+    rationale="Default deny between towns and inspected internet access only work if traffic reaches the firewall.",
+    fix="Route 0.0.0.0/0 and the consortium supernet to the hub firewall (VirtualAppliance).",
+    params={
+        "firewall_subnet": Param("", "string", "The hub's AzureFirewallSubnet; next hops must be inside it"),
+        "supernet": Param("", "string", "The consortium supernet that spokes must route via the firewall"),
+    },
+)
+def default_route(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.member is None:
+        return
+    routes = [x for x in as_list(r.get("routes")) if isinstance(x, Mapping)]
+    wanted = ["0.0.0.0/0"] + ([p["supernet"]] if p["supernet"] else [])
+    firewall = network(p["firewall_subnet"]) if p["firewall_subnet"] else None
+    for prefix in wanted:
+        hops = [x for x in routes if network(x.get("addressPrefix")) == network(prefix)]
+        if not hops:
+            yield f"no route for {prefix}; it must go to the hub firewall"
+            continue
+        for hop in hops:
+            ip = network(hop.get("nextHopIpAddress"))
+            if hop.get("nextHopType") != "VirtualAppliance" or (
+                firewall is not None and (ip is None or not ip.subnet_of(firewall))
+            ):
+                yield (
+                    f"route {hop.get('name', '?')} sends {prefix} to {hop.get('nextHopType')} "
+                    f"{hop.get('nextHopIpAddress') or ''}".rstrip()
+                    + "; it must go to the hub firewall"
+                )
+
+
+@control(
+    "MCS-NET-008",
+    "Every spoke subnet uses the spoke's route table",
+    area=AREA,
+    types=[VNET, SUBNET],
+    severity=Severity.HIGH,
+    cis_v8=["4.2"],
+    rationale="A subnet without the route table sends traffic around the firewall.",
+    fix="Associate the spoke route table with every subnet.",
+)
+def subnet_route_table(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.member is None:
+        return
+    for s in _subnets(r):
+        if s.get("name") not in NSG_EXEMPT_SUBNETS and not ref_id(s.get("routeTable")):
+            yield f"subnet {s.get('name', '?')} has no route table"
+
+
+def peering_local_vnet(r: Resource) -> str:
+    """The VNet a peering belongs to: an input in plans, part of the peering's id in state."""
+    return str(r.get("virtualNetworkName") or id_segment(r.azure_id, "virtualNetworks") or "")
+
+
+def hub_vnet_names(resources: Sequence[Resource], p: Mapping[str, Any]) -> set[str]:
+    names = {str(n) for n in as_list(p.get("hub_vnet_names"))}
+    names |= {r.azure_name("virtualNetworkName") for r in resources if r.type == VNET and r.member is None}
+    return names
+
+
+@control(
+    "MCS-NET-009",
+    "No peering between two member spokes",
+    area=AREA,
+    types=[PEERING, VNET],
+    severity=Severity.CRITICAL,
+    cis_v8=["4.2", "3.3"],
+    scope="stack",
+    rationale="Towns reach each other only through the hub firewall, where the default is deny.",
+    fix="Remove the peering; every spoke peers with the hub only.",
+    params={"hub_vnet_names": Param([], "array", "Names of the hub VNets (from the hub stack if audited)")},
+)
+def no_spoke_peering(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    hubs = hub_vnet_names(resources, p)
+    if not hubs:
+        return  # nothing to compare against: the pack needs hub_vnet_names in its config
+    for r in resources:
+        if r.type != PEERING:
+            continue
+        local = peering_local_vnet(r)
+        remote = id_segment(ref_id(r.get("remoteVirtualNetwork")), "virtualNetworks") or ""
+        if local not in hubs and remote not in hubs:
+            yield (
+                r,
+                f"peering {local or '?'} -> {remote or '?'} connects two spokes; spokes peer with the hub only",
+            )
+
+
+@control(
+    "MCS-NET-010",
+    "Site-to-site VPN connections use IKEv2",
+    area=AREA,
+    types=[CONNECTION],
+    severity=Severity.HIGH,
+    cis_v8=["4.2", "3.10"],
+    rationale="IKEv1 lacks modern protections against downgrade and denial of service.",
+    fix="Set connectionProtocol to IKEv2.",
+)
+def ikev2(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("connectionProtocol") != "IKEv2":
+        yield f"connectionProtocol is {r.get('connectionProtocol') or 'not set (IKEv2 and IKEv1 allowed)'}; IKEv2 only"
+
+
+@control(
+    "MCS-NET-011",
+    "VPN connections use a custom IPsec policy without weak algorithms",
+    area=AREA,
+    types=[CONNECTION],
+    severity=Severity.HIGH,
+    cis_v8=["4.2", "3.10"],
+    rationale="Azure's default proposals include SHA1 and DH group 2; the consortium pins strong ones.",
+    fix="Set ipsecPolicies to AES256/SHA384 (IKE), GCMAES256 (IPsec), DHGroup24/ECP384 and PFS24/ECP384.",
+)
+def ipsec_policy(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    policies = [x for x in as_list(r.get("ipsecPolicies")) if isinstance(x, Mapping)]
+    if not policies:
+        yield "no custom IPsec policy: Azure's default proposals include weak algorithms"
+    for pol in policies:
+        weak = sorted({str(v) for v in pol.values() if str(v) in WEAK_IPSEC})
+        if weak:
+            yield f"IPsec policy uses weak algorithms: {', '.join(weak)}"
+
+
+@control(
+    "MCS-NET-012",
+    "VPN shared keys are secrets",
+    area=AREA,
+    types=[CONNECTION],
+    severity=Severity.CRITICAL,
+    cis_v8=["3.3", "5.2"],
+    crossguard=False,
+    rationale="A shared key in plain text in a plan or in state is readable by anyone with the file.",
+    fix="Set the key with `pulumi config set --secret vpn-psk-<site>`; never as a plain value.",
+)
+def psk_secret(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    key = r.get("sharedKey")
+    if key is not None and not is_secret(key):
+        yield "sharedKey is stored in plain text; it must be a Pulumi secret"
+
+
+@control(
+    "MCS-NET-013",
+    "Member NSGs explicitly deny inbound traffic from the internet",
+    area=AREA,
+    types=[NSG],
+    severity=Severity.MEDIUM,
+    cis_v8=["4.4", "4.2"],
+    rationale="An explicit deny keeps the intent visible and survives a later broad allow rule with a lower priority.",
+    fix="Add an inbound Deny rule from Internet for all ports.",
+)
+def explicit_internet_deny(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.member is None:
+        return
+    for rule in nsg_rules(r):
+        if (
+            str(rule.get("access", "")).lower() == "deny"
+            and str(rule.get("direction", "")).lower() == "inbound"
+            and is_open_to_internet(rule)
+            and any(s.strip() == "*" for s in rule_ports(rule))
+        ):
+            return
+    yield "no inbound Deny rule for traffic from the internet"
+
+
+@control(
+    "MCS-NET-014",
+    "The hub firewall blocks known-malicious addresses",
+    area=AREA,
+    types=[FIREWALL_POLICY],
+    severity=Severity.MEDIUM,
+    cis_v8=["9.2", "4.2"],
+    rationale="Threat intelligence filtering stops connections to known command-and-control hosts.",
+    fix="Set threatIntelMode to Deny (or at least Alert).",
+)
+def threat_intel(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("threatIntelMode") not in ("Deny", "Alert"):
+        yield f"threatIntelMode is {r.get('threatIntelMode') or 'not set'}; it must be Deny or Alert"
+
+
+@control(
+    "MCS-NET-015",
+    "Spoke route tables ignore routes learnt over BGP",
+    area=AREA,
+    types=[ROUTE_TABLE],
+    severity=Severity.MEDIUM,
+    cis_v8=["4.2"],
+    enforcement=Enforcement.ADVISORY,
+    rationale="A propagated on-premises route could send traffic around the hub firewall.",
+    fix="Set disableBgpRoutePropagation to true.",
+)
+def no_bgp_propagation(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.member is not None and r.get("disableBgpRoutePropagation") is not True:
+        yield "disableBgpRoutePropagation is not true"
+
+
+CONTROLS = (
+    no_ssh,
+    no_rdp,
+    no_smb,
+    no_winrm,
+    subnet_nsg,
+    no_member_public_ip,
+    default_route,
+    subnet_route_table,
+    no_spoke_peering,
+    ikev2,
+    ipsec_policy,
+    psk_secret,
+    explicit_internet_deny,
+    threat_intel,
+    no_bgp_propagation,
+)

@@ -1,0 +1,214 @@
+"""Storage accounts that hold the members' server and endpoint backups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .framework import Enforcement, Param, Resource, Severity, control
+
+AREA = "data protection"
+ACCOUNT = "azure-native:storage:StorageAccount"
+BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
+CONTAINER = "azure-native:storage:BlobContainer"
+GEO_SKUS = frozenset({"Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"})
+
+
+@control(
+    "MCS-STO-001",
+    "Storage accounts require TLS 1.2 or newer",
+    area=AREA,
+    types=[ACCOUNT],
+    severity=Severity.HIGH,
+    cis_v8=["4.1", "3.10"],
+    cis_azure="3.15",
+    rationale="Older TLS versions have known weaknesses; backups cross the network.",
+    fix="Set minimumTlsVersion to TLS1_2.",
+)
+def tls_minimum(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    version = r.get("minimumTlsVersion")
+    if version not in ("TLS1_2", "TLS1_3"):
+        yield f"minimumTlsVersion is {version or 'not set (Azure default TLS1_0)'}; TLS1_2 or newer is required"
+
+
+@control(
+    "MCS-STO-002",
+    "Storage accounts accept HTTPS only",
+    area=AREA,
+    types=[ACCOUNT],
+    severity=Severity.HIGH,
+    cis_v8=["4.1", "3.10"],
+    cis_azure="3.1",
+    rationale="Plain HTTP exposes data and shared access signatures in transit.",
+    fix="Set enableHttpsTrafficOnly to true.",
+)
+def https_only(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("enableHttpsTrafficOnly") is not True:
+        yield f"enableHttpsTrafficOnly is {r.get('enableHttpsTrafficOnly')!r}; it must be true"
+
+
+@control(
+    "MCS-STO-003",
+    "Storage accounts forbid anonymous blob access",
+    area=AREA,
+    types=[ACCOUNT],
+    severity=Severity.CRITICAL,
+    cis_v8=["3.3"],
+    cis_azure="3.7",
+    rationale="A public container publishes a town's backups to the internet.",
+    fix="Set allowBlobPublicAccess to false.",
+)
+def no_public_blob(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("allowBlobPublicAccess") is not False:
+        yield f"allowBlobPublicAccess is {r.get('allowBlobPublicAccess')!r}; it must be false"
+
+
+@control(
+    "MCS-STO-004",
+    "Storage accounts forbid shared-key access",
+    area=AREA,
+    types=[ACCOUNT],
+    severity=Severity.HIGH,
+    cis_v8=["3.3", "5.2"],
+    rationale="Account keys are long-lived shared secrets; Entra ID auth is per identity and revocable.",
+    fix="Set allowSharedKeyAccess to false and use Entra ID (RBAC) for data access.",
+)
+def no_shared_key(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("allowSharedKeyAccess") is not False:
+        yield f"allowSharedKeyAccess is {r.get('allowSharedKeyAccess')!r}; it must be false"
+
+
+@control(
+    "MCS-STO-005",
+    "Backup storage is geo-redundant",
+    area=AREA,
+    types=[ACCOUNT],
+    severity=Severity.HIGH,
+    cis_v8=["11.4", "11.2"],
+    rationale="A regional outage or disaster must not take a town's only backup copy with it.",
+    fix="Use a GRS, RA-GRS, GZRS or RA-GZRS SKU.",
+)
+def geo_redundant(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    sku = r.get("sku.name")
+    if sku not in GEO_SKUS:
+        yield f"sku is {sku or 'not set'}; backup data needs a geo-redundant SKU ({', '.join(sorted(GEO_SKUS))})"
+
+
+@control(
+    "MCS-STO-006",
+    "Backup storage keeps blob versions",
+    area=AREA,
+    types=[BLOB_SERVICE],
+    severity=Severity.HIGH,
+    cis_v8=["11.3"],
+    rationale="Versioning keeps earlier copies when ransomware overwrites a backup.",
+    fix="Set isVersioningEnabled to true on the account's blob service.",
+)
+def versioning(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("isVersioningEnabled") is not True:
+        yield f"isVersioningEnabled is {r.get('isVersioningEnabled')!r}; blob versioning must be on"
+
+
+@control(
+    "MCS-STO-007",
+    "Backup storage is immutable (version-level WORM)",
+    area=AREA,
+    types=[ACCOUNT],
+    severity=Severity.HIGH,
+    cis_v8=["11.3", "11.4"],
+    rationale="Immutable versions cannot be deleted or altered before their retention ends, even by an admin.",
+    fix="Set immutableStorageWithVersioning.enabled to true.",
+)
+def immutable(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("immutableStorageWithVersioning.enabled") is not True:
+        yield "immutableStorageWithVersioning.enabled is not true; backup storage must be immutable"
+
+
+@control(
+    "MCS-STO-008",
+    "Storage accounts are not reachable from public networks",
+    area=AREA,
+    types=[ACCOUNT],
+    severity=Severity.HIGH,
+    cis_v8=["3.3", "4.4"],
+    cis_azure="3.8",
+    rationale="Backups are written through private endpoints; a public endpoint only widens the attack surface.",
+    fix="Set publicNetworkAccess to Disabled and networkRuleSet.defaultAction to Deny.",
+)
+def private_only(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("publicNetworkAccess") != "Disabled":
+        yield f"publicNetworkAccess is {r.get('publicNetworkAccess') or 'not set (Enabled)'}; it must be Disabled"
+    if r.get("networkRuleSet.defaultAction") != "Deny":
+        yield (
+            f"networkRuleSet.defaultAction is {r.get('networkRuleSet.defaultAction') or 'not set (Allow)'}; "
+            "it must be Deny"
+        )
+
+
+@control(
+    "MCS-STO-009",
+    "Blob containers are private",
+    area=AREA,
+    types=[CONTAINER],
+    severity=Severity.CRITICAL,
+    cis_v8=["3.3"],
+    cis_azure="3.7",
+    rationale="A container-level public access setting exposes every blob in it.",
+    fix="Set publicAccess to None.",
+)
+def private_container(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("publicAccess", "None") != "None":
+        yield f"publicAccess is {r.get('publicAccess')}; containers must be private (None)"
+
+
+@control(
+    "MCS-STO-010",
+    "Deleted blobs are recoverable for the retention period",
+    area=AREA,
+    types=[BLOB_SERVICE],
+    severity=Severity.MEDIUM,
+    cis_v8=["11.3", "3.4"],
+    cis_azure="3.11",
+    rationale="Soft delete turns an accidental or malicious delete into a recoverable event.",
+    fix="Enable deleteRetentionPolicy with at least the minimum number of days.",
+    params={"minimum_days": Param(7, "integer", "Minimum blob soft-delete retention in days")},
+)
+def blob_soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    days = r.get("deleteRetentionPolicy.days") or 0
+    if r.get("deleteRetentionPolicy.enabled") is not True or days < p["minimum_days"]:
+        yield (
+            f"blob soft delete is {'on' if r.get('deleteRetentionPolicy.enabled') else 'off'} with {days} days; "
+            f"it must be on with at least {p['minimum_days']} days"
+        )
+
+
+@control(
+    "MCS-STO-011",
+    "Storage accounts do not replicate to other tenants",
+    area=AREA,
+    types=[ACCOUNT],
+    severity=Severity.MEDIUM,
+    cis_v8=["3.3"],
+    cis_azure="3.16",
+    enforcement=Enforcement.ADVISORY,
+    rationale="Object replication to a foreign tenant is a quiet exfiltration path.",
+    fix="Set allowCrossTenantReplication to false.",
+)
+def no_cross_tenant(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("allowCrossTenantReplication") is not False:
+        yield f"allowCrossTenantReplication is {r.get('allowCrossTenantReplication')!r}; it should be false"
+
+
+CONTROLS = (
+    tls_minimum,
+    https_only,
+    no_public_blob,
+    no_shared_key,
+    geo_redundant,
+    versioning,
+    immutable,
+    private_only,
+    private_container,
+    blob_soft_delete,
+    no_cross_tenant,
+)

@@ -1,0 +1,82 @@
+"""Small helpers the controls share: port ranges, address prefixes, Azure ids, secrets."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+ANY_SOURCE = frozenset({"*", "internet", "any", "0.0.0.0/0", "0.0.0.0"})
+# The state-export signature pulumi uses for secret values.
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def rule_ports(rule: Mapping[str, Any]) -> list[str]:
+    """All destination port specs of an NSG rule (single and plural forms)."""
+    return [str(p) for p in as_list(rule.get("destinationPortRange")) + as_list(rule.get("destinationPortRanges"))]
+
+
+def port_matches(spec: str, port: int) -> bool:
+    spec = spec.strip()
+    if spec in ("*", ""):
+        return True
+    if "-" in spec:
+        lo, _, hi = spec.partition("-")
+        return lo.isdigit() and hi.isdigit() and int(lo) <= port <= int(hi)
+    return spec.isdigit() and int(spec) == port
+
+
+def rule_sources(rule: Mapping[str, Any]) -> list[str]:
+    return [str(p) for p in as_list(rule.get("sourceAddressPrefix")) + as_list(rule.get("sourceAddressPrefixes"))]
+
+
+def is_open_to_internet(rule: Mapping[str, Any]) -> bool:
+    return any(src.strip().lower() in ANY_SOURCE for src in rule_sources(rule))
+
+
+def allows_inbound(rule: Mapping[str, Any]) -> bool:
+    return str(rule.get("access", "")).lower() == "allow" and str(rule.get("direction", "")).lower() == "inbound"
+
+
+def network(value: Any) -> ipaddress.IPv4Network | None:
+    """An IPv4 network from a prefix string, or None for service tags, '*' and junk."""
+    try:
+        return ipaddress.IPv4Network(str(value).strip(), strict=False)
+    except (ValueError, TypeError):
+        return None
+
+
+def overlaps(prefix: Any, ranges: Iterable[ipaddress.IPv4Network]) -> bool:
+    net = network(prefix)
+    return net is not None and any(net.overlaps(r) for r in ranges)
+
+
+def id_segment(resource_id: Any, key: str) -> str | None:
+    """The value after ``/key/`` in an Azure resource id (case-insensitive key)."""
+    parts = str(resource_id or "").strip("/").split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part.lower() == key.lower():
+            return parts[i + 1]
+    return None
+
+
+def ref_id(value: Any) -> str:
+    """``{"id": "..."}`` sub-resource references and plain id strings alike."""
+    if isinstance(value, Mapping):
+        return str(value.get("id") or "")
+    return str(value or "")
+
+
+def is_secret(value: Any) -> bool:
+    """True for a value that is held as a secret (masked in plans, encrypted in state)."""
+    if value in ("[secret]", None):
+        return value == "[secret]"
+    if isinstance(value, Mapping) and SECRET_SIG in value:
+        return True
+    return type(value).__name__ == "Secret"  # pulumi_policy.Secret under CrossGuard

@@ -1,0 +1,137 @@
+"""Phase gating (a member only gets what its phase turns on) and the tags on every taggable resource."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from functools import cache
+
+import pytest
+
+from consortium.models import Service
+
+BASE = {
+    "consortium:member:Member",
+    "consortium:member:Budget",
+    "azure-native:resources:ResourceGroup",
+    "azure-native:consumption:Budget",
+}
+BACKUP = {
+    "consortium:member:Backup",
+    "azure-native:recoveryservices:Vault",
+    "azure-native:recoveryservices:ProtectionPolicy",
+    "azure-native:storage:StorageAccount",
+    "azure-native:storage:BlobServiceProperties",
+    "azure-native:storage:BlobContainer",
+    "azure-native:monitor:DiagnosticSetting",
+}
+IDENTITY = {
+    "consortium:member:Identity",
+    "azuread:index/group:Group",
+    "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy",
+    "azure-native:authorization:RoleAssignment",
+    "azure-native:managedidentity:UserAssignedIdentity",
+    "azure-native:keyvault:Vault",
+    "azure-native:monitor:DiagnosticSetting",
+}
+NETWORK = {
+    "consortium:member:Network",
+    "pulumi:providers:azure-native",
+    "azure-native:network:NetworkSecurityGroup",
+    "azure-native:network:RouteTable",
+    "azure-native:network:Route",
+    "azure-native:network:VirtualNetwork",
+    "azure-native:network:VirtualNetworkPeering",
+    "azure-native:network:LocalNetworkGateway",
+    "azure-native:network:VirtualNetworkGatewayConnection",
+    "azure-native:monitor:DiagnosticSetting",
+}
+HUB_READ = {"pulumi:pulumi:StackReference"}
+BY_SERVICE = {Service.BACKUP: BACKUP, Service.IDENTITY: IDENTITY, Service.NETWORKING: NETWORK}
+
+
+def expected_types(services: set[Service]) -> set[str]:
+    types = set(BASE)
+    for service, extra in BY_SERVICE.items():
+        if service in services:
+            types |= extra | HUB_READ
+    return types
+
+
+@pytest.mark.parametrize("slug", ["oregon", "cottage-grove"])
+def test_a_phase_one_member_gets_only_its_resource_group_and_budget(stack_plan, slug):
+    plan = stack_plan(slug)
+    assert {r.type for r in plan.records} == BASE
+    assert len(plan.records) == 4
+    assert not any(r.type == "pulumi:pulumi:StackReference" for r in plan.records), "no hub needed yet"
+
+
+def test_the_example_members_get_exactly_their_phases_services(registry, stack_plan):
+    for entry in registry.members:
+        m = entry.member
+        services = set(registry.consortium.services_for(m.phase))
+        assert {r.type for r in stack_plan(m.slug).records} == expected_types(services), m.slug
+
+
+@pytest.mark.parametrize("phase", [1, 2, 3, 4])
+def test_the_same_member_grows_with_its_phase(plan_member_at, registry, phase):
+    plan = plan_member_at("fitchburg", phase)
+    services = set(registry.consortium.services_for(phase))
+    assert {r.type for r in plan.records} == expected_types(services)
+    # Tags carry the phase the registry says.
+    rg = next(r for r in plan.records if r.type == "azure-native:resources:ResourceGroup")
+    assert rg.inputs["tags"]["phase"] == str(phase)
+
+
+def test_vpn_secrets_are_only_required_with_networking(plan_member_at):
+    """A phase-2 member with town-hall sites plans (and deploys) without any VPN key set."""
+    plan = plan_member_at("sun-prairie", 2)
+    assert not any("Gateway" in r.type for r in plan.records)
+
+
+# --------------------------------------------------------------------------- tags
+
+TAG_KEYS = {"consortium", "member", "cost-center", "phase", "managed-by"}
+
+
+@cache
+def taggable(type_: str) -> bool:
+    """Whether the SDK's resource class for a type token takes a ``tags`` input."""
+    package, module, name = type_.split(":")
+    if package == "azure-native":
+        cls = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name)
+    elif package == "azuread":
+        cls = getattr(importlib.import_module("pulumi_azuread"), name)
+    else:
+        return False  # providers, stack references, our components
+    return "tags" in inspect.signature(cls._internal_init).parameters
+
+
+def test_every_taggable_resource_carries_the_stacks_tags(registry, example_plan):
+    from consortium.stackconfig import hub_stack, member_stack
+
+    expected = {"hub": hub_stack(registry).tags}
+    for entry in registry.members:
+        expected[entry.member.slug] = member_stack(registry, entry.member).tags
+    checked = 0
+    for record in example_plan.records:
+        if taggable(record.type):
+            assert record.inputs.get("tags") == expected[record.stack], f"{record.stack}: {record.name}"
+            assert set(record.inputs["tags"]) == TAG_KEYS
+            checked += 1
+    assert checked > 80
+
+
+def test_member_tags_name_the_member_and_its_cost_center(stack_plan):
+    vault = next(r for r in stack_plan("verona").records if r.type == "azure-native:recoveryservices:Vault")
+    assert vault.inputs["tags"] == {
+        "consortium": "dane-county",
+        "member": "verona",
+        "cost-center": "dane-county-verona",
+        "phase": "4",
+        "managed-by": "consortium-toolkit",
+    }
+    # A member's resources in the hub's resource group are still billed to the member.
+    connection = next(r for r in stack_plan("verona").records if r.type.endswith("VirtualNetworkGatewayConnection"))
+    assert connection.inputs["resourceGroupName"] == "rg-dane-county-hub"
+    assert connection.inputs["tags"]["cost-center"] == "dane-county-verona"

@@ -1,0 +1,58 @@
+"""Helpers for policy tests: plan records -> resources, selecting and mutating records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from consortium.audit import registry_params
+from consortium.registry import Registry
+from policies.framework import Control, Finding, Resource, evaluate
+
+Record = dict[str, Any]
+
+
+def to_resources(records: Iterable[Record]) -> list[Resource]:
+    return [
+        Resource(
+            urn=r["urn"],
+            type=r["type"],
+            name=r["name"],
+            stack=r["stack"],
+            member=r["member"],
+            props=r["inputs"],
+            parent=r["parent"],
+            id=r.get("id"),
+        )
+        for r in records
+    ]
+
+
+def findings(control: Control, records: list[Record], registry: Registry) -> list[Finding]:
+    return evaluate([control], to_resources(records), registry_params(registry)).findings
+
+
+def pick(
+    records: list[Record],
+    type_: str,
+    *,
+    member: str | None = "verona",
+    where: Callable[[Record], bool] = lambda r: True,
+) -> Record:
+    """The first record (by URN) of a type in a member's stack (None: the hub) that satisfies ``where``."""
+    for r in sorted(records, key=lambda r: r["urn"]):
+        if r["type"] == type_ and r["member"] == member and where(r):
+            return r
+    raise LookupError(f"no {type_} for {member}")
+
+
+def clone(records: list[Record], template: Record, name: str, **inputs: Any) -> Record:
+    """A new record like ``template`` (same stack and parent) with a new name and merged inputs."""
+    new = {
+        **template,
+        "name": name,
+        "urn": template["urn"].rsplit("::", 1)[0] + "::" + name,
+        "inputs": {**template["inputs"], **inputs},
+    }
+    records.append(new)
+    return new
