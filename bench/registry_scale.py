@@ -16,56 +16,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from ipaddress import IPv4Network
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
-from consortium.ipam import allocate  # noqa: E402
-
-KINDS = ["town", "city", "village", "district", "county"]
-OSES = ["windows-server-2022", "debian-12", "ubuntu-24.04", "windows-server-2019"]
-
-
-def build(root: Path, n: int) -> None:
-    consortium = (REPO / "consortium.yaml").read_text()
-    consortium = consortium.replace("supernet: 10.64.0.0/12", "supernet: 10.0.0.0/8").replace(
-        "hub: 10.64.0.0/20", "hub: 10.0.0.0/20"
-    )
-    (root / "consortium.yaml").write_text(consortium)
-    (root / "members").mkdir()
-    supernet, hub = IPv4Network("10.0.0.0/8"), IPv4Network("10.0.0.0/20")
-    taken = [hub]
-    for i in range(n):
-        cidr = allocate(supernet, 20, taken)
-        taken.append(cidr)
-        slug = f"town-{i:03d}"
-        servers = "\n".join(
-            f"  - {{name: t{i:03d}-srv{j}, os: {OSES[(i + j) % 4]}, role: file, address: 192.168.{i % 250}.{10 + j}}}"
-            for j in range(i % 5)
-        )
-        (root / "members" / f"{slug}.yaml").write_text(
-            f"""# synthetic member {i}
-slug: {slug}
-name: Town {i:03d}
-kind: {KINDS[i % 5]}
-population: {1000 + 137 * i}
-joined: 2025-01-01
-status: active
-phase: {1 + i % 4}
-contacts: {{it_lead: it@{slug}.example, billing: billing@{slug}.example}}
-admins: [admin{i}@dane-consortium.example]
-network:
-  cidr: {cidr}
-  onprem:
-    - {{name: hall, public_ip: 52.{i // 250}.{i % 250}.10, cidrs: [192.168.{i % 250}.0/24]}}
-endpoints: {{windows: {20 + i % 300}, macos: {i % 7}}}
-servers:
-{servers if servers else "  []"}
-backup: {{retention_days: {30 + i % 60}, offsite: true}}
-"""
-        )
+from synthetic import build_registry  # noqa: E402
 
 
 def timed(args: list[str], cwd: Path) -> tuple[float, int, str]:
@@ -82,7 +39,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="consortium-bench-"))
     try:
         t0 = time.perf_counter()
-        build(root, args.members)
+        build_registry(root, args.members)
         print(f"built a synthetic registry of {args.members} members in {time.perf_counter() - t0:.2f} s")
         for label, cmd in (
             ("validate", ["validate"]),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,8 @@ def load_state_file(path: Path) -> list[Resource]:
         stack = _stack_of(rec["urn"])
         if not stack:
             raise fail(shown, f"deployment.resources[{i}].urn", f"not a Pulumi URN: {rec['urn'][:80]}")
-        outputs = rec.get("outputs", {}) or {}
+        outputs = rec.get("outputs")
+        outputs = {} if outputs is None else outputs
         if not isinstance(outputs, dict):
             raise fail(shown, f"deployment.resources[{i}].outputs", "expected an object")
         out.append(
@@ -247,11 +249,19 @@ class Audit:
 
     def score(self, member: str) -> tuple[int, int]:
         """(passed, total) checks of a member; a check fails on any violation that is not exempted."""
+        return self._scores.get(member, (0, 0))
+
+    @cached_property
+    def _scores(self) -> dict[str, tuple[int, int]]:
         bad = {(r.finding.control, r.finding.urn) for r in self.results if r.status != "exempted"}
         bad_member = {(r.finding.control, r.finding.member) for r in self.results if r.status != "exempted"}
-        mine = [c for c in self.checks if c.member == member]
-        failed = sum(1 for c in mine if ((c.control, c.urn) in bad if c.urn else (c.control, member) in bad_member))
-        return len(mine) - failed, len(mine)
+        totals: dict[str, list[int]] = {}
+        for c in self.checks:
+            counts = totals.setdefault(c.member, [0, 0])
+            counts[1] += 1
+            if not ((c.control, c.urn) in bad if c.urn else (c.control, c.member) in bad_member):
+                counts[0] += 1
+        return {m: (p, t) for m, (p, t) in totals.items()}
 
 
 def run_audit(

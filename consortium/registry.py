@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import models
 from .errors import InputError, Problem
-from .ipam import first_overlap
+from .ipam import overlapping_pairs
 from .models import Consortium, Member
 from .safeyaml import load_mapping
 
@@ -298,11 +298,13 @@ def check_members(
             else:
                 server_owner[server.name] = rel
 
-    for i, (rel, cidr) in enumerate(allocated):
-        others = allocated[:i] + allocated[i + 1 :]
-        hit = first_overlap(cidr, others)
-        if hit:
-            problems.append(Problem(rel, "network.cidr", f"{cidr} overlaps {hit[0]}"))
+    partners: dict[int, int] = {}
+    for i, j in overlapping_pairs([cidr for _, cidr in allocated]):
+        partners[i] = min(partners.get(i, j), j)
+        partners[j] = min(partners.get(j, i), i)
+    for i, j in sorted(partners.items()):
+        rel, cidr = allocated[i]
+        problems.append(Problem(rel, "network.cidr", f"{cidr} overlaps {allocated[j][0]}"))
 
     warnings.extend(onprem_overlap_warnings(entries))
     return problems
@@ -317,15 +319,15 @@ def onprem_overlap_warnings(entries: list[MemberEntry]) -> list[Problem]:
         for c, net in enumerate(site.cidrs)
     ]
     found = []
-    for i, (a, where, net_a) in enumerate(sites):
-        for b, _, net_b in sites[i + 1 :]:
-            if a is not b and net_a.overlaps(net_b):
-                found.append(
-                    Problem(
-                        a.path,
-                        where,
-                        f"{net_a} of {a.member.name} overlaps {net_b} of {b.member.name} ({b.path}); "
-                        "their site-to-site VPNs need NAT",
-                    )
+    for i, j in overlapping_pairs([net for _, _, net in sites]):
+        (a, where, net_a), (b, _, net_b) = sites[i], sites[j]
+        if a is not b:
+            found.append(
+                Problem(
+                    a.path,
+                    where,
+                    f"{net_a} of {a.member.name} overlaps {net_b} of {b.member.name} ({b.path}); "
+                    "their site-to-site VPNs need NAT",
                 )
+            )
     return found

@@ -14,7 +14,7 @@ from typing import Any
 from .framework import Param, Resource, Severity, control
 from .identity import ASSIGNMENT, member_resource_groups, scope_resource_group
 from .network import NSG, PEERING, ROUTE_TABLE, RULE, VNET, nsg_rules, peering_local_vnet
-from .util import allows_inbound, as_list, id_segment, network, ref_id, rule_sources
+from .util import RangeIndex, allows_inbound, as_list, id_segment, network, ref_id, rule_sources
 
 AREA = "isolation"
 ROUTE = "azure-native:network:Route"
@@ -35,8 +35,13 @@ def member_ranges(resources: Sequence[Resource], p: Mapping[str, Any]) -> Ranges
     return ranges
 
 
-def others(ranges: Ranges, member: str) -> list[tuple[str, ipaddress.IPv4Network]]:
-    return [(slug, net) for slug, nets in sorted(ranges.items()) if slug != member for net in nets]
+def range_index(resources: Sequence[Resource], p: Mapping[str, Any]) -> RangeIndex:
+    return RangeIndex((slug, net) for slug, nets in member_ranges(resources, p).items() for net in nets)
+
+
+def other_owner(index: RangeIndex, net: ipaddress.IPv4Network | None, member: str) -> str | None:
+    """The first other member whose address space ``net`` overlaps, if any."""
+    return next((slug for slug in index.owners(net) if slug != member), None)
 
 
 RANGES_PARAM = {"member_ranges": Param({}, "object", "Member slug -> spoke CIDRs (from the registry)")}
@@ -100,7 +105,7 @@ def no_cross_member_peering(resources: Sequence[Resource], p: Mapping[str, Any])
     fix="Route other members' ranges (the supernet) to the hub firewall only; hub routes name the member's own block.",
 )
 def no_cross_member_routes(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
-    ranges = member_ranges(resources, p)
+    index = range_index(resources, p)
     for r in resources:
         if r.member is None or r.type not in (ROUTE_TABLE, ROUTE):
             continue
@@ -109,7 +114,7 @@ def no_cross_member_routes(resources: Sequence[Resource], p: Mapping[str, Any]) 
             net = network(route.get("addressPrefix"))
             if net is None:
                 continue
-            hit = next((slug for slug, other in others(ranges, r.member) if net.overlaps(other)), None)
+            hit = other_owner(index, net, r.member)
             if hit is None:
                 continue
             if r.type == ROUTE:  # a route the member adds to a hub route table: its own block only
@@ -131,7 +136,7 @@ def no_cross_member_routes(resources: Sequence[Resource], p: Mapping[str, Any]) 
     fix="Allow inbound only from the hub's management range and the member's own ranges.",
 )
 def no_cross_member_nsg(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
-    ranges = member_ranges(resources, p)
+    index = range_index(resources, p)
     for r in resources:
         if r.member is None or r.type not in (NSG, RULE):
             continue
@@ -140,7 +145,7 @@ def no_cross_member_nsg(resources: Sequence[Resource], p: Mapping[str, Any]) -> 
                 continue
             for src in rule_sources(rule):
                 net = network(src)
-                hit = next((slug for slug, other in others(ranges, r.member) if net and net.overlaps(other)), None)
+                hit = other_owner(index, net, r.member)
                 if hit:
                     yield r, f"rule {rule.get('name', '?')} admits {src}, which covers {hit}'s address space"
 
@@ -166,7 +171,7 @@ def _addresses(rule: Mapping[str, Any], key: str) -> list[str]:
     fix="Remove the allow rule, or keep a deny between spokes at a higher priority (lower number).",
 )
 def firewall_isolation(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
-    ranges = member_ranges(resources, p)
+    index = range_index(resources, p)
     supernet = network(p["supernet"]) if p["supernet"] else None
     for r in resources:
         if r.type != RULE_GROUP:
@@ -199,15 +204,9 @@ def firewall_isolation(resources: Sequence[Resource], p: Mapping[str, Any]) -> I
                                 (f"rule {rule.get('name', '?')} allows any destination before any deny between spokes"),
                             )
                         continue
-                    for slug, other in sorted((s, n) for s, nets in ranges.items() for n in nets):
-                        if (
-                            net
-                            and net.overlaps(other)
-                            and any(
-                                s and s.overlaps(o) for s in sources for os, o in others(ranges, slug) if os != slug
-                            )
-                        ):
-                            yield r, f"rule {rule.get('name', '?')} allows other spokes into {slug} ({other})"
+                    for slug in index.owners(net):
+                        if any(other_owner(index, s, slug) for s in sources):
+                            yield r, f"rule {rule.get('name', '?')} allows other spokes into {slug} ({dest})"
 
 
 CONTROLS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -80,3 +81,26 @@ def is_secret(value: Any) -> bool:
     if isinstance(value, Mapping) and SECRET_SIG in value:
         return True
     return type(value).__name__ == "Secret"  # pulumi_policy.Secret under CrossGuard
+
+
+class RangeIndex:
+    """Who owns which address ranges, answering "whose ranges does this network overlap?" fast.
+
+    Isolation controls ask this for every route and rule of every member; a sorted index keeps a
+    state-wide audit linear instead of members x rules x ranges.
+    """
+
+    def __init__(self, owned: Iterable[tuple[str, ipaddress.IPv4Network]]) -> None:
+        entries = sorted((int(n.network_address), int(n.broadcast_address), owner) for owner, n in owned)
+        self._starts = [e[0] for e in entries]
+        self._entries = entries
+        self._widest = max((e[1] - e[0] for e in entries), default=0)
+
+    def owners(self, net: ipaddress.IPv4Network | None) -> list[str]:
+        """Sorted owners of every indexed range that overlaps ``net``."""
+        if net is None:
+            return []
+        lo, hi = int(net.network_address), int(net.broadcast_address)
+        first = bisect.bisect_left(self._starts, lo - self._widest)
+        last = bisect.bisect_right(self._starts, hi)
+        return sorted({owner for start, end, owner in self._entries[first:last] if end >= lo and start <= hi})

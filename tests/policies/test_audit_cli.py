@@ -219,3 +219,10 @@ def test_pack_config_carries_the_registry_parameters(tmp_path: Path) -> None:
     assert config["mcs-bak-005"] == {"enforcementLevel": "mandatory", "minimum_retention_days": 30}
     assert config["mcs-iso-004"]["member_ranges"]["verona"] == ["10.64.32.0/20"]
     assert config["mcs-sto-011"]["enforcementLevel"] == "advisory"
+
+
+def test_audit_member_plans_offline_first() -> None:
+    result = cli("audit", "--member", "verona", "--member", "cottage-grove", "--registry", REPO)
+    assert result.code == 0, result.out
+    assert result.out.startswith("audit of offline plan of verona, cottage-grove")
+    assert "cottage-grove:" in result.out and "verona:" in result.out and "fitchburg:" not in result.out

@@ -166,3 +166,19 @@ def test_onboard_refuses_files_outside_members(registry: Path, where: str) -> No
     line = result.err_lines[0]
     assert "not a member file of this registry" in line or "member files are members/<slug>.yaml" in line
     assert tree_digest(registry.parent) == before
+
+
+def test_overlapping_pairs_matches_the_pairwise_definition() -> None:
+    import random
+
+    from consortium.ipam import overlapping_pairs
+
+    rng = random.Random(7)
+    nets = [
+        Net((rng.randrange(0, 1 << 12) << 20 >> rng.randrange(0, 4) & 0xFFFFFF00, p))
+        for p in (rng.choice([16, 20, 22, 24]) for _ in range(300))
+    ]
+    nets = [Net((int(n.network_address) & (0xFFFFFFFF << (32 - n.prefixlen)) & 0xFFFFFFFF, n.prefixlen)) for n in nets]
+    expected = [(i, j) for i in range(len(nets)) for j in range(i + 1, len(nets)) if nets[i].overlaps(nets[j])]
+    assert expected, "the sample should contain overlaps"
+    assert overlapping_pairs(nets) == expected

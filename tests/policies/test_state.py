@@ -1,0 +1,124 @@
+"""Auditing deployed state: `pulumi stack export` files, judged by their outputs."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+
+from ..registry.helpers import cli
+from .mutations import MUTATIONS
+from .stack_export import write_exports
+
+
+@pytest.fixture
+def exports(tmp_path: Path, records: list[dict[str, Any]]) -> Path:
+    folder = tmp_path / "exports"
+    write_exports(records, folder)
+    return folder
+
+
+def _edit_outputs(path: Path, name: str, change: dict[str, Any]) -> None:
+    doc = json.loads(path.read_text())
+    for res in doc["deployment"]["resources"]:
+        if res["urn"].endswith("::" + name):
+            res["outputs"].update(change)
+    path.write_text(json.dumps(doc))
+
+
+def test_exports_look_like_the_engine_wrote_them(exports: Path) -> None:
+    doc = json.loads((exports / "verona.json").read_text())
+    assert doc["version"] == 3
+    kinds = [r["type"] for r in doc["deployment"]["resources"]]
+    assert kinds[:2] == ["pulumi:pulumi:Stack", "pulumi:providers:azure-native"]
+    conn = next(r for r in doc["deployment"]["resources"] if r["type"].endswith("VirtualNetworkGatewayConnection"))
+    assert "4dabf18193072939515e22adb298388d" in conn["outputs"]["sharedKey"]
+    assert conn["id"].startswith("/subscriptions/") and "resourceGroupName" not in conn["outputs"]
+
+
+def test_the_deployed_example_audits_clean(exports: Path) -> None:
+    result = cli("audit", "--state", exports, "--registry", REPO)
+    assert result.code == 0, result.out
+    assert "0 failed, 0 advisory" in result.out
+    assert "verona:" in result.out and "hub:" in result.out
+
+
+def test_drift_in_azure_is_judged_by_outputs(exports: Path) -> None:
+    """Someone lowered TLS in the portal: the inputs still say TLS1_2, the outputs do not."""
+    account = next(
+        r
+        for r in json.loads((exports / "verona.json").read_text())["deployment"]["resources"]
+        if r["type"] == "azure-native:storage:StorageAccount"
+    )
+    name = account["urn"].rsplit("::", 1)[-1]
+    _edit_outputs(exports / "verona.json", name, {"minimumTlsVersion": "TLS1_0"})
+    result = cli("audit", "--state", exports, "--registry", REPO)
+    assert result.code == 1
+    assert "FAILED    MCS-STO-001" in result.out and "minimumTlsVersion is TLS1_0" in result.out
+
+
+def test_isolation_needs_every_export_at_once(tmp_path: Path, records: list[dict[str, Any]]) -> None:
+    mutate, fragment = MUTATIONS["MCS-ISO-001"]
+    bad = copy.deepcopy(records)
+    mutate(bad)
+    folder = tmp_path / "exports"
+    write_exports(bad, folder)
+    together = cli("audit", "--state", folder, "--registry", REPO, "--format", "json")
+    assert together.code == 1
+    assert any(r["control"] == "MCS-ISO-001" and fragment in r["message"] for r in json.loads(together.out)["results"])
+    alone = cli("audit", "--state", folder / "verona.json", "--registry", REPO, "--format", "json")
+    assert not any(r["control"] == "MCS-ISO-001" for r in json.loads(alone.out)["results"])
+
+
+def test_several_state_arguments_combine(exports: Path) -> None:
+    result = cli("audit", "--state", exports / "hub.json", "--state", exports / "verona.json", "--registry", REPO)
+    assert result.code == 0, result.out
+    assert "hub:" in result.out and "verona:" in result.out and "fitchburg" not in result.out
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("{", "not valid JSON"),
+        ("[]", "deployment: missing"),
+        ('{"version": 2, "deployment": {"resources": []}}', "version: deployment version 2 is not supported"),
+        ('{"version": 3, "deployment": {"resources": {}}}', "deployment.resources: expected a list"),
+        ('{"version": 3, "deployment": {"resources": [{"type": "x"}]}}', "deployment.resources[0].urn: missing"),
+        ('{"version": 3, "deployment": {"resources": [{"urn": "arn:aws:x", "type": "x"}]}}', "not a Pulumi URN"),
+        (
+            '{"version": 3, "deployment": {"resources": '
+            '[{"urn": "urn:pulumi:a::p::t::n", "type": "t", "outputs": []}]}}',
+            "outputs: expected an object",
+        ),
+    ],
+)
+def test_malformed_state_exits_2_with_one_line(tmp_path: Path, content: str, fragment: str) -> None:
+    bad = tmp_path / "state.json"
+    bad.write_text(content)
+    result = cli("audit", "--state", bad, "--registry", REPO)
+    assert result.code == 2
+    assert len(result.err_lines) == 1 and result.err_lines[0].startswith(str(bad)) and fragment in result.err_lines[0]
+    assert "Traceback" not in result.err
+
+
+def test_same_stack_twice_is_refused(exports: Path, tmp_path: Path) -> None:
+    copy_of = tmp_path / "again.json"
+    copy_of.write_text((exports / "verona.json").read_text())
+    result = cli("audit", "--state", exports, "--state", copy_of, "--registry", REPO)
+    assert result.code == 2 and "stack verona is also in" in result.err
+
+
+def test_empty_directory_is_refused(tmp_path: Path) -> None:
+    result = cli("audit", "--state", tmp_path, "--registry", REPO)
+    assert result.code == 2 and "holds no *.json stack exports" in result.err
+
+
+def test_audit_without_a_registry_uses_defaults(exports: Path, tmp_path: Path) -> None:
+    result = cli("audit", "--state", exports, "--registry", tmp_path)
+    assert result.code == 0
+    assert "controls use their default parameters" in result.err
