@@ -16,11 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
-## demo: set up, then validate and render the bundled example consortium
+## demo: set up, then validate, render, plan (offline) and audit the bundled example consortium
 demo: $(STAMP)
 	$(BIN)/consortium validate
 	$(BIN)/consortium render
 	$(BIN)/consortium members
+	$(BIN)/consortium plan --all --summary --json out/plan.json
+	$(BIN)/consortium audit --plan out/plan.json --format html --output out/audit.html
+	$(BIN)/consortium audit --plan out/plan.json --format markdown --output out/audit.md
+	$(BIN)/consortium audit --pack-config out/policy-config.json
+	@echo "demo: plan in out/plan.json, audit report in out/audit.html (and out/audit.md)"
 
 ## lint: ruff, generated files in sync with the registry and the models
 lint: $(STAMP)

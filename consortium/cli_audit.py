@@ -62,6 +62,7 @@ def _registry_or_none(root: Path, required: bool) -> Registry | None:
     metavar="FILE",
     help="Exemptions register (default: exemptions.yaml in the registry).",
 )
+@click.option("--catalog", "show_catalog", is_flag=True, help="List the controls (text, json or markdown).")
 @click.option("--crosswalk", is_flag=True, help="List every CIS v8 IG1 safeguard and the controls giving evidence.")
 @click.option(
     "--pack-config",
@@ -87,6 +88,7 @@ def audit(
     fmt: str,
     output: Path | None,
     exemptions_file: Path | None,
+    show_catalog: bool,
     crosswalk: bool,
     pack_config_file: Path | None,
     on: object,
@@ -109,12 +111,12 @@ def audit(
             f"--policy-pack-config {pack_config_file}`"
         )
         return
-    if crosswalk:
-        if sources:
-            raise click.UsageError("--crosswalk takes no audit source")
+    if crosswalk or show_catalog:
+        if sources or (crosswalk and show_catalog):
+            raise click.UsageError("--crosswalk and --catalog take no audit source, and not both")
         if fmt not in ("text", "json", "markdown"):
-            raise click.UsageError("--crosswalk prints text, json or markdown")
-        _emit(reports.crosswalk(fmt), output)
+            raise click.UsageError("--crosswalk and --catalog print text, json or markdown")
+        _emit(reports.crosswalk(fmt) if crosswalk else reports.catalog(fmt), output)
         return
     if sources != 1:
         raise click.UsageError("give exactly one source: --member SLUG..., --all, --plan FILE or --state FILE|DIR")

@@ -226,3 +226,12 @@ def test_audit_member_plans_offline_first() -> None:
     assert result.code == 0, result.out
     assert result.out.startswith("audit of offline plan of verona, cottage-grove")
     assert "cottage-grove:" in result.out and "verona:" in result.out and "fitchburg:" not in result.out
+
+
+def test_committed_control_catalog_is_current() -> None:
+    result = cli("audit", "--catalog", "--format", "markdown")
+    assert result.code == 0
+    assert result.out == (REPO / "docs/controls.md").read_text(), (
+        "regenerate: consortium audit --catalog --format markdown --output docs/controls.md"
+    )
+    assert result.out.count("| MCS-") == 57
