@@ -22,6 +22,7 @@ from typing import Any
 from policies.catalog import CATALOG
 from policies.framework import Check, Control, Enforcement, Evaluation, Finding, Resource, evaluate
 
+from . import naming
 from .errors import InputError, Problem, fail
 from .ipam import hub_subnets
 from .models import Exemption, ExemptionsFile
@@ -174,6 +175,8 @@ def registry_params(registry: Registry | None) -> dict[str, dict[str, Any]]:
         "member_ranges": {e.member.slug: [str(e.member.network.cidr)] for e in registry.members},
         "consortium": c.slug,
         "phase_services": {str(p.phase): [s.value for s in p.services] for p in c.phases},
+        "hub_vnet_names": [naming.hub_vnet(c.slug)],
+        "hub_workspace_names": [naming.hub_workspace(c.slug)],
     }
     return {ctrl.id: {k: v for k, v in values.items() if k in ctrl.params} for ctrl in CATALOG}
 

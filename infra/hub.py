@@ -14,9 +14,9 @@ import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import operationalinsights, privatedns, resources
 
+from consortium import naming
 from consortium.stackconfig import HubStack
 
-from . import naming
 from .hub_firewall import HubFirewall, HubFirewallArgs
 from .hub_gateway import HubVpnGateway, HubVpnGatewayArgs
 from .hub_network import FIREWALL_SUBNET, GATEWAY_SUBNET, SHARED_SERVICES, HubNetwork, HubNetworkArgs
@@ -59,8 +59,8 @@ class Hub(pulumi.ComponentResource):
             rg_name, resource_group_name=rg_name, location=stack.location, tags=tags, opts=child
         )
         workspace = operationalinsights.Workspace(
-            f"log-{c}-hub",
-            workspace_name=f"log-{c}-hub",
+            naming.hub_workspace(c),
+            workspace_name=naming.hub_workspace(c),
             resource_group_name=rg.name,
             location=stack.location,
             sku={"name": "PerGB2018"},
@@ -130,7 +130,7 @@ class Hub(pulumi.ComponentResource):
             )
             privatedns.VirtualNetworkLink(
                 f"{zone_name}-hub-link",
-                virtual_network_link_name=f"vnet-{c}-hub",
+                virtual_network_link_name=naming.hub_vnet(c),
                 private_zone_name=zone.name,
                 resource_group_name=rg.name,
                 location="global",

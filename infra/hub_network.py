@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
+from consortium import naming
+
 from . import security_rules
 from .diagnostics import send_to_workspace
 
@@ -45,7 +47,7 @@ class HubNetwork(pulumi.ComponentResource):
     def __init__(self, name: str, args: HubNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:hub:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        vnet_name = f"vnet-{args.consortium}-hub"
+        vnet_name = naming.hub_vnet(args.consortium)
 
         nsgs: dict[str, network.NetworkSecurityGroup] = {}
         for subnet in sorted(set(args.subnets) - AZURE_MANAGED_SUBNETS):

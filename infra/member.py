@@ -20,10 +20,10 @@ from datetime import date
 import pulumi
 from pulumi_azure_native import resources
 
+from consortium import naming
 from consortium.models import Service
 from consortium.stackconfig import MemberStack
 
-from . import naming
 from .hub_outputs import HubOutput, HubReference, hub_stack_name
 from .member_backup import MemberBackup, MemberBackupArgs
 from .member_budget import MemberBudget, MemberBudgetArgs

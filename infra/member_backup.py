@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import recoveryservices, storage
 
-from . import naming
+from consortium import naming
+
 from .diagnostics import send_to_workspace
 
 # Azure keeps blob soft-deleted data at most this long; longer member retention is the vault's job.

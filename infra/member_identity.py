@@ -17,7 +17,8 @@ import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import authorization, managedidentity
 
-from . import naming
+from consortium import naming
+
 from .key_vault import hardened_key_vault
 from .roles import Role, role_definition_id
 

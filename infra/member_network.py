@@ -25,6 +25,7 @@ import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import network
 
+from consortium import naming
 from consortium.models import OnPremSite
 
 from . import security_rules
@@ -155,8 +156,8 @@ class MemberNetwork(pulumi.ComponentResource):
         )
 
         self.vnet = network.VirtualNetwork(
-            f"vnet-{slug}",
-            virtual_network_name=f"vnet-{slug}",
+            naming.spoke_vnet(slug),
+            virtual_network_name=naming.spoke_vnet(slug),
             resource_group_name=args.resource_group_name,
             location=args.location,
             address_space={"address_prefixes": [args.cidr]},

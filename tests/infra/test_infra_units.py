@@ -8,10 +8,9 @@ from datetime import date
 import pytest
 from infra_helpers import BUDGET_START, inputs
 
-from consortium import offline
+from consortium import naming, offline
 from consortium.models import OnPremSite
 from consortium.stackconfig import member_stack
-from infra import naming
 from infra.hub_firewall import rule_collections
 from infra.member_backup import MAX_BLOB_SOFT_DELETE_DAYS, MemberBackup, MemberBackupArgs
 from infra.member_budget import MemberBudget, MemberBudgetArgs

@@ -1,4 +1,4 @@
-"""Azure names of every resource, in one place.
+"""Azure names of every resource, in one place (the registry's, so the program and the audit agree).
 
 Names are part of a resource's identity in Azure and in the Pulumi state, so they must be stable:
 no random suffixes (we always pass the Azure name explicitly, which turns off azure-native's
@@ -46,3 +46,16 @@ def role_assignment(consortium: str, owner: str, principal: str, role: str) -> s
 def group(owner: str, purpose: str) -> str:
     """Entra ID group display names: ``<slug>-admins``, ``<slug>-staff``, ``<slug>-helpdesk``."""
     return f"{owner}-{purpose}"
+
+
+def hub_vnet(consortium: str) -> str:
+    return f"vnet-{consortium}-hub"
+
+
+def hub_workspace(consortium: str) -> str:
+    """The hub's Log Analytics workspace, where every member's diagnostics go."""
+    return f"log-{consortium}-hub"
+
+
+def spoke_vnet(slug: str) -> str:
+    return f"vnet-{slug}"
