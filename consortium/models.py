@@ -36,6 +36,7 @@ SiteName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,38}[a
 Hostname = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,13}[a-z0-9]$")]
 Count = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
 Days = Annotated[int, Field(strict=True, ge=1, le=3650)]
+MAX_DAILY_RETENTION = 200  # Azure Backup's limit for daily recovery points of file shares
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Money = Annotated[float, Field(ge=0, le=100_000_000)]
 
@@ -111,7 +112,7 @@ class NetworkPlan(Strict):
 
 
 class BackupDefaults(Strict):
-    default_retention_days: Days
+    default_retention_days: Annotated[int, Field(strict=True, ge=1, le=MAX_DAILY_RETENTION)]
     minimum_retention_days: Days
 
     @model_validator(mode="after")
@@ -326,7 +327,8 @@ class Server(Strict):
 
 
 class MemberBackup(Strict):
-    retention_days: Days | None = None  # None: the consortium's default_retention_days
+    # None: the consortium's default. At most 200: Azure Files backup keeps daily points 200 days at most.
+    retention_days: Annotated[int, Field(strict=True, ge=1, le=MAX_DAILY_RETENTION)] | None = None
     offsite: Annotated[bool, Field(strict=True)] = True
 
 

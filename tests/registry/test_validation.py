@@ -220,6 +220,13 @@ FAILING: list[tuple[str, str, Callable[[Data], None], str, str]] = [
         "below the consortium minimum of 30 days",
     ),
     (
+        "retention-above-azure-limit",
+        "members/verona.yaml",
+        edits(("backup.retention_days", 365)),
+        "backup.retention_days",
+        "less than or equal to 200",
+    ),
+    (
         "offsite-not-bool",
         "members/verona.yaml",
         edits(("backup.offsite", "no")),
@@ -304,6 +311,7 @@ PASSING: list[tuple[str, str, Callable[[Data], None]]] = [
     ("retention-at-minimum", "members/verona.yaml", edits(("backup.retention_days", 30))),
     ("retention-default", "members/verona.yaml", edits(("backup", {"offsite": False}))),
     ("population-one", "members/verona.yaml", edits(("population", 1))),
+    ("retention-at-azure-limit", "members/verona.yaml", edits(("backup.retention_days", 200))),
     (
         "onprem-next-to-supernet",
         "members/verona.yaml",
