@@ -72,7 +72,9 @@ def lab() -> Iterator[Lab]:
     reason = lab_unavailable()
     if reason:
         pytest.skip(reason)
-    the_lab = Lab(LAB_HOSTS)
+    # CAP_NET_ADMIN inside each host's own network namespace, so the nftables ruleset really loads
+    # and the firewall tests check live filtering (FACTS: without it nft cannot load rules).
+    the_lab = Lab(LAB_HOSTS, capabilities=("CAP_NET_ADMIN",))
     try:
         the_lab.up()
         _TIMINGS.update(the_lab.timings)

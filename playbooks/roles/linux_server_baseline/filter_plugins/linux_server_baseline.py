@@ -1,0 +1,89 @@
+"""Filters of the linux_server_baseline role (Python's ipaddress: no netaddr on the controller)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+
+def ip_in_networks(address, cidrs):
+    """True when ``address`` lies in one of ``cidrs`` (IPv4/IPv6; bad entries never match)."""
+    try:
+        ip = ipaddress.ip_address(str(address).strip())
+    except ValueError:
+        return False
+    for cidr in cidrs or []:
+        try:
+            net = ipaddress.ip_network(str(cidr).strip(), strict=False)
+        except ValueError:
+            continue
+        if ip.version == net.version and ip in net:
+            return True
+    return False
+
+
+def cidrs_of_version(cidrs, version):
+    """The entries of ``cidrs`` that are networks of IP ``version`` (4 or 6), normalised."""
+    out = []
+    for cidr in cidrs or []:
+        net = ipaddress.ip_network(str(cidr).strip(), strict=False)
+        if net.version == int(version):
+            out.append(str(net))
+    return out
+
+
+def invalid_cidrs(cidrs):
+    """The entries of ``cidrs`` that are not valid IPv4/IPv6 networks."""
+    bad = []
+    for cidr in cidrs or []:
+        try:
+            ipaddress.ip_network(str(cidr).strip(), strict=False)
+        except ValueError:
+            bad.append(str(cidr))
+    return bad
+
+
+def sysctl_writable(params, readonly):
+    """``params`` (key -> value) without the keys listed in ``readonly`` (exact or "prefix.")."""
+    ro = list(readonly or [])
+    return {
+        k: v for k, v in (params or {}).items() if not any(k == r or (r.endswith(".") and k.startswith(r)) for r in ro)
+    }
+
+
+def sysctl_parse(lines):
+    """``sysctl`` output lines ("key = value") as a dict; whitespace inside values is normalised."""
+    out = {}
+    for line in lines or []:
+        key, sep, value = str(line).partition("=")
+        if sep:
+            out[key.strip()] = " ".join(value.split())
+    return out
+
+
+def sysctl_drift(wanted, current):
+    """The keys of ``wanted`` that exist in ``current`` with another value, as "key=value" strings."""
+    return [
+        f"{k}={v}" for k, v in (wanted or {}).items() if k in (current or {}) and " ".join(str(v).split()) != current[k]
+    ]
+
+
+def sshd_mismatch(item, effective):
+    """ "" when ``sshd -T`` (``effective``: key -> value) has ``item`` ({key, value}), else a problem text."""
+    key, want = item["key"], str(item["value"]).strip()
+    got = (effective or {}).get(key)
+    if got is not None and got.strip().lower() == want.lower():
+        return ""
+    return f"{key}: want {want!r}, effective {got!r}"
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "lsb_ip_in_networks": ip_in_networks,
+            "lsb_cidrs_of_version": cidrs_of_version,
+            "lsb_invalid_cidrs": invalid_cidrs,
+            "lsb_sysctl_writable": sysctl_writable,
+            "lsb_sysctl_parse": sysctl_parse,
+            "lsb_sysctl_drift": sysctl_drift,
+            "lsb_sshd_mismatch": sshd_mismatch,
+        }

@@ -1,0 +1,434 @@
+"""The Linux baseline on real lab hosts: apply, verify every control on the hosts, run again
+(changed=0), detect a drift in check mode, survive an unreachable host, refuse to lock Ansible out.
+
+The tests of this module share one baselined lab and run in file order (each leaves the hosts
+baselined for the next).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .ansible_run import PLAYBOOKS, PlaybookRun, changed_tasks, extra_vars_file, run_playbook
+
+pytestmark = pytest.mark.lab
+
+ROLE = PLAYBOOKS / "roles" / "linux_server_baseline"
+DEFAULTS = yaml.safe_load((ROLE / "defaults/main.yml").read_text())
+SSH_DROPIN = DEFAULTS["linux_server_baseline_ssh_config_path"]
+COLLECTOR_PORT = 6514
+MEMBER_NAME = "Lab Test Town"
+
+
+# ------------------------------------------------------------------------------------------ fixtures
+
+
+class Collector:
+    """A TCP syslog collector on the lab bridge: proves the hosts really forward their logs."""
+
+    def __init__(self, address: str, port: int) -> None:
+        self.sock = socket.create_server((address, port), reuse_port=False)
+        self.sock.settimeout(0.5)
+        self.data = bytearray()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        conns: list[socket.socket] = []
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+                conn.settimeout(0.2)
+                conns.append(conn)
+            except TimeoutError:
+                pass
+            for conn in list(conns):
+                try:
+                    chunk = conn.recv(65536)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    chunk = b""
+                if chunk:
+                    with self._lock:
+                        self.data += chunk
+                else:
+                    conns.remove(conn)
+                    conn.close()
+        for conn in conns:
+            conn.close()
+
+    def wait_for(self, marker: str, timeout: float = 60) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if marker.encode() in self.data:
+                    return True
+            time.sleep(0.3)
+        return False
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def collector(lab) -> Iterator[Collector]:
+    c = Collector(lab.bridge_ip, COLLECTOR_PORT)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def lab_vars(lab, tmp_path_factory) -> dict:
+    """What the rendered inventory would give, aimed at the lab: the management range is the
+    controller's bridge address only (so peers must NOT reach SSH), collector and NTP on the bridge."""
+    return {
+        "baseline_hosts": "all",
+        "consortium_member_name": MEMBER_NAME,
+        "consortium_mgmt_cidrs": [f"{lab.bridge_ip}/32"],
+        "consortium_ntp_servers": [lab.bridge_ip],
+        "consortium_log_collector": {"host": lab.bridge_ip, "port": COLLECTOR_PORT, "protocol": "tcp"},
+    }
+
+
+@pytest.fixture(scope="module")
+def baseline(lab, lab_vars, collector, tmp_path_factory):
+    """``run(*args)``: the baseline playbook against every lab host with the lab vars."""
+    vars_arg = extra_vars_file(tmp_path_factory.mktemp("baseline") / "lab_vars.json", lab_vars)
+
+    def run(*args: str, playbook: str = "baseline.yml") -> PlaybookRun:
+        return run_playbook(PLAYBOOKS / playbook, "-e", vars_arg, *args, env=lab.ansible_env())
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def first_run(baseline) -> PlaybookRun:
+    return baseline()
+
+
+def _names(lab) -> list[str]:
+    return [h.name for h in lab.hosts]
+
+
+def _report(what: str, run: PlaybookRun, hosts: list[str]) -> None:
+    per_host = {h: {"tasks": run.tasks(h), "changed": run.recap[h]["changed"]} for h in hosts if h in run.recap}
+    print(f"\n[timing] {what}: {run.seconds:.1f} s on {len(hosts)} hosts; {json.dumps(per_host)}")
+
+
+def _ssh(lab, host: str, cmd: str) -> str:
+    proc = lab.ssh(host, cmd, timeout=60)
+    assert proc.returncode == 0, f"{host}: {cmd}: rc {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+# ------------------------------------------------------------------------------------------ tests
+
+
+def test_first_run_applies_the_baseline_everywhere(lab, first_run: PlaybookRun) -> None:
+    hosts = _names(lab)
+    assert first_run.rc == 0, first_run.explain()
+    for h in hosts:
+        r = first_run.recap[h]
+        assert r["failed"] == 0 and r["unreachable"] == 0, first_run.explain()
+        assert r["changed"] > 0
+    assert f"applied on {len(hosts)}/{len(hosts)} hosts; all hosts finished" in " ".join(first_run.stdout.split())
+    _report("first run", first_run, hosts)
+
+
+def test_ssh_controls(lab, first_run: PlaybookRun) -> None:
+    want = {
+        "permitrootlogin": "without-password",  # Ansible connects as root: key only (LNX-SSH-001)
+        "pubkeyauthentication": "yes",
+        "passwordauthentication": "no",
+        "kbdinteractiveauthentication": "no",
+        "permitemptypasswords": "no",
+        "hostbasedauthentication": "no",
+        "ignorerhosts": "yes",
+        "ciphers": ",".join(DEFAULTS["linux_server_baseline_ssh_ciphers"]),
+        "kexalgorithms": ",".join(DEFAULTS["linux_server_baseline_ssh_kex_algorithms"]),
+        "macs": ",".join(DEFAULTS["linux_server_baseline_ssh_macs"]),
+        "maxauthtries": "4",
+        "maxsessions": "10",
+        "logingracetime": "60",
+        "clientaliveinterval": "300",
+        "clientalivecountmax": "3",
+        "allowtcpforwarding": "no",
+        "allowagentforwarding": "no",
+        "x11forwarding": "no",
+        "permittunnel": "no",
+        "permituserenvironment": "no",
+        "loglevel": "VERBOSE",
+        "banner": "/etc/issue.net",
+    }
+    for h in _names(lab):
+        out = _ssh(lab, h, "sshd -T")
+        eff = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+        wrong = {k: (v, eff.get(k)) for k, v in want.items() if eff.get(k) != v}
+        assert not wrong, f"{h}: (want, effective): {wrong}"
+        mode = _ssh(lab, h, f"stat -c %a {SSH_DROPIN}").strip()
+        assert mode == "600"
+
+
+def _net_admin(lab, host: str) -> bool:
+    """Does the host hold CAP_NET_ADMIN (needed to load any firewall)?"""
+    bounding = _ssh(lab, host, "sed -n 's/^CapBnd:[[:space:]]*//p' /proc/self/status").strip()
+    return bool(int(bounding, 16) >> 12 & 1)
+
+
+def test_firewall_controls(lab, first_run: PlaybookRun) -> None:
+    hosts = _names(lab)
+    for h in hosts:
+        conf = _ssh(lab, h, "cat /etc/nftables.conf")
+        assert "type filter hook input priority filter; policy drop;" in conf
+        assert f"elements = {{ {lab.bridge_ip}/32 }}" in conf
+        assert "tcp dport 22 ip saddr @mgmt_v4 accept" in conf
+        assert "tcp dport 22 accept" not in conf
+    if not _net_admin(lab, hosts[0]):
+        assert "a container without CAP_NET_ADMIN" in first_run.stdout
+        pytest.xfail(
+            "the lab hosts lack CAP_NET_ADMIN (systemd-nspawn drops it): the ruleset is written but cannot be"
+            " loaded; start the containers with --capability=CAP_NET_ADMIN to test the live firewall"
+        )
+    for h in hosts:
+        ruleset = _ssh(lab, h, "nft list ruleset")
+        assert "type filter hook input priority filter; policy drop;" in ruleset, ruleset
+        assert f"elements = {{ {lab.bridge_ip} }}" in ruleset, ruleset
+        assert "tcp dport 22 ip saddr @mgmt_v4 accept" in ruleset
+        states = _ssh(lab, h, "systemctl is-enabled nftables; systemctl is-active nftables").split()
+        assert states == ["enabled", "active"]
+    if len(hosts) > 1:
+        # A peer outside the management range cannot reach SSH; the controller (in it) can.
+        probe = lab.ssh(hosts[1], f"timeout 3 bash -c '</dev/tcp/{lab.host(hosts[0]).ip}/22'", timeout=30)
+        assert probe.returncode != 0, "a host outside consortium_mgmt_cidrs reached SSH"
+        with socket.create_connection((lab.host(hosts[0]).ip, 22), timeout=5):
+            pass
+
+
+def test_time_updates_audit_password_controls(lab, first_run: PlaybookRun) -> None:
+    for h in _names(lab):
+        chrony = _ssh(lab, h, "cat /etc/chrony/chrony.conf")
+        assert f"server {lab.bridge_ip} iburst" in chrony
+        assert "\npool " not in chrony
+        assert _ssh(lab, h, "systemctl is-enabled chrony").strip() == "enabled"
+
+        apt = _ssh(lab, h, "apt-config dump")
+        assert 'APT::Periodic::Unattended-Upgrade "1";' in apt
+        origins = [ln for ln in apt.splitlines() if ln.startswith("Unattended-Upgrade::Origins-Pattern:: ")]
+        assert origins and all("Debian-Security" in ln for ln in origins), origins
+        timers = _ssh(lab, h, "systemctl is-active apt-daily.timer apt-daily-upgrade.timer").split()
+        assert timers == ["active", "active"]
+
+        rules = _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_auditd_rules_path']}")
+        for needle in (
+            "-w /etc/shadow -p wa -k identity",
+            "-w /etc/passwd -p wa -k identity",
+            "-w /etc/sudoers.d -p wa -k scope",
+            "-S adjtimex,settimeofday,clock_settime -k time-change",
+            "-k user_emulation",
+        ):
+            assert needle in rules
+        # In a container auditd is installed and configured, but not started (FACTS.md).
+        assert _ssh(lab, h, "dpkg-query -W -f '${Status}' auditd").strip() == "install ok installed"
+
+        pwq = _ssh(lab, h, "cat /etc/security/pwquality.conf")
+        assert "minlen = 14" in pwq and "enforce_for_root" in pwq
+        assert "pam_pwquality.so" in _ssh(lab, h, "cat /etc/pam.d/common-password")
+        auth = _ssh(lab, h, "cat /etc/pam.d/common-auth")
+        assert "pam_faillock.so preauth" in auth and "pam_faillock.so authfail" in auth
+        assert "pam_faillock.so" in _ssh(lab, h, "cat /etc/pam.d/common-account")
+        assert "deny = 5" in _ssh(lab, h, "cat /etc/security/faillock.conf")
+
+
+def test_sysctl_controls(lab, first_run: PlaybookRun) -> None:
+    wanted = {
+        **DEFAULTS["linux_server_baseline_sysctl_network"],
+        **DEFAULTS["linux_server_baseline_sysctl_kernel"],
+    }
+    readonly = DEFAULTS["linux_server_baseline_sysctl_container_readonly"]
+    writable = {
+        k: v for k, v in wanted.items() if not any(k == r or (r.endswith(".") and k.startswith(r)) for r in readonly)
+    }
+    assert len(writable) >= 15
+    for h in _names(lab):
+        text = _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_sysctl_path']}")
+        for k, v in wanted.items():
+            assert f"{k} = {v}" in text.splitlines(), k
+        out = _ssh(lab, h, "sysctl " + " ".join(writable))
+        running = dict((p.strip() for p in line.split("=", 1)) for line in out.splitlines())
+        assert {k: str(v) for k, v in writable.items()} == running
+
+
+def test_services_banner_admin_controls(lab, first_run: PlaybookRun) -> None:
+    for h in _names(lab):
+        for pkg in DEFAULTS["linux_server_baseline_insecure_packages"]:
+            st = lab.ssh(h, f"dpkg-query -W -f '${{Status}}' {pkg}")
+            assert "install ok installed" not in st.stdout, f"{h}: {pkg} installed"
+        for f in ("/etc/issue", "/etc/issue.net"):
+            assert f"This system belongs to {MEMBER_NAME}" in _ssh(lab, h, f"cat {f}")
+        assert _ssh(lab, h, "getent group consortium-admins").startswith("consortium-admins:")
+        sudoers = DEFAULTS["linux_server_baseline_sudoers_path"]
+        assert _ssh(lab, h, f"stat -c %a {sudoers}").strip() == "440"
+        text = _ssh(lab, h, f"cat {sudoers}")
+        assert "%consortium-admins ALL=(ALL:ALL) ALL" in text and "Defaults use_pty" in text
+        _ssh(lab, h, "visudo -c")
+
+
+def test_log_forwarding_reaches_the_collector(lab, first_run: PlaybookRun, collector: Collector) -> None:
+    for h in _names(lab):
+        conf = _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_log_forwarding_path']}")
+        assert f'target="{lab.bridge_ip}"' in conf and f'port="{COLLECTOR_PORT}"' in conf
+        assert _ssh(lab, h, "systemctl is-active rsyslog").strip() == "active"
+        marker = f"consortium-lab-{uuid.uuid4().hex[:12]}"
+        _ssh(lab, h, f"logger -t baseline-test {marker}")
+        assert collector.wait_for(marker, timeout=90), f"{h}: {marker} never reached the collector"
+
+
+def test_second_run_changes_nothing(lab, baseline, first_run: PlaybookRun) -> None:
+    hosts = _names(lab)
+    run = baseline()
+    assert run.rc == 0, run.explain()
+    changed = {h: run.recap[h]["changed"] for h in hosts}
+    assert changed == dict.fromkeys(hosts, 0), f"{changed}\n{changed_tasks(run.stdout)}\n{run.explain()}"
+    _report("second run", run, hosts)
+
+
+def test_check_mode_reports_exactly_the_drift(lab, baseline, first_run: PlaybookRun, tmp_path: Path) -> None:
+    hosts = _names(lab)
+    drifted = hosts[0]
+    _ssh(lab, drifted, f"sed -i 's/^PasswordAuthentication no$/PasswordAuthentication yes/' {SSH_DROPIN}")
+    assert "PasswordAuthentication yes" in _ssh(lab, drifted, f"cat {SSH_DROPIN}")
+
+    check = baseline("--check", "--diff")
+    assert check.rc == 0, check.explain()
+    # Exactly one drift: the SSH drop-in on that host (and the sshd reload it would trigger).
+    found = changed_tasks(check.stdout)
+    assert {host for _, host in found} == {drifted}, found
+    tasks = sorted(task.removeprefix("linux_server_baseline : ") for task, _ in found)
+    assert len(tasks) == 2 and tasks[0].startswith("LNX-SSH-001..006 | sshd drop-in") and tasks[1] == "Reload sshd", (
+        found
+    )
+    assert {h: check.recap[h]["changed"] for h in hosts} == {h: 2 if h == drifted else 0 for h in hosts}
+    assert "-PasswordAuthentication yes" in check.stdout and "+PasswordAuthentication no" in check.stdout
+    # Check mode changed nothing on the host.
+    assert "PasswordAuthentication yes" in _ssh(lab, drifted, f"cat {SSH_DROPIN}")
+
+    # The audit playbook (check mode too) writes per-host evidence: the drift is on that host's SSH
+    # controls only; every other control is compliant or not checked (commands skip in check mode).
+    evidence = tmp_path / "evidence"
+    audit = baseline("-e", f"consortium_evidence_dir={evidence}", playbook="baseline_audit.yml")
+    assert audit.rc == 0, audit.explain()
+    for h in hosts:
+        doc = json.loads((evidence / f"{h}.json").read_text())
+        assert doc["reachable"] and not doc["summary"]["error"], doc["summary"]
+        want_drift = [f"LNX-SSH-00{i}" for i in range(1, 7)] if h == drifted else []
+        assert doc["summary"]["drift"] == want_drift, (h, doc["summary"])
+        assert "LNX-FW-001" in doc["summary"]["compliant"]
+        # Safeguards come from controls.yml (the crosswalk's home), not from the shared task tags.
+        assert doc["controls"]["LNX-SSH-003"]["safeguards"] == ["3.10"]
+        assert doc["controls"]["LNX-SSH-003"]["title"].startswith("SSH uses modern ciphers")
+    assert "PasswordAuthentication yes" in _ssh(lab, drifted, f"cat {SSH_DROPIN}")
+
+    fix = baseline("--limit", drifted)
+    assert fix.rc == 0, fix.explain()
+    assert _ssh(lab, drifted, "sshd -T | grep ^passwordauthentication").split() == [
+        "passwordauthentication",
+        "no",
+    ]
+
+
+def test_guards_refuse_to_lock_ansible_out(lab, baseline, tmp_path: Path) -> None:
+    host = _names(lab)[0]
+    state = "cat /etc/nftables.conf; nft list ruleset 2>/dev/null; sshd -T | grep ^permitrootlogin"
+    before = _ssh(lab, host, state)
+
+    fw = baseline("--limit", host, "--tags", "LNX-FW-001", "-e", '{"consortium_mgmt_cidrs": ["192.0.2.0/24"]}')
+    assert fw.rc != 0 and fw.recap[host]["failed"] == 1, fw.explain()
+    assert "Refusing the firewall" in fw.stdout and "do not include" in fw.stdout, fw.explain()
+
+    root = baseline("--limit", host, "--tags", "LNX-SSH-001", "-e", "linux_server_baseline_ssh_permit_root_login=no")
+    assert root.rc != 0 and root.recap[host]["failed"] == 1, root.explain()
+    assert "Refusing PermitRootLogin no" in root.stdout, root.explain()
+
+    assert _ssh(lab, host, state) == before
+
+
+def test_automation_account_takes_over_and_root_login_closes(lab, baseline, tmp_path: Path) -> None:
+    """LNX-ADM-002 + LNX-SSH-001: once Ansible connects as the automation account, "auto" closes
+    root login; the account keeps working (idempotent); root can be let in again the same way."""
+    host = _names(lab)[0]
+    user = "consortium-ansible"
+    pubkey = Path(f"{lab.key_path}.pub").read_text().strip()
+    auto = extra_vars_file(
+        tmp_path / "auto.json",
+        {
+            "linux_server_baseline_automation_user": user,
+            "linux_server_baseline_automation_authorized_keys": [pubkey],
+        },
+    )
+    as_auto = ("-e", f"ansible_user={user}")
+
+    created = baseline("--limit", host, "-e", auto)  # still as root: root login stays key-only
+    assert created.rc == 0, created.explain()
+    assert "permitrootlogin without-password" in _ssh(lab, host, "sshd -T")
+    assert _ssh(lab, host, f"getent shadow {user}").split(":")[1] == "!"
+
+    switched = baseline("--limit", host, "-e", auto, *as_auto)
+    assert switched.rc == 0, switched.explain()
+    assert switched.recap[host]["changed"] >= 1
+    refused = lab.ssh(host, "true", timeout=30)
+    assert refused.returncode != 0 and "Permission denied" in refused.stderr, refused
+
+    again = baseline("--limit", host, "-e", auto, *as_auto)
+    assert again.rc == 0 and again.recap[host]["changed"] == 0, again.explain()
+
+    reopened = baseline(
+        "--limit",
+        host,
+        "-e",
+        auto,
+        *as_auto,
+        "-e",
+        "linux_server_baseline_ssh_permit_root_login=prohibit-password",
+    )
+    assert reopened.rc == 0, reopened.explain()
+    assert lab.ssh(host, "true", timeout=30).returncode == 0
+    back = baseline("--limit", host)  # as root, the plain lab variables again
+    assert back.rc == 0, back.explain()
+
+
+def test_unreachable_host_does_not_stop_the_others(lab, baseline, first_run: PlaybookRun) -> None:
+    hosts = _names(lab)
+    if len(hosts) < 2:
+        pytest.skip("needs two lab hosts")
+    down = hosts[-1]
+    lab.stop_host(down)
+    try:
+        run = baseline()
+    finally:
+        lab.start_host(down)
+    assert run.rc != 0, run.explain()
+    assert run.recap[down]["unreachable"] == 1, run.explain()
+    for h in hosts[:-1]:
+        assert run.recap[h]["failed"] == 0 and run.recap[h]["unreachable"] == 0, run.explain()
+        assert run.recap[h]["changed"] == 0
+    assert f"applied on {len(hosts) - 1}/{len(hosts)} hosts; NOT finished (failed or unreachable): {down}" in (
+        " ".join(run.stdout.split())
+    ), run.explain()
+    # After its reboot the host is reachable and still baselined (ruleset loaded at boot).
+    assert "passwordauthentication no" in _ssh(lab, down, "sshd -T")
+    if _net_admin(lab, down):
+        assert "policy drop" in _ssh(lab, down, "nft list ruleset")

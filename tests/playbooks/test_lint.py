@@ -1,0 +1,192 @@
+"""Fast, host-free checks of the playbooks and roles: syntax, ansible-lint (production profile),
+argument specs, and the control list against the task tags."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .ansible_run import BIN, PLAYBOOKS, REPO, ansible_env, run_playbook
+
+ROLE = PLAYBOOKS / "roles" / "linux_server_baseline"
+ROLES = ("linux_server_baseline", "backup_agent", "windows_baseline")
+PLAYBOOK_FILES = sorted(p.name for p in PLAYBOOKS.glob("*.yml"))
+
+
+def test_there_are_playbooks() -> None:
+    assert {"baseline.yml", "onboard_member.yml"} <= set(PLAYBOOK_FILES)
+
+
+@pytest.mark.parametrize("name", PLAYBOOK_FILES)
+def test_syntax_check(name: str) -> None:
+    run = run_playbook(PLAYBOOKS / name, "--syntax-check", "-e", "member_file=members/verona.yaml")
+    assert run.rc == 0, run.explain()
+
+
+def test_ansible_lint_production_profile() -> None:
+    proc = subprocess.run(
+        [str(BIN / "ansible-lint"), "--offline", "--profile", "production", "--nocolor", "playbooks/"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=ansible_env(ANSIBLE_LINT_SKIP_SCHEMA_UPDATE="1", ANSIBLE_LINT_NODEPS="1"),
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+
+
+# ------------------------------------------------------------------------------------------ arguments
+
+
+def _defaults(role: str = "linux_server_baseline") -> dict:
+    return yaml.safe_load((PLAYBOOKS / "roles" / role / "defaults/main.yml").read_text())
+
+
+def _specs(role: str = "linux_server_baseline") -> dict:
+    path = PLAYBOOKS / "roles" / role / "meta/argument_specs.yml"
+    return yaml.safe_load(path.read_text())["argument_specs"]["main"]["options"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_variable_is_prefixed_documented_and_specified(role: str) -> None:
+    defaults, specs = _defaults(role), _specs(role)
+    assert all(k.startswith(f"{role}_") for k in defaults)
+    assert set(defaults) == set(specs), set(defaults) ^ set(specs)
+    assert all(spec.get("description") for spec in specs.values())
+
+
+def _role_play(tmp_path: Path, role_vars: dict, role: str = "linux_server_baseline") -> Path:
+    """A play that only starts the role on localhost in check mode: argument validation is the
+    role's first step, so a bad variable fails before any task touches the machine."""
+    play = [
+        {
+            "name": "Argument spec probe",
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "tasks": [
+                {
+                    "name": "Validate the role's arguments",
+                    "ansible.builtin.validate_argument_spec": {
+                        "argument_spec": "{{ (lookup('file', spec_file) | from_yaml).argument_specs.main.options }}",
+                        "provided_arguments": "{{ probe_vars }}",
+                    },
+                    "when": "not start_role | bool",
+                },
+                {
+                    "name": "Start the role (its own argument validation runs first)",
+                    "ansible.builtin.include_role": {"name": role},
+                    "when": "start_role | bool",
+                },
+            ],
+        }
+    ]
+    path = tmp_path / "probe.yml"
+    path.write_text(yaml.safe_dump(play, sort_keys=False))
+    (tmp_path / "vars.yml").write_text(
+        # The role sees the probe values as extra vars (above its defaults), the spec task as a dict.
+        yaml.safe_dump(
+            {
+                **role_vars,
+                "probe_vars": role_vars,
+                "spec_file": str(PLAYBOOKS / "roles" / role / "meta/argument_specs.yml"),
+            }
+        )
+    )
+    return path
+
+
+def _probe(tmp_path: Path, role_vars: dict, start_role: bool = False, role: str = "linux_server_baseline"):
+    return run_playbook(
+        _role_play(tmp_path, role_vars, role),
+        "-e",
+        f"@{tmp_path / 'vars.yml'}",
+        "-e",
+        f"start_role={start_role}",
+        "--check",
+        env={"ANSIBLE_ROLES_PATH": str(PLAYBOOKS / "roles")},
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_argument_specs_accept_the_defaults(tmp_path: Path, role: str) -> None:
+    plain = {k: v for k, v in _defaults(role).items() if not (isinstance(v, str) and "{{" in v)}
+    run = _probe(tmp_path, plain, role=role)
+    assert run.rc == 0, run.explain()
+
+
+def _role_of(var: str) -> str:
+    return next(r for r in ROLES if var.startswith(f"{r}_"))
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "message"),
+    [
+        ("linux_server_baseline_ssh_enabled", "maybe", "linux_server_baseline_ssh_enabled"),
+        ("linux_server_baseline_ssh_permit_root_login", "yes", "must be one of: auto, no, prohibit-password"),
+        ("linux_server_baseline_ssh_max_auth_tries", "four", "linux_server_baseline_ssh_max_auth_tries"),
+        ("linux_server_baseline_firewall_allowed_tcp_ports", [{"sources": ["10.0.0.0/8"]}], "port"),
+        ("linux_server_baseline_log_collector", {"host": "x", "port": 514, "protocol": "tls"}, "protocol"),
+        ("backup_agent_retention_days", "a month", "backup_agent_retention_days"),
+        ("windows_baseline_password_min_length", "long", "windows_baseline_password_min_length"),
+    ],
+)
+def test_role_rejects_a_bad_variable_before_any_task(tmp_path: Path, var: str, value, message: str) -> None:
+    run = _probe(tmp_path, {var: value}, start_role=True, role=_role_of(var))
+    assert run.rc != 0, run.explain()
+    assert message in run.output, run.explain()
+    # Nothing of the role ran: its validation stopped the include.
+    assert "Preflight" not in run.output, run.explain()
+
+
+# ------------------------------------------------------------------------------------------ controls
+
+
+def _tasks() -> list[tuple[str, dict]]:
+    found = []
+    for path in sorted((ROLE / "tasks").glob("*.yml")):
+        for task in yaml.safe_load(path.read_text()) or []:
+            found.append((path.name, task))
+    return found
+
+
+def test_controls_list_matches_the_task_tags() -> None:
+    controls = yaml.safe_load((ROLE / "controls.yml").read_text())["controls"]
+    ids = [c["id"] for c in controls]
+    assert len(ids) == len(set(ids)), "duplicate control IDs"
+    for c in controls:
+        assert re.fullmatch(r"LNX-[A-Z]+-\d{3}", c["id"]), c
+        assert c["title"] and c["check"] and c["safeguards"], c
+        assert all(re.fullmatch(r"\d+\.\d+", s) for s in c["safeguards"]), c
+    tagged: dict[str, set[str]] = {}
+    for file, task in _tasks():
+        if file in ("main.yml", "preflight.yml", "packages.yml"):
+            continue
+        tags = set(task.get("tags", []))
+        lnx = {t for t in tags if t.startswith("LNX-")}
+        cis = {t for t in tags if t.startswith("cis_")}
+        assert lnx and cis, f"{file}: task {task.get('name')!r} lacks a control ID or a CIS safeguard tag"
+        for t in lnx:
+            tagged.setdefault(t, set()).update(cis)
+    assert set(tagged) == set(ids), (
+        f"tags without a control: {set(tagged) - set(ids)}; controls without a task: {set(ids) - set(tagged)}"
+    )
+    for c in controls:
+        missing = {f"cis_{s}" for s in c["safeguards"]} - tagged[c["id"]]
+        assert not missing, f"{c['id']}: safeguards {missing} are not tags of its tasks"
+
+
+def test_every_concern_has_a_switch_and_a_task_file() -> None:
+    main = yaml.safe_load((ROLE / "tasks/main.yml").read_text())
+    switched = {t["when"].split()[0] for t in main if "when" in t}
+    defaults = _defaults()
+    switches = {k for k in defaults if k.endswith("_enabled")}
+    assert switched == switches
+    for t in main:
+        assert (ROLE / "tasks" / t["ansible.builtin.import_tasks"]).is_file()
