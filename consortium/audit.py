@@ -160,6 +160,64 @@ def load_states(paths: list[Path]) -> list[Resource]:
     return resources
 
 
+# --------------------------------------------------------------------------- host evidence
+
+HOST_FAILING = ("drift", "error", "unreachable")
+HOST_STATUSES = ("compliant", "not_checked", *HOST_FAILING)
+
+
+@dataclass(frozen=True)
+class HostControl:
+    id: str
+    title: str
+    status: str
+    safeguards: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HostEvidence:
+    """One host's baseline audit (``playbooks/baseline_audit.yml`` evidence JSON)."""
+
+    host: str
+    member: str  # from the registry's server list; "unknown" when no member lists the host
+    reachable: bool
+    controls: tuple[HostControl, ...]
+
+    @property
+    def failing(self) -> list[HostControl]:
+        return [c for c in self.controls if c.status in HOST_FAILING]
+
+
+def load_evidence(folder: Path, registry: Registry | None) -> list[HostEvidence]:
+    """Every ``<host>.json`` the baseline audit wrote in ``folder``, tied to its member."""
+    if not folder.is_dir():
+        raise fail(str(folder), "", "not a directory of baseline evidence")
+    owner = {s.name: e.member.slug for e in (registry.members if registry else ()) for s in e.member.servers}
+    hosts = []
+    for path in sorted(folder.glob("*.json")):
+        shown = str(path)
+        doc = _read_json(path, shown)
+        if not isinstance(doc, dict) or not isinstance(doc.get("host"), str):
+            raise fail(shown, "host", "missing: not a baseline evidence file")
+        if not isinstance(doc.get("controls"), dict):
+            raise fail(shown, "controls", "expected an object")
+        controls = []
+        for cid, c in sorted(doc["controls"].items()):
+            if not isinstance(c, dict) or c.get("status") not in HOST_STATUSES:
+                raise fail(shown, f"controls.{cid}.status", f"expected one of {', '.join(HOST_STATUSES)}")
+            controls.append(
+                HostControl(cid, str(c.get("title", "")), c["status"], tuple(str(x) for x in c.get("safeguards") or ()))
+            )
+        hosts.append(
+            HostEvidence(
+                doc["host"], owner.get(doc["host"], "unknown"), bool(doc.get("reachable", True)), tuple(controls)
+            )
+        )
+    if not hosts:
+        raise fail(str(folder), "", "holds no baseline evidence (*.json)")
+    return hosts
+
+
 # --------------------------------------------------------------------------- parameters
 
 
@@ -238,6 +296,7 @@ class Audit:
     expired: list[tuple[int, Exemption]] = field(default_factory=list)
     unused: list[tuple[int, Exemption]] = field(default_factory=list)
     today: date = field(default_factory=date.today)
+    hosts: list[HostEvidence] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Result]:
@@ -245,10 +304,12 @@ class Audit:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed or self.expired else 0
+        return 1 if self.failed or self.expired or any(h.failing for h in self.hosts) else 0
 
     def members(self) -> list[str]:
-        return sorted({c.member for c in self.checks} | {r.finding.member for r in self.results})
+        return sorted(
+            {c.member for c in self.checks} | {r.finding.member for r in self.results} | {h.member for h in self.hosts}
+        )
 
     def score(self, member: str) -> tuple[int, int]:
         """(passed, total) checks of a member; a check fails on any violation that is not exempted."""
@@ -274,6 +335,7 @@ def run_audit(
     registry: Registry | None,
     exemptions: list[Exemption],
     today: date | None = None,
+    hosts: list[HostEvidence] | None = None,
 ) -> Audit:
     today = today or date.today()
     evaluation: Evaluation = evaluate(CATALOG, resources, registry_params(registry))
@@ -293,4 +355,4 @@ def run_audit(
         else:
             results.append(Result(f, ctrl, "advisory"))
     unused = [(i, e) for i, e in active if i not in used]
-    return Audit(source, results, evaluation.checks, expired, unused, today)
+    return Audit(source, results, evaluation.checks, expired, unused, today, list(hosts or []))

@@ -43,6 +43,13 @@ def _registry_or_none(root: Path, required: bool) -> Registry | None:
     help="Audit `pulumi stack export` files (a directory: every *.json in it). Repeatable.",
 )
 @click.option(
+    "--evidence",
+    "evidence_dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Include host baseline evidence (playbooks/baseline_audit.yml output), alone or with a source.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json", "junit", "sarif", "html", "markdown"]),
@@ -85,6 +92,7 @@ def audit(
     everything: bool,
     plan_file: Path | None,
     states: tuple[Path, ...],
+    evidence_dir: Path | None,
     fmt: str,
     output: Path | None,
     exemptions_file: Path | None,
@@ -95,7 +103,7 @@ def audit(
 ) -> None:
     """Evaluate the consortium security standard on plans or deployed state."""
     from . import reports
-    from .audit import EXEMPTIONS_FILE, load_exemptions, load_plan, load_states, run_audit
+    from .audit import EXEMPTIONS_FILE, load_evidence, load_exemptions, load_plan, load_states, run_audit
 
     sources = sum([bool(members), everything, plan_file is not None, bool(states)])
     if pack_config_file is not None:
@@ -118,8 +126,10 @@ def audit(
             raise click.UsageError("--crosswalk and --catalog print text, json or markdown")
         _emit(reports.crosswalk(fmt) if crosswalk else reports.catalog(fmt), output)
         return
-    if sources != 1:
-        raise click.UsageError("give exactly one source: --member SLUG..., --all, --plan FILE or --state FILE|DIR")
+    if sources > 1 or (sources == 0 and evidence_dir is None):
+        raise click.UsageError(
+            "give one source: --member SLUG..., --all, --plan FILE or --state FILE|DIR (and/or --evidence DIR)"
+        )
     root = registry_dir(registry)
     if members or everything:
         from policies.framework import Resource
@@ -149,9 +159,13 @@ def audit(
     elif plan_file is not None:
         reg = _registry_or_none(root, required=False)
         resources, source = load_plan(plan_file), f"plan {plan_file}"
-    else:
+    elif states:
         reg = _registry_or_none(root, required=False)
         resources, source = load_states(list(states)), "state " + ", ".join(str(s) for s in states)
+    else:
+        reg = _registry_or_none(root, required=False)
+        resources, source = [], f"host evidence {evidence_dir}"
+    hosts = load_evidence(evidence_dir, reg) if evidence_dir is not None else []
     ex_path = exemptions_file or root / EXEMPTIONS_FILE
     if exemptions_file is not None and not exemptions_file.is_file():
         raise fail(str(exemptions_file), "", "file not found")
@@ -164,6 +178,7 @@ def audit(
         registry=reg,
         exemptions=exemptions,
         today=on.date() if hasattr(on, "date") else None,
+        hosts=hosts,
     )
     _emit(reports.RENDER[fmt](result), output)
     if output is not None:

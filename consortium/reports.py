@@ -45,11 +45,30 @@ def summary_line(audit: Audit) -> str:
     counts = defaultdict(int)
     for r in audit.results:
         counts[r.status] += 1
-    return (
+    line = (
         f"{len(audit.checks)} checks, {len(CATALOG)} controls, {len(audit.members())} members: "
         f"{counts['failed']} failed, {counts['advisory']} advisory, {counts['exempted']} exempted, "
         f"{len(audit.expired)} expired exemptions"
     )
+    if audit.hosts:
+        line += f"; {len(audit.hosts)} hosts baselined, {sum(1 for h in audit.hosts if h.failing)} with drift"
+    return line
+
+
+def host_lines(audit: Audit) -> list[str]:
+    """Per member, per host: the baseline evidence in one line each."""
+    lines = []
+    for h in sorted(audit.hosts, key=lambda h: (h.member, h.host)):
+        counts = defaultdict(int)
+        for c in h.controls:
+            counts[c.status] += 1
+        failing = ", ".join(f"{c.id} {c.status}" for c in h.failing)
+        lines.append(
+            f"{h.member} {h.host}: {counts['compliant']} compliant, {counts['drift']} drift, "
+            f"{counts['error']} error{', unreachable' if not h.reachable else ''}"
+            + (f" ({failing})" if failing else "")
+        )
+    return lines
 
 
 def text(audit: Audit) -> str:
@@ -63,6 +82,8 @@ def text(audit: Audit) -> str:
         for r in sorted(by_member.get(member, []), key=lambda r: (r.finding.control, r.finding.urn)):
             lines.append(f"  {r.status.upper():9s} {r.finding.control} {r.control.title}")
             lines.append(f"            {_where(r)}: {r.finding.message}")
+    if audit.hosts:
+        lines += ["", "host baselines (playbooks/baseline_audit.yml evidence):", *(f"  {x}" for x in host_lines(audit))]
     lines += ["", *_exemption_lines(audit), summary_line(audit)]
     return "\n".join(lines) + "\n"
 
@@ -94,6 +115,18 @@ def as_json(audit: Audit) -> str:
         ],
         "expired_exemptions": [e.model_dump(mode="json") for _, e in audit.expired],
         "unused_exemptions": [e.model_dump(mode="json") for _, e in audit.unused],
+        "hosts": [
+            {
+                "host": h.host,
+                "member": h.member,
+                "reachable": h.reachable,
+                "controls": {
+                    c.id: {"status": c.status, "title": c.title, "safeguards": list(c.safeguards)} for c in h.controls
+                },
+                "failing": [c.id for c in h.failing],
+            }
+            for h in sorted(audit.hosts, key=lambda h: (h.member, h.host))
+        ],
     }
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
@@ -128,7 +161,15 @@ def junit(audit: Audit) -> str:
                 el.text = "\n".join(f"{r.finding.message} (fix: {r.control.fix})" for r in bad)
             elif hits:
                 ET.SubElement(case, "system-out").text = "; ".join(f"{r.status}: {r.finding.message}" for r in hits)
-        suite.set("tests", str(len(cases)))
+        for h in (h for h in audit.hosts if h.member == member):
+            for c in h.controls:
+                case = ET.SubElement(suite, "testcase", classname=f"{member}.{h.host}", name=f"{c.id} {c.title}")
+                if c.status in ("drift", "error", "unreachable"):
+                    failures += 1
+                    ET.SubElement(case, "failure", message=f"{h.host}: {c.id} {c.status}", type=c.id)
+                elif c.status == "not_checked":
+                    ET.SubElement(case, "skipped")
+        suite.set("tests", str(len(suite.findall("testcase"))))
         suite.set("failures", str(failures))
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
@@ -202,6 +243,8 @@ def markdown(audit: Audit) -> str:
         )
     if not audit.results:
         lines.append("| - | - | - | - | no findings | - |")
+    if audit.hosts:
+        lines += ["", "## Host baselines", "", *[f"- {x}" for x in host_lines(audit)]]
     extra = _exemption_lines(audit)
     if extra:
         lines += ["", "## Exemptions", "", *[f"- {x}" for x in extra]]
@@ -259,6 +302,8 @@ def as_html(audit: Audit) -> str:
             f"<td>{e(r.finding.message)}</td><td>{e(r.control.fix)}</td></tr>"
         )
     out.append("</table>")
+    if audit.hosts:
+        out.append("<h2>Host baselines</h2><ul>" + "".join(f"<li>{e(x)}</li>" for x in host_lines(audit)) + "</ul>")
     for line in _exemption_lines(audit):
         out.append(f"<p>{e(line)}</p>")
     out.append("</html>")

@@ -1,0 +1,101 @@
+"""Host baseline evidence (the JSON playbooks/baseline_audit.yml writes) inside `consortium audit`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from tests.conftest import REPO
+from tests.registry.helpers import cli
+
+
+def _evidence(host: str, statuses: dict[str, str], reachable: bool = True) -> dict[str, Any]:
+    """A file shaped like the consortium_evidence callback's output."""
+    return {
+        "host": host,
+        "play": "Consortium Linux baseline audit (check mode)",
+        "generated": "2026-11-23T18:00:00+00:00",
+        "reachable": reachable,
+        "summary": {
+            s: sorted(c for c, v in statuses.items() if v == s)
+            for s in ("not_checked", "compliant", "drift", "error", "unreachable")
+        },
+        "controls": {
+            cid: {
+                "status": status,
+                "title": f"title of {cid}",
+                "safeguards": ["4.1"],
+                "tasks": [{"task": "a task", "outcome": "ok"}],
+            }
+            for cid, status in statuses.items()
+        },
+    }
+
+
+@pytest.fixture
+def evidence(tmp_path: Path) -> Path:
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "ver-app01.json").write_text(
+        json.dumps(_evidence("ver-app01", {"LNX-SSH-001": "compliant", "LNX-SSH-002": "compliant"}))
+    )
+    (folder / "fit-app01.json").write_text(
+        json.dumps(_evidence("fit-app01", {"LNX-SSH-001": "compliant", "LNX-FW-001": "not_checked"}))
+    )
+    return folder
+
+
+def test_compliant_hosts_pass_and_are_tied_to_their_member(evidence: Path) -> None:
+    result = cli("audit", "--evidence", evidence, "--registry", REPO)
+    assert result.code == 0, result.out
+    assert "verona ver-app01: 2 compliant, 0 drift, 0 error" in result.out
+    assert "fitchburg fit-app01: 1 compliant, 0 drift, 0 error" in result.out
+    assert "2 hosts baselined, 0 with drift" in result.out
+
+
+def test_drift_on_a_host_fails_the_audit(evidence: Path, tmp_path: Path) -> None:
+    (evidence / "ver-app01.json").write_text(
+        json.dumps(_evidence("ver-app01", {"LNX-SSH-001": "compliant", "LNX-SSH-002": "drift"}))
+    )
+    plan = tmp_path / "plan.json"
+    assert cli("plan", "--member", "verona", "--json", plan, "--registry", REPO).code == 0
+    result = cli("audit", "--plan", plan, "--evidence", evidence, "--registry", REPO)
+    assert result.code == 1
+    assert "verona ver-app01: 1 compliant, 1 drift, 0 error (LNX-SSH-002 drift)" in result.out
+    assert "0 failed" in result.out and "1 with drift" in result.out
+    junit = cli("audit", "--plan", plan, "--evidence", evidence, "--registry", REPO, "--format", "junit")
+    failures = ET.fromstring(junit.out).findall(".//testsuite[@name='verona']/testcase/failure")
+    assert [f.get("type") for f in failures] == ["LNX-SSH-002"]
+    doc = json.loads(cli("audit", "--evidence", evidence, "--registry", REPO, "--format", "json").out)
+    assert {h["host"]: h["failing"] for h in doc["hosts"]} == {"fit-app01": [], "ver-app01": ["LNX-SSH-002"]}
+
+
+def test_unreachable_host_fails_and_unknown_host_is_reported(evidence: Path) -> None:
+    (evidence / "stray01.json").write_text(json.dumps(_evidence("stray01", {"LNX-SSH-001": "unreachable"}, False)))
+    result = cli("audit", "--evidence", evidence, "--registry", REPO)
+    assert result.code == 1
+    assert "unknown stray01: 0 compliant, 0 drift, 0 error, unreachable (LNX-SSH-001 unreachable)" in result.out
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("{", "not valid JSON"),
+        ('{"controls": {}}', "host: missing"),
+        ('{"host": "h", "controls": []}', "controls: expected an object"),
+        (
+            '{"host": "h", "controls": {"LNX-SSH-001": {"status": "fine"}}}',
+            "controls.LNX-SSH-001.status: expected one of",
+        ),
+    ],
+)
+def test_malformed_evidence_exits_2(tmp_path: Path, content: str, fragment: str) -> None:
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "h.json").write_text(content)
+    result = cli("audit", "--evidence", folder, "--registry", REPO)
+    assert result.code == 2 and len(result.err_lines) == 1 and fragment in result.err_lines[0], result.err
