@@ -13,7 +13,9 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	# compat mode: the checkout itself goes on sys.path, so packages added later (policies/, infra/)
+	# import without reinstalling.
+	$(BIN)/python -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	touch $@
 
 ## demo: set up, then validate, render, plan (offline) and audit the bundled example consortium
