@@ -235,3 +235,14 @@ def test_committed_control_catalog_is_current() -> None:
         "regenerate: consortium audit --catalog --format markdown --output docs/controls.md"
     )
     assert result.out.count("| MCS-") == 57
+
+
+def test_the_installed_console_script_reaches_the_policies() -> None:
+    """Outside pytest's sys.path: the installed `consortium` must import policies/ and infra/ too."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).parent / "consortium"
+    proc = subprocess.run([str(exe), "audit", "--catalog"], capture_output=True, text=True, cwd="/")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("MCS-") == 57
