@@ -59,3 +59,36 @@ def hub_workspace(consortium: str) -> str:
 
 def spoke_vnet(slug: str) -> str:
     return f"vnet-{slug}"
+
+
+# Azure Backup's private DNS zone is per region, named by the region's geo code (Microsoft's list:
+# "Private DNS zones for Azure Backup"). Only the regions this consortium uses are listed; add a
+# region here, from that list, before adding it to ``azure.locations`` in consortium.yaml.
+BACKUP_GEO_CODES = {
+    # Azure Backup's geo codes of the US regions a municipal consortium is likely to use.
+    "centralus": "cus",
+    "eastus": "eus",
+    "eastus2": "eus2",
+    "northcentralus": "ncus",
+    "southcentralus": "scus",
+    "westcentralus": "wcus",
+    "westus": "wus",
+    "westus2": "wus2",
+    "westus3": "wus3",
+}
+
+
+def backup_private_dns_zone(location: str) -> str:
+    """``privatelink.<geo>.backup.windowsazure.com``: the Recovery Services vaults' zone in a region."""
+    code = BACKUP_GEO_CODES.get(location)
+    if code is None:
+        raise ValueError(
+            f"no Azure Backup geo code known for location {location!r} (known: {', '.join(sorted(BACKUP_GEO_CODES))}); "
+            "add it to consortium.naming.BACKUP_GEO_CODES"
+        )
+    return f"privatelink.{code}.backup.windowsazure.com"
+
+
+def private_endpoint(resource: str, group_id: str) -> str:
+    """``pe-<resource name>-<group id>`` (at most 64 characters): one endpoint per resource and sub-resource."""
+    return f"pe-{resource}-{group_id.lower()}"

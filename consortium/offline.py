@@ -258,6 +258,9 @@ ARM_IDS: dict[str, str] = {
     "azure-native:network:VirtualNetworkGateway": _NET + "virtualNetworkGateways/{virtualNetworkGatewayName}",
     "azure-native:network:LocalNetworkGateway": _NET + "localNetworkGateways/{localNetworkGatewayName}",
     "azure-native:network:VirtualNetworkGatewayConnection": _NET + "connections/{virtualNetworkGatewayConnectionName}",
+    "azure-native:network:PrivateEndpoint": _NET + "privateEndpoints/{privateEndpointName}",
+    "azure-native:network:PrivateDnsZoneGroup": _NET
+    + "privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
     "azure-native:privatedns:PrivateZone": _NET + "privateDnsZones/{privateZoneName}",
     "azure-native:privatedns:VirtualNetworkLink": _NET
     + "privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",

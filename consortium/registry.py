@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import models
+from . import models, naming
 from .errors import InputError, Problem
 from .ipam import overlapping_pairs
 from .models import Consortium, Member
@@ -154,7 +154,20 @@ def load_consortium(root: Path) -> Consortium:
         raise InputError(
             [Problem(CONSORTIUM_FILE, "", f"not found in {root} (point --registry at a registry directory)")]
         )
-    return parse_model(Consortium, load_mapping(path, CONSORTIUM_FILE), CONSORTIUM_FILE)
+    consortium: Consortium = parse_model(Consortium, load_mapping(path, CONSORTIUM_FILE), CONSORTIUM_FILE)
+    unknown = [
+        Problem(
+            CONSORTIUM_FILE,
+            f"azure.locations[{i}]",
+            f"{loc}: no Azure Backup private DNS zone is known for this "
+            "region; add its geo code to consortium/naming.py BACKUP_GEO_CODES",
+        )
+        for i, loc in enumerate(consortium.azure.locations)
+        if loc not in naming.BACKUP_GEO_CODES
+    ]
+    if unknown:
+        raise InputError(unknown)
+    return consortium
 
 
 def load_member(path: Path, rel: str) -> Member:

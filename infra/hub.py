@@ -24,13 +24,18 @@ from .hub_outputs import HubOutput
 from .key_vault import hardened_key_vault
 
 # Zones the members' private endpoints register in: Key Vault, blob, file and queue storage (the
-# Recovery Services vault's private endpoint also uses blob and queue).
-PRIVATE_DNS_ZONES = (
-    "privatelink.vaultcore.azure.net",
-    "privatelink.blob.core.windows.net",
-    "privatelink.file.core.windows.net",
-    "privatelink.queue.core.windows.net",
-)
+# Recovery Services vault's private endpoint also uses blob and queue), plus one Azure Backup zone
+# per consortium location (:func:`backup_zones`; its name depends on the region).
+KEY_VAULT_ZONE = "privatelink.vaultcore.azure.net"
+BLOB_ZONE = "privatelink.blob.core.windows.net"
+FILE_ZONE = "privatelink.file.core.windows.net"
+QUEUE_ZONE = "privatelink.queue.core.windows.net"
+PRIVATE_DNS_ZONES = (KEY_VAULT_ZONE, BLOB_ZONE, FILE_ZONE, QUEUE_ZONE)
+
+
+def backup_zones(locations: list[str]) -> list[str]:
+    """One Azure Backup zone per consortium location; an unknown location fails the hub's deployment."""
+    return [naming.backup_private_dns_zone(location) for location in locations]
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ class Hub(pulumi.ComponentResource):
         )
 
         zone_ids: dict[str, pulumi.Output[str]] = {}
-        for zone_name in PRIVATE_DNS_ZONES:
+        for zone_name in (*PRIVATE_DNS_ZONES, *backup_zones(stack.locations)):
             zone = privatedns.PrivateZone(
                 zone_name,
                 private_zone_name=zone_name,

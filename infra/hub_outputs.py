@@ -2,8 +2,10 @@
 
 A member stack needs a handful of the hub's facts that only exist once the hub is deployed (its
 VNet id, the firewall's private address, the VPN gateway, the Log Analytics workspace, the
-consortium-wide groups). They travel through a ``StackReference`` to the ``hub`` stack, never
-through config, so a member can never point at a stale address.
+consortium-wide groups, and the private DNS zones its private endpoints register in: zone name ->
+zone id, the Azure Backup zone of every consortium location included). They travel through a
+``StackReference`` to the ``hub`` stack, never through config, so a member can never point at a
+stale address.
 """
 
 from __future__ import annotations

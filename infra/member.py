@@ -6,7 +6,10 @@ resource group and budget from day one, since the service desk works in that ten
 
 * ``backup``     -> :class:`~infra.member_backup.MemberBackup`
 * ``identity``   -> :class:`~infra.member_identity.MemberIdentity`
-* ``networking`` -> :class:`~infra.member_network.MemberNetwork`
+* ``networking`` -> :class:`~infra.member_network.MemberNetwork`, and
+  :class:`~infra.member_private_endpoints.MemberPrivateEndpoints` in its ``private-endpoints``
+  subnet for whatever Backup and Identity protect (without a spoke there is no subnet and no
+  endpoint: those vaults stay private and unreachable until phase 4, see that module)
 
 The hub's outputs are read through a ``StackReference`` only when a service needs them, so a
 phase-1 member can be deployed before the hub exists.
@@ -29,8 +32,10 @@ from .member_backup import MemberBackup, MemberBackupArgs
 from .member_budget import MemberBudget, MemberBudgetArgs
 from .member_identity import MemberIdentity, MemberIdentityArgs
 from .member_network import HubView, MemberNetwork, MemberNetworkArgs
+from .member_private_endpoints import EndpointTarget, MemberPrivateEndpoints, MemberPrivateEndpointsArgs
 
 NEEDS_HUB = frozenset({Service.BACKUP, Service.IDENTITY, Service.NETWORKING})
+PRIVATE_ENDPOINTS_SUBNET = "private-endpoints"  # consortium.ipam.spoke_subnets
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,10 @@ class Member(pulumi.ComponentResource):
             return
 
         hub = HubReference(hub_stack_name(stack.hub_stack), opts=child)
+        # What the private endpoints must reach, from the components that own it.
+        targets: list[EndpointTarget] = []
         if Service.BACKUP in services:
-            MemberBackup(
+            backup = MemberBackup(
                 "backup",
                 MemberBackupArgs(
                     consortium=c,
@@ -90,10 +97,11 @@ class Member(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+            targets += backup.private_endpoint_targets()
         if Service.IDENTITY in services:
             if args.admin_object_ids is None:
                 raise ValueError(f"{m.slug} has identity but no admin object ids were looked up")
-            MemberIdentity(
+            identity = MemberIdentity(
                 "identity",
                 MemberIdentityArgs(
                     consortium=c,
@@ -112,10 +120,11 @@ class Member(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+            targets += identity.private_endpoint_targets()
         if Service.NETWORKING in services:
             if m.network.cidr is None:  # stackconfig refuses this; keep the type checker honest
                 raise ValueError(f"{m.slug} has no allocated network.cidr")
-            MemberNetwork(
+            spoke = MemberNetwork(
                 "network",
                 MemberNetworkArgs(
                     slug=m.slug,
@@ -143,4 +152,17 @@ class Member(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+            if targets:
+                MemberPrivateEndpoints(
+                    "private-endpoints",
+                    MemberPrivateEndpointsArgs(
+                        resource_group_name=rg.name,
+                        location=stack.location,
+                        subnet_id=spoke.subnet_ids[PRIVATE_ENDPOINTS_SUBNET],
+                        targets=targets,
+                        private_dns_zone_ids=hub.get(HubOutput.PRIVATE_DNS_ZONE_IDS),
+                        tags=tags,
+                    ),
+                    opts=child,
+                )
         self.register_outputs({"resource_group_id": rg.id})

@@ -21,6 +21,7 @@ from pulumi_azure_native import recoveryservices, storage
 from consortium import naming
 
 from .diagnostics import send_to_workspace
+from .member_private_endpoints import EndpointTarget, recovery_vault_target, storage_targets
 
 # Azure keeps blob soft-deleted data at most this long; longer member retention is the vault's job.
 MAX_BLOB_SOFT_DELETE_DAYS = 365
@@ -67,10 +68,12 @@ class MemberBackup(pulumi.ComponentResource):
         super().__init__("consortium:member:Backup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         slug = args.slug
+        self._location = args.location
 
+        self._vault_name = f"rsv-{slug}"
         self.vault = recoveryservices.Vault(
-            f"rsv-{slug}",
-            vault_name=f"rsv-{slug}",
+            self._vault_name,
+            vault_name=self._vault_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             sku={"name": "RS0", "tier": "Standard"},
@@ -128,7 +131,7 @@ class MemberBackup(pulumi.ComponentResource):
             opts=child,
         )
 
-        account_name = naming.storage_account(args.consortium, slug)
+        self._account_name = account_name = naming.storage_account(args.consortium, slug)
         self.storage_account = storage.StorageAccount(
             account_name,
             account_name=account_name,
@@ -178,3 +181,10 @@ class MemberBackup(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
             )
         self.register_outputs({"vault_id": self.vault.id, "storage_account_id": self.storage_account.id})
+
+    def private_endpoint_targets(self) -> list[EndpointTarget]:
+        """What the member's private endpoints must reach (created once the member has its spoke)."""
+        return [
+            recovery_vault_target(self._vault_name, self.vault.id, self._location),
+            *storage_targets(self._account_name, self.storage_account.id),
+        ]

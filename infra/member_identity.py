@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_azuread as azuread
-from pulumi_azure_native import authorization, managedidentity
+from pulumi_azure_native import authorization, keyvault, managedidentity
 
 from consortium import naming
 
 from .key_vault import hardened_key_vault
+from .member_private_endpoints import EndpointTarget, key_vault_target
 from .roles import Role, role_definition_id
 
 ADMINS, STAFF, HELPDESK, AUDITORS = "admins", "staff", "helpdesk", "auditors"
@@ -45,6 +46,7 @@ class MemberIdentityArgs:
 class MemberIdentity(pulumi.ComponentResource):
     groups: dict[str, azuread.Group]
     automation_identity: managedidentity.UserAssignedIdentity
+    key_vault: keyvault.Vault
 
     def __init__(self, name: str, args: MemberIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:member:Identity", name, None, opts)
@@ -102,8 +104,9 @@ class MemberIdentity(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        vault = hardened_key_vault(
-            naming.key_vault(args.consortium, slug),
+        self._key_vault_name = naming.key_vault(args.consortium, slug)
+        self.key_vault = vault = hardened_key_vault(
+            self._key_vault_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             tenant_id=args.tenant_id,
@@ -132,3 +135,7 @@ class MemberIdentity(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs({purpose: g.object_id for purpose, g in self.groups.items()})
+
+    def private_endpoint_targets(self) -> list[EndpointTarget]:
+        """What the member's private endpoints must reach (created once the member has its spoke)."""
+        return [key_vault_target(self._key_vault_name, self.key_vault.id)]

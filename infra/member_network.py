@@ -114,6 +114,7 @@ class MemberNetwork(pulumi.ComponentResource):
     vnet: network.VirtualNetwork
     route_table: network.RouteTable
     nsgs: dict[str, network.NetworkSecurityGroup]
+    subnet_ids: dict[str, pulumi.Output[str]]  # name -> id (the private endpoints use one)
 
     def __init__(self, name: str, args: MemberNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:member:Network", name, None, opts)
@@ -177,6 +178,9 @@ class MemberNetwork(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        self.subnet_ids = {
+            subnet: self.vnet.id.apply(lambda vnet_id, s=subnet: f"{vnet_id}/subnets/{s}") for subnet in args.subnets
+        }
 
         # Hub side first: the spoke may only use the hub's gateway once the hub allows transit.
         hub_side = network.VirtualNetworkPeering(

@@ -26,6 +26,7 @@ TAGGABLE = frozenset(
         "azure-native:network:VirtualNetworkGateway",
         "azure-native:network:LocalNetworkGateway",
         "azure-native:network:VirtualNetworkGatewayConnection",
+        "azure-native:network:PrivateEndpoint",
         "azure-native:storage:StorageAccount",
         "azure-native:keyvault:Vault",
         "azure-native:recoveryservices:Vault",

@@ -28,6 +28,27 @@ ROUTE_TABLE = "azure-native:network:RouteTable"
 PEERING = "azure-native:network:VirtualNetworkPeering"
 CONNECTION = "azure-native:network:VirtualNetworkGatewayConnection"
 FIREWALL_POLICY = "azure-native:network:FirewallPolicy"
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+# Resources the program keeps off the public network: where their public access switch sits, and the
+# sub-resources (group ids) a member's clients need an endpoint for.
+PRIVATE_ONLY: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    # type: (public access switch, "<provider namespace>/<type>/<name input>", group ids)
+    "azure-native:storage:StorageAccount": (
+        "publicNetworkAccess",
+        "microsoft.storage/storageaccounts/accountName",
+        ("blob", "file"),
+    ),
+    "azure-native:keyvault:Vault": (
+        "properties.publicNetworkAccess",
+        "microsoft.keyvault/vaults/vaultName",
+        ("vault",),
+    ),
+    "azure-native:recoveryservices:Vault": (
+        "properties.publicNetworkAccess",
+        "microsoft.recoveryservices/vaults/vaultName",
+        ("AzureBackup",),
+    ),
+}
 # Azure-managed subnets that must not (or cannot) carry an NSG.
 NSG_EXEMPT_SUBNETS = frozenset(
     {
@@ -340,6 +361,57 @@ def no_bgp_propagation(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
         yield "disableBgpRoutePropagation is not true"
 
 
+def _endpoint_targets(resources: Sequence[Resource]) -> set[tuple[str, str]]:
+    """(``<namespace>/<type>/<name>`` of the target, lower-cased, group id) of every endpoint connection.
+
+    By name, not by id: CrossGuard hands policies no resource ids. A target not known yet (a preview
+    of the first deployment, where the vault's id is still unknown) counts as ``*``: not judged.
+    """
+    reached = set()
+    for r in resources:
+        if r.type != PRIVATE_ENDPOINT:
+            continue
+        connections = as_list(r.get("privateLinkServiceConnections")) + as_list(
+            r.get("manualPrivateLinkServiceConnections")
+        )
+        for c in connections:
+            if not isinstance(c, Mapping):
+                continue
+            target = str(c.get("privateLinkServiceId") or "").lower()
+            key = target.rsplit("/providers/", 1)[1] if "/providers/" in target else "*"
+            for group in as_list(c.get("groupIds")):
+                reached.add((key, str(group)))
+    return reached
+
+
+@control(
+    "MCS-NET-016",
+    "Private-only vaults and storage accounts have a private endpoint once the member has a spoke",
+    area=AREA,
+    types=[*PRIVATE_ONLY, PRIVATE_ENDPOINT, VNET],
+    severity=Severity.MEDIUM,
+    cis_v8=["3.3"],
+    scope="stack",
+    rationale="A vault or account that refuses public access and has no private endpoint cannot be used: "
+    "backups and secret reads fail, and the quick fix people reach for is turning public access back on.",
+    fix="Deploy the member's private endpoints (consortium:member:PrivateEndpoints) in its private-endpoints "
+    "subnet, one per resource and group id.",
+)
+def private_endpoints(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    # Members without a spoke have no subnet for an endpoint yet (phase gating): not judged.
+    with_spoke = {r.member for r in resources if r.type == VNET and r.member is not None}
+    reached = _endpoint_targets(resources)
+    for r in resources:
+        spec = PRIVATE_ONLY.get(r.type)
+        if spec is None or r.member not in with_spoke or r.get(spec[0]) != "Disabled":
+            continue
+        prefix, name_input = spec[1].rsplit("/", 1)
+        key = f"{prefix}/{r.azure_name(name_input).lower()}"
+        missing = [g for g in spec[2] if (key, g) not in reached and ("*", g) not in reached]
+        if missing:
+            yield r, f"public network access is disabled but no private endpoint reaches {', '.join(missing)}"
+
+
 CONTROLS = (
     no_ssh,
     no_rdp,
@@ -356,4 +428,5 @@ CONTROLS = (
     explicit_internet_deny,
     threat_intel,
     no_bgp_propagation,
+    private_endpoints,
 )

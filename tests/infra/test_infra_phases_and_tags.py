@@ -48,6 +48,12 @@ NETWORK = {
 }
 HUB_READ = {"pulumi:pulumi:StackReference"}
 BY_SERVICE = {Service.BACKUP: BACKUP, Service.IDENTITY: IDENTITY, Service.NETWORKING: NETWORK}
+# Only with a spoke (networking) and something private to reach (backup or identity).
+PRIVATE_ENDPOINTS = {
+    "consortium:member:PrivateEndpoints",
+    "azure-native:network:PrivateEndpoint",
+    "azure-native:network:PrivateDnsZoneGroup",
+}
 
 
 def expected_types(services: set[Service]) -> set[str]:
@@ -55,6 +61,8 @@ def expected_types(services: set[Service]) -> set[str]:
     for service, extra in BY_SERVICE.items():
         if service in services:
             types |= extra | HUB_READ
+    if Service.NETWORKING in services and services & {Service.BACKUP, Service.IDENTITY}:
+        types |= PRIVATE_ENDPOINTS
     return types
 
 

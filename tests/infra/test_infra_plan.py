@@ -135,13 +135,13 @@ def test_plan_all_writes_the_plan_file(tmp_path):
     assert "stack hub (the shared hub)" in result.stdout
     assert "consortium:member:Network network" in result.stdout
     assert "azure-native:network:NetworkSecurityGroup x4" in result.stdout
-    assert result.stdout.rstrip().endswith("planned 10 stacks, 253 resources") or "planned 10 stacks" in result.stdout
+    assert result.stdout.rstrip().endswith("planned 10 stacks, 284 resources") or "planned 10 stacks" in result.stdout
     doc = json.loads(out.read_text())
     assert len(doc["stacks"]) == 10 and len(doc["resources"]) > 200
     first = out.read_bytes()
     again = runner.invoke(plan_command, ["--registry", str(ROOT), "--all", "--json", str(out), "--summary"])
     assert again.exit_code == 0 and out.read_bytes() == first
-    assert "verona: 43 resources" in again.stdout or "verona:" in again.stdout
+    assert "verona: 52 resources" in again.stdout or "verona:" in again.stdout
 
 
 @pytest.mark.parametrize(

@@ -218,6 +218,14 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
     "MCS-NET-013": (_drop_internet_deny, "no inbound Deny rule"),
     "MCS-NET-014": (edit(FW_POLICY, "threatIntelMode", "Off", member=None), "threatIntelMode is Off"),
     "MCS-NET-015": (edit(RT, "disableBgpRoutePropagation", False), "disableBgpRoutePropagation is not true"),
+    "MCS-NET-016": (
+        remove(
+            "azure-native:network:PrivateEndpoint",
+            where=lambda r: r["inputs"]["privateLinkServiceConnections"][0]["groupIds"] == ["AzureBackup"],
+            report=RSV,
+        ),
+        "no private endpoint reaches AzureBackup",
+    ),
     "MCS-BAK-001": (
         edit(RSV, "properties.securitySettings.softDeleteSettings.softDeleteState", "Disabled"),
         "soft delete state is Disabled",

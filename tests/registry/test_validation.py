@@ -279,6 +279,13 @@ FAILING: list[tuple[str, str, Callable[[Data], None], str, str]] = [
         "below minimum_retention_days",
     ),
     (
+        "location-without-backup-zone",
+        "consortium.yaml",
+        edits(("azure.locations", ["centralus", "norwayeast"])),
+        "azure.locations[1]",
+        "no Azure Backup private DNS zone is known",
+    ),
+    (
         "location-invalid",
         "consortium.yaml",
         edits(("azure.locations", ["Central US"])),

@@ -1,0 +1,199 @@
+"""Private endpoints: every private-only vault and storage account of a member is reachable from its spoke."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from infra_helpers import BUDGET_START, of_type, one
+
+from consortium import naming, offline
+from consortium.models import Service
+from consortium.stackconfig import hub_stack, member_stack
+from infra.member_private_endpoints import zone_configs
+
+ENDPOINT = "azure-native:network:PrivateEndpoint"
+ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
+COMPONENT = "consortium:member:PrivateEndpoints"
+VNET = "azure-native:network:VirtualNetwork"
+ZONE = "azure-native:privatedns:PrivateZone"
+
+FULL = ["verona", "fitchburg", "middleton"]  # phase 4: a spoke, backup and identity
+BELOW_PHASE_4 = ["oregon", "cottage-grove", "sun-prairie", "waunakee", "mcfarland", "monona"]
+LONGEST_SLUG = "a23456789-123456789-1234"
+
+
+def expected_endpoints(slug: str) -> dict[str, tuple[str, str]]:
+    """endpoint name -> (group id, type of the protected resource)."""
+    kv, st = naming.key_vault("dane-county", slug), naming.storage_account("dane-county", slug)
+    return {
+        f"pe-{st}-blob": ("blob", "azure-native:storage:StorageAccount"),
+        f"pe-{st}-file": ("file", "azure-native:storage:StorageAccount"),
+        f"pe-{kv}-vault": ("vault", "azure-native:keyvault:Vault"),
+        f"pe-rsv-{slug}-azurebackup": ("AzureBackup", "azure-native:recoveryservices:Vault"),
+    }
+
+
+def expected_zones(slug: str) -> dict[str, list[str]]:
+    kv, st = naming.key_vault("dane-county", slug), naming.storage_account("dane-county", slug)
+    return {
+        f"pe-{st}-blob": ["privatelink.blob.core.windows.net"],
+        f"pe-{st}-file": ["privatelink.file.core.windows.net"],
+        f"pe-{kv}-vault": ["privatelink.vaultcore.azure.net"],
+        # centralus (the consortium's primary region, where member vaults live): geo code cus.
+        f"pe-rsv-{slug}-azurebackup": [
+            "privatelink.cus.backup.windowsazure.com",
+            "privatelink.blob.core.windows.net",
+            "privatelink.queue.core.windows.net",
+        ],
+    }
+
+
+@pytest.mark.parametrize("slug", FULL)
+def test_one_endpoint_per_protected_resource_and_group_id(stack_plan, slug):
+    plan = stack_plan(slug)
+    endpoints = {r.name: r for r in of_type(plan, ENDPOINT)}
+    expected = expected_endpoints(slug)
+    assert set(endpoints) == set(expected)
+    for name, (group_id, target_type) in expected.items():
+        endpoint = endpoints[name].inputs
+        assert endpoint["privateEndpointName"] == name
+        assert endpoint["resourceGroupName"] == f"rg-dane-county-{slug}"
+        assert endpoint["location"] == "centralus"
+        (connection,) = endpoint["privateLinkServiceConnections"]
+        assert connection["groupIds"] == [group_id]
+        target = one(plan, target_type)
+        assert connection["privateLinkServiceId"] == target.id
+        # Created after the resource it reaches and after the spoke that holds its subnet.
+        assert target.urn in endpoints[name].dependencies
+        assert one(plan, VNET).urn in endpoints[name].dependencies
+        assert "manualPrivateLinkServiceConnections" not in endpoint, "auto-approved: same tenant and owner"
+
+
+@pytest.mark.parametrize("slug", FULL)
+def test_every_endpoint_sits_in_the_members_private_endpoints_subnet(registry, stack_plan, slug):
+    plan = stack_plan(slug)
+    vnet = one(plan, VNET)
+    prefix = str(member_stack(registry, registry.entry(slug).member).subnets["private-endpoints"])
+    subnets = {s["name"]: s["addressPrefix"] for s in vnet.inputs["subnets"]}
+    assert subnets["private-endpoints"] == prefix
+    for endpoint in of_type(plan, ENDPOINT):
+        assert endpoint.inputs["subnet"] == {"id": f"{vnet.id}/subnets/private-endpoints"}, endpoint.name
+
+
+@pytest.mark.parametrize("slug", FULL)
+def test_dns_zone_groups_use_the_hubs_zones(stack_plan, hub_plan, slug):
+    plan = stack_plan(slug)
+    hub_zone_ids = hub_plan.outputs["private_dns_zone_ids"]
+    hub_zone_records = {r.id for r in of_type(hub_plan, ZONE)}
+    groups = {r.inputs["privateEndpointName"]: r for r in of_type(plan, ZONE_GROUP)}
+    assert set(groups) == set(expected_endpoints(slug))
+    endpoints = {r.name: r for r in of_type(plan, ENDPOINT)}
+    for name, zones in expected_zones(slug).items():
+        group = groups[name]
+        assert group.inputs["privateDnsZoneGroupName"] == "default"
+        assert group.inputs["resourceGroupName"] == f"rg-dane-county-{slug}"
+        configs = group.inputs["privateDnsZoneConfigs"]
+        assert [c["privateDnsZoneId"] for c in configs] == [hub_zone_ids[z] for z in zones]
+        assert {c["privateDnsZoneId"] for c in configs} <= hub_zone_records
+        assert len({c["name"] for c in configs}) == len(configs)
+        # The zone ids come through the hub StackReference, the group after its endpoint.
+        assert one(plan, "pulumi:pulumi:StackReference").urn in group.dependencies
+        assert endpoints[name].urn in group.dependencies
+
+
+def test_the_hub_exports_a_backup_zone_per_consortium_location(registry, hub_plan):
+    zone_ids = hub_plan.outputs["private_dns_zone_ids"]
+    records = {r.inputs["privateZoneName"]: r for r in of_type(hub_plan, ZONE)}
+    assert set(zone_ids) == set(records)
+    assert registry.consortium.azure.locations == ["centralus", "eastus2"]
+    for zone in ("privatelink.cus.backup.windowsazure.com", "privatelink.eus2.backup.windowsazure.com"):
+        assert zone_ids[zone] == records[zone].id
+        assert records[zone].inputs["location"] == "global"
+    links = {r.inputs["privateZoneName"] for r in of_type(hub_plan, "azure-native:privatedns:VirtualNetworkLink")}
+    assert links == set(records)
+
+
+def test_endpoints_carry_the_stacks_tags(registry, stack_plan):
+    for slug in FULL:
+        tags = member_stack(registry, registry.entry(slug).member).tags
+        for endpoint in of_type(stack_plan(slug), ENDPOINT):
+            assert endpoint.inputs["tags"] == tags, endpoint.name
+        for group in of_type(stack_plan(slug), ZONE_GROUP):
+            assert "tags" not in group.inputs  # a sub-resource: Azure takes no tags on it
+
+
+def test_endpoints_belong_to_one_component(stack_plan):
+    plan = stack_plan("verona")
+    component = one(plan, COMPONENT)
+    assert component.parent == one(plan, "consortium:member:Member").urn
+    for record in of_type(plan, ENDPOINT) + of_type(plan, ZONE_GROUP):
+        assert record.parent == component.urn
+        assert record.provider is None, "the member's own subscription, not the hub's"
+
+
+# --------------------------------------------------------------------------- phase gating
+
+
+@pytest.mark.parametrize("slug", BELOW_PHASE_4)
+def test_no_endpoint_without_a_spoke(stack_plan, slug):
+    types = {r.type for r in stack_plan(slug).records}
+    assert not types & {ENDPOINT, ZONE_GROUP, COMPONENT}
+
+
+@pytest.mark.parametrize(("phase", "count"), [(1, 0), (2, 0), (3, 0), (4, 4)])
+def test_endpoints_arrive_with_the_spoke(plan_member_at, phase, count):
+    plan = plan_member_at("fitchburg", phase)
+    assert len(of_type(plan, ENDPOINT)) == len(of_type(plan, ZONE_GROUP)) == count
+    assert len(of_type(plan, VNET)) == (1 if phase == 4 else 0)
+
+
+def test_a_spoke_with_nothing_private_to_reach_gets_no_endpoints(registry, hub_plan):
+    """A consortium that rolls out networking before backup and identity: endpoints come with them."""
+    base = member_stack(registry, registry.entry("verona").member)
+    only_network = base.model_copy(update={"services": [Service.SERVICE_DESK, Service.NETWORKING]})
+    plan = offline.plan_stack(only_network, hub_outputs=hub_plan.outputs, budget_start=BUDGET_START)
+    assert len(of_type(plan, VNET)) == 1
+    assert not of_type(plan, COMPONENT) and not of_type(plan, ENDPOINT)
+    with_identity = base.model_copy(update={"services": [Service.SERVICE_DESK, Service.IDENTITY, Service.NETWORKING]})
+    plan = offline.plan_stack(with_identity, hub_outputs=hub_plan.outputs, budget_start=BUDGET_START)
+    assert [r.inputs["privateLinkServiceConnections"][0]["groupIds"] for r in of_type(plan, ENDPOINT)] == [["vault"]]
+
+
+# --------------------------------------------------------------------------- names and zones
+
+
+@pytest.mark.parametrize(("location", "zone"), [("centralus", "cus"), ("eastus2", "eus2")])
+def test_backup_zone_names_are_per_region(location, zone):
+    assert naming.backup_private_dns_zone(location) == f"privatelink.{zone}.backup.windowsazure.com"
+
+
+def test_an_unknown_region_fails_clearly():
+    with pytest.raises(ValueError, match="no Azure Backup geo code known for location 'atlantis'"):
+        naming.backup_private_dns_zone("atlantis")
+
+
+def test_the_hub_refuses_a_location_without_a_backup_zone(registry):
+    config = hub_stack(registry).model_copy(update={"locations": ["centralus", "atlantis"]})
+    with pytest.raises(ValueError, match=r"add it to consortium\.naming\.BACKUP_GEO_CODES"):
+        offline.plan_stack(config, budget_start=BUDGET_START)
+
+
+@pytest.mark.parametrize("owner", ["verona", LONGEST_SLUG])
+def test_private_endpoint_names_fit_azures_rules(owner):
+    for resource in (naming.key_vault("c", owner), naming.storage_account("c", owner), f"rsv-{owner}"):
+        for group_id in ("blob", "file", "vault", "AzureBackup"):
+            name = naming.private_endpoint(resource, group_id)
+            assert re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,62}[a-z0-9_]", name), name
+            assert len(f"{name}-nic") <= 80  # network interface names
+
+
+def test_a_zone_the_hub_does_not_export_is_an_error():
+    ids = {"privatelink.blob.core.windows.net": "/zones/blob"}
+    assert zone_configs(ids, ("privatelink.blob.core.windows.net",)) == [
+        {"name": "privatelink-blob-core-windows-net", "private_dns_zone_id": "/zones/blob"}
+    ]
+    with pytest.raises(
+        ValueError, match=re.escape("exports no private DNS zone privatelink.cus.backup.windowsazure.com")
+    ):
+        zone_configs(ids, ("privatelink.cus.backup.windowsazure.com",))
