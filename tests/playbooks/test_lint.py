@@ -135,6 +135,9 @@ def _role_of(var: str) -> str:
         ("linux_server_baseline_log_collector", {"host": "x", "port": 514, "protocol": "tls"}, "protocol"),
         ("backup_agent_retention_days", "a month", "backup_agent_retention_days"),
         ("windows_baseline_password_min_length", "long", "windows_baseline_password_min_length"),
+        ("windows_baseline_laps_backup_directory", "usb", "must be one of: ad, entra"),
+        ("windows_baseline_local_admins_enforce", "perhaps", "windows_baseline_local_admins_enforce"),
+        ("windows_baseline_windows_update_rings", [{"name": "pilot"}], "quality_deferral_days"),
     ],
 )
 def test_role_rejects_a_bad_variable_before_any_task(tmp_path: Path, var: str, value, message: str) -> None:
@@ -148,28 +151,34 @@ def test_role_rejects_a_bad_variable_before_any_task(tmp_path: Path, var: str, v
 # ------------------------------------------------------------------------------------------ controls
 
 
-def _tasks() -> list[tuple[str, dict]]:
+# Roles with a controls.yml, and the prefix of their control IDs.
+CONTROL_ROLES = {"linux_server_baseline": "LNX", "windows_baseline": "WIN"}
+
+
+def _tasks(role: str = "linux_server_baseline") -> list[tuple[str, dict]]:
     found = []
-    for path in sorted((ROLE / "tasks").glob("*.yml")):
+    for path in sorted((PLAYBOOKS / "roles" / role / "tasks").glob("*.yml")):
         for task in yaml.safe_load(path.read_text()) or []:
             found.append((path.name, task))
     return found
 
 
-def test_controls_list_matches_the_task_tags() -> None:
-    controls = yaml.safe_load((ROLE / "controls.yml").read_text())["controls"]
+@pytest.mark.parametrize("role", sorted(CONTROL_ROLES))
+def test_controls_list_matches_the_task_tags(role: str) -> None:
+    prefix = CONTROL_ROLES[role]
+    controls = yaml.safe_load((PLAYBOOKS / "roles" / role / "controls.yml").read_text())["controls"]
     ids = [c["id"] for c in controls]
     assert len(ids) == len(set(ids)), "duplicate control IDs"
     for c in controls:
-        assert re.fullmatch(r"LNX-[A-Z]+-\d{3}", c["id"]), c
+        assert re.fullmatch(rf"{prefix}-[A-Z]+-\d{{3}}", c["id"]), c
         assert c["title"] and c["check"] and c["safeguards"], c
         assert all(re.fullmatch(r"\d+\.\d+", s) for s in c["safeguards"]), c
     tagged: dict[str, set[str]] = {}
-    for file, task in _tasks():
+    for file, task in _tasks(role):
         if file in ("main.yml", "preflight.yml", "packages.yml"):
             continue
         tags = set(task.get("tags", []))
-        lnx = {t for t in tags if t.startswith("LNX-")}
+        lnx = {t for t in tags if t.startswith(f"{prefix}-")}
         cis = {t for t in tags if t.startswith("cis_")}
         assert lnx and cis, f"{file}: task {task.get('name')!r} lacks a control ID or a CIS safeguard tag"
         for t in lnx:
@@ -182,11 +191,13 @@ def test_controls_list_matches_the_task_tags() -> None:
         assert not missing, f"{c['id']}: safeguards {missing} are not tags of its tasks"
 
 
-def test_every_concern_has_a_switch_and_a_task_file() -> None:
-    main = yaml.safe_load((ROLE / "tasks/main.yml").read_text())
+@pytest.mark.parametrize("role", sorted(CONTROL_ROLES))
+def test_every_concern_has_a_switch_and_a_task_file(role: str) -> None:
+    tasks_dir = PLAYBOOKS / "roles" / role / "tasks"
+    main = yaml.safe_load((tasks_dir / "main.yml").read_text())
     switched = {t["when"].split()[0] for t in main if "when" in t}
-    defaults = _defaults()
+    defaults = _defaults(role)
     switches = {k for k in defaults if k.endswith("_enabled")}
     assert switched == switches
     for t in main:
-        assert (ROLE / "tasks" / t["ansible.builtin.import_tasks"]).is_file()
+        assert (tasks_dir / t["ansible.builtin.import_tasks"]).is_file()

@@ -1,0 +1,42 @@
+"""Filters of the windows_baseline role (Python's ipaddress: no netaddr on the controller)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+
+def invalid_cidrs(cidrs):
+    """The entries of ``cidrs`` that are not valid IPv4/IPv6 networks."""
+    bad = []
+    for cidr in cidrs or []:
+        try:
+            ipaddress.ip_network(str(cidr).strip(), strict=False)
+        except ValueError:
+            bad.append(str(cidr))
+    return bad
+
+
+def normalized_cidrs(cidrs):
+    """``cidrs`` as normalised networks (host bits cleared), in the order given."""
+    return [str(ipaddress.ip_network(str(c).strip(), strict=False)) for c in cidrs or []]
+
+
+def update_ring(rings, phase, default):
+    """The ring (dict) whose ``phases`` contain ``phase``, else the ring named ``default``; {} if none."""
+    try:
+        phase = int(phase)
+    except (TypeError, ValueError):
+        phase = None
+    for ring in rings or []:
+        if phase is not None and phase in [int(p) for p in ring.get("phases") or []]:
+            return ring
+    return next((r for r in rings or [] if r.get("name") == default), {})
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "wb_invalid_cidrs": invalid_cidrs,
+            "wb_normalized_cidrs": normalized_cidrs,
+            "wb_update_ring": update_ring,
+        }
