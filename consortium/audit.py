@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from policies.catalog import CATALOG
-from policies.framework import Check, Control, Enforcement, Evaluation, Finding, Resource, evaluate
+from policies.framework import Check, Control, Enforcement, Evaluation, Finding, Resource, evaluate, stack_of
 
 from . import naming
 from .errors import InputError, Problem, fail
@@ -93,10 +93,6 @@ def load_plan(path: Path) -> list[Resource]:
     return out
 
 
-def _stack_of(urn: str) -> str:
-    return urn.split(":", 3)[2].split("::", 1)[0] if urn.startswith("urn:pulumi:") else ""
-
-
 def _name_of(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
@@ -115,7 +111,7 @@ def load_state_file(path: Path) -> list[Resource]:
     out = []
     for i, rec in enumerate(resources):
         _require(rec, ("urn", "type"), shown, f"deployment.resources[{i}]")
-        stack = _stack_of(rec["urn"])
+        stack = stack_of(rec["urn"])
         if not stack:
             raise fail(shown, f"deployment.resources[{i}].urn", f"not a Pulumi URN: {rec['urn'][:80]}")
         outputs = rec.get("outputs")

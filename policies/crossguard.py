@@ -21,18 +21,13 @@ from pulumi_policy import (
 )
 
 from .catalog import CATALOG
-from .framework import Control, Resource
+from .framework import Control, Resource, stack_of
 
 _ENFORCEMENT = {
     "mandatory": EnforcementLevel.MANDATORY,
     "advisory": EnforcementLevel.ADVISORY,
     "disabled": EnforcementLevel.DISABLED,
 }
-
-
-def stack_of(urn: str) -> str:
-    """``urn:pulumi:<stack>::<project>::...`` -> ``<stack>``."""
-    return urn.split(":", 3)[2].split("::", 1)[0] if urn.startswith("urn:pulumi:") else ""
 
 
 def member_of(stack: str) -> str | None:

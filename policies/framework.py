@@ -35,6 +35,11 @@ class Enforcement(StrEnum):
     DISABLED = "disabled"
 
 
+def stack_of(urn: str) -> str:
+    """``urn:pulumi:<stack>::<project>::...`` -> ``<stack>``."""
+    return urn.split(":", 3)[2].split("::", 1)[0] if urn.startswith("urn:pulumi:") else ""
+
+
 @dataclass(frozen=True)
 class Resource:
     """One resource as a control sees it."""
