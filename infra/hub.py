@@ -1,9 +1,14 @@
 """The shared hub (stack ``hub``): what every member's spoke connects to and reports to.
 
 Resource group, hub VNet, firewall, VPN gateway, the Log Analytics workspace every diagnostic
-setting sends to, private DNS zones for the members' private endpoints, a consortium Key Vault,
-and the two consortium-wide Entra ID groups the member stacks grant access to (the service desk
-and the auditors). Everything a member needs from here is exported (:mod:`infra.hub_outputs`).
+setting sends to, private DNS zones for every private endpoint of the consortium, a consortium Key
+Vault, and the two consortium-wide Entra ID groups the member stacks grant access to (the service
+desk and the auditors). Everything a member needs from here is exported (:mod:`infra.hub_outputs`).
+
+The consortium Key Vault refuses public network access like the members' vaults, so it gets a
+private endpoint of its own in the hub's ``private-endpoints`` subnet, registered in the hub's Key
+Vault zone: without one its secrets could be read from nowhere, and the tempting fix would be to
+open it to the internet.
 """
 
 from __future__ import annotations
@@ -19,18 +24,17 @@ from consortium.stackconfig import HubStack
 
 from .hub_firewall import HubFirewall, HubFirewallArgs
 from .hub_gateway import HubVpnGateway, HubVpnGatewayArgs
-from .hub_network import FIREWALL_SUBNET, GATEWAY_SUBNET, SHARED_SERVICES, HubNetwork, HubNetworkArgs
+from .hub_network import (
+    FIREWALL_SUBNET,
+    GATEWAY_SUBNET,
+    PRIVATE_ENDPOINTS,
+    SHARED_SERVICES,
+    HubNetwork,
+    HubNetworkArgs,
+)
 from .hub_outputs import HubOutput
 from .key_vault import hardened_key_vault
-
-# Zones the members' private endpoints register in: Key Vault, blob, file and queue storage (the
-# Recovery Services vault's private endpoint also uses blob and queue), plus one Azure Backup zone
-# per consortium location (:func:`backup_zones`; its name depends on the region).
-KEY_VAULT_ZONE = "privatelink.vaultcore.azure.net"
-BLOB_ZONE = "privatelink.blob.core.windows.net"
-FILE_ZONE = "privatelink.file.core.windows.net"
-QUEUE_ZONE = "privatelink.queue.core.windows.net"
-PRIVATE_DNS_ZONES = (KEY_VAULT_ZONE, BLOB_ZONE, FILE_ZONE, QUEUE_ZONE)
+from .private_endpoint import PRIVATE_DNS_ZONES, key_vault_target, private_endpoint
 
 
 def backup_zones(locations: list[str]) -> list[str]:
@@ -113,8 +117,9 @@ class Hub(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        vault_name = naming.key_vault(c, naming.HUB)
         vault = hardened_key_vault(
-            naming.key_vault(c, naming.HUB),
+            vault_name,
             resource_group_name=rg.name,
             location=stack.location,
             tenant_id=args.tenant_id,
@@ -145,6 +150,15 @@ class Hub(pulumi.ComponentResource):
                 opts=child,
             )
             zone_ids[zone_name] = zone.id
+        private_endpoint(
+            key_vault_target(vault_name, vault.id),
+            resource_group_name=rg.name,
+            location=stack.location,
+            subnet_id=net.subnet_ids[PRIVATE_ENDPOINTS],
+            zone_ids=zone_ids,
+            tags=tags,
+            parent=self,
+        )
 
         groups = {
             purpose: azuread.Group(

@@ -6,10 +6,18 @@ resource group and budget from day one, since the service desk works in that ten
 
 * ``backup``     -> :class:`~infra.member_backup.MemberBackup`
 * ``identity``   -> :class:`~infra.member_identity.MemberIdentity`
-* ``networking`` -> :class:`~infra.member_network.MemberNetwork`, and
-  :class:`~infra.member_private_endpoints.MemberPrivateEndpoints` in its ``private-endpoints``
-  subnet for whatever Backup and Identity protect (without a spoke there is no subnet and no
-  endpoint: those vaults stay private and unreachable until phase 4, see that module)
+* ``networking`` -> :class:`~infra.member_network.MemberNetwork` with its workloads: the spoke's
+  workload subnets, on-premises routes and site VPNs
+
+and, as soon as Backup or Identity has a private-only resource to reach, the member's *landing
+zone*: :class:`~infra.member_network.MemberNetwork` without workloads (the spoke VNet with only its
+``private-endpoints`` subnet, peered to the hub) and
+:class:`~infra.member_private_endpoints.MemberPrivateEndpoints` in that subnet, deployed together
+with the vaults. Why not wait for the networking phase: Azure refuses an ``AzureBackup`` private
+endpoint on a Recovery Services vault that already has a registered item, so the endpoint must
+exist before the first VM is protected (and until then the vaults' data planes would be reachable
+from nowhere). The landing zone and the full spoke are the same component with the same resource
+names, so reaching the networking phase is an in-place update, never a replacement.
 
 The hub's outputs are read through a ``StackReference`` only when a service needs them, so a
 phase-1 member can be deployed before the hub exists.
@@ -31,11 +39,11 @@ from .hub_outputs import HubOutput, HubReference, hub_stack_name
 from .member_backup import MemberBackup, MemberBackupArgs
 from .member_budget import MemberBudget, MemberBudgetArgs
 from .member_identity import MemberIdentity, MemberIdentityArgs
-from .member_network import HubView, MemberNetwork, MemberNetworkArgs
-from .member_private_endpoints import EndpointTarget, MemberPrivateEndpoints, MemberPrivateEndpointsArgs
+from .member_network import PRIVATE_ENDPOINTS_SUBNET, HubView, MemberNetwork, MemberNetworkArgs
+from .member_private_endpoints import MemberPrivateEndpoints, MemberPrivateEndpointsArgs
+from .private_endpoint import EndpointTarget
 
 NEEDS_HUB = frozenset({Service.BACKUP, Service.IDENTITY, Service.NETWORKING})
-PRIVATE_ENDPOINTS_SUBNET = "private-endpoints"  # consortium.ipam.spoke_subnets
 
 
 @dataclass(frozen=True)
@@ -121,9 +129,11 @@ class Member(pulumi.ComponentResource):
                 opts=child,
             )
             targets += identity.private_endpoint_targets()
-        if Service.NETWORKING in services:
+        workloads = Service.NETWORKING in services
+        if workloads or targets:
             if m.network.cidr is None:  # stackconfig refuses this; keep the type checker honest
                 raise ValueError(f"{m.slug} has no allocated network.cidr")
+            # One component, one name, in both steps: the landing zone grows into the full spoke in place.
             spoke = MemberNetwork(
                 "network",
                 MemberNetworkArgs(
@@ -149,6 +159,7 @@ class Member(pulumi.ComponentResource):
                         workspace_id=hub.get(HubOutput.WORKSPACE_ID),
                     ),
                     tags=tags,
+                    workloads=workloads,
                 ),
                 opts=child,
             )

@@ -4,7 +4,8 @@ The vault is geo-redundant with cross-region restore, soft delete always on (it 
 off again, which is the point: ransomware with admin rights cannot remove it), immutability
 enabled but not locked (locking is irreversible and blocks shortening retention; the runbook
 locks it once the member's retention has settled), and reachable only through private endpoints.
-Its daily VM policy and file-share policy keep ``backup_retention_days`` from the registry.
+Its daily VM policy (Enhanced, policy type V2: the only kind that protects Trusted Launch VMs) and
+its file-share policy keep ``backup_retention_days`` from the registry.
 
 The storage account receives the file-level backups of the member's servers and endpoints:
 HTTPS and TLS 1.2 only, no anonymous blob access, no shared keys (Entra ID only), no public
@@ -21,7 +22,7 @@ from pulumi_azure_native import recoveryservices, storage
 from consortium import naming
 
 from .diagnostics import send_to_workspace
-from .member_private_endpoints import EndpointTarget, recovery_vault_target, storage_targets
+from .private_endpoint import EndpointTarget, recovery_vault_target, storage_targets
 
 # Azure keeps blob soft-deleted data at most this long; longer member retention is the vault's job.
 MAX_BLOB_SOFT_DELETE_DAYS = 365
@@ -29,13 +30,26 @@ VAULT_SOFT_DELETE_DAYS = 14
 # 01:00 UTC, after the town halls' working day; only the time of day counts.
 DAILY_RUN_TIME = "2024-01-01T01:00:00Z"
 BACKUP_CONTAINERS = ("servers", "endpoints")
+# The Enhanced VM policy (policy type V2) keeps instant-restore snapshots 1-30 days; a week lets the
+# service desk restore last week's mistakes in minutes, from the snapshot, without a vault restore.
+VM_INSTANT_RESTORE_DAYS = 7
 
 
 def daily_schedule() -> dict[str, object]:
+    """The Standard (V1) schedule: what Azure Files policies take."""
     return {
         "schedule_policy_type": "SimpleSchedulePolicy",
         "schedule_run_frequency": "Daily",
         "schedule_run_times": [DAILY_RUN_TIME],
+    }
+
+
+def enhanced_daily_schedule() -> dict[str, object]:
+    """The Enhanced (V2) schedule of VM policies: the run time moves under ``daily_schedule``."""
+    return {
+        "schedule_policy_type": "SimpleSchedulePolicyV2",
+        "schedule_run_frequency": "Daily",
+        "daily_schedule": {"schedule_run_times": [DAILY_RUN_TIME]},
     }
 
 
@@ -104,11 +118,14 @@ class MemberBackup(pulumi.ComponentResource):
             vault_name=self.vault.name,
             resource_group_name=args.resource_group_name,
             location=args.location,
+            # Enhanced, not Standard: Trusted Launch VMs (Azure's default for new generation-2 VMs)
+            # can only be protected by an Enhanced policy.
             properties={
                 "backup_management_type": "AzureIaasVM",
-                "schedule_policy": daily_schedule(),
+                "policy_type": "V2",
+                "schedule_policy": enhanced_daily_schedule(),
                 "retention_policy": daily_retention(args.retention_days),
-                "instant_rp_retention_range_in_days": 2,
+                "instant_rp_retention_range_in_days": VM_INSTANT_RESTORE_DAYS,
                 "time_zone": "UTC",
             },
             tags=args.tags,
@@ -183,7 +200,7 @@ class MemberBackup(pulumi.ComponentResource):
         self.register_outputs({"vault_id": self.vault.id, "storage_account_id": self.storage_account.id})
 
     def private_endpoint_targets(self) -> list[EndpointTarget]:
-        """What the member's private endpoints must reach (created once the member has its spoke)."""
+        """What the member's private endpoints must reach (see :mod:`infra.member_private_endpoints`)."""
         return [
             recovery_vault_target(self._vault_name, self.vault.id, self._location),
             *storage_targets(self._account_name, self.storage_account.id),

@@ -20,7 +20,7 @@ from pulumi_azure_native import authorization, keyvault, managedidentity
 from consortium import naming
 
 from .key_vault import hardened_key_vault
-from .member_private_endpoints import EndpointTarget, key_vault_target
+from .private_endpoint import EndpointTarget, key_vault_target
 from .roles import Role, role_definition_id
 
 ADMINS, STAFF, HELPDESK, AUDITORS = "admins", "staff", "helpdesk", "auditors"
@@ -137,5 +137,5 @@ class MemberIdentity(pulumi.ComponentResource):
         self.register_outputs({purpose: g.object_id for purpose, g in self.groups.items()})
 
     def private_endpoint_targets(self) -> list[EndpointTarget]:
-        """What the member's private endpoints must reach (created once the member has its spoke)."""
+        """What the member's private endpoints must reach (see :mod:`infra.member_private_endpoints`)."""
         return [key_vault_target(self._key_vault_name, self.key_vault.id)]

@@ -1,7 +1,26 @@
 """A member's spoke: its VNet on the allocated block, peering to the hub, routes, and site VPNs.
 
 The subnets and the block come from the registry (``MemberStack.subnets``); the hub's facts (its
-VNet, the firewall's address, the VPN gateway) come from the hub stack's outputs. Routing:
+VNet, the firewall's address, the VPN gateway) come from the hub stack's outputs.
+
+The spoke is built in two steps, by the same component with the same resource names:
+
+* the **landing zone** (``workloads=False``), as soon as the member has anything with a private
+  data plane (backup or identity): the VNet on the allocated block with only its
+  ``private-endpoints`` subnet (NSG, route table, diagnostics), both peerings, the hub's route
+  back, and DNS through the hub firewall. It exists so that the member's private endpoints
+  (:mod:`infra.member_private_endpoints`) are deployed together with the vaults they reach —
+  Azure refuses an ``AzureBackup`` private endpoint on a Recovery Services vault that already has
+  a registered item, so that endpoint must exist before the first VM is protected;
+* the **full spoke** (``workloads=True``, the networking service): the same VNet gains the
+  workload subnets (servers, endpoints, management), the route table gains the on-premises
+  routes, and the site VPNs (local network gateways and IPsec connections) are added.
+
+Same component and resource names in both steps means same URNs: moving a member to the
+networking phase updates the VNet and the route table in place and adds resources; nothing is
+replaced, so the private endpoints (and the vaults' registered items) are never disturbed.
+
+Routing:
 
 * the spoke's route table sends ``0.0.0.0/0``, the consortium supernet (every other spoke; the
   spoke's own block and the hub are more specific system routes) and the hub's shared-services
@@ -33,6 +52,8 @@ from .diagnostics import send_to_workspace
 
 # Subnets people or servers use get remote management from the hub's management range.
 MANAGED_SUBNETS = frozenset({"servers", "endpoints", "management"})
+# The landing zone's only subnet (consortium.ipam.spoke_subnets names it).
+PRIVATE_ENDPOINTS_SUBNET = "private-endpoints"
 
 # One custom IPsec/IKE policy for every town hall (IKEv2, AES-256/SHA-384, DH and PFS group 24,
 # GCM-AES-256), instead of Azure's negotiable defaults; change it here for all towns at once.
@@ -72,13 +93,25 @@ class MemberNetworkArgs:
     resource_group_name: pulumi.Input[str]
     location: str
     cidr: str
-    subnets: dict[str, str]  # name -> prefix, from MemberStack.subnets
+    subnets: dict[str, str]  # name -> prefix, from MemberStack.subnets (the whole layout)
     supernet: str
     management_range: str
     sites: list[OnPremSite]
-    vpn_shared_keys: dict[str, pulumi.Input[str]]  # site -> secret
+    vpn_shared_keys: dict[str, pulumi.Input[str]]  # site -> secret; read only with workloads
     hub: HubView
     tags: dict[str, str]
+    # False: the landing zone (private-endpoints subnet only, no sites); True: the full spoke.
+    workloads: bool = True
+
+    def built_subnets(self) -> dict[str, str]:
+        """The subnets this step builds: all of them, or the landing zone's one."""
+        if self.workloads:
+            return dict(self.subnets)
+        return {PRIVATE_ENDPOINTS_SUBNET: self.subnets[PRIVATE_ENDPOINTS_SUBNET]}
+
+    def built_sites(self) -> list[OnPremSite]:
+        """The on-premises sites routed and connected: none before the networking service."""
+        return list(self.sites) if self.workloads else []
 
 
 def spoke_routes(
@@ -127,9 +160,10 @@ class MemberNetwork(pulumi.ComponentResource):
             opts=child,
         )
         in_hub = pulumi.ResourceOptions(parent=self, provider=hub_provider)
+        subnets, sites = args.built_subnets(), args.built_sites()
 
         self.nsgs = {}
-        for subnet in sorted(args.subnets):
+        for subnet in sorted(subnets):
             nsg_name = f"nsg-{slug}-{subnet}"
             self.nsgs[subnet] = network.NetworkSecurityGroup(
                 nsg_name,
@@ -143,7 +177,7 @@ class MemberNetwork(pulumi.ComponentResource):
             send_to_workspace(nsg_name, self.nsgs[subnet].id, hub.workspace_id, metrics=False, parent=self)
 
         routes = pulumi.Output.all(hub.firewall_private_ip, hub.shared_services_prefix).apply(
-            lambda hub_facts: spoke_routes(hub_facts[0], args.supernet, hub_facts[1], args.sites)
+            lambda hub_facts: spoke_routes(hub_facts[0], args.supernet, hub_facts[1], sites)
         )
         self.route_table = network.RouteTable(
             f"rt-{slug}",
@@ -173,13 +207,13 @@ class MemberNetwork(pulumi.ComponentResource):
                     "private_endpoint_network_policies": "Enabled",
                     "default_outbound_access": False,
                 }
-                for subnet, prefix in sorted(args.subnets.items())
+                for subnet, prefix in sorted(subnets.items())
             ],
             tags=args.tags,
             opts=child,
         )
         self.subnet_ids = {
-            subnet: self.vnet.id.apply(lambda vnet_id, s=subnet: f"{vnet_id}/subnets/{s}") for subnet in args.subnets
+            subnet: self.vnet.id.apply(lambda vnet_id, s=subnet: f"{vnet_id}/subnets/{s}") for subnet in subnets
         }
 
         # Hub side first: the spoke may only use the hub's gateway once the hub allows transit.
@@ -218,7 +252,7 @@ class MemberNetwork(pulumi.ComponentResource):
             opts=in_hub,
         )
 
-        for site in args.sites:
+        for site in sites:
             local = network.LocalNetworkGateway(
                 f"lng-{slug}-{site.name}",
                 local_network_gateway_name=f"lng-{slug}-{site.name}",

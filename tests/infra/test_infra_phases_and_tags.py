@@ -34,7 +34,8 @@ IDENTITY = {
     "azure-native:keyvault:Vault",
     "azure-native:monitor:DiagnosticSetting",
 }
-NETWORK = {
+# The spoke as far as private endpoints need it: with backup or identity, or with networking.
+LANDING_ZONE = {
     "consortium:member:Network",
     "pulumi:providers:azure-native",
     "azure-native:network:NetworkSecurityGroup",
@@ -42,13 +43,16 @@ NETWORK = {
     "azure-native:network:Route",
     "azure-native:network:VirtualNetwork",
     "azure-native:network:VirtualNetworkPeering",
+    "azure-native:monitor:DiagnosticSetting",
+}
+# What networking adds to it (every example member in phase 4 has on-premises sites).
+NETWORK = LANDING_ZONE | {
     "azure-native:network:LocalNetworkGateway",
     "azure-native:network:VirtualNetworkGatewayConnection",
-    "azure-native:monitor:DiagnosticSetting",
 }
 HUB_READ = {"pulumi:pulumi:StackReference"}
 BY_SERVICE = {Service.BACKUP: BACKUP, Service.IDENTITY: IDENTITY, Service.NETWORKING: NETWORK}
-# Only with a spoke (networking) and something private to reach (backup or identity).
+# With something private to reach (backup or identity), in every phase that has it.
 PRIVATE_ENDPOINTS = {
     "consortium:member:PrivateEndpoints",
     "azure-native:network:PrivateEndpoint",
@@ -61,8 +65,8 @@ def expected_types(services: set[Service]) -> set[str]:
     for service, extra in BY_SERVICE.items():
         if service in services:
             types |= extra | HUB_READ
-    if Service.NETWORKING in services and services & {Service.BACKUP, Service.IDENTITY}:
-        types |= PRIVATE_ENDPOINTS
+    if services & {Service.BACKUP, Service.IDENTITY}:
+        types |= LANDING_ZONE | PRIVATE_ENDPOINTS
     return types
 
 

@@ -1,4 +1,8 @@
-"""Private endpoints: every private-only vault and storage account of a member is reachable from its spoke."""
+"""Private endpoints: every private-only vault and storage account is reachable from a subnet of ours.
+
+A member's endpoints arrive with the vaults they reach (backup: phase 2, identity: phase 3), in its
+landing zone; the hub's Key Vault has its own in the hub's private-endpoints subnet.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from infra_helpers import BUDGET_START, of_type, one
 from consortium import naming, offline
 from consortium.models import Service
 from consortium.stackconfig import hub_stack, member_stack
-from infra.member_private_endpoints import zone_configs
+from infra.private_endpoint import zone_configs
 
 ENDPOINT = "azure-native:network:PrivateEndpoint"
 ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
@@ -19,24 +23,29 @@ VNET = "azure-native:network:VirtualNetwork"
 ZONE = "azure-native:privatedns:PrivateZone"
 
 FULL = ["verona", "fitchburg", "middleton"]  # phase 4: a spoke, backup and identity
-BELOW_PHASE_4 = ["oregon", "cottage-grove", "sun-prairie", "waunakee", "mcfarland", "monona"]
+IDENTITY = ["mcfarland", "monona"]  # phase 3: backup and identity, landing zone only
+BACKUP = ["sun-prairie", "waunakee"]  # phase 2: backup, landing zone only
+WITH_ENDPOINTS = FULL + IDENTITY + BACKUP
+SERVICE_DESK_ONLY = ["oregon", "cottage-grove"]
 LONGEST_SLUG = "a23456789-123456789-1234"
+HUB_KEY_VAULT = naming.key_vault("dane-county", "hub")
 
 
-def expected_endpoints(slug: str) -> dict[str, tuple[str, str]]:
-    """endpoint name -> (group id, type of the protected resource)."""
+def expected_endpoints(slug: str, phase: int = 4) -> dict[str, tuple[str, str]]:
+    """endpoint name -> (group id, type of the protected resource), for the member's phase."""
     kv, st = naming.key_vault("dane-county", slug), naming.storage_account("dane-county", slug)
-    return {
+    backup = {
         f"pe-{st}-blob": ("blob", "azure-native:storage:StorageAccount"),
         f"pe-{st}-file": ("file", "azure-native:storage:StorageAccount"),
-        f"pe-{kv}-vault": ("vault", "azure-native:keyvault:Vault"),
         f"pe-rsv-{slug}-azurebackup": ("AzureBackup", "azure-native:recoveryservices:Vault"),
     }
+    identity = {f"pe-{kv}-vault": ("vault", "azure-native:keyvault:Vault")}
+    return {**(backup if phase >= 2 else {}), **(identity if phase >= 3 else {})}
 
 
-def expected_zones(slug: str) -> dict[str, list[str]]:
+def expected_zones(slug: str, phase: int = 4) -> dict[str, list[str]]:
     kv, st = naming.key_vault("dane-county", slug), naming.storage_account("dane-county", slug)
-    return {
+    zones = {
         f"pe-{st}-blob": ["privatelink.blob.core.windows.net"],
         f"pe-{st}-file": ["privatelink.file.core.windows.net"],
         f"pe-{kv}-vault": ["privatelink.vaultcore.azure.net"],
@@ -47,13 +56,18 @@ def expected_zones(slug: str) -> dict[str, list[str]]:
             "privatelink.queue.core.windows.net",
         ],
     }
+    return {name: zones[name] for name in expected_endpoints(slug, phase)}
 
 
-@pytest.mark.parametrize("slug", FULL)
-def test_one_endpoint_per_protected_resource_and_group_id(stack_plan, slug):
+def phase_of(registry, slug: str) -> int:
+    return registry.entry(slug).member.phase
+
+
+@pytest.mark.parametrize("slug", WITH_ENDPOINTS)
+def test_one_endpoint_per_protected_resource_and_group_id(registry, stack_plan, slug):
     plan = stack_plan(slug)
     endpoints = {r.name: r for r in of_type(plan, ENDPOINT)}
-    expected = expected_endpoints(slug)
+    expected = expected_endpoints(slug, phase_of(registry, slug))
     assert set(endpoints) == set(expected)
     for name, (group_id, target_type) in expected.items():
         endpoint = endpoints[name].inputs
@@ -70,7 +84,7 @@ def test_one_endpoint_per_protected_resource_and_group_id(stack_plan, slug):
         assert "manualPrivateLinkServiceConnections" not in endpoint, "auto-approved: same tenant and owner"
 
 
-@pytest.mark.parametrize("slug", FULL)
+@pytest.mark.parametrize("slug", WITH_ENDPOINTS)
 def test_every_endpoint_sits_in_the_members_private_endpoints_subnet(registry, stack_plan, slug):
     plan = stack_plan(slug)
     vnet = one(plan, VNET)
@@ -81,15 +95,16 @@ def test_every_endpoint_sits_in_the_members_private_endpoints_subnet(registry, s
         assert endpoint.inputs["subnet"] == {"id": f"{vnet.id}/subnets/private-endpoints"}, endpoint.name
 
 
-@pytest.mark.parametrize("slug", FULL)
-def test_dns_zone_groups_use_the_hubs_zones(stack_plan, hub_plan, slug):
+@pytest.mark.parametrize("slug", WITH_ENDPOINTS)
+def test_dns_zone_groups_use_the_hubs_zones(registry, stack_plan, hub_plan, slug):
     plan = stack_plan(slug)
+    phase = phase_of(registry, slug)
     hub_zone_ids = hub_plan.outputs["private_dns_zone_ids"]
     hub_zone_records = {r.id for r in of_type(hub_plan, ZONE)}
     groups = {r.inputs["privateEndpointName"]: r for r in of_type(plan, ZONE_GROUP)}
-    assert set(groups) == set(expected_endpoints(slug))
+    assert set(groups) == set(expected_endpoints(slug, phase))
     endpoints = {r.name: r for r in of_type(plan, ENDPOINT)}
-    for name, zones in expected_zones(slug).items():
+    for name, zones in expected_zones(slug, phase).items():
         group = groups[name]
         assert group.inputs["privateDnsZoneGroupName"] == "default"
         assert group.inputs["resourceGroupName"] == f"rg-dane-county-{slug}"
@@ -115,7 +130,7 @@ def test_the_hub_exports_a_backup_zone_per_consortium_location(registry, hub_pla
 
 
 def test_endpoints_carry_the_stacks_tags(registry, stack_plan):
-    for slug in FULL:
+    for slug in WITH_ENDPOINTS:
         tags = member_stack(registry, registry.entry(slug).member).tags
         for endpoint in of_type(stack_plan(slug), ENDPOINT):
             assert endpoint.inputs["tags"] == tags, endpoint.name
@@ -135,17 +150,19 @@ def test_endpoints_belong_to_one_component(stack_plan):
 # --------------------------------------------------------------------------- phase gating
 
 
-@pytest.mark.parametrize("slug", BELOW_PHASE_4)
-def test_no_endpoint_without_a_spoke(stack_plan, slug):
+@pytest.mark.parametrize("slug", SERVICE_DESK_ONLY)
+def test_no_endpoint_and_no_spoke_with_nothing_private(stack_plan, slug):
     types = {r.type for r in stack_plan(slug).records}
-    assert not types & {ENDPOINT, ZONE_GROUP, COMPONENT}
+    assert not types & {ENDPOINT, ZONE_GROUP, COMPONENT, VNET}
 
 
-@pytest.mark.parametrize(("phase", "count"), [(1, 0), (2, 0), (3, 0), (4, 4)])
-def test_endpoints_arrive_with_the_spoke(plan_member_at, phase, count):
+@pytest.mark.parametrize(("phase", "count"), [(1, 0), (2, 3), (3, 4), (4, 4)])
+def test_endpoints_arrive_with_the_vaults_they_reach(plan_member_at, phase, count):
+    """Backup's three endpoints in phase 2, Identity's in phase 3; the spoke (landing zone) with the first."""
     plan = plan_member_at("fitchburg", phase)
     assert len(of_type(plan, ENDPOINT)) == len(of_type(plan, ZONE_GROUP)) == count
-    assert len(of_type(plan, VNET)) == (1 if phase == 4 else 0)
+    assert set(r.name for r in of_type(plan, ENDPOINT)) == set(expected_endpoints("fitchburg", phase))
+    assert len(of_type(plan, VNET)) == (1 if phase >= 2 else 0)
 
 
 def test_a_spoke_with_nothing_private_to_reach_gets_no_endpoints(registry, hub_plan):
@@ -197,3 +214,30 @@ def test_a_zone_the_hub_does_not_export_is_an_error():
         ValueError, match=re.escape("exports no private DNS zone privatelink.cus.backup.windowsazure.com")
     ):
         zone_configs(ids, ("privatelink.cus.backup.windowsazure.com",))
+
+
+# --------------------------------------------------------------------------- the hub's own
+
+
+def test_the_hubs_key_vault_has_an_endpoint_in_the_hubs_private_endpoints_subnet(registry, hub_plan):
+    vnet = one(hub_plan, VNET)
+    subnets = {s["name"]: s for s in vnet.inputs["subnets"]}
+    assert subnets["private-endpoints"]["addressPrefix"] == str(hub_stack(registry).subnets["private-endpoints"])
+    assert "networkSecurityGroup" in subnets["private-endpoints"]
+    vault = one(hub_plan, "azure-native:keyvault:Vault")
+    assert vault.inputs["vaultName"] == HUB_KEY_VAULT
+    assert vault.inputs["properties"]["publicNetworkAccess"] == "Disabled"
+    (endpoint,) = of_type(hub_plan, ENDPOINT)
+    assert endpoint.name == f"pe-{HUB_KEY_VAULT}-vault"
+    assert endpoint.inputs["subnet"] == {"id": f"{vnet.id}/subnets/private-endpoints"}
+    assert endpoint.inputs["resourceGroupName"] == "rg-dane-county-hub"
+    assert endpoint.inputs["tags"] == hub_stack(registry).tags
+    (connection,) = endpoint.inputs["privateLinkServiceConnections"]
+    assert connection["privateLinkServiceId"] == vault.id and connection["groupIds"] == ["vault"]
+    assert vault.urn in endpoint.dependencies
+    assert endpoint.parent == one(hub_plan, "consortium:hub:Hub").urn
+    (group,) = of_type(hub_plan, ZONE_GROUP)
+    assert group.inputs["privateEndpointName"] == endpoint.name
+    zone = next(r for r in of_type(hub_plan, ZONE) if r.inputs["privateZoneName"] == "privatelink.vaultcore.azure.net")
+    assert [c["privateDnsZoneId"] for c in group.inputs["privateDnsZoneConfigs"]] == [zone.id]
+    assert zone.urn in group.dependencies and endpoint.urn in group.dependencies

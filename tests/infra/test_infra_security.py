@@ -52,6 +52,23 @@ def test_backup_policies_keep_the_members_retention(registry, stack_plan, slug):
     assert policies[f"rsv-{slug}-files-daily"]["workLoadType"] == "AzureFileShare"
 
 
+@pytest.mark.parametrize("slug", ["verona", "sun-prairie"])
+def test_the_vm_policy_is_enhanced_for_trusted_launch_vms(stack_plan, slug):
+    """Policy type V2 with the V2 schedule (run time under dailySchedule); Azure Files keeps the V1 form."""
+    vm = inputs(stack_plan(slug), "azure-native:recoveryservices:ProtectionPolicy", f"rsv-{slug}-vm-daily")
+    props = vm["properties"]
+    assert props["policyType"] == "V2"
+    assert props["schedulePolicy"] == {
+        "schedulePolicyType": "SimpleSchedulePolicyV2",
+        "scheduleRunFrequency": "Daily",
+        "dailySchedule": {"scheduleRunTimes": props["retentionPolicy"]["dailySchedule"]["retentionTimes"]},
+    }
+    assert 1 <= props["instantRpRetentionRangeInDays"] <= 30  # the Enhanced policy's range
+    files = inputs(stack_plan(slug), "azure-native:recoveryservices:ProtectionPolicy", f"rsv-{slug}-files-daily")
+    assert files["properties"]["schedulePolicy"]["schedulePolicyType"] == "SimpleSchedulePolicy"
+    assert "policyType" not in files["properties"]
+
+
 def test_retention_differs_per_member_as_in_the_registry(stack_plan):
     def days(slug):
         props = inputs(stack_plan(slug), "azure-native:recoveryservices:ProtectionPolicy", f"rsv-{slug}-vm-daily")
