@@ -192,6 +192,8 @@ def onboard(files: tuple[Path, ...], registry: str | None, templates: Path) -> N
     for a in allocations:
         verb = "allocated" if a.new else "already has"
         click.echo(f"{a.path}: network.cidr: {verb} {a.cidr}")
+        for field, ranges in a.nat:
+            click.echo(f"{a.path}: {field}: allocated {', '.join(map(str, ranges))} (its LAN overlaps another town's)")
     click.echo(f"rendered {len(desired)} files: {len(change.changed)} written, {change.unchanged} unchanged")
     for a in allocations:
         click.echo(

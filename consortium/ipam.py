@@ -16,12 +16,21 @@ class SupernetExhausted(InputError):
     """No free block of the member size is left in the supernet."""
 
 
-def allocate(supernet: IPv4Network, prefix: int, reserved: Iterable[IPv4Network], *, who: str = "") -> IPv4Network:
+def allocate(
+    supernet: IPv4Network,
+    prefix: int,
+    reserved: Iterable[IPv4Network],
+    *,
+    who: str = "",
+    field: str = "network.cidr",
+    space: str = "the supernet",
+) -> IPv4Network:
     """Return the lowest block of size ``/prefix`` in ``supernet`` that overlaps nothing reserved.
 
-    ``reserved`` holds the hub and every allocated member block. Existing blocks are never moved:
+    ``reserved`` holds the hub and every allocated member block (or, for translated on-prem ranges,
+    every range already in use, with ``supernet`` the NAT pool). Existing blocks are never moved:
     allocation only ever fills a gap, so removing one member and adding another reuses the gap
-    without renumbering anyone.
+    without renumbering anyone. ``field`` and ``space`` name them in the error when nothing is free.
     """
     taken = sorted(reserved, key=lambda n: (int(n.network_address), n.prefixlen))
     size = 1 << (32 - prefix)
@@ -36,7 +45,7 @@ def allocate(supernet: IPv4Network, prefix: int, reserved: Iterable[IPv4Network]
             break
         candidate = ((hi + 1 + size - 1) // size) * size
     if candidate + size - 1 > end:
-        raise SupernetExhausted([Problem(who, "network.cidr", f"no free /{prefix} left in the supernet {supernet}")])
+        raise SupernetExhausted([Problem(who, field, f"no free /{prefix} left in {space} {supernet}")])
     return IPv4Network((candidate, prefix))
 
 

@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -101,6 +102,9 @@ class NetworkPlan(Strict):
     supernet: Network
     member_prefix: Annotated[int, Field(strict=True, ge=16, le=24)] = 20
     hub: Network
+    # Where translated (NATed) on-prem ranges come from, e.g. 100.64.0.0/16 (RFC 6598 shared space):
+    # towns whose LANs overlap reach Azure through the hub gateway under a range from this pool.
+    nat_pool: Network | None = None
 
     @model_validator(mode="after")
     def _sizes(self) -> NetworkPlan:
@@ -109,6 +113,15 @@ class NetworkPlan(Strict):
         if self.hub.prefixlen > 22:
             raise ValueError(f"hub {self.hub} is too small; the hub needs a /22 or larger")
         return self
+
+    @field_validator("nat_pool")
+    @classmethod
+    def _pool_apart(cls, pool: ipaddress.IPv4Network | None, info: ValidationInfo) -> ipaddress.IPv4Network | None:
+        for key in ("supernet", "hub"):
+            other = info.data.get(key)
+            if pool is not None and other is not None and pool.overlaps(other):
+                raise ValueError(f"{pool} overlaps the {key} {other}; NAT ranges must be apart from Azure's own")
+        return pool
 
 
 class BackupDefaults(Strict):
@@ -280,6 +293,9 @@ class OnPremSite(Strict):
     name: SiteName
     public_ip: Address
     cidrs: list[Network] = Field(min_length=1)
+    # Static 1:1 NAT on the hub gateway: nat_cidrs[i] is how Azure sees cidrs[i] (same size, same
+    # order). Needed when this LAN overlaps another town's; the ranges come from network.nat_pool.
+    nat_cidrs: list[Network] | None = None
 
     @field_validator("public_ip")
     @classmethod
@@ -287,6 +303,33 @@ class OnPremSite(Strict):
         if not ip.is_global:
             raise ValueError(f"{ip} is not a public address (private, reserved or documentation range)")
         return ip
+
+    @field_validator("nat_cidrs")
+    @classmethod
+    def _one_to_one(
+        cls, nat: list[ipaddress.IPv4Network] | None, info: ValidationInfo
+    ) -> list[ipaddress.IPv4Network] | None:
+        cidrs = info.data.get("cidrs")
+        if nat is None or cidrs is None:
+            return nat
+        if len(nat) != len(cidrs):
+            raise ValueError(f"has {len(nat)} range(s) for {len(cidrs)} in cidrs; give one per LAN range, same order")
+        for i, (lan, out) in enumerate(zip(cidrs, nat, strict=True)):
+            if lan.prefixlen != out.prefixlen:
+                raise ValueError(f"[{i}] {out} is a /{out.prefixlen} but cidrs[{i}] {lan} is a /{lan.prefixlen}")
+        return nat
+
+    @property
+    def azure_cidrs(self) -> list[ipaddress.IPv4Network]:
+        """The site's ranges as Azure sees them: the translated ones under NAT, else the LAN's own."""
+        return list(self.nat_cidrs or self.cidrs)
+
+    def azure_address(self, address: ipaddress.IPv4Address) -> ipaddress.IPv4Address | None:
+        """Where Azure reaches a LAN ``address`` of this site (static NAT keeps the host part); None if not here."""
+        for lan, seen in zip(self.cidrs, self.azure_cidrs, strict=True):
+            if address in lan:
+                return seen.network_address + (int(address) - int(lan.network_address))
+        return None
 
 
 class MemberNetwork(Strict):

@@ -3,6 +3,12 @@
 The new ``network.cidr`` is written into the member's file with a round-trip YAML editor, so the
 operator's comments and key order survive. Everything is validated (the whole registry with the
 new allocation, and the edited file parsed back) before the first byte is written.
+
+A site of the member whose LAN overlaps another town's untranslated LAN also gets ``nat_cidrs``
+(same sizes, lowest free in ``network.nat_pool``), whatever the phases: NAT ranges cost nothing
+and this way the clash never becomes an error when both towns reach networking. It is always the
+member being onboarded that is translated, never the town already connected. Without a NAT pool
+nothing is allocated and validation reports the clash.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from ipaddress import IPv4Network
 from pathlib import Path
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .errors import InputError, Problem, fail
 from .ipam import allocate
@@ -28,6 +34,7 @@ class Allocation:
     slug: str
     cidr: IPv4Network
     new: bool  # False: the member already had this block (onboarding is idempotent)
+    nat: tuple[tuple[str, tuple[IPv4Network, ...]], ...] = ()  # (field, translated ranges) newly allocated
 
 
 def _member_rel(root: Path, file: Path) -> str:
@@ -45,12 +52,52 @@ def _member_rel(root: Path, file: Path) -> str:
     return f"{MEMBERS_DIR}/{rel.name}"
 
 
-def _with_cidr(text: str, rel: str, cidr: IPv4Network) -> str:
-    """The member file's text with ``network.cidr`` set, keeping comments and key order."""
+def _editor() -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _dump(yaml: YAML, data: object) -> str:
+    buf = io.StringIO()
+    yaml.dump(data, buf)
+    return buf.getvalue()
+
+
+def _with_nat(text: str, nat: dict[int, list[IPv4Network]]) -> str:
+    """The member file's text with ``nat_cidrs`` after ``cidrs`` in the given sites (flow style, like cidrs)."""
+    yaml = _editor()
+    data = yaml.load(text)
+    for index, ranges in nat.items():
+        site = data["network"]["onprem"][index]
+        value = CommentedSeq(str(n) for n in ranges)
+        value.fa.set_flow_style()
+        site.insert(list(site).index("cidrs") + 1, "nat_cidrs", value)
+    return _dump(yaml, data)
+
+
+def _needs_nat(member: Member, others: list[Member]) -> list[int]:
+    """Indexes of the member's untranslated sites whose LAN overlaps another town's untranslated LAN."""
+    theirs = [
+        net
+        for o in others
+        if o.slug != member.slug
+        for site in o.network.onprem
+        if site.nat_cidrs is None
+        for net in site.cidrs
+    ]
+    return [
+        i
+        for i, site in enumerate(member.network.onprem)
+        if site.nat_cidrs is None and any(c.overlaps(t) for c in site.cidrs for t in theirs)
+    ]
+
+
+def _with_cidr(text: str, rel: str, cidr: IPv4Network) -> str:
+    """The member file's text with ``network.cidr`` set, keeping comments and key order."""
+    yaml = _editor()
     data = yaml.load(text)
     network = data.get("network")
     if network is None:
@@ -62,13 +109,11 @@ def _with_cidr(text: str, rel: str, cidr: IPv4Network) -> str:
         network["cidr"] = str(cidr)
     else:
         network.insert(0, "cidr", str(cidr))
-    buf = io.StringIO()
-    yaml.dump(data, buf)
-    return buf.getvalue()
+    return _dump(yaml, data)
 
 
 def onboard(root: Path, files: list[Path]) -> tuple[Registry, list[Allocation], dict[str, str]]:
-    """Allocate blocks for ``files`` (in the order given) and return the registry as it will be.
+    """Allocate blocks (and NAT ranges) for ``files`` (in the order given); return the registry as it will be.
 
     Returns the validated registry including the allocations, the allocations, and the new texts
     of the member files that change (``{rel: text}``). Nothing is written here.
@@ -83,21 +128,40 @@ def onboard(root: Path, files: list[Path]) -> tuple[Registry, list[Allocation], 
         e.member.network.cidr for e in registry.members if e.member.network.cidr is not None
     ]
     plan = registry.consortium.network
+    current = {e.member.slug: e.member for e in registry.members}
+    nat_reserved = [
+        n for m in current.values() for site in m.network.onprem for n in site.cidrs + (site.nat_cidrs or [])
+    ]
     overrides: dict[str, Member] = {}
     texts: dict[str, str] = {}
     allocations = []
     for rel, member in targets.items():
-        if member.network.cidr is not None:
-            allocations.append(Allocation(rel, member.slug, member.network.cidr, new=False))
-            continue
-        cidr = allocate(plan.supernet, plan.member_prefix, reserved, who=rel)
-        reserved.append(cidr)
-        text = _with_cidr(read_text(root / rel, rel), rel, cidr)
-        updated: Member = parse_model(Member, parse_mapping(text, rel), rel)
-        if updated.network.cidr != cidr:
-            raise fail(rel, "network.cidr", "could not be written back into the file")
-        overrides[member.slug] = updated
-        texts[rel] = text
-        allocations.append(Allocation(rel, member.slug, cidr, new=True))
+        text = read_text(root / rel, rel)
+        cidr, new = member.network.cidr, member.network.cidr is None
+        if cidr is None:
+            cidr = allocate(plan.supernet, plan.member_prefix, reserved, who=rel)
+            reserved.append(cidr)
+            text = _with_cidr(text, rel, cidr)
+        nat: dict[int, list[IPv4Network]] = {}
+        if plan.nat_pool is not None:
+            for i in _needs_nat(member, list(current.values())):
+                nat[i] = []
+                for c, lan in enumerate(member.network.onprem[i].cidrs):
+                    field = f"network.onprem[{i}].nat_cidrs[{c}]"
+                    out = allocate(
+                        plan.nat_pool, lan.prefixlen, nat_reserved, who=rel, field=field, space="the NAT pool"
+                    )
+                    nat_reserved.append(out)
+                    nat[i].append(out)
+            if nat:
+                text = _with_nat(text, nat)
+        if new or nat:
+            updated: Member = parse_model(Member, parse_mapping(text, rel), rel)
+            if updated.network.cidr != cidr or any(updated.network.onprem[i].nat_cidrs != n for i, n in nat.items()):
+                raise fail(rel, "network", "could not be written back into the file")
+            overrides[member.slug] = current[member.slug] = updated
+            texts[rel] = text
+        found = tuple((f"network.onprem[{i}].nat_cidrs", tuple(n)) for i, n in nat.items())
+        allocations.append(Allocation(rel, member.slug, cidr, new=new, nat=found))
     registry = load_registry(root, overrides=overrides)
     return registry, allocations, texts

@@ -319,28 +319,109 @@ def check_members(
         rel, cidr = allocated[i]
         problems.append(Problem(rel, "network.cidr", f"{cidr} overlaps {allocated[j][0]}"))
 
-    warnings.extend(onprem_overlap_warnings(entries))
+    problems.extend(check_onprem(consortium, entries, warnings, onboarding=allow_unallocated))
     return problems
 
 
-def onprem_overlap_warnings(entries: list[MemberEntry]) -> list[Problem]:
-    """Two towns using the same LAN range (say 192.168.1.0/24) is legal but needs NAT on the VPN."""
-    sites = [
-        (e, f"network.onprem[{s}].cidrs[{c}]", net)
-        for e in entries
-        for s, site in enumerate(e.member.network.onprem)
-        for c, net in enumerate(site.cidrs)
-    ]
-    found = []
-    for i, j in overlapping_pairs([net for _, _, net in sites]):
-        (a, where, net_a), (b, _, net_b) = sites[i], sites[j]
-        if a is not b:
-            found.append(
+@dataclass(frozen=True)
+class _SiteRange:
+    """One on-prem range of a member: a LAN range (``cidrs``) or its translation (``nat_cidrs``)."""
+
+    entry: MemberEntry
+    where: str  # the field, e.g. network.onprem[0].nat_cidrs[1]
+    net: IPv4Network
+    nat: bool  # a translated range, from nat_cidrs
+    translated: bool  # its site has NAT, so Azure never sees its LAN ranges
+
+    def describe(self) -> str:
+        kind = "the translated range" if self.nat else "the on-premises range"
+        return f"{kind} {self.net} of {self.entry.member.name} ({self.entry.path} {self.where})"
+
+
+def site_ranges(entries: list[MemberEntry]) -> list[_SiteRange]:
+    out = []
+    for e in entries:
+        for s, site in enumerate(e.member.network.onprem):
+            translated = site.nat_cidrs is not None
+            out += [
+                _SiteRange(e, f"network.onprem[{s}].cidrs[{c}]", net, False, translated)
+                for c, net in enumerate(site.cidrs)
+            ]
+            out += [
+                _SiteRange(e, f"network.onprem[{s}].nat_cidrs[{c}]", net, True, True)
+                for c, net in enumerate(site.nat_cidrs or [])
+            ]
+    return out
+
+
+def check_onprem(
+    consortium: Consortium,
+    entries: list[MemberEntry],
+    warnings: list[Problem],
+    *,
+    onboarding: frozenset[str] = frozenset(),
+) -> list[Problem]:
+    """On-prem and translated ranges across members. Appends warnings, returns errors.
+
+    The hub's route-based gateway routes a prefix to one connection only, so what Azure sees of
+    the towns' LANs must be unique: translated ranges come from ``network.nat_pool`` (which the
+    model keeps apart from the supernet, hence from the hub and every member block) and overlap
+    no other range, LAN or translated. Two towns whose untranslated LANs overlap are an error once
+    both have ``networking`` (both VPNs exist); before that a warning, so they can plan NAT. A clash
+    involving a member in ``onboarding`` is a warning too: onboarding translates that member's
+    sites, then validates the result strictly.
+    """
+    pool = consortium.network.nat_pool
+    problems: list[Problem] = []
+    ranges = site_ranges(entries)
+    for r in ranges:
+        if r.nat and pool is None:
+            problems.append(
                 Problem(
-                    a.path,
-                    where,
-                    f"{net_a} of {a.member.name} overlaps {net_b} of {b.member.name} ({b.path}); "
-                    "their site-to-site VPNs need NAT",
+                    r.entry.path,
+                    r.where,
+                    f"{r.net} is a translated range but consortium.yaml has no network.nat_pool to take it from",
                 )
             )
-    return found
+        elif r.nat and pool is not None and not r.net.subnet_of(pool):
+            problems.append(
+                Problem(
+                    r.entry.path, r.where, f"{r.net} is outside the NAT pool {pool} (consortium.yaml network.nat_pool)"
+                )
+            )
+    vpn = {e.member.slug for e in entries if models.Service.NETWORKING in consortium.services_for(e.member.phase)}
+    for i, j in overlapping_pairs([r.net for r in ranges]):
+        a, b = ranges[i], ranges[j]
+        if a.nat or b.nat:
+            problems += [
+                Problem(x.entry.path, x.where, f"{x.net} overlaps {y.describe()}") for x, y in ((a, b), (b, a)) if x.nat
+            ]
+        elif a.entry is not b.entry and not (a.translated or b.translated):
+            pair = {a.entry.member.slug, b.entry.member.slug}
+            if pair <= vpn and not pair & onboarding:
+                problems += [_lan_clash(x, y, pool) for x, y in ((a, b), (b, a))]
+            else:
+                warnings.append(
+                    Problem(
+                        a.entry.path,
+                        a.where,
+                        f"{a.net} of {a.entry.member.name} overlaps {b.net} of {b.entry.member.name} ({b.entry.path}); "
+                        "their site-to-site VPNs need NAT: give one site nat_cidrs before both reach networking",
+                    )
+                )
+    return problems
+
+
+def _lan_clash(mine: _SiteRange, other: _SiteRange, pool: IPv4Network | None) -> Problem:
+    source = (
+        f"from network.nat_pool {pool}"
+        if pool
+        else "from a network.nat_pool (e.g. 100.64.0.0/16) added to consortium.yaml"
+    )
+    return Problem(
+        mine.entry.path,
+        mine.where,
+        f"{mine.net} of {mine.entry.member.name} overlaps {other.net} of {other.entry.member.name} "
+        f"({other.entry.path}) and both have site-to-site VPNs on the hub gateway, which routes a range to one "
+        f"town only: give one of the two sites nat_cidrs (ranges of the same sizes {source})",
+    )

@@ -24,6 +24,7 @@ import yaml
 from .atomic import write_atomic
 from .errors import InputError, Problem
 from .ipam import hub_subnets
+from .models import Member, Server
 from .registry import Registry
 from .stackconfig import CONFIG_KEY, PROJECT, HubStack, MemberStack, hub_stack, member_stack
 
@@ -134,6 +135,20 @@ def _engineer_entries(root: Path, rel: str) -> str:
 # --------------------------------------------------------------------------- rendering
 
 
+def _server(m: Member, s: Server) -> dict[str, Any]:
+    """A server for the inventory, with ``ansible_host``: where the hub's controller reaches it.
+
+    That is through the site's VPN, so for a site with NAT the translated address (the LAN address
+    may be another town's server as seen from the hub); ``lan_address`` then keeps the real one.
+    """
+    view = s.model_dump(mode="json")
+    if s.address is not None:
+        seen = next((a for site in m.network.onprem if (a := site.azure_address(s.address)) is not None), s.address)
+        view["ansible_host"] = str(seen)
+        view["lan_address"] = str(s.address) if seen != s.address else None
+    return view
+
+
 def render_registry(registry: Registry, templates: Path = DEFAULT_TEMPLATES) -> dict[str, str]:
     """Every rendered file of the registry, as ``{relative path: text}``; nothing is written."""
     env = environment(templates)
@@ -165,8 +180,8 @@ def render_registry(registry: Registry, templates: Path = DEFAULT_TEMPLATES) -> 
             "key": f"{PROJECT}:{CONFIG_KEY}",
             "group": ansible_group(m.slug),
             "management_range": management,
-            "linux_servers": [s.model_dump(mode="json") for s in m.servers if s.os.family == "linux"],
-            "windows_servers": [s.model_dump(mode="json") for s in m.servers if s.os.family == "windows"],
+            "linux_servers": [_server(m, s) for s in m.servers if s.os.family == "linux"],
+            "windows_servers": [_server(m, s) for s in m.servers if s.os.family == "windows"],
             "paths": {
                 "stack": stack_path(m.slug),
                 "inventory": inventory_path(m.slug),

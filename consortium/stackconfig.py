@@ -48,6 +48,9 @@ class HubStack(Strict):
     locations: list[str]
     address_space: IPv4Network
     supernet: IPv4Network
+    # Translated on-prem ranges live here: the firewall keeps spokes out of them like out of any town
+    # LAN, and the VPN gateway needs a SKU that supports NAT. None: no town is translated.
+    nat_pool: IPv4Network | None = None
     subnets: dict[str, IPv4Network]
     log_retention_days: int
     tags: dict[str, str]
@@ -83,6 +86,7 @@ def hub_stack(registry: Registry) -> HubStack:
         locations=c.azure.locations,
         address_space=c.network.hub,
         supernet=c.network.supernet,
+        nat_pool=c.network.nat_pool,
         subnets=hub_subnets(c.network.hub),
         log_retention_days=c.log_retention_days,
         tags={

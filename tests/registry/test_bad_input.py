@@ -53,6 +53,12 @@ CASES: list[tuple[str, str, Callable[[Path], None], str]] = [
         lambda p: p.write_text(p.read_text().replace("phase: 4", "phase: four")),
         "valid integer",
     ),
+    (
+        "nat-wrong-size",
+        "members/monona.yaml",
+        lambda p: p.write_text(p.read_text().replace("nat_cidrs: [100.64.0.0/24]", "nat_cidrs: [100.64.0.0/23]")),
+        "is a /23 but cidrs[0] 192.168.1.0/24 is a /24",
+    ),
     ("consortium-syntax", "consortium.yaml", _append("extras: [\n"), "YAML syntax error"),
     ("consortium-missing", "consortium.yaml", lambda p: p.unlink(), "not found"),
     ("member-dir-entry", "members/notes.txt", _replace("hello\n"), "member files are <slug>.yaml"),
