@@ -102,6 +102,7 @@ class Hub(pulumi.ComponentResource):
                 shared_services_prefix=subnets[SHARED_SERVICES],
                 workspace_id=workspace.id,
                 tags=tags,
+                nat_pool=str(stack.nat_pool) if stack.nat_pool else None,
             ),
             opts=child,
         )
@@ -114,6 +115,7 @@ class Hub(pulumi.ComponentResource):
                 gateway_subnet_id=net.subnet_ids[GATEWAY_SUBNET],
                 workspace_id=workspace.id,
                 tags=tags,
+                nat=stack.nat_pool is not None,
             ),
             opts=child,
         )

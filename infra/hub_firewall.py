@@ -18,6 +18,7 @@ from pulumi_azure_native import network
 from .diagnostics import send_to_workspace
 
 # RFC 1918: other members' on-premises networks live here; spokes never reach them via the hub.
+# Translated town LANs (the consortium's NAT pool) are added to these where the pool exists.
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 
 ALLOW_SHARED_SERVICES_PRIORITY = 100
@@ -50,8 +51,14 @@ def _collection(
     )
 
 
-def rule_collections(supernet: str, shared_services: str) -> list[network.FirewallPolicyFilterRuleCollectionArgs]:
+def rule_collections(
+    supernet: str, shared_services: str, nat_pool: str | None = None
+) -> list[network.FirewallPolicyFilterRuleCollectionArgs]:
     """The spoke traffic policy, in evaluation order (lowest priority number first).
+
+    ``nat_pool``: where translated town LANs live (outside RFC 1918, e.g. 100.64.0.0/16), denied
+    to spokes like any other town's LAN; without it the internet rule would let a spoke reach
+    another town's translated LAN on 80/443 through the gateway.
 
     Typed ``...Args`` objects, not dicts: rule collections and rules are union types, and the SDK
     only translates a dict's keys to wire names when it knows the type (a plan test guards this).
@@ -69,7 +76,13 @@ def rule_collections(supernet: str, shared_services: str) -> list[network.Firewa
             "Deny",
             [
                 _network_rule("spoke-to-spoke", [supernet], [supernet], ["Any"], ["*"]),
-                _network_rule("spoke-to-private-ranges", [supernet], list(PRIVATE_RANGES), ["Any"], ["*"]),
+                _network_rule(
+                    "spoke-to-private-ranges",
+                    [supernet],
+                    [*PRIVATE_RANGES, *([nat_pool] if nat_pool else [])],
+                    ["Any"],
+                    ["*"],
+                ),
             ],
         ),
         _collection(
@@ -99,6 +112,7 @@ class HubFirewallArgs:
     shared_services_prefix: str
     workspace_id: pulumi.Input[str]
     tags: dict[str, str]
+    nat_pool: str | None = None  # translated town LANs (HubStack.nat_pool)
 
 
 class HubFirewall(pulumi.ComponentResource):
@@ -139,7 +153,7 @@ class HubFirewall(pulumi.ComponentResource):
             firewall_policy_name=policy.name,
             resource_group_name=args.resource_group_name,
             priority=200,
-            rule_collections=rule_collections(args.supernet, args.shared_services_prefix),
+            rule_collections=rule_collections(args.supernet, args.shared_services_prefix, args.nat_pool),
             opts=child,
         )
         self.firewall = network.AzureFirewall(

@@ -3,6 +3,13 @@
 Each member stack adds its own local network gateways and IPsec connections to this gateway (see
 :mod:`infra.member_network`), so adding a town never touches the hub stack. The zone-redundant
 ``AZ`` SKU and a zone-redundant Standard public IP are what Azure now offers for new gateways.
+
+NAT: member stacks also add static NAT rules to this gateway for towns whose LANs overlap (see
+:mod:`infra.member_network`). Azure supports NAT on VpnGw2-5 and VpnGw2AZ-5AZ only, not on
+VpnGw1/VpnGw1AZ ("About NAT on Azure VPN Gateway", learn.microsoft.com), so a consortium with a
+NAT pool (``HubStack.nat_pool``) gets ``VpnGw2AZ``; one without keeps the cheaper ``VpnGw1AZ``.
+Adding the pool later resizes the gateway in place (1AZ -> 2AZ is a resize within one family, not
+a rebuild), which the hub must be deployed for before any member stack adds a NAT rule.
 """
 
 from __future__ import annotations
@@ -15,7 +22,13 @@ from pulumi_azure_native import network
 from .diagnostics import send_to_workspace
 
 SKU = "VpnGw1AZ"
+NAT_SKU = "VpnGw2AZ"  # the smallest zone-redundant SKU that supports NAT rules
 ZONES = ("1", "2", "3")
+
+
+def gateway_sku(nat: bool) -> str:
+    """The gateway SKU: NAT-capable when any town may be translated (the consortium has a NAT pool)."""
+    return NAT_SKU if nat else SKU
 
 
 @dataclass(frozen=True)
@@ -26,6 +39,7 @@ class HubVpnGatewayArgs:
     gateway_subnet_id: pulumi.Input[str]
     workspace_id: pulumi.Input[str]
     tags: dict[str, str]
+    nat: bool = False  # the consortium has a NAT pool: member stacks will add NAT rules
 
 
 class HubVpnGateway(pulumi.ComponentResource):
@@ -55,7 +69,7 @@ class HubVpnGateway(pulumi.ComponentResource):
             gateway_type="Vpn",
             vpn_type="RouteBased",
             vpn_gateway_generation="Generation1",
-            sku={"name": SKU, "tier": SKU},
+            sku={"name": gateway_sku(args.nat), "tier": gateway_sku(args.nat)},
             active_active=False,
             enable_bgp=False,
             ip_configurations=[

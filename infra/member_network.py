@@ -24,15 +24,29 @@ Routing:
 
 * the spoke's route table sends ``0.0.0.0/0``, the consortium supernet (every other spoke; the
   spoke's own block and the hub are more specific system routes) and the hub's shared-services
-  subnet to the hub firewall; each of the member's own on-premises ranges goes straight to the
-  VPN gateway (its own tunnel, not inspected, so the return path through the gateway matches);
-  BGP propagation is off so nothing learnt elsewhere bypasses the firewall;
+  subnet to the hub firewall; each of the member's own on-premises ranges, as Azure sees them
+  (translated under NAT, below), goes straight to the VPN gateway (its own tunnel, not
+  inspected, so the return path through the gateway matches); BGP propagation is off so nothing
+  learnt elsewhere bypasses the firewall;
 * the member adds the route back (its block through the firewall) to the hub's shared-services
   route table, so that traffic crosses the firewall in both directions.
 
+NAT, for a town hall whose LAN overlaps another town's (``OnPremSite.nat_cidrs``, checked by the
+registry): one static ``IngressSnat`` rule per LAN range on the hub gateway (internal mapping the
+LAN range, external mapping its translation; one prefix per rule, as Azure requires), attached to
+the site's connection as its ingress NAT rules in the same request that creates the connection.
+Azure then translates the town's source addresses on the way in and the destinations on the way
+back, so inside Azure the town is its translated range: the spoke routes and the hub firewall
+(which denies the whole NAT pool to spokes) use the translated ranges. The local network gateway
+keeps the town's real LAN ranges: for a VPN gateway (not Virtual WAN) Azure documents that two
+local network gateways may carry the same address space when ingress SNAT rules map them to
+distinct ranges ("Once a NAT rule is defined for a connection, the effective address space for
+the connection will change with the rule", About NAT on Azure VPN Gateway); it is the address
+space the town's device announces in its traffic selectors.
+
 Resources that live in the hub (the hub side of the peering, that route, the local network
-gateways and IPsec connections) are created with an explicit provider for the hub's subscription:
-adding a town never needs a change to, or a deployment of, the hub stack.
+gateways, NAT rules and IPsec connections) are created with an explicit provider for the hub's
+subscription: adding a town never needs a change to, or a deployment of, the hub stack.
 """
 
 from __future__ import annotations
@@ -125,7 +139,7 @@ def spoke_routes(
         {"name": "shared-services-via-firewall", "address_prefix": shared_services, **via_firewall},
     ]
     for site in sites:
-        for i, cidr in enumerate(site.cidrs):
+        for i, cidr in enumerate(site.azure_cidrs):
             routes.append(
                 {
                     "name": f"onprem-{site.name}-{i}",
@@ -134,6 +148,25 @@ def spoke_routes(
                 }
             )
     return routes
+
+
+@dataclass(frozen=True)
+class NatRuleSpec:
+    """One static ingress SNAT rule on the hub gateway: one LAN range of a site and its translation."""
+
+    name: str  # unique on the shared gateway: carries the member and the site
+    internal: str  # the town's LAN range (pre-NAT)
+    external: str  # how Azure sees it (post-NAT)
+
+
+def nat_rule_specs(slug: str, site: OnPremSite) -> list[NatRuleSpec]:
+    """The NAT rules a site needs: none without ``nat_cidrs``, else one per LAN range, in order."""
+    if site.nat_cidrs is None:
+        return []
+    return [
+        NatRuleSpec(f"nat-{slug}-{site.name}-{i}", str(lan), str(out))
+        for i, (lan, out) in enumerate(zip(site.cidrs, site.nat_cidrs, strict=True))
+    ]
 
 
 def subnet_rules(subnet: str, management_range: str) -> list[dict[str, object]]:
@@ -252,13 +285,29 @@ class MemberNetwork(pulumi.ComponentResource):
             opts=in_hub,
         )
 
+        gateway_name = pulumi.Output.from_input(hub.vpn_gateway_id).apply(lambda gw: gw.rsplit("/", 1)[-1])
         for site in sites:
+            nat_rules = [
+                network.VirtualNetworkGatewayNatRule(
+                    spec.name,
+                    nat_rule_name=spec.name,
+                    resource_group_name=hub.resource_group_name,
+                    virtual_network_gateway_name=gateway_name,
+                    type="Static",
+                    mode="IngressSnat",
+                    internal_mappings=[{"address_space": spec.internal}],
+                    external_mappings=[{"address_space": spec.external}],
+                    opts=in_hub,
+                )
+                for spec in nat_rule_specs(slug, site)
+            ]
             local = network.LocalNetworkGateway(
                 f"lng-{slug}-{site.name}",
                 local_network_gateway_name=f"lng-{slug}-{site.name}",
                 resource_group_name=hub.resource_group_name,
                 location=hub.location,
                 gateway_ip_address=str(site.public_ip),
+                # The town's real LAN ranges, also under NAT (see the module docstring).
                 local_network_address_space={"address_prefixes": [str(c) for c in site.cidrs]},
                 tags=args.tags,
                 opts=in_hub,
@@ -274,7 +323,9 @@ class MemberNetwork(pulumi.ComponentResource):
                 local_network_gateway2={"id": local.id},
                 shared_key=args.vpn_shared_keys[site.name],
                 ipsec_policies=[dict(IPSEC_POLICY)],
+                # NAT rules need route-based (any-to-any) selectors: Azure refuses them with policy-based ones.
                 use_policy_based_traffic_selectors=False,
+                ingress_nat_rules=[{"id": rule.id} for rule in nat_rules] or None,
                 enable_bgp=False,
                 dpd_timeout_seconds=45,
                 tags=args.tags,
