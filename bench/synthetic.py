@@ -38,6 +38,7 @@ CONSORTIUM = {
         "log_collector": {"host": "logs.synthetic.example"},
         "ntp_servers": ["time.synthetic.example"],
         "offsite_store": {"endpoint": "https://s3.synthetic.example", "bucket": "synthetic-offsite"},
+        "windows": {"auth": "ntlm", "ca_cert": "/etc/consortium/pki/consortium-ca.pem"},
     },
     "costs": {
         "shared_monthly": 250000,

@@ -11,9 +11,10 @@ everywhere.
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -197,10 +198,34 @@ class OffsiteStore(Strict):
     region: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,30}$")] = "us-east-1"
 
 
+class WindowsConnection(Strict):
+    """How Ansible reaches members' Windows hosts: PowerShell Remoting (``psrp``) or WinRM over HTTPS
+    (port 5986), the listener's certificate always validated against the consortium CA. Only
+    non-secret values live here; each member's account and password are Ansible Vault variables."""
+
+    connection: Literal["psrp", "winrm"] = "psrp"
+    # No default, a deliberate choice: kerberos needs the controller in the hosts' realm and hosts
+    # addressed by name (the inventories use addresses); ntlm relies on the validated TLS channel
+    # plus channel binding; credssp hands the password to the host (only for a second hop).
+    auth: Literal["kerberos", "ntlm", "credssp"]
+    # Absolute path, on the Ansible controller, of the consortium CA's PEM certificate (not a secret).
+    ca_cert: Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._/-]*[A-Za-z0-9_-]$")]
+
+    @field_validator("ca_cert", mode="before")
+    @classmethod
+    def _absolute_file(cls, path: object) -> object:
+        if isinstance(path, str) and not re.fullmatch(r"/[A-Za-z0-9._/-]*[A-Za-z0-9_-]", path):
+            raise ValueError(
+                f"{path!r} must be the absolute path of a file on the Ansible controller (letters, digits . _ - /)"
+            )
+        return path
+
+
 class Operations(Strict):
     log_collector: LogCollector
     ntp_servers: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+$")]] = Field(min_length=1)
     offsite_store: OffsiteStore
+    windows: WindowsConnection
 
 
 class Consortium(Strict):
