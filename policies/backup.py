@@ -121,4 +121,27 @@ def daily(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
         yield f"schedule frequency is {frequency or 'not set'}; backups must run at least daily"
 
 
-CONTROLS = (vault_soft_delete, vault_immutable, vault_private, vault_geo, retention, daily)
+@control(
+    "MCS-BAK-007",
+    "VM backup policies are Enhanced (policy type V2)",
+    area=AREA,
+    types=[POLICY],
+    severity=Severity.HIGH,
+    cis_v8=["11.2"],
+    rationale="Trusted Launch VMs, Azure's default for new generation-2 VMs, can only be protected by an Enhanced "
+    "policy: under a Standard (V1) policy their backup cannot even be configured, and the server goes unprotected.",
+    fix="Set properties.policyType to V2 with a SimpleSchedulePolicyV2 schedule (the run time under "
+    "schedulePolicy.dailySchedule.scheduleRunTimes); Azure Files policies are not affected.",
+)
+def enhanced_vm_policy(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if r.get("properties.backupManagementType") != "AzureIaasVM":
+        return
+    policy_type = r.get("properties.policyType")
+    schedule = r.get("properties.schedulePolicy.schedulePolicyType")
+    if policy_type != "V2":
+        yield f"policyType is {policy_type or 'not set (V1, Standard)'}; VM policies must be Enhanced (V2)"
+    elif schedule != "SimpleSchedulePolicyV2":
+        yield f"schedulePolicyType is {schedule or 'not set'}; an Enhanced policy takes SimpleSchedulePolicyV2"
+
+
+CONTROLS = (vault_soft_delete, vault_immutable, vault_private, vault_geo, retention, daily, enhanced_vm_policy)

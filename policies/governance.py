@@ -37,6 +37,14 @@ TAGGABLE = frozenset(
     }
 )
 
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+# The spoke as far as private endpoints need it: every service with a private data plane brings it
+# (its endpoints must exist before the vaults are used), and networking builds on it.
+LANDING_ZONE: tuple[tuple[str, int, str], ...] = (
+    ("azure-native:network:VirtualNetwork", 1, "spoke VNet"),
+    ("azure-native:network:VirtualNetworkPeering", 2, "peerings to and from the hub"),
+    ("azure-native:network:RouteTable", 1, "route table"),
+)
 # What each service puts in a member's tenancy: (resource type, how many at least, what it is).
 SERVICE_RESOURCES: dict[str, tuple[tuple[str, int, str], ...]] = {
     "service_desk": ((RESOURCE_GROUP, 1, "resource group"), (BUDGET, 1, "budget")),
@@ -44,19 +52,20 @@ SERVICE_RESOURCES: dict[str, tuple[tuple[str, int, str], ...]] = {
         ("azure-native:recoveryservices:Vault", 1, "Recovery Services vault"),
         ("azure-native:recoveryservices:ProtectionPolicy", 2, "VM and file-share backup policies"),
         ("azure-native:storage:StorageAccount", 1, "backup storage account"),
+        *LANDING_ZONE,
     ),
     "identity": (
         ("azuread:index/group:Group", 3, "admins, staff and helpdesk groups"),
         ("azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy", 1, "MFA policy"),
         ("azure-native:keyvault:Vault", 1, "Key Vault"),
         ("azure-native:authorization:RoleAssignment", 3, "role assignments"),
+        *LANDING_ZONE,
     ),
-    "networking": (
-        ("azure-native:network:VirtualNetwork", 1, "spoke VNet"),
-        ("azure-native:network:VirtualNetworkPeering", 2, "peerings to and from the hub"),
-        ("azure-native:network:RouteTable", 1, "route table"),
-    ),
+    "networking": LANDING_ZONE,
 }
+# The private endpoints (by group id) each service's private-only resources need, in the same phase:
+# the vault, backup storage (blob, file) and Key Vault refuse public access.
+SERVICE_ENDPOINTS: dict[str, tuple[str, ...]] = {"backup": ("AzureBackup", "blob", "file"), "identity": ("vault",)}
 DEFAULT_PHASES = {"1": ["service_desk"], "2": ["backup"], "3": ["identity"], "4": ["networking"]}
 
 
@@ -137,6 +146,20 @@ def member_budget(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterat
             yield r, f"member {r.member} has no budget"
 
 
+def _endpoint_groups(resources: Sequence[Resource]) -> set[str]:
+    """Every group id some private endpoint among ``resources`` connects to."""
+    groups: set[str] = set()
+    for r in resources:
+        if r.type != PRIVATE_ENDPOINT:
+            continue
+        for c in as_list(r.get("privateLinkServiceConnections")) + as_list(
+            r.get("manualPrivateLinkServiceConnections")
+        ):
+            if isinstance(c, Mapping):
+                groups.update(str(g) for g in as_list(c.get("groupIds")))
+    return groups
+
+
 def _phase_of(resources: Sequence[Resource], member: str) -> int | None:
     for r in resources:
         if r.type == RESOURCE_GROUP and r.member == member:
@@ -150,11 +173,12 @@ def _phase_of(resources: Sequence[Resource], member: str) -> int | None:
     "MCS-GOV-004",
     "Each member's tenancy is complete for its phase",
     area=AREA,
-    types=sorted({t for parts in SERVICE_RESOURCES.values() for t, _, _ in parts}),
+    types=sorted({t for parts in SERVICE_RESOURCES.values() for t, _, _ in parts} | {PRIVATE_ENDPOINT}),
     severity=Severity.HIGH,
     cis_v8=["1.1", "4.1", "11.2"],
     scope="stack",
-    rationale="A town in the backup phase without a vault is a town without backups, whatever the contract says.",
+    rationale="A town in the backup phase without a vault is a town without backups, whatever the contract says; "
+    "one whose vault has no private endpoint (and landing zone to hold it) cannot use it.",
     fix="Deploy the member's stack for its phase (`pulumi up --stack <slug>`), or correct its phase.",
     params={"phase_services": Param(DEFAULT_PHASES, "object", "consortium.yaml phases: services each turns on")},
 )
@@ -168,11 +192,24 @@ def complete_for_phase(resources: Sequence[Resource], p: Mapping[str, Any]) -> I
             yield anchor, f"member {member} has no resource group with a phase tag"
             continue
         services = [s for number, names in p["phase_services"].items() if int(number) <= phase for s in names]
+        groups = _endpoint_groups(mine)
+        judged: set[str] = set()  # the landing zone comes with several services: judge it once
         for service in services:
             for type_, minimum, what in SERVICE_RESOURCES.get(service, ()):
+                if type_ in judged:
+                    continue
+                judged.add(type_)
                 found = sum(1 for r in mine if r.type == type_)
                 if found < minimum:
                     yield anchor, f"phase {phase} ({service}) needs {minimum} {what}; found {found}"
+            needed = SERVICE_ENDPOINTS.get(service, ())
+            missing = [g for g in needed if g not in groups]
+            if missing:
+                yield (
+                    anchor,
+                    f"phase {phase} ({service}) needs private endpoints for {', '.join(needed)}; "
+                    f"missing {', '.join(missing)}",
+                )
 
 
 CONTROLS = (required_tags, consistent_tags, member_budget, complete_for_phase)

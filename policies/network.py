@@ -386,24 +386,26 @@ def _endpoint_targets(resources: Sequence[Resource]) -> set[tuple[str, str]]:
 
 @control(
     "MCS-NET-016",
-    "Private-only vaults and storage accounts have a private endpoint once the member has a spoke",
+    "Private-only vaults and storage accounts have a private endpoint",
     area=AREA,
-    types=[*PRIVATE_ONLY, PRIVATE_ENDPOINT, VNET],
+    types=[*PRIVATE_ONLY, PRIVATE_ENDPOINT],
     severity=Severity.MEDIUM,
     cis_v8=["3.3"],
     scope="stack",
     rationale="A vault or account that refuses public access and has no private endpoint cannot be used: "
-    "backups and secret reads fail, and the quick fix people reach for is turning public access back on.",
-    fix="Deploy the member's private endpoints (consortium:member:PrivateEndpoints) in its private-endpoints "
-    "subnet, one per resource and group id.",
+    "backups and secret reads fail, and the quick fix people reach for is turning public access back on. "
+    "Azure also refuses an AzureBackup endpoint on a Recovery Services vault that already protects an item, "
+    "so the endpoint must come with the vault, not later.",
+    fix="Deploy the private endpoints with the resources they reach: a member's in its landing zone's "
+    "private-endpoints subnet (consortium:member:PrivateEndpoints), the hub's in the hub's, one per resource "
+    "and group id.",
 )
 def private_endpoints(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
-    # Members without a spoke have no subnet for an endpoint yet (phase gating): not judged.
-    with_spoke = {r.member for r in resources if r.type == VNET and r.member is not None}
+    # Judged in every phase, hub and members alike: the endpoints arrive with the resources they reach.
     reached = _endpoint_targets(resources)
     for r in resources:
         spec = PRIVATE_ONLY.get(r.type)
-        if spec is None or r.member not in with_spoke or r.get(spec[0]) != "Disabled":
+        if spec is None or r.get(spec[0]) != "Disabled":
             continue
         prefix, name_input = spec[1].rsplit("/", 1)
         key = f"{prefix}/{r.azure_name(name_input).lower()}"

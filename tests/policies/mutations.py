@@ -218,9 +218,10 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
     "MCS-NET-013": (_drop_internet_deny, "no inbound Deny rule"),
     "MCS-NET-014": (edit(FW_POLICY, "threatIntelMode", "Off", member=None), "threatIntelMode is Off"),
     "MCS-NET-015": (edit(RT, "disableBgpRoutePropagation", False), "disableBgpRoutePropagation is not true"),
-    "MCS-NET-016": (
+    "MCS-NET-016": (  # a phase-2 member: judged from the first vault on, not only once networking arrives
         remove(
             "azure-native:network:PrivateEndpoint",
+            member="sun-prairie",
             where=lambda r: r["inputs"]["privateLinkServiceConnections"][0]["groupIds"] == ["AzureBackup"],
             report=RSV,
         ),
@@ -251,6 +252,10 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
     "MCS-BAK-006": (
         edit(POLICY, "properties.schedulePolicy.scheduleRunFrequency", "Weekly"),
         "schedule frequency is Weekly",
+    ),
+    "MCS-BAK-007": (
+        edit(POLICY, "properties.policyType", "V1", where=lambda r: r["name"].endswith("-vm-daily")),
+        "policyType is V1",
     ),
     "MCS-IAM-001": (edit(ASSIGNMENT, "scope", SUB), "is a subscription or wider"),
     "MCS-IAM-002": (
