@@ -25,7 +25,7 @@ from policies.framework import Check, Control, Enforcement, Evaluation, Finding,
 from . import naming
 from .errors import InputError, Problem, fail
 from .ipam import hub_subnets
-from .models import Exemption, ExemptionsFile
+from .models import Exemption, ExemptionsFile, Service
 from .registry import Registry, parse_model
 from .safeyaml import load_mapping
 
@@ -227,6 +227,12 @@ def registry_params(registry: Registry | None) -> dict[str, dict[str, Any]]:
         "supernet": str(c.network.supernet),
         "firewall_subnet": str(hub_subnets(c.network.hub)["AzureFirewallSubnet"]),
         "member_ranges": {e.member.slug: [str(e.member.network.cidr)] for e in registry.members},
+        # What the hub gateway sees of each town hall (translated where NAT), for members with site VPNs.
+        "onprem_ranges": {
+            e.member.slug: [str(n) for site in e.member.network.onprem for n in site.azure_cidrs]
+            for e in registry.members
+            if Service.NETWORKING in c.services_for(e.member.phase) and e.member.network.onprem
+        },
         "consortium": c.slug,
         "phase_services": {str(p.phase): [s.value for s in p.services] for p in c.phases},
         "hub_vnet_names": [naming.hub_vnet(c.slug)],

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .framework import Enforcement, Param, Resource, Severity, control
 from .util import (
+    RangeIndex,
     allows_inbound,
     as_list,
     id_segment,
@@ -414,6 +416,94 @@ def private_endpoints(resources: Sequence[Resource], p: Mapping[str, Any]) -> It
             yield r, f"public network access is disabled but no private endpoint reaches {', '.join(missing)}"
 
 
+LOCAL_GATEWAY = "azure-native:network:LocalNetworkGateway"
+NAT_RULE = "azure-native:network:VirtualNetworkGatewayNatRule"
+
+
+def _last_segment(value: Any) -> str:
+    return ref_id(value).rstrip("/").rsplit("/", 1)[-1]
+
+
+def _ingress_translations(resources: Sequence[Resource], member: str) -> dict[ipaddress.IPv4Network, str]:
+    """LAN prefix -> translated prefix, from the member's ingress SNAT rules its connections use.
+
+    By name (an id's last segment), so plans and deployed state read alike; a reference without an
+    id counts every rule of the member (under CrossGuard, a preview where the ids are still unknown
+    does not run the policy at all). Per member, not per site: the registry keeps one member's LAN
+    ranges apart, so a LAN prefix names one site.
+    """
+    used: set[str] = set()
+    unknown = False
+    for c in resources:
+        if c.type == CONNECTION and c.member == member:
+            for ref in as_list(c.get("ingressNatRules")):
+                name = _last_segment(ref)
+                if name:
+                    used.add(name)
+                else:
+                    unknown = True
+    out: dict[ipaddress.IPv4Network, str] = {}
+    for r in resources:
+        if r.type != NAT_RULE or r.member != member or str(r.get("mode", "")).lower() != "ingresssnat":
+            continue
+        if not (unknown or r.azure_name("natRuleName") in used):
+            continue
+        for inner, outer in zip(as_list(r.get("internalMappings")), as_list(r.get("externalMappings")), strict=False):
+            lan = network(inner.get("addressSpace")) if isinstance(inner, Mapping) else None
+            if lan is not None and isinstance(outer, Mapping):
+                out[lan] = str(outer.get("addressSpace"))
+    return out
+
+
+@control(
+    "MCS-NET-017",
+    "No two members' site VPNs claim the same on-premises range on the hub gateway (NAT where town LANs overlap)",
+    area=AREA,
+    types=[LOCAL_GATEWAY, CONNECTION, NAT_RULE],
+    severity=Severity.HIGH,
+    cis_v8=["3.3", "4.2", "12.2"],
+    scope="stack",
+    params={
+        "onprem_ranges": Param(
+            {},
+            "object",
+            "Member slug -> its on-premises ranges as the hub gateway sees them (translated where NAT), "
+            "members with site VPNs only (from the registry)",
+        )
+    },
+    rationale="The hub's route-based gateway routes a range to one connection: when two towns' halls use the same "
+    "LAN (say 192.168.1.0/24) one town's traffic goes down the other town's tunnel, or a tunnel breaks.",
+    fix="Translate one of the two sites: nat_cidrs in its member file (from network.nat_pool), which gives its "
+    "connection a static IngressSnat rule on the hub gateway.",
+)
+def onprem_ranges_distinct(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    seen: list[tuple[Resource, str, ipaddress.IPv4Network]] = []  # (local gateway, LAN prefix, as Azure sees it)
+    translations = {
+        m: _ingress_translations(resources, m)
+        for m in {r.member for r in resources if r.type == LOCAL_GATEWAY and r.member is not None}
+    }
+    for r in resources:
+        if r.type != LOCAL_GATEWAY or r.member is None:
+            continue
+        for prefix in as_list(r.get("localNetworkAddressSpace.addressPrefixes")):
+            lan = network(prefix)
+            if lan is not None:
+                azure = network(translations[r.member].get(lan, str(lan)))
+                seen.append((r, str(prefix), azure or lan))
+    owned = [
+        (str(slug), n)
+        for slug, nets in (p.get("onprem_ranges") or {}).items()
+        for n in map(network, as_list(nets))
+        if n
+    ]
+    index = RangeIndex(owned + [(str(r.member), azure) for r, _, azure in seen])
+    for r, prefix, azure in seen:
+        for other in index.owners(azure):
+            if other != r.member:
+                how = f"{prefix} (no NAT)" if str(azure) == prefix else f"{prefix} translated to {azure}"
+                yield r, f"{how} overlaps {other}'s on-premises range on the hub gateway; translate one of the sites"
+
+
 CONTROLS = (
     no_ssh,
     no_rdp,
@@ -431,4 +521,5 @@ CONTROLS = (
     threat_intel,
     no_bgp_propagation,
     private_endpoints,
+    onprem_ranges_distinct,
 )

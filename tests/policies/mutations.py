@@ -21,6 +21,7 @@ VNET = "azure-native:network:VirtualNetwork"
 RT = "azure-native:network:RouteTable"
 PEERING = "azure-native:network:VirtualNetworkPeering"
 CONN = "azure-native:network:VirtualNetworkGatewayConnection"
+LNG = "azure-native:network:LocalNetworkGateway"
 FW_POLICY = "azure-native:network:FirewallPolicy"
 RULE_GROUP = "azure-native:network:FirewallPolicyRuleCollectionGroup"
 RSV = "azure-native:recoveryservices:Vault"
@@ -292,6 +293,10 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
     "MCS-GOV-004": (
         remove(RSV, report="azure-native:resources:ResourceGroup"),
         "phase 4 (backup) needs 1 Recovery Services vault; found 0",
+    ),
+    "MCS-NET-017": (  # Verona's hall claims Fitchburg's LAN without NAT
+        edit(LNG, "localNetworkAddressSpace.addressPrefixes", ["172.20.0.0/22"]),
+        "172.20.0.0/22 (no NAT) overlaps fitchburg's on-premises range on the hub gateway",
     ),
     "MCS-ISO-001": (edit(ASSIGNMENT, "scope", FITCHBURG_RG), "granted a role in fitchburg's resource group"),
     "MCS-ISO-002": (_spoke_peering, "reaches fitchburg's network vnet-fitchburg"),
