@@ -25,6 +25,8 @@ from .models import Consortium, Member
 from .safeyaml import load_mapping
 
 CONSORTIUM_FILE = "consortium.yaml"
+# NAT rules one Azure VPN gateway holds, ingress and egress together (Azure VPN Gateway FAQ, NAT).
+MAX_NAT_RULES = 100
 MEMBERS_DIR = "members"
 
 _PATTERN_HINTS = {
@@ -389,6 +391,16 @@ def check_onprem(
                     r.entry.path, r.where, f"{r.net} is outside the NAT pool {pool} (consortium.yaml network.nat_pool)"
                 )
             )
+    translated = sum(r.nat for r in ranges)
+    if translated > MAX_NAT_RULES:
+        problems.append(
+            Problem(
+                CONSORTIUM_FILE,
+                "network.nat_pool",
+                f"members have {translated} translated ranges (nat_cidrs) but the hub VPN gateway holds at most "
+                f"{MAX_NAT_RULES} NAT rules, one per range",
+            )
+        )
     vpn = {e.member.slug for e in entries if models.Service.NETWORKING in consortium.services_for(e.member.phase)}
     for i, j in overlapping_pairs([r.net for r in ranges]):
         a, b = ranges[i], ranges[j]

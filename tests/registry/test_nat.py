@@ -143,6 +143,31 @@ def test_the_lan_clash_without_a_pool_says_to_add_one(registry: Path) -> None:
     assert all("from a network.nat_pool (e.g. 100.64.0.0/16) added to consortium.yaml" in x for x in result.err_lines)
 
 
+def _many_nat_ranges(registry: Path, count: int) -> None:
+    """A new phase-1 town whose one site has ``count`` translated /28s (Monona already has one)."""
+    lans = ", ".join(f"172.31.{i // 16}.{(i % 16) * 16}/28" for i in range(count))
+    nats = ", ".join(f"100.64.{1 + i // 16}.{(i % 16) * 16}/28" for i in range(count))
+    site = f"{{name: town-hall, public_ip: 24.177.50.9, cidrs: [{lans}], nat_cidrs: [{nats}]}}"
+    network = f"network:\n  cidr: 10.64.160.0/20\n  onprem:\n    - {site}\n"
+    (registry / "members/dunn.yaml").write_text(NEW_TOWN + network)
+
+
+def test_the_hub_gateway_holds_at_most_100_nat_rules(registry: Path) -> None:
+    _many_nat_ranges(registry, 100)  # 101 with Monona's
+    result = cli("validate", "--registry", registry)
+    assert result.code == 2
+    assert result.err_lines == [
+        "consortium.yaml: network.nat_pool: members have 101 translated ranges (nat_cidrs) but the hub VPN gateway "
+        "holds at most 100 NAT rules, one per range"
+    ]
+
+
+def test_100_nat_rules_pass(registry: Path) -> None:
+    _many_nat_ranges(registry, 99)
+    result = cli("validate", "--registry", registry)
+    assert result.code == 0, result.err
+
+
 # Near misses: each passes validation (exit 0); some keep a warning.
 PASSING: list[tuple[str, Edits, list[str]]] = [
     ("the-example", {}, []),
