@@ -4,8 +4,11 @@ The vault is geo-redundant with cross-region restore, soft delete always on (it 
 off again, which is the point: ransomware with admin rights cannot remove it), immutability
 enabled but not locked (locking is irreversible and blocks shortening retention; the runbook
 locks it once the member's retention has settled), and reachable only through private endpoints.
-Its daily VM policy (Enhanced, policy type V2: the only kind that protects Trusted Launch VMs) and
-its file-share policy keep ``backup_retention_days`` from the registry.
+Its daily VM policy and file-share policy keep ``backup_retention_days`` from the registry. The VM
+policy is Enhanced (policy type V2): the Standard one cannot protect Premium SSD v2 or Ultra disks,
+and Trusted Launch VMs (Azure's default for new generation-2 VMs) only through API versions newer
+than the one azure-native's ProtectionPolicy uses; Enhanced also keeps its instant-restore
+snapshots zone-redundant.
 
 The storage account receives the file-level backups of the member's servers and endpoints:
 HTTPS and TLS 1.2 only, no anonymous blob access, no shared keys (Entra ID only), no public
@@ -118,8 +121,7 @@ class MemberBackup(pulumi.ComponentResource):
             vault_name=self.vault.name,
             resource_group_name=args.resource_group_name,
             location=args.location,
-            # Enhanced, not Standard: Trusted Launch VMs (Azure's default for new generation-2 VMs)
-            # can only be protected by an Enhanced policy.
+            # Enhanced, not Standard: see the module docstring (Trusted Launch VMs, newer disk types).
             properties={
                 "backup_management_type": "AzureIaasVM",
                 "policy_type": "V2",

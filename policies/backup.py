@@ -128,8 +128,9 @@ def daily(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     types=[POLICY],
     severity=Severity.HIGH,
     cis_v8=["11.2"],
-    rationale="Trusted Launch VMs, Azure's default for new generation-2 VMs, can only be protected by an Enhanced "
-    "policy: under a Standard (V1) policy their backup cannot even be configured, and the server goes unprotected.",
+    rationale="A Standard (V1) policy cannot protect Premium SSD v2 or Ultra disks, and Trusted Launch VMs (Azure's "
+    "default for new generation-2 VMs) only through the newest API versions and tools: a new server's backup may "
+    "fail to configure, and the server goes unprotected. The Enhanced policy protects them all.",
     fix="Set properties.policyType to V2 with a SimpleSchedulePolicyV2 schedule (the run time under "
     "schedulePolicy.dailySchedule.scheduleRunTimes); Azure Files policies are not affected.",
 )
