@@ -1,0 +1,239 @@
+"""The consortium_evidence callback on a Windows host, without a Windows host.
+
+The callback gets real Ansible task objects loaded from windows_baseline's task files (their real
+names and tags) and real ``CallbackTaskResult`` objects with synthetic return values: what Ansible
+would hand it after each task of ``playbooks/baseline_audit.yml`` on a Windows server. The evidence
+it writes is then read by ``consortium audit --evidence``, which ties the host to its member.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+from ansible.executor.task_result import CallbackTaskResult
+from ansible.inventory.host import Host
+from ansible.parsing.dataloader import DataLoader
+from ansible.playbook.task import Task
+from ansible.plugins.loader import init_plugin_loader
+
+from tests.conftest import REPO
+from tests.registry.helpers import cli
+
+ROLE = REPO / "playbooks/roles/windows_baseline"
+CALLBACK = REPO / "playbooks/callback_plugins/consortium_evidence.py"
+HOST = "fit-fs01"  # a Windows file server of Fitchburg in the example registry
+CATALOG = {c["id"]: c for c in yaml.safe_load((ROLE / "controls.yml").read_text())["controls"]}
+
+
+def _callback_class() -> type:
+    spec = importlib.util.spec_from_file_location("consortium_evidence", CALLBACK)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CallbackModule
+
+
+class _Role:
+    """What the callback reads of a task's role: its path (for controls.yml) and its name."""
+
+    _role_path = str(ROLE)
+
+    def get_name(self, include_role_fqcn: bool = True) -> str:
+        return "windows_baseline"
+
+
+def _role_tasks() -> list[Task]:
+    """Every control task of the role, in the order main.yml imports the concerns."""
+    init_plugin_loader()  # resolves the tasks' modules (ansible.windows...) as ansible-playbook does
+    main = yaml.safe_load((ROLE / "tasks/main.yml").read_text())
+    tasks = []
+    for entry in main:
+        file = entry["ansible.builtin.import_tasks"]
+        if file == "preflight.yml":
+            continue
+        for data in yaml.safe_load((ROLE / "tasks" / file).read_text()):
+            task = Task.load(data, loader=DataLoader())
+            task._role = _Role()
+            tasks.append(task)
+    return tasks
+
+
+TASKS = _role_tasks()
+
+
+def _task(name_start: str) -> Task:
+    found = [t for t in TASKS if t.name.startswith(name_start)]
+    assert len(found) == 1, (name_start, [t.name for t in found])
+    return found[0]
+
+
+def _play(evidence: Path) -> SimpleNamespace:
+    return SimpleNamespace(
+        get_variable_manager=lambda: SimpleNamespace(extra_vars={}),
+        vars={"consortium_evidence_dir": str(evidence)},
+        get_name=lambda: "Consortium Windows baseline audit (check mode)",
+    )
+
+
+Outcome = tuple[str, dict[str, Any]]  # ("ok" | "failed" | "skipped" | "unreachable", return values)
+
+
+def _run(evidence: Path, outcome_of: Callable[[Task], Outcome | None]) -> dict[str, Any]:
+    """Feed one audit run of the role on HOST to the callback; the host's evidence document.
+    ``outcome_of`` decides each task's result (None: the run stopped before the task)."""
+    cb = _callback_class()()
+    cb.v2_playbook_on_play_start(_play(evidence))
+    host = Host(HOST)
+    for task in TASKS:
+        outcome = outcome_of(task)
+        if outcome is None:
+            break
+        kind, values = outcome
+        result = CallbackTaskResult(host, task, values, {})
+        if kind == "ok":
+            cb.v2_runner_on_ok(result)
+        elif kind == "failed":
+            cb.v2_runner_on_failed(result)
+        elif kind == "skipped":
+            cb.v2_runner_on_skipped(result)
+        else:
+            cb.v2_runner_on_unreachable(result)
+    cb.v2_playbook_on_stats(None)
+    return json.loads((evidence / f"{HOST}.json").read_text())
+
+
+def _is_report(task: Task) -> bool:
+    """The tasks that only warn (report-only controls): skipped on a host that complies."""
+    return task.action == "ansible.builtin.debug"
+
+
+def compliant(task: Task) -> Outcome:
+    if _is_report(task):
+        return "skipped", {"skipped": True, "skip_reason": "Conditional result was False"}
+    return "ok", {"changed": False}
+
+
+@pytest.fixture
+def evidence(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "evidence"
+    yield folder
+
+
+def test_a_compliant_windows_host_has_every_win_control_compliant(evidence: Path) -> None:
+    doc = _run(evidence, compliant)
+    assert set(doc) == {"host", "play", "generated", "reachable", "summary", "controls"}
+    assert doc["host"] == HOST and doc["reachable"] is True
+    assert doc["summary"]["compliant"] == sorted(CATALOG)  # all 16 WIN-* controls of controls.yml
+    assert not doc["summary"]["drift"] and not doc["summary"]["error"] and not doc["summary"]["unreachable"]
+    for cid, control in doc["controls"].items():
+        # Titles and safeguards come from controls.yml (the crosswalk's home).
+        assert control["title"] == CATALOG[cid]["title"]
+        assert control["safeguards"] == sorted(CATALOG[cid]["safeguards"])
+        assert control["tasks"] and all(t["task"].startswith("windows_baseline : ") for t in control["tasks"])
+
+
+def test_report_only_bitlocker_off_is_drift_not_compliant(evidence: Path) -> None:
+    """Enforcement off: the status script changes nothing (ok, unchanged) but the report task is
+    "changed" in check mode, and that is what makes the control drift."""
+    report = _task("WIN-BL-001 | The OS volume is not protected")
+
+    def run(task: Task) -> Outcome:
+        if task is report:
+            return "ok", {"changed": True, "msg": "WARNING fit-fs01: BitLocker protection of C: is off"}
+        return compliant(task)
+
+    doc = _run(evidence, run)
+    assert doc["summary"]["drift"] == ["WIN-BL-001"]
+    assert doc["controls"]["WIN-BL-001"]["status"] == "drift"
+    assert {t["outcome"] for t in doc["controls"]["WIN-BL-001"]["tasks"]} == {"ok", "drift"}
+    assert len(doc["summary"]["compliant"]) == len(CATALOG) - 1
+
+
+def test_enforced_local_admin_removal_in_check_mode_is_drift(evidence: Path) -> None:
+    status = _task("WIN-ADM-001 | Local Administrators hold only")
+
+    def run(task: Task) -> Outcome:
+        if task is status:
+            return "ok", {"changed": True, "result": {"extra": ["FIT\\jdoe"], "removed": [], "enforce": True}}
+        return compliant(task)
+
+    assert _run(evidence, run)["summary"]["drift"] == ["WIN-ADM-001"]
+
+
+def test_a_failing_defender_check_is_an_error_for_both_of_its_controls(evidence: Path) -> None:
+    script = _task("WIN-AV-001..002 | Real-time protection is on")
+
+    def run(task: Task) -> Outcome:
+        if task is script:
+            return "failed", {"failed": True, "result": {"problems": ["Defender runs in 'Passive Mode'"]}}
+        return compliant(task)
+
+    doc = _run(evidence, run)
+    # The policy tasks of WIN-AV-001/002 were fine; the failed status check outranks them.
+    assert doc["summary"]["error"] == ["WIN-AV-001", "WIN-AV-002"]
+    assert doc["controls"]["WIN-AV-001"]["safeguards"] == ["10.1"]
+
+
+def test_tasks_skipped_for_the_host_are_not_checked(evidence: Path) -> None:
+    """A domain controller: the local Administrators check does not apply."""
+
+    def run(task: Task) -> Outcome:
+        if "WIN-ADM-001" in task.tags:
+            return "skipped", {"skipped": True}
+        return compliant(task)
+
+    doc = _run(evidence, run)
+    assert doc["summary"]["not_checked"] == ["WIN-ADM-001"]
+
+
+def test_an_unreachable_host_is_unreachable_not_compliant(evidence: Path) -> None:
+    first = TASKS[0]
+
+    def run(task: Task) -> Outcome | None:
+        if task is first:
+            return "unreachable", {"unreachable": True, "msg": "psrp: certificate verify failed"}
+        return None
+
+    doc = _run(evidence, run)
+    assert doc["reachable"] is False
+    # The controls of the task that found the host unreachable; nothing is claimed compliant.
+    assert doc["summary"]["unreachable"] == sorted(t for t in first.tags if t.startswith("WIN-"))
+    assert not doc["summary"]["compliant"] and not doc["summary"]["drift"]
+
+
+def test_consortium_audit_ties_the_windows_host_to_its_member_and_fails_on_drift(evidence: Path) -> None:
+    report = _task("WIN-BL-001 | The OS volume is not protected")
+    _run(evidence, lambda t: ("ok", {"changed": True}) if t is report else compliant(t))
+    result = cli("audit", "--evidence", evidence, "--registry", REPO)
+    assert result.code == 1, result.out
+    assert f"fitchburg {HOST}: {len(CATALOG) - 1} compliant, 1 drift, 0 error (WIN-BL-001 drift)" in result.out
+
+    _run(evidence, compliant)
+    result = cli("audit", "--evidence", evidence, "--registry", REPO)
+    assert result.code == 0, result.out
+    assert f"fitchburg {HOST}: {len(CATALOG)} compliant, 0 drift, 0 error" in result.out
+
+
+def test_every_warning_task_is_drift_in_check_mode_and_quiet_in_a_real_run() -> None:
+    """Report-only means "don't change", not "don't judge": each control-tagged warning (a debug
+    task) reports changed exactly in check mode, so the audit scores it drift and a real run stays
+    at changed=0. Without this, an audit would call BitLocker or local admins compliant."""
+    warnings = {c: t for t in TASKS if _is_report(t) for c in t.tags if c in ("WIN-BL-001", "WIN-ADM-001")}
+    assert set(warnings) == {"WIN-BL-001", "WIN-ADM-001"}
+    for task in warnings.values():
+        # Changed in check mode: the --check flag, or the mode the status script reports it ran in
+        # (the audit playbook sets check mode with the play keyword, which ansible_check_mode misses).
+        registered = next(t.register for t in TASKS if t.tags == task.tags and t.register)
+        assert task.changed_when == [f"ansible_check_mode or {registered}.result.check_mode | default(false)"]
+        # A warning that also fired after the enforcing task acted would report a fixed host as drift.
+        assert f"{registered} is not changed" in task.when, task.name
+    for name in ("bitlocker.yml", "local_admins.yml"):
+        script = (ROLE / "tasks" / name).read_text()
+        assert "check_mode = $Ansible.CheckMode" in script, name

@@ -1,0 +1,153 @@
+"""windows_baseline end to end on a simulated Windows host (no Windows here).
+
+The real playbooks (windows_baseline.yml, baseline_audit.yml), the real role, the rendered
+Fitchburg inventory and the real evidence callback run through ansible-playbook; only the modules
+are test doubles (tests/playbooks/winsim_module.py, shadowing ansible.windows and community.windows)
+acting on a JSON file that stands in for the host's state, over a local connection. This tests the
+role's control flow: idempotence, check mode, report-only controls judged as drift, enforcement,
+errors - not PowerShell, the real modules or Windows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .ansible_run import PLAYBOOKS, REPO, PlaybookRun, changed_tasks, run_playbook
+
+HOST = "fit-fs01"  # a Windows file server of Fitchburg in the example registry
+MODULES = {
+    "ansible/windows": ["win_regedit", "win_audit_policy_system", "win_firewall", "win_powershell", "win_service"],
+    "community/windows": ["win_firewall_rule", "win_security_policy"],
+}
+CONTROLS = 16  # controls.yml of windows_baseline
+
+# A host that meets the controls the role cannot set by itself (BitLocker on, no extra admins,
+# Defender healthy); everything the role writes starts empty.
+HEALTHY = {
+    "bitlocker": {"protected": True, "tpm": True},
+    "local_admins": {"extra": []},
+    "defender": {"real_time": True, "signature_age_days": 0, "mode": "Normal"},
+}
+
+
+@pytest.fixture(scope="module")
+def collections(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("winsim")
+    for namespace, names in MODULES.items():
+        folder = root / "ansible_collections" / namespace / "plugins/modules"
+        folder.mkdir(parents=True)
+        for name in names:
+            shutil.copy(Path(__file__).parent / "winsim_module.py", folder / f"{name}.py")
+    return root
+
+
+class SimulatedHost:
+    """HOST as a JSON state file; ``run(playbook, *args)`` runs a real playbook against it."""
+
+    def __init__(self, folder: Path, collections: Path, state: dict) -> None:
+        self.folder, self.collections = folder, collections
+        self.state = folder / "state.json"
+        self.state.write_text(json.dumps(state))
+        self.evidence = folder / "evidence" / f"{HOST}.json"
+
+    def run(self, playbook: str, *args: str) -> PlaybookRun:
+        overrides = {
+            # The rendered inventory (psrp, Vault account) with the connection swapped for the double.
+            "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable,
+            "vault_fitchburg_windows_user": "unused",
+            "vault_fitchburg_windows_password": "unused",
+            "baseline_hosts": HOST,
+            "consortium_evidence_dir": str(self.evidence.parent),
+        }
+        return run_playbook(
+            PLAYBOOKS / playbook,
+            "-i",
+            str(REPO / "playbooks/inventories/fitchburg.yml"),
+            "--limit",
+            HOST,
+            "-e",
+            json.dumps(overrides),
+            *args,
+            env={**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(self.collections), "WINSIM_STATE": str(self.state)},
+            timeout=600,
+        )
+
+    def audit(self, *args: str) -> dict[str, list[str]]:
+        """The evidence summary of a baseline_audit.yml run."""
+        self.evidence.unlink(missing_ok=True)
+        run = self.run("baseline_audit.yml", *args)
+        assert self.evidence.is_file(), run.explain()
+        return json.loads(self.evidence.read_text())["summary"]
+
+    def edit(self, change: Callable[[dict], object]) -> dict:
+        data = json.loads(self.state.read_text())
+        change(data)
+        self.state.write_text(json.dumps(data))
+        return data
+
+    def read(self) -> dict:
+        return json.loads(self.state.read_text())
+
+
+@pytest.fixture(scope="module")
+def baselined(tmp_path_factory, collections: Path) -> tuple[dict, PlaybookRun, PlaybookRun]:
+    """A healthy host after a first and a second run of windows_baseline.yml: (state, first, second)."""
+    host = SimulatedHost(tmp_path_factory.mktemp("baselined"), collections, HEALTHY)
+    first = host.run("windows_baseline.yml")
+    second = host.run("windows_baseline.yml")
+    return host.read(), first, second
+
+
+@pytest.fixture
+def host(tmp_path: Path, collections: Path, baselined) -> SimulatedHost:
+    """A copy of the baselined host for one test."""
+    return SimulatedHost(tmp_path, collections, baselined[0])
+
+
+def test_applied_baseline_is_idempotent_and_the_audit_finds_it_compliant(baselined, host: SimulatedHost) -> None:
+    _, first, second = baselined
+    assert first.rc == 0 and first.recap[HOST]["changed"] > 0, first.explain()
+    assert "Consortium baseline - Remote Desktop" in host.state.read_text()  # the double saw the rule
+    assert second.rc == 0 and second.recap[HOST]["changed"] == 0, changed_tasks(second.stdout)
+    summary = host.audit()
+    assert len(summary["compliant"]) == CONTROLS and not summary["drift"] and not summary["error"], summary
+
+
+def test_report_only_controls_are_drift_in_the_audit_and_untouched_by_a_run(host: SimulatedHost) -> None:
+    host.edit(lambda s: (s["bitlocker"].update(protected=False), s["local_admins"].update(extra=["FIT\\jdoe"])))
+    assert host.audit()["drift"] == ["WIN-ADM-001", "WIN-BL-001"]
+
+    # Enforcement off: a real run warns, changes nothing, and stays changed=0.
+    run = host.run("windows_baseline.yml")
+    assert run.rc == 0 and run.recap[HOST]["changed"] == 0, changed_tasks(run.stdout)
+    assert "BitLocker protection of C: is off" in run.stdout and "jdoe" in run.stdout
+    state = host.read()
+    assert state["bitlocker"]["protected"] is False and state["local_admins"]["extra"] == ["FIT\\jdoe"]
+
+    # Enforcement on: the run fixes both (the audit in check mode would have said drift too: the
+    # callback unit tests cover that path), and the next audit finds the host compliant.
+    enforce = ["-e", '{"windows_baseline_bitlocker_enforce": true, "windows_baseline_local_admins_enforce": true}']
+    fixed = host.run("windows_baseline.yml", *enforce)
+    assert fixed.rc == 0 and fixed.recap[HOST]["changed"] == 2, changed_tasks(fixed.stdout)
+    summary = host.audit()
+    assert len(summary["compliant"]) == CONTROLS and not summary["drift"], summary
+
+
+def test_a_changed_setting_is_exactly_that_drift_and_a_failed_check_an_error(host: SimulatedHost) -> None:
+    smb1 = "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters\\SMB1"
+    host.edit(lambda s: (s["registry"].update({smb1: "1"}), s["defender"].update(mode="Passive")))
+    summary = host.audit()
+    assert summary["drift"] == ["WIN-SVC-001"], summary
+    # Defender in passive mode (another antivirus, not approved) fails its status check: both its
+    # controls are errors, and the controls after it are not claimed compliant (the host stopped).
+    assert summary["error"] == ["WIN-AV-001", "WIN-AV-002"], summary
+    assert "WIN-BL-001" not in summary["compliant"]
+    assert host.read()["registry"][smb1] == "1"  # check mode wrote nothing
