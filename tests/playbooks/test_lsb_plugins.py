@@ -1,0 +1,262 @@
+"""The linux_server_baseline role's own plugins, host-free (localhost, files under tmp_path).
+
+lsb_probe reads the state once; lsb_files writes a control's files in one call; the lsb_files and
+lsb_ensure actions skip the host when the probe already proves the outcome. These tests pin the
+two promises that make that safe: the skip happens only when the state is exactly what is wanted,
+and otherwise the module does what ansible.builtin.template would (atomic, validated, check mode).
+"""
+
+from __future__ import annotations
+
+import grp
+import hashlib
+import importlib.util
+import json
+import os
+import pwd
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .ansible_run import PLAYBOOKS, run_playbook
+
+ROLE = PLAYBOOKS / "roles" / "linux_server_baseline"
+ME = pwd.getpwuid(os.getuid()).pw_name
+MY_GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"lsb_{name}", ROLE / "action_plugins" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+ENSURE = _load("lsb_ensure")
+FILES = _load("lsb_files")
+
+# ------------------------------------------------------------------------------------- lsb_ensure
+
+
+UNITS = {
+    "units": {
+        "rsyslog": {"load": "loaded", "enabled": "enabled", "active": "active"},
+        "chrony": {"load": "loaded", "enabled": "enabled", "active": "inactive"},
+        "ghost": {"load": "not-found", "enabled": "", "active": "inactive"},
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "satisfied"),
+    [
+        ({"name": "rsyslog", "enabled": True, "state": "started"}, True),
+        ({"name": "chrony", "enabled": True}, True),
+        ({"name": "chrony", "enabled": True, "state": "started"}, False),
+        ({"name": "rsyslog", "enabled": False}, False),
+        ({"name": "rsyslog", "state": "restarted"}, False),
+        ({"name": "rsyslog", "enabled": True, "daemon_reload": True}, False),
+        ({"name": "ghost", "enabled": True}, False),
+        ({"name": "unread", "enabled": True}, False),
+        ({"name": "rsyslog"}, False),
+    ],
+)
+def test_service_skipped_only_when_the_probe_proves_it(args: dict, satisfied: bool) -> None:
+    assert ENSURE._service_satisfied(args, UNITS) is satisfied
+
+
+PACKAGES = {"packages": {"rsyslog": "installed", "telnet": "not-installed", "talk": "config-files"}}
+
+
+@pytest.mark.parametrize(
+    ("args", "satisfied"),
+    [
+        ({"name": ["rsyslog"], "state": "present", "update_cache": True, "install_recommends": False}, True),
+        ({"name": "rsyslog"}, True),
+        ({"name": ["rsyslog", "telnet"], "state": "present"}, False),
+        ({"name": ["telnet", "talk"], "state": "absent"}, True),
+        ({"name": ["telnet", "talk"], "state": "absent", "purge": True}, False),  # talk's config files remain
+        ({"name": ["telnet"], "state": "absent", "purge": True}, True),
+        ({"name": ["rsyslog=8.2302.0-1"], "state": "present"}, False),
+        ({"name": ["rsyslog"], "state": "latest"}, False),
+        ({"name": ["rsyslog"], "state": "present", "force": True}, False),
+        ({"name": ["unread"], "state": "absent"}, False),
+        ({"name": [], "state": "present"}, False),
+    ],
+)
+def test_apt_skipped_only_when_the_probe_proves_it(args: dict, satisfied: bool) -> None:
+    assert ENSURE._apt_satisfied(args, PACKAGES) is satisfied
+
+
+@pytest.mark.parametrize(
+    ("args", "satisfied"),
+    [
+        ({"name": "consortium-admins", "state": "present", "system": False}, True),
+        ({"name": "consortium-admins", "gid": 1500}, True),
+        ({"name": "consortium-admins", "gid": 1600}, False),
+        ({"name": "consortium-admins", "state": "absent"}, False),
+        ({"name": "other"}, False),
+        ({"name": "consortium-admins", "local": True}, False),
+    ],
+)
+def test_group_skipped_only_when_the_probe_proves_it(args: dict, satisfied: bool) -> None:
+    assert ENSURE._group_satisfied(args, {"groups": {"consortium-admins": 1500}}) is satisfied
+
+
+def test_files_match_needs_content_mode_owner_and_group() -> None:
+    spec = {"content": "x\n", "mode": "0644", "owner": "root", "group": "root"}
+    seen = {"sha1": hashlib.sha1(b"x\n").hexdigest(), "mode": "0644", "owner": "root", "group": "root"}
+    assert FILES._matches(spec, seen)
+    assert FILES._matches({**spec, "mode": "644"}, seen)
+    for key, value in (("sha1", "0" * 40), ("mode", "0600"), ("owner", "adm"), ("group", "adm")):
+        assert not FILES._matches(spec, {**seen, key: value}), key
+    assert not FILES._matches(spec, None)
+    assert not FILES._matches(spec, {"type": "other"})
+
+
+# ------------------------------------------------------------------------------ on localhost
+
+
+def _play(tmp_path: Path, tasks: list[dict], *args: str):
+    """Run ``tasks`` in a play on localhost that has the role's plugins (the role's path, not the role)."""
+    play = [
+        {
+            "name": "lsb plugins",
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+            "tasks": tasks,
+        }
+    ]
+    path = tmp_path / "play.yml"
+    path.write_text(yaml.safe_dump(play, sort_keys=False))
+    env = {
+        **os.environ,
+        "ANSIBLE_LIBRARY": str(ROLE / "library"),
+        "ANSIBLE_ACTION_PLUGINS": str(ROLE / "action_plugins"),
+        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
+    }
+    return run_playbook(path, "-i", "localhost,", *args, env=env, timeout=120)
+
+
+def _results(tmp_path: Path) -> list[dict]:
+    """The registered results the play's last task wrote (see ``_dump``)."""
+    return json.loads((tmp_path / "results.json").read_text())
+
+
+def _dump(tmp_path: Path, names: list[str]) -> dict:
+    return {
+        "name": "results",
+        "ansible.builtin.copy": {
+            "content": "{{ [" + ", ".join(names) + "] | to_json }}",
+            "dest": str(tmp_path / "results.json"),
+            "mode": "0600",
+        },
+    }
+
+
+def _file(dest: Path, content: str, mode: str = "0640", validate: str = "") -> dict:
+    return {"dest": str(dest), "content": content, "owner": ME, "group": MY_GROUP, "mode": mode, "validate": validate}
+
+
+def test_lsb_files_module_writes_validates_and_honours_check_mode(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.conf", tmp_path / "b.conf"
+    b.write_text("old\n")
+    b.chmod(0o644)
+    tasks = [
+        {"name": "write", "lsb_files": {"files": [_file(a, "one\n"), _file(b, "new\n", "0600")]}, "register": "r1"},
+        {"name": "again", "lsb_files": {"files": [_file(a, "one\n"), _file(b, "new\n", "0600")]}, "register": "r2"},
+        {
+            "name": "check",
+            "lsb_files": {"files": [_file(a, "two\n")]},
+            "check_mode": True,
+            "diff": True,
+            "register": "r3",
+        },
+        {"name": "mode only", "lsb_files": {"files": [_file(a, "one\n", "0600")]}, "register": "r4"},
+        {
+            "name": "refused by validate",
+            "lsb_files": {"files": [_file(b, "bad\n", "0600", "/bin/grep -q good %s")]},
+            "register": "r5",
+            "ignore_errors": True,
+        },
+        {
+            "name": "passes validate",
+            "lsb_files": {"files": [_file(b, "good\n", "0600", "/bin/grep -q good %s")]},
+            "register": "r6",
+        },
+        _dump(tmp_path, ["r1", "r2", "r3", "r4", "r5", "r6"]),
+    ]
+    run = _play(tmp_path, tasks)
+    assert run.rc == 0, run.explain()
+    r1, r2, r3, r4, r5, r6 = _results(tmp_path)
+    assert r1["changed"] and sorted(r1["changed_files"]) == [str(a), str(b)]
+    assert not r2["changed"]
+    assert r3["changed"] and a.read_text() == "one\n"  # check mode wrote nothing
+    assert "-one" in run.stdout and "+two" in run.stdout  # --diff shows the difference
+    assert r4["changed_files"] == [str(a)] and oct(a.stat().st_mode & 0o777) == "0o600"
+    assert r5["failed"] and "failed validation" in r5["msg"]
+    assert r6["changed"] and b.read_text() == "good\n"
+    assert oct(b.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".lsb-")] == []  # no temp files left
+
+
+def test_actions_skip_the_host_only_when_the_probe_agrees(tmp_path: Path) -> None:
+    """A dest in a missing directory: the module would fail there, so an ok result proves no call."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "t.j2").write_text("value {{ 40 + 2 }}\n")
+    dest = str(tmp_path / "missing-dir" / "t.conf")
+    want = {"sha1": hashlib.sha1(b"value 42\n").hexdigest(), "mode": "0644", "owner": ME, "group": MY_GROUP}
+    spec = {"src": "t.j2", "dest": dest, "mode": "0644", "owner": ME, "group": MY_GROUP}
+    tasks = [
+        {"name": "probe agrees", "lsb_files": {"files": [spec], "known": {dest: want}}, "register": "r1"},
+        {
+            "name": "probe disagrees (mode)",
+            "lsb_files": {"files": [spec], "known": {dest: {**want, "mode": "0600"}}},
+            "register": "r2",
+            "ignore_errors": True,
+        },
+        {
+            "name": "ensure: satisfied group, no call",
+            "lsb_ensure": {
+                "module": "ansible.builtin.group",
+                "module_args": {"name": "no-such-group-xyz", "state": "present"},
+                "known": {"groups": {"no-such-group-xyz": 4242}},
+            },
+            "register": "r3",
+        },
+        {
+            "name": "ensure: unknown module always runs",
+            "lsb_ensure": {"module": "ansible.builtin.ping", "module_args": {}, "known": {}},
+            "register": "r4",
+        },
+        {
+            "name": "probe",
+            "lsb_probe": {
+                "files": [str(tmp_path / "templates" / "t.j2"), dest],
+                "sysctl": ["kernel.ostype", "no.such.key"],
+                "counts": {str(tmp_path / "templates" / "t.j2"): "value", str(tmp_path / "nope"): "x"},
+                "groups": [MY_GROUP, "no-such-group-xyz"],
+                "packages": ["no-such-package-xyz"],
+            },
+            "register": "r5",
+        },
+        _dump(tmp_path, ["r1", "r2", "r3", "r4", "r5"]),
+    ]
+    run = _play(tmp_path, tasks)
+    assert run.rc == 0, run.explain()
+    r1, r2, r3, r4, r5 = _results(tmp_path)
+    assert not r1["changed"] and "nothing to do" in r1["msg"]
+    assert r2["failed"], r2  # the module ran and could not write into the missing directory
+    assert not r3["changed"] and "not called" in r3["msg"]
+    assert r4["ping"] == "pong"
+    state = r5["state"]
+    template = state["files"][str(tmp_path / "templates" / "t.j2")]
+    assert template["sha1"] == hashlib.sha1(b"value {{ 40 + 2 }}\n").hexdigest() and template["owner"] == ME
+    assert state["files"][dest] is None
+    assert state["sysctl"] == {"kernel.ostype": "Linux"}
+    assert state["counts"] == {str(tmp_path / "templates" / "t.j2"): 1, str(tmp_path / "nope"): -1}
+    assert state["groups"] == {MY_GROUP: os.getgid()}
+    assert state["packages"] in ({"no-such-package-xyz": "not-installed"}, {})  # {} where dpkg is absent
