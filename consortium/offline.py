@@ -43,18 +43,11 @@ The plan file (:func:`plan_document`) is the input of the policy engine, one con
 
 Reads (the hub ``StackReference``) are records too, so dependencies always name a record.
 
-Speed (see ``bench/plan_scale.py``). The SDK's default path costs about 25 ms per azure-native
-resource; with ``fast=True`` (the default) the runner changes only what cannot show in a plan:
-
-* every azure-native resource carries dozens of type aliases, which the SDK turns into URN
-  outputs eagerly; aliases only matter for renames in existing state, so a stack transformation
-  drops them (URNs, inputs and dependencies stay identical — a test compares both paths);
-* the SDK captures a Python stack trace per resource for the engine's source positions; a plan
-  has no use for them, so that capture is stubbed out for the run;
-* the SDK waits for outstanding outputs one at a time (quadratic in their number); the runner
-  first waits for all of them at once, leaving the SDK's own loop nothing to do;
-* the garbage collector's first-generation threshold is raised for the run: the SDK allocates
-  many short-lived objects, and collecting every 700 allocations dominated the profile.
+Speed (see ``bench/plan_scale.py``). The SDK's default path costs about 25 ms of CPU per
+azure-native resource; with ``fast=True`` (the default) the runner changes only work whose result
+a plan never sees — aliases dropped, monitor calls answered inline, per-resource SDK overheads
+skipped or memoised, one garbage collection per stack — all in :mod:`consortium.offline_fast`,
+which lists them and why each is safe (``tests/infra`` compares both paths stack by stack).
 
 Between runs the SDK's global state (root resource, RPC manager, outputs, config) is reset, so
 any number of stacks can be planned in one process, and member stacks in parallel processes.
@@ -63,20 +56,18 @@ any number of stacks can be planned in one process, and member stacks in paralle
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import copy
-import gc
 import hashlib
 import importlib
 import importlib.util
 import ipaddress
 import json
+import math
 import multiprocessing
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -87,11 +78,11 @@ import pulumi
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks, settings
-from pulumi.runtime import resource as sdk_resource
-from pulumi.runtime.proto import resource_pb2, source_pb2
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
+from . import offline_fast as fastpath
 from .errors import InputError, Problem
 from .registry import Registry
 from .stackconfig import CONFIG_KEY, HUB_STACK, PROJECT, HubStack, MemberStack, hub_stack, member_stack
@@ -215,8 +206,34 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _struct_to_python(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return _plain(json_format.MessageToDict(struct))
+def _value_to_python(value: struct_pb2.Value) -> Any:
+    """One wire value as :func:`_plain` would give it (the protobuf JSON printer's result, masked)."""
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        text = value.string_value
+        return UNKNOWN if text == _UNKNOWN_VALUE else text
+    if kind == "number_value":
+        number = value.number_value
+        if math.isinf(number) or math.isnan(number):
+            raise ValueError(f"not a JSON number: {number}")
+        return int(number) if number.is_integer() else number
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "struct_value":
+        return _struct_to_python(value.struct_value)
+    if kind == "list_value":
+        return [_value_to_python(v) for v in value.list_value.values]
+    return None
+
+
+def _struct_to_python(struct: struct_pb2.Struct) -> Any:
+    """``_plain(json_format.MessageToDict(struct))``, walking the message directly (several times
+    faster; a test compares both). A struct carrying a signature (secret, resource reference, ...)
+    goes through the original, so those stay exactly as :func:`_plain` treats them."""
+    fields = struct.fields
+    if _SIG_KEY in fields:
+        return _plain(json_format.MessageToDict(struct))
+    return {key: _value_to_python(value) for key, value in fields.items()}
 
 
 def _python_to_struct(values: dict[str, Any]) -> struct_pb2.Struct:
@@ -527,79 +544,6 @@ def load_program() -> ModuleType:
     return importlib.import_module("infra.program")
 
 
-def _drop_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
-    """Stack transformation: aliases only matter for renames in existing state, which a plan has none of."""
-    if not args.opts.aliases:
-        return None
-    opts = copy.copy(args.opts)
-    opts.aliases = None
-    return pulumi.ResourceTransformationResult(args.props, opts)
-
-
-class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
-    """Runs each job at once in the calling thread.
-
-    The SDK hands every monitor call to the event loop's default executor (a thread pool), since
-    a real monitor is a gRPC server. The offline monitor answers in microseconds without I/O, so
-    the thread hand-off (and the GIL handover it waits for) only costs time.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=1)
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
-        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:
-            future.set_exception(exc)
-        return future
-
-
-@contextmanager
-def _event_loop(inline: bool) -> Iterator[asyncio.AbstractEventLoop]:
-    """A fresh event loop for one run, closed afterwards; the caller's loop is left alone."""
-    try:
-        previous: asyncio.AbstractEventLoop | None = asyncio.get_event_loop_policy().get_event_loop()
-    except RuntimeError:
-        previous = None
-    loop = asyncio.new_event_loop()
-    if inline:
-        loop.set_default_executor(_InlineExecutor())
-    asyncio.set_event_loop(loop)
-    try:
-        yield loop
-    finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
-        asyncio.set_event_loop(previous)
-
-
-@contextmanager
-def _fast_sdk() -> Iterator[None]:
-    """The SDK changes of the fast path that are not transformations (see the module docstring)."""
-    saved_trace = sdk_resource._get_stack_trace
-    saved_gc = gc.get_threshold()
-    sdk_resource._get_stack_trace = source_pb2.StackTrace
-    gc.set_threshold(10_000, 10, 10)
-    try:
-        yield
-    finally:
-        sdk_resource._get_stack_trace = saved_trace
-        gc.set_threshold(*saved_gc)
-
-
-async def _settle() -> None:
-    """Wait for every pending registration and output at once, until none is left."""
-    while True:
-        with settings.SETTINGS.lock:
-            pending = [t for t in settings.SETTINGS.outputs if not t.done()]
-        pending += [t for t in settings.SETTINGS.rpc_manager.rpcs if not t.done()]
-        if not pending:
-            return
-        await asyncio.wait(pending)
-
-
 def stack_name(config: HubStack | MemberStack) -> str:
     return HUB_STACK if isinstance(config, HubStack) else config.member.slug
 
@@ -670,18 +614,18 @@ def plan_stack(
 
     async def run() -> None:
         if fast:
-            pulumi.runtime.register_stack_transformation(_drop_aliases)
+            pulumi.runtime.register_stack_transformation(fastpath.drop_aliases)
         main()
         root = settings.get_root_resource()
         if root is not None:
             pulumi.Output.from_input(dict(root.outputs)).apply(exports.update)
         if fast:
-            await _settle()
+            await fastpath.settle()
 
     try:
-        with _event_loop(inline=fast):
+        with fastpath.event_loop(inline=fast):
             if fast:
-                with _fast_sdk():
+                with fastpath.collect_stack(), fastpath.sdk_shortcuts():
                     _sync_await(run_in_stack(run))
             else:
                 _sync_await(run_in_stack(run))
@@ -759,6 +703,7 @@ def _worker_init(job: _Job) -> None:
     unregister the parent's wake-up pipe (the parent's next plan would then wait forever).
     """
     _WORKER_STATE["job"] = job
+    fastpath.start_worker_session()
     with suppress(RuntimeError):
         _WORKER_STATE["inherited_loop"] = asyncio.get_event_loop()
     asyncio.set_event_loop(asyncio.new_event_loop())
@@ -792,16 +737,17 @@ def plan_registry(
     The result does not depend on ``jobs``: stacks and records are sorted.
     """
     slugs = select_members(registry, members)
-    hub = plan_hub(registry, budget_start=budget_start, fast=fast) if (slugs or include_hub) else None
-    hub_outputs = hub.outputs if hub else {}
-    jobs = max(1, min(jobs, len(slugs)))
-    if jobs == 1:
-        plans = _plan_members(registry, slugs, hub_outputs, budget_start, fast)
-    else:
-        job = _Job(registry, hub_outputs, budget_start, fast)
-        context = multiprocessing.get_context("fork")
-        with context.Pool(jobs, initializer=_worker_init, initargs=(job,)) as pool:
-            plans = [p for chunk in pool.imap_unordered(_worker, _chunks(slugs, jobs)) for p in chunk]
+    with fastpath.collector_session() if fast else nullcontext():
+        hub = plan_hub(registry, budget_start=budget_start, fast=fast) if (slugs or include_hub) else None
+        hub_outputs = hub.outputs if hub else {}
+        jobs = max(1, min(jobs, len(slugs)))
+        if jobs == 1:
+            plans = _plan_members(registry, slugs, hub_outputs, budget_start, fast)
+        else:
+            job = _Job(registry, hub_outputs, budget_start, fast)
+            context = multiprocessing.get_context("fork")
+            with context.Pool(jobs, initializer=_worker_init, initargs=(job,)) as pool:
+                plans = [p for chunk in pool.imap_unordered(_worker, _chunks(slugs, jobs)) for p in chunk]
     plans.sort(key=lambda p: p.stack)
     stacks = ([hub] if include_hub and hub else []) + plans
     return Plan(registry.consortium.slug, tuple(stacks))

@@ -1,0 +1,152 @@
+"""The offline runner's fast path (consortium/offline_fast.py) changes nothing a plan shows.
+
+The decisive test compares whole stacks planned both ways: the fast path as ``consortium plan``
+runs it (collector session, forked workers) and the SDK's default path. The others pin each
+shortcut on its own, so a change of the SDK that breaks one shows here by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+import pulumi
+import pytest
+from google.protobuf import json_format, struct_pb2
+from infra_helpers import BUDGET_START
+from pulumi import _types as sdk_types
+from pulumi.runtime import resource as sdk_resource
+
+from consortium import offline
+from consortium import offline_fast as fastpath
+
+ONE_PER_PHASE = ["cottage-grove", "sun-prairie", "mcfarland", "verona"]  # phases 1, 2, 3, 4
+
+
+def test_fast_path_equals_the_sdk_default_path_for_every_phase(registry):
+    """Hub and one member of each phase: identical records (URNs, inputs, dependencies, ...) and exports."""
+    offline._HUB_CACHE.clear()
+    fast = offline.plan_registry(registry, ONE_PER_PHASE, budget_start=BUDGET_START, jobs=2)
+    offline._HUB_CACHE.clear()
+    slow = offline.plan_registry(registry, ONE_PER_PHASE, budget_start=BUDGET_START, fast=False)
+    offline._HUB_CACHE.clear()
+    assert [s.stack for s in fast.stacks] == [s.stack for s in slow.stacks] == ["hub", *sorted(ONE_PER_PHASE)]
+    for quick, default in zip(fast.stacks, slow.stacks, strict=True):
+        assert quick.records == default.records, quick.stack
+        assert quick.outputs == default.outputs, quick.stack
+    assert offline.plan_json(fast) == offline.plan_json(slow)
+
+
+# --------------------------------------------------------------------------- the pieces
+
+
+def test_struct_conversion_equals_the_protobuf_json_printer():
+    value = {
+        "int": 3.0,
+        "float": 2.5,
+        "big": 1e20,
+        "text": "x",
+        "unknown": offline._UNKNOWN_VALUE,
+        "null": None,
+        "flags": [True, False],
+        "nested": {"list": [1.0, "s", {"deep": [2.0, None, offline._UNKNOWN_VALUE]}, []], "empty": {}},
+        "secret": {offline._SIG_KEY: offline._SECRET_SIG, "value": "hunter2"},
+        "ref": {offline._SIG_KEY: offline._RESOURCE_SIG, "urn": "urn:a", "id": offline._UNKNOWN_VALUE},
+        "ref-no-id": {offline._SIG_KEY: offline._RESOURCE_SIG, "urn": "urn:b", "id": ""},
+        "output": {offline._SIG_KEY: "d0e6a833031e9bbcd3f4e8bde6ca49a4", "value": 3.0},
+    }
+    struct = struct_pb2.Struct()
+    struct.update(value)
+    expected = offline._plain(json_format.MessageToDict(struct))
+    got = offline._struct_to_python(struct)
+    assert got == expected
+    assert got["secret"] == offline.SECRET and got["nested"]["list"][2]["deep"][2] == offline.UNKNOWN
+    assert isinstance(got["int"], int) and isinstance(got["float"], float)
+    bad = struct_pb2.Struct()
+    bad.update({"n": float("nan")})
+    with pytest.raises(ValueError):
+        offline._struct_to_python(bad)
+
+
+def test_inline_loop_runs_default_executor_jobs_at_once():
+    def fails() -> None:
+        raise RuntimeError("boom")
+
+    with fastpath.event_loop(inline=True) as loop:
+        assert isinstance(loop, fastpath.InlineLoop)
+        done = loop.run_in_executor(None, lambda a, b: a + b, 2, 3)
+        failed = loop.run_in_executor(None, fails)
+        assert done.done() and failed.done()  # before the loop ran at all
+        assert loop.run_until_complete(done) == 5
+        with pytest.raises(RuntimeError, match="boom"):
+            loop.run_until_complete(failed)
+    assert loop.is_closed()
+
+
+def test_shortcut_create_urn_equals_the_sdks(monkeypatch):
+    original = sdk_resource.create_urn
+    with fastpath.event_loop(inline=True) as loop:
+        monkeypatch.setattr(pulumi.runtime.settings, "get_stack", lambda: "verona")
+        monkeypatch.setattr(pulumi.runtime.settings, "get_project", lambda: "consortium")
+        shortcut = fastpath._create_urn(original)
+        parent = "urn:pulumi:verona::consortium::consortium:member:Member::verona"
+        for args in [("vnet", "azure-native:network:VirtualNetwork", parent), ("hub", "consortium:hub:Hub", None)]:
+            want = loop.run_until_complete(original(*args).future())
+            assert loop.run_until_complete(shortcut(*args).future()) == want
+        assert want == "urn:pulumi:verona::consortium::consortium:hub:Hub::hub"
+
+
+def test_sdk_shortcuts_are_restored():
+    before = (sdk_resource._get_stack_trace, sdk_resource.create_urn, sdk_types.resource_types, sdk_types.unwrap_type)
+    debug = pulumi.log.debug
+    with fastpath.sdk_shortcuts():
+        assert sdk_types.unwrap_type is not before[3]
+    assert (
+        sdk_resource._get_stack_trace,
+        sdk_resource.create_urn,
+        sdk_types.resource_types,
+        sdk_types.unwrap_type,
+    ) == before
+    assert pulumi.log.debug is debug
+
+
+def test_memo_by_identity_answers_like_the_function():
+    calls: list[object] = []
+
+    def unwrap(value: object) -> object:
+        calls.append(value)
+        return sdk_types.unwrap_type(value)  # type: ignore[arg-type]
+
+    memo = fastpath._memo_by_identity(unwrap, limit=2)
+    hint = pulumi.Output[str]
+    assert memo(hint) is sdk_types.unwrap_type(hint) is str
+    assert memo(hint) is str and len(calls) == 1
+    assert memo(int) is int and memo(float) is float and memo(hint) is str  # past the limit: recomputed
+    assert len(calls) == 4
+
+
+def test_collector_session_restores_the_collector():
+    assert gc.isenabled()
+    with fastpath.collector_session():
+        assert not gc.isenabled()
+        with fastpath.collector_session():  # nested: no-op
+            pass
+        assert not gc.isenabled()
+        cycle: list[object] = []
+        cycle.append(cycle)
+        with fastpath.collect_stack():
+            pass
+        assert gc.get_freeze_count() > 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_event_loop_leaves_the_callers_loop_alone():
+    outer = asyncio.new_event_loop()
+    asyncio.set_event_loop(outer)
+    try:
+        with fastpath.event_loop(inline=True) as inner:
+            assert asyncio.get_event_loop() is inner
+        assert asyncio.get_event_loop() is outer and not outer.is_closed()
+    finally:
+        asyncio.set_event_loop(None)
+        outer.close()
