@@ -185,9 +185,31 @@ class IdentitySettings(Strict):
 
 
 class LogCollector(Strict):
+    """Where every server forwards its logs (rsyslog). With ``tls`` it is syslog over TLS (RFC 5425):
+    each server checks the collector's certificate against ``ca_cert`` and the name in it against
+    ``permitted_peer`` (default ``host``), and never falls back to plain text. Without ``tls`` logs
+    cross the network in plain text (only for a collector on the same trusted segment)."""
+
     host: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+$")]
     port: Annotated[int, Field(strict=True, ge=1, le=65535)] = 514
     protocol: Annotated[str, StringConstraints(pattern=r"^(tcp|udp)$")] = "tcp"
+    tls: Annotated[bool, Field(strict=True)] = False
+    # Absolute path, on the Ansible controller, of the PEM certificate of the CA that issued the
+    # collector's certificate (public, not a secret: the baseline copies it to every server). Often
+    # the consortium CA, the same file as operations.windows.ca_cert.
+    ca_cert: Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._/-]*[A-Za-z0-9_-]$")] | None = None
+    # The DNS name the collector's certificate carries, when it is not ``host`` (say, host is an address).
+    permitted_peer: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9*][A-Za-z0-9.-]*$")] | None = None
+
+    @model_validator(mode="after")
+    def _tls_complete(self) -> LogCollector:
+        if self.tls and self.protocol != "tcp":
+            raise ValueError(f"tls needs protocol tcp (syslog over TLS runs on TCP), not {self.protocol}")
+        if self.tls and self.ca_cert is None:
+            raise ValueError("tls needs ca_cert: the controller path of the CA certificate (PEM) for the collector")
+        if not self.tls and (self.ca_cert is not None or self.permitted_peer is not None):
+            raise ValueError("ca_cert and permitted_peer apply only with tls: true")
+        return self
 
 
 class OffsiteStore(Strict):

@@ -88,6 +88,9 @@ LAB_APT_PACKAGES: tuple[str, ...] = (
     "auditd",
     "libpam-pwquality",
     "rsyslog",
+    "rsyslog-gnutls",
+    "logrotate",
+    "cracklib-runtime",
     "restic",
 )
 

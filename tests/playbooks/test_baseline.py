@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -19,6 +20,7 @@ import pytest
 import yaml
 
 from .ansible_run import PLAYBOOKS, PlaybookRun, changed_tasks, extra_vars_file, run_playbook
+from .pki import Pki, make_pki
 
 pytestmark = pytest.mark.lab
 
@@ -26,6 +28,8 @@ ROLE = PLAYBOOKS / "roles" / "linux_server_baseline"
 DEFAULTS = yaml.safe_load((ROLE / "defaults/main.yml").read_text())
 SSH_DROPIN = DEFAULTS["linux_server_baseline_ssh_config_path"]
 COLLECTOR_PORT = 6514
+PEER_NAME = "logs.consortium-lab.test"
+OTHER_NAME = "not-the-collector.consortium-lab.test"
 MEMBER_NAME = "Lab Test Town"
 
 
@@ -33,47 +37,96 @@ MEMBER_NAME = "Lab Test Town"
 
 
 class Collector:
-    """A TCP syslog collector on the lab bridge: proves the hosts really forward their logs."""
+    """A syslog collector on the lab bridge: proves the hosts really forward their logs, and how.
 
-    def __init__(self, address: str, port: int) -> None:
+    It keeps the raw bytes every client sent (what any plain TCP listener on the path would see) and,
+    given a TLS server context, decrypts them (what the collector reads): with TLS the marker must be
+    in ``data`` and never in ``raw``. Without a context ``data`` is the raw stream.
+    """
+
+    def __init__(self, address: str, port: int, tls: ssl.SSLContext | None = None) -> None:
         self.sock = socket.create_server((address, port), reuse_port=False)
         self.sock.settimeout(0.5)
+        self.tls = tls
         self.data = bytearray()
+        self.raw = bytearray()
+        #: The first bytes each client sent (a TLS client starts with a handshake record, 0x16 0x03).
+        self.openings: list[bytes] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
-        conns: list[socket.socket] = []
+        conns: dict[socket.socket, dict] = {}
         while not self._stop.is_set():
             try:
                 conn, _ = self.sock.accept()
                 conn.settimeout(0.2)
-                conns.append(conn)
+                state: dict = {"opening": bytearray()}
+                if self.tls is not None:
+                    state["in"], state["out"] = ssl.MemoryBIO(), ssl.MemoryBIO()
+                    state["tls"] = self.tls.wrap_bio(state["in"], state["out"], server_side=True)
+                conns[conn] = state
             except TimeoutError:
                 pass
-            for conn in list(conns):
+            for conn, state in list(conns.items()):
                 try:
                     chunk = conn.recv(65536)
                 except TimeoutError:
                     continue
                 except OSError:
                     chunk = b""
-                if chunk:
-                    with self._lock:
-                        self.data += chunk
-                else:
-                    conns.remove(conn)
-                    conn.close()
+                if chunk and self._feed(conn, state, chunk):
+                    continue
+                del conns[conn]
+                conn.close()
         for conn in conns:
             conn.close()
+
+    def _feed(self, conn: socket.socket, state: dict, chunk: bytes) -> bool:
+        """Take a chunk from a client; False when the connection is to be closed."""
+        with self._lock:
+            self.raw += chunk
+            if len(state["opening"]) < 8:
+                first = not state["opening"]
+                state["opening"] += chunk[: 8 - len(state["opening"])]
+                if first:
+                    self.openings.append(bytes(chunk[:3]))
+            if self.tls is None:
+                self.data += chunk
+                return True
+        state["in"].write(chunk)
+        try:
+            while True:
+                plain = state["tls"].read(65536)
+                if not plain:
+                    break
+                with self._lock:
+                    self.data += plain
+        except ssl.SSLWantReadError:
+            pass
+        except (ssl.SSLError, OSError):
+            return False
+        pending = state["out"].read()
+        if pending:
+            conn.sendall(pending)
+        return True
 
     def wait_for(self, marker: str, timeout: float = 60) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
                 if marker.encode() in self.data:
+                    return True
+            time.sleep(0.3)
+        return False
+
+    def wait_for_client(self, timeout: float = 60) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.openings:
                     return True
             time.sleep(0.3)
         return False
@@ -85,14 +138,21 @@ class Collector:
 
 
 @pytest.fixture(scope="module")
-def collector(lab) -> Iterator[Collector]:
-    c = Collector(lab.bridge_ip, COLLECTOR_PORT)
+def pki(tmp_path_factory) -> Pki:
+    """A throwaway CA, a certificate for the collector's name and one for another name."""
+    return make_pki(tmp_path_factory.mktemp("pki"), [PEER_NAME, OTHER_NAME])
+
+
+@pytest.fixture(scope="module")
+def collector(lab, pki: Pki) -> Iterator[Collector]:
+    """The consortium's collector as the example registry has it: syslog over TLS on 6514."""
+    c = Collector(lab.bridge_ip, COLLECTOR_PORT, tls=pki.server_context(PEER_NAME))
     yield c
     c.close()
 
 
 @pytest.fixture(scope="module")
-def lab_vars(lab, tmp_path_factory) -> dict:
+def lab_vars(lab, pki: Pki, tmp_path_factory) -> dict:
     """What the rendered inventory would give, aimed at the lab: the management range is the
     controller's bridge address only (so peers must NOT reach SSH), collector and NTP on the bridge."""
     return {
@@ -100,7 +160,16 @@ def lab_vars(lab, tmp_path_factory) -> dict:
         "consortium_member_name": MEMBER_NAME,
         "consortium_mgmt_cidrs": [f"{lab.bridge_ip}/32"],
         "consortium_ntp_servers": [lab.bridge_ip],
-        "consortium_log_collector": {"host": lab.bridge_ip, "port": COLLECTOR_PORT, "protocol": "tcp"},
+        # As the example registry: TLS, the CA's certificate on the controller; the collector is reached
+        # by address, so the name its certificate carries is given.
+        "consortium_log_collector": {
+            "host": lab.bridge_ip,
+            "port": COLLECTOR_PORT,
+            "protocol": "tcp",
+            "tls": True,
+            "ca_cert": str(pki.ca_cert),
+            "permitted_peer": PEER_NAME,
+        },
     }
 
 
@@ -287,14 +356,77 @@ def test_services_banner_admin_controls(lab, first_run: PlaybookRun) -> None:
         _ssh(lab, h, "visudo -c")
 
 
-def test_log_forwarding_reaches_the_collector(lab, first_run: PlaybookRun, collector: Collector) -> None:
+def test_log_forwarding_reaches_the_collector_over_tls_only(
+    lab, first_run: PlaybookRun, collector: Collector, pki: Pki
+) -> None:
+    ca_path = DEFAULTS["linux_server_baseline_log_forwarding_ca_path"]
     for h in _names(lab):
         conf = _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_log_forwarding_path']}")
         assert f'target="{lab.bridge_ip}"' in conf and f'port="{COLLECTOR_PORT}"' in conf
+        for setting in (
+            'StreamDriver="gtls"',
+            'StreamDriverMode="1"',
+            'StreamDriverAuthMode="x509/name"',
+            f'StreamDriverPermittedPeers="{PEER_NAME}"',
+            f'streamDriver.CAFile="{ca_path}"',
+        ):
+            assert setting in conf, (h, setting)
+        assert _ssh(lab, h, f"cat {ca_path}") == pki.ca_cert.read_text()
+        assert _ssh(lab, h, "dpkg-query -W -f '${Status}' rsyslog-gnutls").strip() == "install ok installed"
         assert _ssh(lab, h, "systemctl is-active rsyslog").strip() == "active"
         marker = f"consortium-lab-{uuid.uuid4().hex[:12]}"
         _ssh(lab, h, f"logger -t baseline-test {marker}")
         assert collector.wait_for(marker, timeout=90), f"{h}: {marker} never reached the collector"
+        # On the wire: TLS from the first byte, the message never in plain text.
+        assert marker.encode() not in collector.raw, f"{h}: {marker} crossed the network in plain text"
+    assert collector.openings and all(o[:2] == b"\x16\x03" for o in collector.openings), collector.openings
+
+
+def test_plain_tcp_when_tls_is_off_and_nothing_to_a_collector_with_the_wrong_name(
+    lab, baseline, pki: Pki, lab_vars: dict, tmp_path: Path
+) -> None:
+    """tls: false keeps the plain TCP path (one host); a collector whose certificate names another
+    host gets a TLS handshake attempt but never a message (another host); then both go back."""
+    hosts = _names(lab)
+    if len(hosts) < 2:
+        pytest.skip("needs two lab hosts")
+    plain_host, wrong_host = hosts[0], hosts[1]
+    plain = Collector(lab.bridge_ip, COLLECTOR_PORT + 4000)
+    wrong = Collector(lab.bridge_ip, COLLECTOR_PORT + 1, tls=pki.server_context(OTHER_NAME))
+    tls_vars = lab_vars["consortium_log_collector"]
+    override = extra_vars_file(
+        tmp_path / "collectors.json",
+        {
+            "lab_collectors": {
+                plain_host: {"host": lab.bridge_ip, "port": COLLECTOR_PORT + 4000, "protocol": "tcp", "tls": False},
+                wrong_host: {**tls_vars, "port": COLLECTOR_PORT + 1},
+            },
+            "linux_server_baseline_log_collector": (
+                "{{ lab_collectors[inventory_hostname] | default(consortium_log_collector) }}"
+            ),
+        },
+    )
+    try:
+        switched = baseline("--limit", f"{plain_host},{wrong_host}", "-e", override)
+        assert switched.rc == 0, switched.explain()
+        conf = _ssh(lab, plain_host, f"cat {DEFAULTS['linux_server_baseline_log_forwarding_path']}")
+        assert f'port="{COLLECTOR_PORT + 4000}"' in conf and "StreamDriver" not in conf
+
+        marker_plain = f"consortium-lab-plain-{uuid.uuid4().hex[:12]}"
+        marker_wrong = f"consortium-lab-wrong-{uuid.uuid4().hex[:12]}"
+        _ssh(lab, plain_host, f"logger -t baseline-test {marker_plain}")
+        _ssh(lab, wrong_host, f"logger -t baseline-test {marker_wrong}")
+        assert plain.wait_for(marker_plain, timeout=90), f"{plain_host}: nothing over plain TCP"
+        assert wrong.wait_for_client(timeout=90), f"{wrong_host}: never tried the collector"
+        assert wrong.openings[0][:2] == b"\x16\x03", wrong.openings  # it spoke TLS ...
+        time.sleep(5)
+        # ... and refused the certificate: no message, neither decrypted nor in plain text.
+        assert marker_wrong.encode() not in wrong.data and marker_wrong.encode() not in wrong.raw
+    finally:
+        plain.close()
+        wrong.close()
+        back = baseline("--limit", f"{plain_host},{wrong_host}")
+        assert back.rc == 0, back.explain()
 
 
 def test_second_run_changes_nothing(lab, baseline, first_run: PlaybookRun) -> None:

@@ -8,8 +8,8 @@ contacting the host. Otherwise the differing files go to the ``lsb_files`` modul
 validated, check mode and --diff honoured). A task per control keeps the evidence per control.
 
 Task arguments:
-  files: [{src: template (or content: text), dest: path, mode: "0644", owner: root, group: root,
-           validate: "cmd %s"}]
+  files: [{src: template (or content: text, or from_file: controller path copied as is), dest: path,
+           mode: "0644", owner: root, group: root, validate: "cmd %s"}]
   known: the probe's ``files`` section ({dest: {sha1, mode, owner, group} | null}); missing = unknown
 """
 
@@ -31,6 +31,13 @@ except ImportError:  # pragma: no cover
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(("files", "known"))
+
+    def _read(self, path: str) -> str:
+        """A file of the controller, as is (an absolute path, or one found like ``copy``'s src)."""
+        try:
+            return self._loader.get_text_file_contents(self._find_needle("files", path))
+        except AnsibleError as exc:
+            raise AnsibleActionFail(str(exc)) from exc
 
     def _render(self, src: str, dest: str, task_vars: dict) -> str:
         try:
@@ -61,13 +68,19 @@ class ActionModule(ActionBase):
         files = self._task.args.get("files") or []
         known = self._task.args.get("known") or {}
         if not isinstance(files, list) or not all(
-            isinstance(f, dict) and f.get("dest") and (f.get("src") or "content" in f) for f in files
+            isinstance(f, dict) and f.get("dest") and (f.get("src") or f.get("from_file") or "content" in f)
+            for f in files
         ):
-            raise AnsibleActionFail("files must be a list of {src (a template) or content, dest, mode, ...}")
+            raise AnsibleActionFail("files must be a list of {src (a template), from_file or content, dest, mode, ...}")
         todo = []
         for f in files:
             dest = str(f["dest"])
-            content = str(f["content"]) if "content" in f else self._render(str(f["src"]), dest, task_vars)
+            if "content" in f:
+                content = str(f["content"])
+            elif f.get("from_file"):
+                content = self._read(str(f["from_file"]))
+            else:
+                content = self._render(str(f["src"]), dest, task_vars)
             spec = {
                 "dest": dest,
                 "content": content,
