@@ -508,7 +508,9 @@ class RecordingMonitor(mocks.MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn, object=_python_to_struct({}))
         id_, outputs = self.fake.new_resource(request.type, request.name, inputs, request.provider, urn)
         self._record(urn, id_, request, inputs, True)
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=_python_to_struct(outputs))
+        response = resource_pb2.RegisterResourceResponse(urn=urn, id=id_)
+        response.object.update(outputs)  # in place: a Struct passed to the constructor would be copied
+        return response
 
     def ReadResource(self, request: Any) -> Any:
         """Only the hub's StackReference is ever read; it is answered with the hub plan's outputs."""

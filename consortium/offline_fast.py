@@ -16,12 +16,13 @@ Every item here keeps URNs, inputs and dependencies identical to the default pat
   URN computed by ``register_resource`` for a monitor-less run that this is not, and two pure
   type-metadata lookups of the SDK memoised (they re-evaluate a resource class's annotations,
   copying its module's globals, on every registration);
-* :func:`collector_session` / :func:`collect_stack` — the SDK leaves thousands of reference cycles
-  per stack (futures, callbacks, closures); instead of the collector running every few hundred
-  allocations and re-scanning everything that survived, it is off while a stack runs, each stack's
-  garbage is collected once at its end, and what survives (records, modules, the hub's plan) is
-  frozen out of later collections. Frozen before forking, the parent's objects are also never
-  written to by the workers' collections, so their memory pages stay shared;
+* :func:`collector_session` / :func:`collect_stack` — the SDK leaves some 10,000 objects in
+  reference cycles per stack (resources and their outputs' futures, callbacks, closures); instead
+  of the collector running every few hundred allocations and re-scanning everything that survived,
+  it is off for the run and collects between stacks only when a memory budget is spent, freezing
+  what survives (records, modules, the hub's plan) out of later collections. Frozen before forking,
+  the parent's objects are also never written to by the workers' collections, so their memory
+  pages stay shared;
 * :func:`settle` — the SDK waits for outstanding outputs one at a time (quadratic in their
   number); the runner first waits for all of them at once, leaving the SDK's loop nothing to do.
 """
@@ -51,7 +52,12 @@ def drop_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTran
     """Stack transformation: aliases only matter for renames in existing state, which a plan has none of."""
     if not args.opts.aliases:
         return None
-    opts = copy.copy(args.opts)
+    if type(args.opts) is pulumi.ResourceOptions:
+        # What copy.copy does for a plain object, without its generic reduce protocol.
+        opts = pulumi.ResourceOptions.__new__(pulumi.ResourceOptions)
+        opts.__dict__.update(args.opts.__dict__)
+    else:
+        opts = copy.copy(args.opts)
     opts.aliases = None
     return pulumi.ResourceTransformationResult(args.props, opts)
 
@@ -187,15 +193,21 @@ async def settle() -> None:
 # --------------------------------------------------------------------------- the garbage collector
 
 _SESSION: list[bool] = []  # non-empty while a collector session is open in this process
+# Objects created since the last collection before one is due in a session: about 400 MB. Each
+# stack leaves some 10,000 objects in reference cycles; collecting them costs the same whenever it
+# happens (every object is scanned once), so a session collects only to bound its memory, and a
+# worker that exits below the budget never pays for it.
+GARBAGE_BUDGET = 3_000_000
 
 
 @contextmanager
 def collector_session() -> Iterator[None]:
-    """Collector off for a run of many stacks; :func:`collect_stack` collects after each one.
+    """Collector off for a run of many stacks; :func:`collect_stack` collects between stacks
+    once :data:`GARBAGE_BUDGET` objects have piled up.
 
     Everything alive when the session opens is frozen first (never scanned again during it); at
     the end everything frozen returns to the collector's oldest generation and the collector's
-    previous state is restored.
+    previous state is restored (what is left uncollected goes with its next collection).
     """
     if _SESSION:
         yield
@@ -215,15 +227,17 @@ def collector_session() -> Iterator[None]:
 
 @contextmanager
 def collect_stack() -> Iterator[None]:
-    """Around one stack's run: in a session, no collection during it and one after it, then its
-    survivors frozen; outside one, the collector runs less often during the stack (the SDK
-    allocates many short-lived objects, and collecting every 700 allocations dominated the profile)."""
+    """Around one stack's run: in a session, no collection during it, and after it one if the
+    budget is spent, its survivors then frozen; outside a session, the collector runs less often
+    during the stack (the SDK allocates many short-lived objects, and collecting every 700
+    allocations dominated the profile)."""
     if _SESSION:
         try:
             yield
         finally:
-            gc.collect()
-            gc.freeze()
+            if gc.get_count()[0] >= GARBAGE_BUDGET:
+                gc.collect()
+                gc.freeze()
         return
     saved = gc.get_threshold()
     gc.set_threshold(10_000, 10, 10)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 
 import pulumi
 import pytest
@@ -125,17 +126,28 @@ def test_memo_by_identity_answers_like_the_function():
     assert len(calls) == 4
 
 
-def test_collector_session_restores_the_collector():
+class _Node:
+    """A weak-referenceable object to put in a reference cycle."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_collector_session_collects_cycles_once_the_budget_is_spent(monkeypatch):
     assert gc.isenabled()
     with fastpath.collector_session():
         assert not gc.isenabled()
         with fastpath.collector_session():  # nested: no-op
             pass
         assert not gc.isenabled()
-        cycle: list[object] = []
-        cycle.append(cycle)
+        kept = weakref.ref(_Node())
         with fastpath.collect_stack():
             pass
+        assert kept() is not None  # budget not spent: no collection
+        monkeypatch.setattr(fastpath, "GARBAGE_BUDGET", 0)
+        with fastpath.collect_stack():
+            pass
+        assert kept() is None
         assert gc.get_freeze_count() > 0
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
