@@ -28,6 +28,8 @@ MODULES = {
 }
 CONTROLS = 16  # controls.yml of windows_baseline
 
+pytestmark = pytest.mark.slow
+
 # A host that meets the controls the role cannot set by itself (BitLocker on, no extra admins,
 # Defender healthy); everything the role writes starts empty.
 HEALTHY = {
