@@ -356,6 +356,51 @@ def test_services_banner_admin_controls(lab, first_run: PlaybookRun) -> None:
         _ssh(lab, h, "visudo -c")
 
 
+def test_auditd_conf_and_login_defs(lab, first_run: PlaybookRun) -> None:
+    """LNX-AUD-003 (one auditd.conf template) and LNX-PWD-003/LNX-ACC-001 (login.defs keys for new
+    accounts, the distribution's other settings kept; a user created afterwards gets them)."""
+    want_auditd = {
+        "max_log_file": "32",
+        "max_log_file_action": "keep_logs",
+        "num_logs": "5",
+        "space_left": "100",
+        "space_left_action": "email",
+        "action_mail_acct": "root",
+        "admin_space_left": "50",
+        "admin_space_left_action": "single",
+        "disk_full_action": "single",
+        "disk_error_action": "syslog",
+        "log_file": "/var/log/audit/audit.log",  # Debian's own settings stay
+        "log_format": "ENRICHED",
+    }
+    want_defs = {"PASS_MAX_DAYS": "365", "PASS_MIN_DAYS": "1", "PASS_WARN_AGE": "7", "ENCRYPT_METHOD": "YESCRYPT"}
+    want_defs["UMASK"] = "027"
+    for h in _names(lab):
+        conf = _ssh(lab, h, "cat /etc/audit/auditd.conf")
+        settings = dict(
+            (k.strip(), v.strip()) for k, _, v in (ln.partition("=") for ln in conf.splitlines()) if _ and k[:1] != "#"
+        )
+        assert {k: settings.get(k) for k in want_auditd} == want_auditd, h
+        assert _ssh(lab, h, "stat -c %a /etc/audit/auditd.conf").strip() == "640"
+
+        defs = [ln.split() for ln in _ssh(lab, h, "cat /etc/login.defs").splitlines() if ln.strip()]
+        active = [f for f in defs if not f[0].startswith("#")]
+        for key, value in want_defs.items():
+            assert [f[1:] for f in active if f[0] == key] == [[value]], (h, key)
+        assert any(f[0] == "ENV_SUPATH" for f in active), "the distribution's other settings were lost"
+
+        # A user created now gets the new defaults; root (Ansible's account) is not aged.
+        user = "lab-newuser"
+        _ssh(lab, h, f"useradd -m -s /bin/bash {user}")
+        try:
+            assert _ssh(lab, h, f"stat -c %a /home/{user}").strip() == "750"
+            fields = _ssh(lab, h, f"getent shadow {user}").strip().split(":")
+            assert fields[3:6] == ["1", "365", "7"], fields[3:6]
+        finally:
+            _ssh(lab, h, f"userdel -r {user}")
+        assert _ssh(lab, h, "getent shadow root").strip().split(":")[4] in ("", "99999")
+
+
 def test_log_forwarding_reaches_the_collector_over_tls_only(
     lab, first_run: PlaybookRun, collector: Collector, pki: Pki
 ) -> None:
@@ -480,6 +525,34 @@ def test_check_mode_reports_exactly_the_drift(lab, baseline, first_run: Playbook
         "passwordauthentication",
         "no",
     ]
+
+
+def test_existing_accounts_are_aged_only_when_asked_and_never_without_a_password(lab, baseline) -> None:
+    """LNX-PWD-003 for existing accounts: off by default; when on, only accounts with a usable
+    password change - a key-only (locked password) account, root and the automation account never."""
+    host = _names(lab)[0]
+    # Accounts as they were before the baseline: no ageing (useradd would now give them login.defs').
+    _ssh(lab, host, "useradd -m lab-pw && echo 'lab-pw:Correct-Horse-Battery-9' | chpasswd")
+    _ssh(lab, host, "useradd -m lab-keyonly")  # password "!": logs in with a key only
+    _ssh(lab, host, "chage -m 0 -M 99999 -W 7 lab-pw && chage -m 0 -M 99999 -W 7 lab-keyonly")
+    try:
+        off = baseline("--limit", host)
+        assert off.rc == 0 and off.recap[host]["changed"] == 0, off.explain()
+        assert _ssh(lab, host, "getent shadow lab-pw").strip().split(":")[3:6] == ["0", "99999", "7"]
+
+        on = ("-e", "linux_server_baseline_password_ageing_existing_accounts=true")
+        aged = baseline("--limit", host, *on)
+        assert aged.rc == 0, aged.explain()
+        assert [t for t, _ in changed_tasks(aged.stdout)] == [
+            "linux_server_baseline : LNX-PWD-003 | Password ageing of existing accounts with a password"
+        ], changed_tasks(aged.stdout)
+        assert _ssh(lab, host, "getent shadow lab-pw").strip().split(":")[3:6] == ["1", "365", "7"]
+        assert _ssh(lab, host, "getent shadow lab-keyonly").strip().split(":")[3:6] == ["0", "99999", "7"]
+        assert _ssh(lab, host, "getent shadow root").strip().split(":")[4] in ("", "99999")
+        again = baseline("--limit", host, *on)
+        assert again.rc == 0 and again.recap[host]["changed"] == 0, again.explain()
+    finally:
+        _ssh(lab, host, "userdel -r lab-pw; userdel -r lab-keyonly")
 
 
 def test_guards_refuse_to_lock_ansible_out(lab, baseline, tmp_path: Path) -> None:

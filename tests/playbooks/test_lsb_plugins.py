@@ -260,3 +260,37 @@ def test_actions_skip_the_host_only_when_the_probe_agrees(tmp_path: Path) -> Non
     assert state["counts"] == {str(tmp_path / "templates" / "t.j2"): 1, str(tmp_path / "nope"): -1}
     assert state["groups"] == {MY_GROUP: os.getgid()}
     assert state["packages"] in ({"no-such-package-xyz": "not-installed"}, {})  # {} where dpkg is absent
+
+
+# ------------------------------------------------------------------------------------- filters
+
+
+def _filters():
+    spec = importlib.util.spec_from_file_location("lsb_filters", ROLE / "filter_plugins" / "linux_server_baseline.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_set_keys_sets_each_key_once_keeps_the_rest_and_is_stable() -> None:
+    f = _filters()
+    text = "# comment PASS_MAX_DAYS 1\nMAIL_DIR /var/mail\nPASS_MAX_DAYS\t99999\n#UMASK 077\nPASS_MAX_DAYS 5\n"
+    out = f.set_keys(text, {"PASS_MAX_DAYS": 365, "UMASK": "027"})
+    lines = out.splitlines()
+    assert lines[:4] == ["# comment PASS_MAX_DAYS 1", "MAIL_DIR /var/mail", "PASS_MAX_DAYS\t365", "#UMASK 077"]
+    assert [ln for ln in lines if ln.startswith("PASS_MAX_DAYS")] == ["PASS_MAX_DAYS\t365"]
+    assert lines[-1] == "UMASK\t027"
+    assert f.set_keys(out, {"PASS_MAX_DAYS": 365, "UMASK": "027"}) == out  # the second run changes nothing
+    assert f.set_keys(None, {"UMASK": "027"}).endswith("UMASK\t027\n")
+
+
+def test_ageing_drift_spares_key_only_and_named_accounts() -> None:
+    f = _filters()
+    accounts = [
+        {"name": "alice", "usable_password": True, "max_days": 99999, "min_days": 0, "warn_days": 7},
+        {"name": "bob", "usable_password": True, "max_days": 365, "min_days": 1, "warn_days": 7},
+        {"name": "keyonly", "usable_password": False, "max_days": 99999, "min_days": 0, "warn_days": 7},
+        {"name": "ansible", "usable_password": True, "max_days": None, "min_days": None, "warn_days": None},
+    ]
+    assert [a["name"] for a in f.ageing_drift(accounts, ["ansible", ""], 365, 1, 7)] == ["alice"]
+    assert [a["name"] for a in f.ageing_drift(accounts, [], "365", "1", "14")] == ["alice", "bob", "ansible"]

@@ -76,6 +76,43 @@ def sshd_mismatch(item, effective):
     return f"{key}: want {want!r}, effective {got!r}"
 
 
+def set_keys(text, settings, separator="\t"):
+    """``text`` (a KEY value file such as login.defs) with each key of ``settings`` set: the first active
+    line of a key gets the value, later active lines of it are dropped, a missing key is appended.
+    Comments and every other line stay as they are, so the distribution's file keeps its other settings.
+    Applying it again gives the same text (the role's second run changes nothing)."""
+    wanted = {str(k): str(v) for k, v in (settings or {}).items()}
+    seen = set()
+    out = []
+    for line in str(text or "").splitlines():
+        fields = line.split()
+        key = fields[0] if fields and not fields[0].startswith("#") else None
+        if key in wanted:
+            if key not in seen:
+                out.append(f"{key}{separator}{wanted[key]}")
+                seen.add(key)
+            continue
+        out.append(line)
+    missing = [k for k in wanted if k not in seen]
+    if missing:
+        out.append("# Set by linux_server_baseline (keys the file did not have):")
+        out.extend(f"{k}{separator}{wanted[k]}" for k in missing)
+    return "\n".join(out) + "\n"
+
+
+def ageing_drift(accounts, spared, max_days, min_days, warn_days):
+    """The accounts (from the state probe) with a usable password, not in ``spared``, whose password
+    ageing (max/min/warn days) differs from the wanted one: the only ones LNX-PWD-003 may change."""
+    want = (int(max_days), int(min_days), int(warn_days))
+    return [
+        a
+        for a in accounts or []
+        if a.get("usable_password")
+        and a.get("name") not in set(spared or [])
+        and (a.get("max_days"), a.get("min_days"), a.get("warn_days")) != want
+    ]
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -86,4 +123,6 @@ class FilterModule:
             "lsb_sysctl_parse": sysctl_parse,
             "lsb_sysctl_drift": sysctl_drift,
             "lsb_sshd_mismatch": sshd_mismatch,
+            "lsb_set_keys": set_keys,
+            "lsb_ageing_drift": ageing_drift,
         }

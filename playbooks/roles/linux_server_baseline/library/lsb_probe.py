@@ -67,12 +67,25 @@ options:
     description: Report the effective sshd configuration (C(sshd -T) lines), or null when sshd -T fails.
     type: bool
     default: false
+  texts:
+    description: Paths of small text files to return whole (null when missing); not for secrets.
+    type: list
+    elements: str
+    default: []
+  accounts:
+    description:
+      - Report the local accounts from UID_MIN up (not nobody) with their password ageing (days) and
+        whether they have a usable password - never the password hash itself.
+    type: bool
+    default: false
 author: [Municipal IT consortium]
 """
 
 RETURN = r"""
 state:
-  description: What was asked for, by section (connection, files, units, packages, groups, sysctl, counts, sshd_config).
+  description: >-
+    What was asked for, by section (connection, files, units, packages, groups, sysctl, counts,
+    texts, accounts, sshd_config).
   returned: always
   type: dict
 """
@@ -173,6 +186,50 @@ def counts_state(counts: dict) -> dict:
     return result
 
 
+def texts_state(paths: list[str]) -> dict:
+    result: dict = {}
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                result[path] = fh.read(1 << 20)
+        except FileNotFoundError:
+            result[path] = None
+    return result
+
+
+def accounts_state() -> list[dict]:
+    """Accounts from UID_MIN up with their ageing fields; ``usable_password`` instead of the hash."""
+    uid_min = 1000
+    with contextlib.suppress(OSError), open("/etc/login.defs", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            fields = line.split()
+            if len(fields) >= 2 and fields[0] == "UID_MIN" and fields[1].isdigit():
+                uid_min = int(fields[1])
+    shadow: dict[str, list[str]] = {}
+    with open("/etc/shadow", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            fields = line.rstrip("\n").split(":")
+            if len(fields) >= 6:
+                shadow[fields[0]] = fields
+    accounts = []
+    for entry in pwd.getpwall():
+        if entry.pw_uid < uid_min or entry.pw_name == "nobody" or entry.pw_name not in shadow:
+            continue
+        fields = shadow[entry.pw_name]
+        hashed = fields[1]
+        accounts.append(
+            {
+                "name": entry.pw_name,
+                "uid": entry.pw_uid,
+                "usable_password": bool(hashed) and hashed[0] not in "!*",
+                "min_days": int(fields[3]) if fields[3].isdigit() else None,
+                "max_days": int(fields[4]) if fields[4].isdigit() else None,
+                "warn_days": int(fields[5]) if fields[5].isdigit() else None,
+            }
+        )
+    return accounts
+
+
 def connection_state(module: AnsibleModule) -> dict:
     cap_bnd = ""
     with open("/proc/self/status", encoding="utf-8") as fh:
@@ -212,6 +269,8 @@ def main() -> None:
             "sysctl": {"type": "list", "elements": "str", "default": []},
             "counts": {"type": "dict", "default": {}},
             "sshd_config": {"type": "bool", "default": False},
+            "texts": {"type": "list", "elements": "str", "default": []},
+            "accounts": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -225,6 +284,9 @@ def main() -> None:
     state["groups"] = groups_state(p["groups"])
     state["sysctl"] = sysctl_state(p["sysctl"])
     state["counts"] = counts_state(p["counts"])
+    state["texts"] = texts_state(p["texts"])
+    if p["accounts"]:
+        state["accounts"] = accounts_state()
     if p["sshd_config"]:
         sshd = module.get_bin_path("sshd", opt_dirs=["/usr/sbin"])
         rc, out, _ = module.run_command([sshd, "-T"]) if sshd else (1, "", "")
