@@ -690,6 +690,7 @@ class _Job:
     hub_outputs: dict[str, Any]
     budget_start: date | None
     fast: bool
+    stacks_per_worker: int
 
 
 # Per worker process (set by its initializer; never used in the parent): its job, and its copy of
@@ -705,7 +706,8 @@ def _worker_init(job: _Job) -> None:
     unregister the parent's wake-up pipe (the parent's next plan would then wait forever).
     """
     _WORKER_STATE["job"] = job
-    fastpath.start_worker_session()
+    if job.fast:
+        fastpath.start_worker_session(job.stacks_per_worker)
     with suppress(RuntimeError):
         _WORKER_STATE["inherited_loop"] = asyncio.get_event_loop()
     asyncio.set_event_loop(asyncio.new_event_loop())
@@ -739,14 +741,15 @@ def plan_registry(
     The result does not depend on ``jobs``: stacks and records are sorted.
     """
     slugs = select_members(registry, members)
-    with fastpath.collector_session() if fast else nullcontext():
+    jobs = max(1, min(jobs, len(slugs)))
+    in_this_process = 1 + (len(slugs) if jobs == 1 else 0)
+    with fastpath.collector_session(in_this_process) if fast else nullcontext():
         hub = plan_hub(registry, budget_start=budget_start, fast=fast) if (slugs or include_hub) else None
         hub_outputs = hub.outputs if hub else {}
-        jobs = max(1, min(jobs, len(slugs)))
         if jobs == 1:
             plans = _plan_members(registry, slugs, hub_outputs, budget_start, fast)
         else:
-            job = _Job(registry, hub_outputs, budget_start, fast)
+            job = _Job(registry, hub_outputs, budget_start, fast, -(-len(slugs) // jobs))
             context = multiprocessing.get_context("fork")
             with context.Pool(jobs, initializer=_worker_init, initargs=(job,)) as pool:
                 plans = [p for chunk in pool.imap_unordered(_worker, _chunks(slugs, jobs)) for p in chunk]

@@ -17,12 +17,9 @@ Every item here keeps URNs, inputs and dependencies identical to the default pat
   type-metadata lookups of the SDK memoised (they re-evaluate a resource class's annotations,
   copying its module's globals, on every registration);
 * :func:`collector_session` / :func:`collect_stack` — the SDK leaves some 10,000 objects in
-  reference cycles per stack (resources and their outputs' futures, callbacks, closures); instead
-  of the collector running every few hundred allocations and re-scanning everything that survived,
-  it is off for the run and collects between stacks only when a memory budget is spent, freezing
-  what survives (records, modules, the hub's plan) out of later collections. Frozen before forking,
-  the parent's objects are also never written to by the workers' collections, so their memory
-  pages stay shared;
+  reference cycles per stack; instead of the collector running every few hundred allocations and
+  re-scanning everything that survived, it is off for the run: a process whose whole run fits a
+  memory budget never collects, a bigger one collects each stack's garbage right after it;
 * :func:`settle` — the SDK waits for outstanding outputs one at a time (quadratic in their
   number); the runner first waits for all of them at once, leaving the SDK's loop nothing to do.
 """
@@ -34,14 +31,18 @@ import copy
 import functools
 import gc
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 from pulumi import _types as sdk_types
 from pulumi import log as sdk_log
+from pulumi.output import _OutputData
 from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime import rpc as sdk_rpc
 from pulumi.runtime import settings
 from pulumi.runtime.proto import source_pb2
 
@@ -154,6 +155,43 @@ def _memo_by_identity(original: Callable[[Any], Any], limit: int = 50_000) -> Ca
     return memo
 
 
+def _transfer_properties(res: pulumi.Resource, props: Any, custom: bool) -> dict[str, Callable[..., None]]:
+    """``rpc.transfer_properties`` with one future per output property, as the SDK's own
+    ``resource_output`` makes the ``urn`` and ``id`` outputs.
+
+    The SDK's version gives every output property four futures (value, known, secret,
+    dependencies) and a task that waits for all four to build the output's single
+    ``_OutputData``; azure-native resources declare dozens of outputs each. Here the resolver
+    builds that ``_OutputData`` itself: same value, known and secret flags, same dependency set
+    (the resource plus what the engine reported), and the same exception when registration failed.
+    """
+    resolvers: dict[str, Callable[..., None]] = {}
+    for name in props:
+        if name == "urn" or (name == "id" and custom):
+            continue  # handled by register_resource itself
+        data: asyncio.Future[Any] = asyncio.Future()
+        resolvers[name] = functools.partial(_resolve_output, res, data)
+        res.__dict__[name] = pulumi.Output._from_data(data)
+    return resolvers
+
+
+def _resolve_output(
+    res: pulumi.Resource,
+    data: asyncio.Future[Any],
+    value: Any,
+    is_known: bool,
+    is_secret: bool,
+    deps: set[pulumi.Resource] | None,
+    failed: Exception | None,
+) -> None:
+    if failed is not None:
+        data.set_exception(failed)
+        return
+    resources = set(deps) if deps else set()
+    resources.add(res)
+    data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
+
+
 _resource_types = _memo_by_identity(sdk_types.resource_types)
 _unwrap_type = _memo_by_identity(sdk_types.unwrap_type)
 
@@ -166,6 +204,7 @@ def sdk_shortcuts() -> Iterator[None]:
         (sdk_resource, "create_urn", _create_urn(sdk_resource.create_urn)),
         (sdk_types, "resource_types", _resource_types),
         (sdk_types, "unwrap_type", _unwrap_type),
+        (sdk_rpc, "transfer_properties", _transfer_properties),
     ]
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         patches.append((sdk_log, "debug", _no_debug))
@@ -192,22 +231,56 @@ async def settle() -> None:
 
 # --------------------------------------------------------------------------- the garbage collector
 
-_SESSION: list[bool] = []  # non-empty while a collector session is open in this process
-# Objects created since the last collection before one is due in a session: about 400 MB. Each
-# stack leaves some 10,000 objects in reference cycles; collecting them costs the same whenever it
-# happens (every object is scanned once), so a session collects only to bound its memory, and a
-# worker that exits below the budget never pays for it.
-GARBAGE_BUDGET = 3_000_000
+# Objects a session may leave uncollected: about 500 MB.
+GARBAGE_BUDGET = 4_000_000
+# Stacks whose objects project the rest of a run; the projection starts after twice as many,
+# since the first stacks also import modules (tens of thousands of objects).
+PROJECTION_WINDOW = 8
+
+
+@dataclass
+class _Session:
+    """The collector policy of one process's run of stacks (see :func:`collector_session`)."""
+
+    stacks: int  # stacks this process expects to plan in the session
+    planned: int = 0
+    recent: deque[int] = field(default_factory=lambda: deque(maxlen=PROJECTION_WINDOW))
+    collecting: bool = False  # collecting after every stack from now on
+
+    def after_stack(self, made: int) -> None:
+        """``made``: tracked objects the stack left (live or in cycles), first-time imports included."""
+        self.planned += 1
+        self.recent.append(made)
+        pending = gc.get_count()[0]  # tracked objects created since the last collection
+        if not self.collecting and self.planned >= 2 * PROJECTION_WINDOW:  # past the first ones' imports
+            per_stack = sum(self.recent) / len(self.recent)
+            self.collecting = pending + per_stack * max(self.stacks - self.planned, 0) > GARBAGE_BUDGET
+        if self.collecting or pending > GARBAGE_BUDGET:
+            self.collecting = True
+            gc.collect()
+            gc.freeze()
+
+
+_SESSION: list[_Session] = []  # the open session of this process, if any
 
 
 @contextmanager
-def collector_session() -> Iterator[None]:
-    """Collector off for a run of many stacks; :func:`collect_stack` collects between stacks
-    once :data:`GARBAGE_BUDGET` objects have piled up.
+def collector_session(stacks: int) -> Iterator[None]:
+    """Collector off for a run of ``stacks`` stacks in this process.
 
-    Everything alive when the session opens is frozen first (never scanned again during it); at
-    the end everything frozen returns to the collector's oldest generation and the collector's
-    previous state is restored (what is left uncollected goes with its next collection).
+    Each stack leaves some 10,000 objects in reference cycles (resources and their outputs'
+    futures, callbacks, closures). Collecting them right after their stack is cheap (they are
+    still in the CPU's caches: about half a microsecond each), collecting millions at once costs
+    twice that per object, and not collecting costs nothing but memory. So the session projects
+    the garbage of the whole run from the last :data:`PROJECTION_WINDOW` stacks: while it fits
+    :data:`GARBAGE_BUDGET`, nothing is collected (a forked worker then exits without ever paying
+    for it); otherwise every stack's garbage is collected after it, and what survives (records,
+    the hub's plan) is frozen out of later collections.
+
+    Everything alive when the session opens is frozen first (never scanned during it; in a forked
+    worker, the parent's memory pages also stay shared); at the end everything frozen returns to
+    the collector's oldest generation, what is left uncollected goes with its next collection,
+    and the collector's previous state is restored.
     """
     if _SESSION:
         yield
@@ -215,7 +288,7 @@ def collector_session() -> Iterator[None]:
     enabled = gc.isenabled()
     gc.disable()
     gc.freeze()
-    _SESSION.append(True)
+    _SESSION.append(_Session(stacks))
     try:
         yield
     finally:
@@ -225,19 +298,25 @@ def collector_session() -> Iterator[None]:
             gc.enable()
 
 
+def start_worker_session(stacks: int) -> None:
+    """In a forked worker: its own policy for the ``stacks`` it expects (its share of the members)."""
+    _SESSION.clear()
+    gc.disable()
+    gc.freeze()
+    _SESSION.append(_Session(stacks))
+
+
 @contextmanager
 def collect_stack() -> Iterator[None]:
-    """Around one stack's run: in a session, no collection during it, and after it one if the
-    budget is spent, its survivors then frozen; outside a session, the collector runs less often
-    during the stack (the SDK allocates many short-lived objects, and collecting every 700
-    allocations dominated the profile)."""
+    """Around one stack's run: in a session, no collection during it and the session's policy
+    after it; outside a session, the collector runs less often during the stack (the SDK allocates
+    many short-lived objects, and collecting every 700 allocations dominated the profile)."""
     if _SESSION:
+        before = gc.get_count()[0]
         try:
             yield
         finally:
-            if gc.get_count()[0] >= GARBAGE_BUDGET:
-                gc.collect()
-                gc.freeze()
+            _SESSION[0].after_stack(max(gc.get_count()[0] - before, 0))
         return
     saved = gc.get_threshold()
     gc.set_threshold(10_000, 10, 10)
@@ -245,11 +324,3 @@ def collect_stack() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*saved)
-
-
-def start_worker_session() -> None:
-    """A forked worker lives in the parent's session (it was open when the worker forked)."""
-    if not _SESSION:
-        gc.disable()
-        gc.freeze()
-        _SESSION.append(True)

@@ -133,23 +133,42 @@ class _Node:
         self.me = self
 
 
-def test_collector_session_collects_cycles_once_the_budget_is_spent(monkeypatch):
+def test_collector_session_collects_only_when_the_run_would_exceed_its_budget(monkeypatch):
     assert gc.isenabled()
-    with fastpath.collector_session():
+    with fastpath.collector_session(stacks=3):
         assert not gc.isenabled()
-        with fastpath.collector_session():  # nested: no-op
+        with fastpath.collector_session(stacks=1):  # nested: no-op
             pass
         assert not gc.isenabled()
-        kept = weakref.ref(_Node())
         with fastpath.collect_stack():
-            pass
-        assert kept() is not None  # budget not spent: no collection
+            kept = weakref.ref(_Node())
+        assert kept() is not None  # the projected garbage of 3 such stacks fits the budget: not collected
         monkeypatch.setattr(fastpath, "GARBAGE_BUDGET", 0)
         with fastpath.collect_stack():
             pass
-        assert kept() is None
-        assert gc.get_freeze_count() > 0
-    assert gc.isenabled() and gc.get_freeze_count() == 0
+        assert kept() is None  # over budget: collected, survivors frozen
+        assert fastpath._SESSION[0].collecting and gc.get_freeze_count() > 0
+        monkeypatch.setattr(fastpath, "GARBAGE_BUDGET", 10**9)
+        with fastpath.collect_stack():
+            again = weakref.ref(_Node())
+        assert again() is None  # once collecting, every stack is collected
+    assert gc.isenabled() and gc.get_freeze_count() == 0 and not fastpath._SESSION
+
+
+def test_collector_session_projects_the_whole_run(monkeypatch):
+    monkeypatch.setattr(fastpath, "PROJECTION_WINDOW", 2)
+    with fastpath.collector_session(stacks=100):
+        session = fastpath._SESSION[0]
+        for _ in range(3):
+            session.after_stack(1_000)
+        assert not session.collecting  # 1,000 objects a stack for 97 more stacks: fits
+        session.after_stack(100_000)  # the window now averages 50,500: 96 more stacks do not fit
+        assert session.collecting
+    with fastpath.collector_session(stacks=100):
+        session = fastpath._SESSION[0]
+        session.after_stack(10**6)  # the first stacks import modules: no projection from them
+        assert not session.collecting
+    assert gc.isenabled()
 
 
 def test_event_loop_leaves_the_callers_loop_alone():
