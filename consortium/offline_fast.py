@@ -278,9 +278,9 @@ def collector_session(stacks: int) -> Iterator[None]:
     the hub's plan) is frozen out of later collections.
 
     Everything alive when the session opens is frozen first (never scanned during it; in a forked
-    worker, the parent's memory pages also stay shared); at the end everything frozen returns to
-    the collector's oldest generation, what is left uncollected goes with its next collection,
-    and the collector's previous state is restored.
+    worker, the parent's memory pages also stay shared); at the end everything joins the
+    collector's oldest generation, so what is left uncollected goes with its next full
+    collection, and the collector's previous state is restored.
     """
     if _SESSION:
         yield
@@ -293,6 +293,9 @@ def collector_session(stacks: int) -> Iterator[None]:
         yield
     finally:
         _SESSION.clear()
+        # Everything, the session's uncollected garbage included, joins the oldest generation: it
+        # goes with the next full collection instead of making the next young one scan millions.
+        gc.freeze()
         gc.unfreeze()
         if enabled:
             gc.enable()
