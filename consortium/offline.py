@@ -742,8 +742,7 @@ def plan_registry(
     """
     slugs = select_members(registry, members)
     jobs = max(1, min(jobs, len(slugs)))
-    in_this_process = 1 + (len(slugs) if jobs == 1 else 0)
-    with fastpath.collector_session(in_this_process) if fast else nullcontext():
+    with fastpath.collector_session() if fast else nullcontext():
         hub = plan_hub(registry, budget_start=budget_start, fast=fast) if (slugs or include_hub) else None
         hub_outputs = hub.outputs if hub else {}
         if jobs == 1:

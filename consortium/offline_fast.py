@@ -18,8 +18,9 @@ Every item here keeps URNs, inputs and dependencies identical to the default pat
   copying its module's globals, on every registration);
 * :func:`collector_session` / :func:`collect_stack` — the SDK leaves some 10,000 objects in
   reference cycles per stack; instead of the collector running every few hundred allocations and
-  re-scanning everything that survived, it is off for the run: a process whose whole run fits a
-  memory budget never collects, a bigger one collects each stack's garbage right after it;
+  re-scanning everything that survived, it is off for the run and collects each stack's garbage
+  right after it, freezing the survivors; a forked worker whose whole run fits a memory budget
+  does not collect at all (it exits without the interpreter's exit collection);
 * :func:`settle` — the SDK waits for outstanding outputs one at a time (quadratic in their
   number); the runner first waits for all of them at once, leaving the SDK's loop nothing to do.
 """
@@ -231,10 +232,10 @@ async def settle() -> None:
 
 # --------------------------------------------------------------------------- the garbage collector
 
-# Objects a session may leave uncollected: about 500 MB.
+# Objects a forked worker may leave uncollected: about 500 MB.
 GARBAGE_BUDGET = 4_000_000
-# Stacks whose objects project the rest of a run; the projection starts after twice as many,
-# since the first stacks also import modules (tens of thousands of objects).
+# Stacks whose objects project the rest of a worker's run; the projection starts after twice as
+# many, since the first stacks also import modules (tens of thousands of objects).
 PROJECTION_WINDOW = 8
 
 
@@ -243,9 +244,9 @@ class _Session:
     """The collector policy of one process's run of stacks (see :func:`collector_session`)."""
 
     stacks: int  # stacks this process expects to plan in the session
+    collecting: bool  # collecting after every stack (from now on)
     planned: int = 0
     recent: deque[int] = field(default_factory=lambda: deque(maxlen=PROJECTION_WINDOW))
-    collecting: bool = False  # collecting after every stack from now on
 
     def after_stack(self, made: int) -> None:
         """``made``: tracked objects the stack left (live or in cycles), first-time imports included."""
@@ -265,22 +266,20 @@ _SESSION: list[_Session] = []  # the open session of this process, if any
 
 
 @contextmanager
-def collector_session(stacks: int) -> Iterator[None]:
-    """Collector off for a run of ``stacks`` stacks in this process.
+def collector_session() -> Iterator[None]:
+    """Collector off for a run of stacks in this process; :func:`collect_stack` collects each
+    stack's garbage right after it.
 
     Each stack leaves some 10,000 objects in reference cycles (resources and their outputs'
-    futures, callbacks, closures). Collecting them right after their stack is cheap (they are
-    still in the CPU's caches: about half a microsecond each), collecting millions at once costs
-    twice that per object, and not collecting costs nothing but memory. So the session projects
-    the garbage of the whole run from the last :data:`PROJECTION_WINDOW` stacks: while it fits
-    :data:`GARBAGE_BUDGET`, nothing is collected (a forked worker then exits without ever paying
-    for it); otherwise every stack's garbage is collected after it, and what survives (records,
-    the hub's plan) is frozen out of later collections.
+    futures, callbacks, closures). Collecting them right after their stack is cheap: they are
+    still in the CPU's caches (about half a microsecond each, where a collection of millions at
+    once, or the interpreter's own at exit, costs twice that). What survives a stack (records,
+    the hub's plan) is frozen out of later collections, and so is everything alive when the
+    session opens: each object is scanned at most once. At the end everything frozen returns to
+    the collector's oldest generation and the collector's previous state is restored.
 
-    Everything alive when the session opens is frozen first (never scanned during it; in a forked
-    worker, the parent's memory pages also stay shared); at the end everything joins the
-    collector's oldest generation, so what is left uncollected goes with its next full
-    collection, and the collector's previous state is restored.
+    Forked workers (:func:`start_worker_session`) may skip collecting altogether: they end
+    without the interpreter's exit collection.
     """
     if _SESSION:
         yield
@@ -288,25 +287,30 @@ def collector_session(stacks: int) -> Iterator[None]:
     enabled = gc.isenabled()
     gc.disable()
     gc.freeze()
-    _SESSION.append(_Session(stacks))
+    _SESSION.append(_Session(0, collecting=True))
     try:
         yield
     finally:
         _SESSION.clear()
-        # Everything, the session's uncollected garbage included, joins the oldest generation: it
-        # goes with the next full collection instead of making the next young one scan millions.
-        gc.freeze()
         gc.unfreeze()
         if enabled:
             gc.enable()
 
 
 def start_worker_session(stacks: int) -> None:
-    """In a forked worker: its own policy for the ``stacks`` it expects (its share of the members)."""
+    """In a forked worker that expects to plan ``stacks`` stacks (its share of the members).
+
+    A worker ends with ``os._exit`` (multiprocessing's forked processes do), without the
+    interpreter's exit collection, so garbage it never collects costs it nothing but memory. It
+    projects the garbage of its whole run from its last :data:`PROJECTION_WINDOW` stacks: while
+    that fits :data:`GARBAGE_BUDGET`, nothing is collected; otherwise every stack's garbage is
+    collected after it, as in the main process. The parent's session was open when the worker
+    forked: what the parent made since is frozen here too (its memory pages stay shared).
+    """
     _SESSION.clear()
     gc.disable()
     gc.freeze()
-    _SESSION.append(_Session(stacks))
+    _SESSION.append(_Session(stacks, collecting=False))
 
 
 @contextmanager

@@ -133,42 +133,46 @@ class _Node:
         self.me = self
 
 
-def test_collector_session_collects_only_when_the_run_would_exceed_its_budget(monkeypatch):
+def test_collector_session_collects_each_stack_and_restores_the_collector():
     assert gc.isenabled()
-    with fastpath.collector_session(stacks=3):
+    with fastpath.collector_session():
         assert not gc.isenabled()
-        with fastpath.collector_session(stacks=1):  # nested: no-op
+        with fastpath.collector_session():  # nested: no-op
             pass
         assert not gc.isenabled()
         with fastpath.collect_stack():
-            kept = weakref.ref(_Node())
-        assert kept() is not None  # the projected garbage of 3 such stacks fits the budget: not collected
-        monkeypatch.setattr(fastpath, "GARBAGE_BUDGET", 0)
-        with fastpath.collect_stack():
-            pass
-        assert kept() is None  # over budget: collected, survivors frozen
-        assert fastpath._SESSION[0].collecting and gc.get_freeze_count() > 0
-        monkeypatch.setattr(fastpath, "GARBAGE_BUDGET", 10**9)
-        with fastpath.collect_stack():
-            again = weakref.ref(_Node())
-        assert again() is None  # once collecting, every stack is collected
+            cycle = weakref.ref(_Node())
+            assert cycle() is not None  # no collection while the stack runs
+        assert cycle() is None  # collected right after it
+        assert gc.get_freeze_count() > 0  # survivors frozen
     assert gc.isenabled() and gc.get_freeze_count() == 0 and not fastpath._SESSION
 
 
-def test_collector_session_projects_the_whole_run(monkeypatch):
+def test_worker_session_collects_only_when_its_run_would_exceed_the_budget(monkeypatch):
     monkeypatch.setattr(fastpath, "PROJECTION_WINDOW", 2)
-    with fastpath.collector_session(stacks=100):
+    monkeypatch.setattr(fastpath, "_SESSION", [])
+    enabled = gc.isenabled()
+    try:
+        fastpath.start_worker_session(stacks=100)
         session = fastpath._SESSION[0]
-        for _ in range(3):
-            session.after_stack(1_000)
-        assert not session.collecting  # 1,000 objects a stack for 97 more stacks: fits
-        session.after_stack(100_000)  # the window now averages 50,500: 96 more stacks do not fit
-        assert session.collecting
-    with fastpath.collector_session(stacks=100):
-        session = fastpath._SESSION[0]
+        with fastpath.collect_stack():
+            kept = weakref.ref(_Node())
+        assert kept() is not None and not session.collecting  # too early to project: not collected
         session.after_stack(10**6)  # the first stacks import modules: no projection from them
-        assert not session.collecting
-    assert gc.isenabled()
+        session.after_stack(1_000)
+        assert not session.collecting  # the window averages 500,500 but holds the first stacks
+        session.after_stack(1_000)
+        assert not session.collecting  # 1,000 objects a stack for 96 more stacks: fits
+        assert kept() is not None
+        session.after_stack(100_000)  # the window now averages 50,500: 95 more stacks do not fit
+        assert session.collecting and kept() is None
+        with fastpath.collect_stack():
+            again = weakref.ref(_Node())
+        assert again() is None  # from then on every stack is collected
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def test_event_loop_leaves_the_callers_loop_alone():
