@@ -165,6 +165,10 @@ def _transfer_properties(res: pulumi.Resource, props: Any, custom: bool) -> dict
     ``_OutputData``; azure-native resources declare dozens of outputs each. Here the resolver
     builds that ``_OutputData`` itself: same value, known and secret flags, same dependency set
     (the resource plus what the engine reported), and the same exception when registration failed.
+
+    These outputs are not added to the SDK's set of outputs to wait for at the end of the run
+    (with a done-callback each to take them out again): they are resolved inside the registration
+    RPC, which the end of the run awaits anyway and which fails itself if registration fails.
     """
     resolvers: dict[str, Callable[..., None]] = {}
     for name in props:
@@ -172,7 +176,9 @@ def _transfer_properties(res: pulumi.Resource, props: Any, custom: bool) -> dict
             continue  # handled by register_resource itself
         data: asyncio.Future[Any] = asyncio.Future()
         resolvers[name] = functools.partial(_resolve_output, res, data)
-        res.__dict__[name] = pulumi.Output._from_data(data)
+        output: pulumi.Output[Any] = pulumi.Output.__new__(pulumi.Output)  # _from_data, minus _track
+        output._data = data
+        res.__dict__[name] = output
     return resolvers
 
 

@@ -185,3 +185,27 @@ def test_event_loop_leaves_the_callers_loop_alone():
     finally:
         asyncio.set_event_loop(None)
         outer.close()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_failed_registration_fails_the_plan_on_both_paths(registry, monkeypatch, fast):
+    """Output properties the fast path resolves untracked still fail the run with their resource."""
+    from pulumi_azure_native import resources
+
+    from consortium.stackconfig import member_stack
+
+    original = offline.RecordingMonitor.RegisterResource
+
+    def register(self, request):
+        if request.name == "rg-broken":
+            raise RuntimeError("the engine refused rg-broken")
+        return original(self, request)
+
+    def build() -> None:
+        broken = resources.ResourceGroup("rg-broken", location="centralus")
+        resources.ResourceGroup("rg-after", location=broken.location)
+
+    monkeypatch.setattr(offline.RecordingMonitor, "RegisterResource", register)
+    config = member_stack(registry, registry.entry("verona").member)
+    with pytest.raises(Exception, match="the engine refused rg-broken"):
+        offline.plan_stack(config, budget_start=BUDGET_START, program=build, fast=fast)
