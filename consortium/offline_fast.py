@@ -199,6 +199,20 @@ def _resolve_output(
     data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
 
 
+_track = pulumi.Output._track
+
+
+def _track_pending(self: pulumi.Output[Any]) -> None:
+    """``Output._track`` for outputs not resolved yet: the SDK tracks every output so that the end
+    of the run waits for it and re-raises its failure, with a done-callback to untrack it; an
+    output created already resolved (``Output.from_input`` of a plain value, ...) has nothing to
+    wait for or re-raise, and its callback would only take it out again on the next loop turn."""
+    data = self._data
+    if data.done() and not data.cancelled() and data.exception() is None:
+        return
+    _track(self)
+
+
 _resource_types = _memo_by_identity(sdk_types.resource_types)
 _unwrap_type = _memo_by_identity(sdk_types.unwrap_type)
 
@@ -212,6 +226,7 @@ def sdk_shortcuts() -> Iterator[None]:
         (sdk_types, "resource_types", _resource_types),
         (sdk_types, "unwrap_type", _unwrap_type),
         (sdk_rpc, "transfer_properties", _transfer_properties),
+        (pulumi.Output, "_track", _track_pending),
     ]
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         patches.append((sdk_log, "debug", _no_debug))

@@ -17,6 +17,7 @@ from google.protobuf import json_format, struct_pb2
 from infra_helpers import BUDGET_START
 from pulumi import _types as sdk_types
 from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime import rpc as sdk_rpc
 
 from consortium import offline
 from consortium import offline_fast as fastpath
@@ -99,9 +100,10 @@ def test_shortcut_create_urn_equals_the_sdks(monkeypatch):
 
 def test_sdk_shortcuts_are_restored():
     before = (sdk_resource._get_stack_trace, sdk_resource.create_urn, sdk_types.resource_types, sdk_types.unwrap_type)
-    debug = pulumi.log.debug
+    debug, track, transfer = pulumi.log.debug, pulumi.Output._track, sdk_rpc.transfer_properties
     with fastpath.sdk_shortcuts():
         assert sdk_types.unwrap_type is not before[3]
+        assert pulumi.Output._track is not track and sdk_rpc.transfer_properties is not transfer
     assert (
         sdk_resource._get_stack_trace,
         sdk_resource.create_urn,
@@ -109,6 +111,7 @@ def test_sdk_shortcuts_are_restored():
         sdk_types.unwrap_type,
     ) == before
     assert pulumi.log.debug is debug
+    assert pulumi.Output._track is track and sdk_rpc.transfer_properties is transfer
 
 
 def test_memo_by_identity_answers_like_the_function():
