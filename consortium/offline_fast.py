@@ -13,9 +13,11 @@ Every item here keeps URNs, inputs and dependencies identical to the default pat
   asyncio future (no thread hand-off, no concurrent future chained through the loop's self-pipe);
 * :func:`sdk_shortcuts` — for the duration of one run: no Python stack trace per resource (the
   engine's source positions), no debug log messages built for a logger that drops them, no mock
-  URN computed by ``register_resource`` for a monitor-less run that this is not, and two pure
+  URN computed by ``register_resource`` for a monitor-less run that this is not, two pure
   type-metadata lookups of the SDK memoised (they re-evaluate a resource class's annotations,
-  copying its module's globals, on every registration);
+  copying its module's globals, on every registration), one future per output property instead
+  of four and a task (:func:`_transfer_properties`), and no end-of-run tracking for outputs that
+  need no waiting for (:func:`_track_pending`);
 * :func:`collector_session` / :func:`collect_stack` — the SDK leaves some 10,000 objects in
   reference cycles per stack; instead of the collector running every few hundred allocations and
   re-scanning everything that survived, it is off for the run and collects each stack's garbage
