@@ -201,3 +201,25 @@ def test_every_concern_has_a_switch_and_a_task_file(role: str) -> None:
     assert switched == switches
     for t in main:
         assert (tasks_dir / t["ansible.builtin.import_tasks"]).is_file()
+
+
+def test_every_file_group_is_in_the_batch_write_under_its_concern_switch() -> None:
+    """The batch write (tasks/state.yml) writes each enabled concern's files; a group missing from
+    _linux_server_baseline_file_concerns would be written only by its control's task, and a wrong
+    concern would write files of a switched-off concern."""
+    role_vars = yaml.safe_load((ROLE / "vars/main.yml").read_text())
+    groups = set(role_vars["_linux_server_baseline_files"])
+    concerns = role_vars["_linux_server_baseline_file_concerns"]
+    assert groups - set(concerns) == {"automation_keys"}  # the account may not exist before its own task
+    switches = {
+        k.removeprefix("linux_server_baseline_").removesuffix("_enabled") for k in _defaults() if k.endswith("_enabled")
+    }
+    assert set(concerns.values()) <= switches
+    assert set(role_vars["_linux_server_baseline_switches"]) == switches
+    for file, task in _tasks():
+        if "lsb_files" in task and not task["lsb_files"].get("batch"):
+            # A control's task compares with the probe's reading updated by the batch write.
+            assert task["lsb_files"]["known"] == "{{ _linux_server_baseline_files_known }}", (file, task["name"])
+            group = re.search(r"_linux_server_baseline_files\.(\w+)", str(task["lsb_files"]["files"])).group(1)
+            # ... and sits in its concern's task file (the one main.yml switches with that concern).
+            assert group == "automation_keys" or concerns[group] == file.removesuffix(".yml"), (file, group)

@@ -200,6 +200,9 @@ def test_lsb_files_module_writes_validates_and_honours_check_mode(tmp_path: Path
     assert r5["failed"] and "failed validation" in r5["msg"]
     assert r6["changed"] and b.read_text() == "good\n"
     assert oct(b.stat().st_mode & 0o777) == "0o600"
+    assert r6["written_state"] == {
+        str(b): {"sha1": hashlib.sha1(b"good\n").hexdigest(), "mode": "0600", "owner": ME, "group": MY_GROUP}
+    }
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".lsb-")] == []  # no temp files left
 
 
@@ -294,3 +297,46 @@ def test_ageing_drift_spares_key_only_and_named_accounts() -> None:
     ]
     assert [a["name"] for a in f.ageing_drift(accounts, ["ansible", ""], 365, 1, 7)] == ["alice"]
     assert [a["name"] for a in f.ageing_drift(accounts, [], "365", "1", "14")] == ["alice", "bob", "ansible"]
+
+
+def test_batch_writes_what_it_can_leaves_invalid_files_and_skips_check_mode(tmp_path: Path) -> None:
+    """The role's batch write: a file that fails validation does not stop the others (its control's
+    own task fails on it later); in check mode the batch does nothing."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "ok.j2").write_text("ok {{ 1 + 1 }}\n")
+    (tmp_path / "templates" / "bad.j2").write_text("bad\n")
+    good, bad = tmp_path / "ok.conf", tmp_path / "bad.conf"
+    files = [
+        {"src": "bad.j2", "dest": str(bad), "mode": "0644", "owner": ME, "group": MY_GROUP,
+         "validate": "/bin/grep -q ok %s"},
+        {"src": "ok.j2", "dest": str(good), "mode": "0644", "owner": ME, "group": MY_GROUP},
+    ]  # fmt: skip
+    tasks = [
+        {"name": "batch in check mode", "lsb_files": {"files": files, "batch": True}, "check_mode": True,
+         "register": "r1"},
+        {"name": "batch", "lsb_files": {"files": files, "batch": True}, "register": "r2"},
+        {"name": "the control's own task", "lsb_files": {"files": files[:1]}, "register": "r3",
+         "ignore_errors": True},
+        _dump(tmp_path, ["r1", "r2", "r3"]),
+    ]  # fmt: skip
+    run = _play(tmp_path, tasks)
+    assert run.rc == 0, run.explain()
+    r1, r2, r3 = _results(tmp_path)
+    assert r1["skipped"] and not r1["changed"]
+    assert r2["changed"] and r2["changed_files"] == [str(good)] and good.read_text() == "ok 2\n"
+    assert list(r2["refused"]) == [str(bad)] and "failed validation" in r2["refused"][str(bad)]
+    assert not bad.exists()
+    assert r3["failed"] and "failed validation" in r3["msg"]
+
+
+def test_batch_files_follow_the_concern_switches() -> None:
+    f = _filters()
+    files = {
+        "ssh": [{"src": "a.j2", "dest": "/a"}],
+        "login_defs": [{"dest": "/etc/login.defs", "mode": "0644"}],
+        "sudoers": [{"src": "s.j2", "dest": "/s"}],
+        "automation_keys": [{"src": "k.j2", "dest": "~u/k"}],
+    }
+    concerns = {"ssh": "ssh", "login_defs": "login_defs", "sudoers": "admin_group"}
+    out = f.batch_files(files, concerns, {"ssh": True, "login_defs": True, "admin_group": False}, {"login_defs": "X"})
+    assert out == [{"src": "a.j2", "dest": "/a"}, {"dest": "/etc/login.defs", "mode": "0644", "content": "X"}]

@@ -7,10 +7,15 @@ run: when every file already has that content, owner, group and mode, the task r
 contacting the host. Otherwise the differing files go to the ``lsb_files`` module in one call (atomic,
 validated, check mode and --diff honoured). A task per control keeps the evidence per control.
 
+With ``batch: true`` it is the role's one write of every enabled concern's files right after the
+state probe (tasks/state.yml): a file that fails validation is left for its control's task (which
+then fails on it), and in check mode it does nothing - each control's task reports its own drift.
+
 Task arguments:
   files: [{src: template (or content: text, or from_file: controller path copied as is), dest: path,
            mode: "0644", owner: root, group: root, validate: "cmd %s"}]
   known: the probe's ``files`` section ({dest: {sha1, mode, owner, group} | null}); missing = unknown
+  batch: true for the role's batch write (see above)
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ except ImportError:  # pragma: no cover
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("files", "known"))
+    _VALID_ARGS = frozenset(("files", "known", "batch"))
 
     def _read(self, path: str) -> str:
         """A file of the controller, as is (an absolute path, or one found like ``copy``'s src)."""
@@ -67,6 +72,11 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         files = self._task.args.get("files") or []
         known = self._task.args.get("known") or {}
+        batch = bool(self._task.args.get("batch", False))
+        if batch and (self._task.check_mode or self._play_context.check_mode):
+            # The play keyword check_mode (baseline_audit.yml) shows here, not in ansible_check_mode.
+            result.update(skipped=True, changed=False, msg="check mode: each control's task checks its own files")
+            return result
         if not isinstance(files, list) or not all(
             isinstance(f, dict) and f.get("dest") and (f.get("src") or f.get("from_file") or "content" in f)
             for f in files
@@ -94,9 +104,16 @@ class ActionModule(ActionBase):
             if not _matches(spec, known.get(dest)):
                 todo.append(spec)
         if not todo:
-            result.update(changed=False, msg=f"{len(files)} file(s) as the state probe read them: nothing to do")
+            result.update(
+                changed=False,
+                changed_files=[],
+                written_state={},
+                refused={},
+                msg=f"{len(files)} file(s) as the state probe read them: nothing to do",
+            )
             return result
-        result.update(self._execute_module(module_name="lsb_files", module_args={"files": todo}, task_vars=task_vars))
+        module_args = {"files": todo, "refuse_invalid": batch}
+        result.update(self._execute_module(module_name="lsb_files", module_args=module_args, task_vars=task_vars))
         return result
 
 

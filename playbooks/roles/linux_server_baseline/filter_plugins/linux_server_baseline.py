@@ -113,6 +113,19 @@ def ageing_drift(accounts, spared, max_days, min_days, warn_days):
     ]
 
 
+def batch_files(files, concerns, switches, contents):
+    """The file specs of the batch write: each group of ``files`` whose concern (``concerns``: group
+    -> concern) is switched on; groups named in ``contents`` get that text as their content (their
+    content comes from the state probe, not from a template)."""
+    out = []
+    for group, concern in (concerns or {}).items():
+        if not (switches or {}).get(concern):
+            continue
+        for spec in files[group]:
+            out.append({**spec, "content": contents[group]} if group in (contents or {}) else dict(spec))
+    return out
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -125,4 +138,5 @@ class FilterModule:
             "lsb_sshd_mismatch": sshd_mismatch,
             "lsb_set_keys": set_keys,
             "lsb_ageing_drift": ageing_drift,
+            "lsb_batch_files": batch_files,
         }

@@ -13,6 +13,7 @@ shows the difference.
 from __future__ import annotations
 
 import grp
+import hashlib
 import os
 import pwd
 import shlex
@@ -42,6 +43,12 @@ options:
         description: Command run on the new file before it replaces the old (C(%s) = its path); empty = none.
         type: str
         default: ""
+  refuse_invalid:
+    description:
+      - A file that fails its validation (or cannot be written) is left alone and listed in C(refused)
+        instead of failing the task (the batch write: the control's own task then fails on it).
+    type: bool
+    default: false
 author: [Municipal IT consortium]
 """
 
@@ -50,6 +57,14 @@ changed_files:
   description: Paths that were (or in check mode would be) written or had their owner, group or mode fixed.
   returned: always
   type: list
+written_state:
+  description: sha1, mode, owner and group of each changed file, as lsb_probe reports them.
+  returned: always
+  type: dict
+refused:
+  description: "{path: reason} of the files that failed validation (with refuse_invalid)."
+  returned: always
+  type: dict
 """
 
 
@@ -62,6 +77,10 @@ def _current(path: str) -> tuple[bytes | None, os.stat_result | None]:
         return None, st
     with open(path, "rb") as fh:
         return fh.read(), st
+
+
+class Refused(Exception):
+    """The new content failed its validation command."""
 
 
 def _write(module: AnsibleModule, path: str, data: bytes, uid: int, gid: int, mode: int, validate: str) -> None:
@@ -79,7 +98,7 @@ def _write(module: AnsibleModule, path: str, data: bytes, uid: int, gid: int, mo
                 module.fail_json(msg=f"{path}: validate must contain %s: {validate}")
             rc, out, err = module.run_command(shlex.split(validate.replace("%s", shlex.quote(tmp))))
             if rc != 0:
-                module.fail_json(msg=f"{path}: failed validation ({validate}): {(err or out).strip()}", rc=rc)
+                raise Refused(f"{path}: failed validation ({validate}): {(err or out).strip()}")
         os.replace(tmp, path)
         tmp = ""
         dir_fd = os.open(directory, os.O_RDONLY)
@@ -107,11 +126,14 @@ def main() -> None:
                     "mode": {"type": "str", "required": True},
                     "validate": {"type": "str", "default": ""},
                 },
-            }
+            },
+            "refuse_invalid": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
     changed_files: list[str] = []
+    written_state: dict[str, dict] = {}
+    refused: dict[str, str] = {}
     diffs: list[dict] = []
     for f in module.params["files"]:
         dest = os.path.expanduser(f["dest"])
@@ -128,7 +150,25 @@ def main() -> None:
         same_attrs = st is not None and (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (uid, gid, mode)
         if same_content and same_attrs:
             continue
-        changed_files.append(dest)
+        if not module.check_mode and not same_content:
+            try:
+                _write(module, dest, data, uid, gid, mode, f["validate"])
+            except (Refused, OSError) as exc:
+                reason = str(exc) if isinstance(exc, Refused) else f"{dest}: {exc}"
+                if not module.params["refuse_invalid"]:
+                    module.fail_json(msg=reason)
+                refused[f["dest"]] = reason
+                continue
+        elif not module.check_mode:
+            os.chown(dest, uid, gid)
+            os.chmod(dest, mode)
+        changed_files.append(f["dest"])
+        written_state[f["dest"]] = {
+            "sha1": hashlib.sha1(data).hexdigest(),
+            "mode": f"{mode:04o}",
+            "owner": f["owner"],
+            "group": f["group"],
+        }
         if module._diff:
             if not same_content:
                 diffs.append(
@@ -147,14 +187,12 @@ def main() -> None:
                         "after": f"{dest}: owner {f['owner']}, group {f['group']}, mode {mode:04o}\n",
                     }
                 )
-        if module.check_mode:
-            continue
-        if same_content:
-            os.chown(dest, uid, gid)
-            os.chmod(dest, mode)
-        else:
-            _write(module, dest, data, uid, gid, mode, f["validate"])
-    result: dict = {"changed": bool(changed_files), "changed_files": changed_files}
+    result: dict = {
+        "changed": bool(changed_files),
+        "changed_files": changed_files,
+        "written_state": written_state,
+        "refused": refused,
+    }
     if diffs:
         result["diff"] = diffs
     module.exit_json(**result)
