@@ -13,8 +13,8 @@ Every item here keeps URNs, inputs and dependencies identical to the default pat
   asyncio future (no thread hand-off, no concurrent future chained through the loop's self-pipe);
 * :func:`sdk_shortcuts` — for the duration of one run: no Python stack trace per resource (the
   engine's source positions), no debug log messages built for a logger that drops them, no mock
-  URN computed by ``register_resource`` for a monitor-less run that this is not, two pure
-  type-metadata lookups of the SDK memoised (they re-evaluate a resource class's annotations,
+  URN computed by ``register_resource`` for a monitor-less run that this is not, the SDK's pure
+  type-metadata lookups memoised (``resource_types`` re-evaluates a resource class's annotations,
   copying its module's globals, on every registration), one future per output property instead
   of four and a task (:func:`_transfer_properties`), and no end-of-run tracking for outputs that
   need no waiting for (:func:`_track_pending`);
@@ -215,8 +215,15 @@ def _track_pending(self: pulumi.Output[Any]) -> None:
     _track(self)
 
 
-_resource_types = _memo_by_identity(sdk_types.resource_types)
-_unwrap_type = _memo_by_identity(sdk_types.unwrap_type)
+# Pure functions of a class or type whose results the SDK only reads (dict lookups).
+_MEMOISED = (
+    "resource_types",
+    "resource_pulumi_to_py_names",
+    "input_type_types",
+    "input_type_py_to_pulumi_names",
+    "unwrap_type",
+)
+_MEMOS = {name: _memo_by_identity(getattr(sdk_types, name)) for name in _MEMOISED}
 
 
 @contextmanager
@@ -225,8 +232,7 @@ def sdk_shortcuts() -> Iterator[None]:
     patches: list[tuple[Any, str, Any]] = [
         (sdk_resource, "_get_stack_trace", source_pb2.StackTrace),
         (sdk_resource, "create_urn", _create_urn(sdk_resource.create_urn)),
-        (sdk_types, "resource_types", _resource_types),
-        (sdk_types, "unwrap_type", _unwrap_type),
+        *((sdk_types, name, memo) for name, memo in _MEMOS.items()),
         (sdk_rpc, "transfer_properties", _transfer_properties),
         (pulumi.Output, "_track", _track_pending),
     ]
