@@ -16,8 +16,8 @@ Every item here keeps URNs, inputs and dependencies identical to the default pat
   URN computed by ``register_resource`` for a monitor-less run that this is not, the SDK's pure
   type-metadata lookups memoised (``resource_types`` re-evaluates a resource class's annotations,
   copying its module's globals, on every registration), one future per output property instead
-  of four and a task (:func:`_transfer_properties`), and no end-of-run tracking for outputs that
-  need no waiting for (:func:`_track_pending`);
+  of four and a task (:func:`_transfer_properties`), no end-of-run tracking for outputs that
+  need no waiting for (:func:`_track_pending`), and an iterative search for unknowns;
 * :func:`collector_session` / :func:`collect_stack` — the SDK leaves some 10,000 objects in
   reference cycles per stack; instead of the collector running every few hundred allocations and
   re-scanning everything that survived, it is off for the run and collects each stack's garbage
@@ -43,7 +43,8 @@ from typing import Any
 import pulumi
 from pulumi import _types as sdk_types
 from pulumi import log as sdk_log
-from pulumi.output import _OutputData
+from pulumi import output as sdk_output
+from pulumi.output import Unknown, _OutputData
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc as sdk_rpc
 from pulumi.runtime import settings
@@ -201,6 +202,22 @@ def _resolve_output(
     data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
 
 
+def _contains_unknowns(value: Any) -> bool:
+    """``rpc.contains_unknowns`` without a recursive call and a generator per element: true iff an
+    ``Unknown`` is reachable through dicts and lists (each container visited once). The SDK asks
+    it of every value it wraps, output properties' included."""
+    pending = [value]
+    seen: set[int] = set()
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Unknown):
+            return True
+        if isinstance(item, dict | list) and id(item) not in seen:
+            seen.add(id(item))
+            pending.extend([item[key] for key in item] if isinstance(item, dict) else item)
+    return False
+
+
 _track = pulumi.Output._track
 
 
@@ -235,6 +252,8 @@ def sdk_shortcuts() -> Iterator[None]:
         *((sdk_types, name, memo) for name, memo in _MEMOS.items()),
         (sdk_rpc, "transfer_properties", _transfer_properties),
         (pulumi.Output, "_track", _track_pending),
+        (sdk_rpc, "contains_unknowns", _contains_unknowns),
+        (sdk_output, "contains_unknowns", _contains_unknowns),
     ]
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         patches.append((sdk_log, "debug", _no_debug))

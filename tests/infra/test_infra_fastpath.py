@@ -16,6 +16,7 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 from infra_helpers import BUDGET_START
 from pulumi import _types as sdk_types
+from pulumi.output import UNKNOWN, Unknown
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc as sdk_rpc
 
@@ -98,9 +99,37 @@ def test_shortcut_create_urn_equals_the_sdks(monkeypatch):
         assert want == "urn:pulumi:verona::consortium::consortium:hub:Hub::hub"
 
 
+def test_contains_unknowns_answers_like_the_sdk():
+    class Typed(dict):
+        """Like an SDK output type: a dict subclass."""
+
+    cycle: dict[str, object] = {"a": 1}
+    cycle["self"] = cycle
+    cases = [
+        1,
+        "x",
+        None,
+        [],
+        {},
+        UNKNOWN,
+        Unknown(),
+        [1, [2, {"a": UNKNOWN}]],
+        {"a": {"b": [1, 2, 3]}},
+        cycle,
+        [cycle, [UNKNOWN]],
+        Typed(a=UNKNOWN),
+        Typed(a=1),
+        (UNKNOWN,),  # tuples are not searched
+        {"k": (1, UNKNOWN)},
+    ]
+    for case in cases:
+        assert fastpath._contains_unknowns(case) == sdk_rpc.contains_unknowns(case), case
+
+
 def test_sdk_shortcuts_are_restored():
     before = (sdk_resource._get_stack_trace, sdk_resource.create_urn, sdk_types.resource_types, sdk_types.unwrap_type)
     debug, track, transfer = pulumi.log.debug, pulumi.Output._track, sdk_rpc.transfer_properties
+    unknowns = sdk_rpc.contains_unknowns
     with fastpath.sdk_shortcuts():
         assert sdk_types.unwrap_type is not before[3]
         assert pulumi.Output._track is not track and sdk_rpc.transfer_properties is not transfer
@@ -112,6 +141,7 @@ def test_sdk_shortcuts_are_restored():
     ) == before
     assert pulumi.log.debug is debug
     assert pulumi.Output._track is track and sdk_rpc.transfer_properties is transfer
+    assert sdk_rpc.contains_unknowns is unknowns
 
 
 def test_memo_by_identity_answers_like_the_function():
