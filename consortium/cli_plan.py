@@ -7,6 +7,8 @@ this module imports the shared options from it). Same conventions as the other c
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import sys
 from collections import Counter, defaultdict
@@ -103,6 +105,10 @@ def plan(
     if jobs is None:  # forking pays off from a few dozen members on
         jobs = min(os.cpu_count() or 1, max(1, len(selected) // MEMBERS_PER_JOB))
     result = plan_registry(reg, selected, include_hub=hub or everything, jobs=jobs)
+    # The process ends after this command; a big plan leaves millions of objects, and the
+    # interpreter's collection at exit would scan them all (0.6 s for 351 members) to free memory
+    # the process is about to give back anyway. Frozen objects are exempt (atexit runs before it).
+    atexit.register(gc.freeze)
     screen = console()
     for stack in result.stacks:
         if summary:
