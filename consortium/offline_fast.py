@@ -130,7 +130,9 @@ def _create_urn(original: Callable[..., Any]) -> Callable[..., Any]:
         if parent is not None:
             prefix = parent[0 : parent.rfind("::")] + "$"
         else:
-            prefix = f"urn:pulumi:{stack or settings.get_stack()}::{project or settings.get_project()}::"
+            stack = settings.get_stack() if stack is None else stack
+            project = settings.get_project() if project is None else project
+            prefix = f"urn:pulumi:{stack}::{project}::"
         return pulumi.Output.from_input(prefix + type_ + "::" + name)
 
     return create_urn
