@@ -24,7 +24,7 @@ from policies.framework import Check, Control, Enforcement, Evaluation, Finding,
 
 from . import naming
 from .errors import InputError, Problem, fail
-from .ipam import hub_subnets
+from .ipam import WORKLOAD_SUBNETS, hub_subnets
 from .models import Exemption, ExemptionsFile, Service
 from .registry import Registry, parse_model
 from .safeyaml import load_mapping
@@ -235,6 +235,7 @@ def registry_params(registry: Registry | None) -> dict[str, dict[str, Any]]:
         },
         "consortium": c.slug,
         "phase_services": {str(p.phase): [s.value for s in p.services] for p in c.phases},
+        "workload_subnets": list(WORKLOAD_SUBNETS),
         "hub_vnet_names": [naming.hub_vnet(c.slug)],
         "hub_workspace_names": [naming.hub_workspace(c.slug)],
     }

@@ -49,22 +49,37 @@ def allocate(
     return IPv4Network((candidate, prefix))
 
 
-def spoke_subnets(cidr: IPv4Network) -> dict[str, IPv4Network]:
-    """The member spoke's subnets, carved at fixed offsets so they never move.
+# The member spoke's subnet layout, the one place its subnet names are written: name -> (how many
+# bits longer than the member block, which of those blocks). Order is the layout's, low to high
+# address except the /21 at the end. For a /20: servers /22 (first quarter), management /24 and
+# private endpoints /24 (the next two /24s), endpoints (VDI) /21 (the second half).
+SPOKE_LAYOUT: dict[str, tuple[int, int]] = {
+    "servers": (2, 0),
+    "management": (4, 4),
+    "private-endpoints": (4, 5),
+    "endpoints": (1, 1),
+}
+# The landing zone's only subnet (the spoke before the networking service: private endpoints).
+LANDING_ZONE_SUBNET = "private-endpoints"
+# The subnets the networking service adds to the landing zone: what makes a spoke a full spoke.
+WORKLOAD_SUBNETS: tuple[str, ...] = tuple(name for name in SPOKE_LAYOUT if name != LANDING_ZONE_SUBNET)
 
-    For a /20: servers /22 (first quarter), management /24 and private endpoints /24 (the next two
-    /24s), endpoints (VDI) /21 (the second half). Requires a /24 or larger block.
+
+def spoke_subnets(cidr: IPv4Network) -> dict[str, IPv4Network]:
+    """The member spoke's subnets (:data:`SPOKE_LAYOUT`), carved at fixed offsets so they never move.
+
+    Requires a /24 or larger block.
     """
     p = cidr.prefixlen
     if p > 24:
         raise ValueError(f"a member block must be /24 or larger, got {cidr}")
-    smallest = list(cidr.subnets(new_prefix=p + 4))
-    return {
-        "servers": next(cidr.subnets(new_prefix=p + 2)),
-        "management": smallest[4],
-        "private-endpoints": smallest[5],
-        "endpoints": list(cidr.subnets(new_prefix=p + 1))[1],
-    }
+    return {name: _nth_subnet(cidr, p + extra, index) for name, (extra, index) in SPOKE_LAYOUT.items()}
+
+
+def _nth_subnet(cidr: IPv4Network, prefix: int, index: int) -> IPv4Network:
+    """The ``index``-th ``/prefix`` block of ``cidr`` (without listing the ones before it)."""
+    size = 1 << (32 - prefix)
+    return IPv4Network((int(cidr.network_address) + index * size, prefix))
 
 
 def hub_subnets(hub: IPv4Network) -> dict[str, IPv4Network]:

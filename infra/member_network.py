@@ -59,6 +59,7 @@ import pulumi_azure_native as azure_native
 from pulumi_azure_native import network
 
 from consortium import naming
+from consortium.ipam import LANDING_ZONE_SUBNET
 from consortium.models import OnPremSite
 
 from . import security_rules
@@ -66,8 +67,8 @@ from .diagnostics import send_to_workspace
 
 # Subnets people or servers use get remote management from the hub's management range.
 MANAGED_SUBNETS = frozenset({"servers", "endpoints", "management"})
-# The landing zone's only subnet (consortium.ipam.spoke_subnets names it).
-PRIVATE_ENDPOINTS_SUBNET = "private-endpoints"
+# The landing zone's only subnet (named by the registry's spoke layout).
+PRIVATE_ENDPOINTS_SUBNET = LANDING_ZONE_SUBNET
 
 # One custom IPsec/IKE policy for every town hall (IKEv2, AES-256/SHA-384, DH and PFS group 24,
 # GCM-AES-256), instead of Azure's negotiable defaults; change it here for all towns at once.

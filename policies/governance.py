@@ -38,10 +38,12 @@ TAGGABLE = frozenset(
 )
 
 PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+VNET = "azure-native:network:VirtualNetwork"
+SUBNET = "azure-native:network:Subnet"
 # The spoke as far as private endpoints need it: every service with a private data plane brings it
 # (its endpoints must exist before the vaults are used), and networking builds on it.
 LANDING_ZONE: tuple[tuple[str, int, str], ...] = (
-    ("azure-native:network:VirtualNetwork", 1, "spoke VNet"),
+    (VNET, 1, "spoke VNet"),
     ("azure-native:network:VirtualNetworkPeering", 2, "peerings to and from the hub"),
     ("azure-native:network:RouteTable", 1, "route table"),
 )
@@ -160,6 +162,18 @@ def _endpoint_groups(resources: Sequence[Resource]) -> set[str]:
     return groups
 
 
+def _subnet_names(vnet: Resource, resources: Sequence[Resource]) -> set[str]:
+    """The subnets ``vnet`` carries: declared inline, or as subnet resources of the same stack naming it."""
+    names = {str(s.get("name")) for s in as_list(vnet.get("subnets")) if isinstance(s, Mapping) and s.get("name")}
+    vnet_name = vnet.azure_name("virtualNetworkName")
+    names.update(
+        r.azure_name("subnetName")
+        for r in resources
+        if r.type == SUBNET and r.stack == vnet.stack and r.get("virtualNetworkName") == vnet_name
+    )
+    return names
+
+
 def _phase_of(resources: Sequence[Resource], member: str) -> int | None:
     for r in resources:
         if r.type == RESOURCE_GROUP and r.member == member:
@@ -173,14 +187,20 @@ def _phase_of(resources: Sequence[Resource], member: str) -> int | None:
     "MCS-GOV-004",
     "Each member's tenancy is complete for its phase",
     area=AREA,
-    types=sorted({t for parts in SERVICE_RESOURCES.values() for t, _, _ in parts} | {PRIVATE_ENDPOINT}),
+    types=sorted({t for parts in SERVICE_RESOURCES.values() for t, _, _ in parts} | {PRIVATE_ENDPOINT, SUBNET}),
     severity=Severity.HIGH,
     cis_v8=["1.1", "4.1", "11.2"],
     scope="stack",
     rationale="A town in the backup phase without a vault is a town without backups, whatever the contract says; "
-    "one whose vault has no private endpoint (and landing zone to hold it) cannot use it.",
+    "one whose vault has no private endpoint (and landing zone to hold it) cannot use it; one in the networking "
+    "phase whose spoke is still the landing zone (no workload subnets) has nowhere to run its servers.",
     fix="Deploy the member's stack for its phase (`pulumi up --stack <slug>`), or correct its phase.",
-    params={"phase_services": Param(DEFAULT_PHASES, "object", "consortium.yaml phases: services each turns on")},
+    params={
+        "phase_services": Param(DEFAULT_PHASES, "object", "consortium.yaml phases: services each turns on"),
+        "workload_subnets": Param(
+            [], "array", "Subnets the networking service adds to the landing zone (the registry's spoke layout)"
+        ),
+    },
 )
 def complete_for_phase(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
     members = sorted({r.member for r in resources if r.member is not None})
@@ -210,6 +230,25 @@ def complete_for_phase(resources: Sequence[Resource], p: Mapping[str, Any]) -> I
                     f"phase {phase} ({service}) needs private endpoints for {', '.join(needed)}; "
                     f"missing {', '.join(missing)}",
                 )
+        if "networking" in services:
+            yield from _full_spoke(mine, phase, [str(n) for n in as_list(p["workload_subnets"])])
+
+
+def _full_spoke(mine: Sequence[Resource], phase: int, needed: list[str]) -> Iterator[tuple[Resource, str]]:
+    """The networking service's spoke VNet carries every workload subnet, not only the landing zone's.
+
+    Counting VNets cannot tell the two apart: the landing zone and the full spoke are the same VNet
+    (same name, same URN), the networking service only adds subnets to it.
+    """
+    for vnet in (r for r in mine if r.type == VNET):
+        have = _subnet_names(vnet, mine)
+        missing = [n for n in needed if n not in have]
+        if missing:
+            yield (
+                vnet,
+                f"phase {phase} (networking) needs the workload subnets {', '.join(needed)} on "
+                f"{vnet.azure_name('virtualNetworkName')}; missing {', '.join(missing)}",
+            )
 
 
 CONTROLS = (required_tags, consistent_tags, member_budget, complete_for_phase)
