@@ -358,7 +358,8 @@ def test_services_banner_admin_controls(lab, first_run: PlaybookRun) -> None:
 
 def test_auditd_conf_and_login_defs(lab, first_run: PlaybookRun) -> None:
     """LNX-AUD-003 (one auditd.conf template) and LNX-PWD-003/LNX-ACC-001 (login.defs keys for new
-    accounts, the distribution's other settings kept; a user created afterwards gets them)."""
+    accounts, the distribution's other settings kept; a user created afterwards gets them; pam_umask
+    gives login sessions the same umask)."""
     want_auditd = {
         "max_log_file": "32",
         "max_log_file_action": "keep_logs",
@@ -388,12 +389,18 @@ def test_auditd_conf_and_login_defs(lab, first_run: PlaybookRun) -> None:
         for key, value in want_defs.items():
             assert [f[1:] for f in active if f[0] == key] == [[value]], (h, key)
         assert any(f[0] == "ENV_SUPATH" for f in active), "the distribution's other settings were lost"
+        session = _ssh(lab, h, "cat /etc/pam.d/common-session")
+        assert [ln.split()[:3] for ln in session.splitlines() if "pam_umask" in ln] == [
+            ["session", "optional", "pam_umask.so"]
+        ], session
 
         # A user created now gets the new defaults; root (Ansible's account) is not aged.
         user = "lab-newuser"
         _ssh(lab, h, f"useradd -m -s /bin/bash {user}")
         try:
             assert _ssh(lab, h, f"stat -c %a /home/{user}").strip() == "750"
+            # pam_umask: a login session takes login.defs' UMASK too (Debian's default would be 0022).
+            assert _ssh(lab, h, f"runuser -l {user} -c umask").strip() == "0027"
             fields = _ssh(lab, h, f"getent shadow {user}").strip().split(":")
             assert fields[3:6] == ["1", "365", "7"], fields[3:6]
         finally:
