@@ -275,6 +275,8 @@ ARM_IDS: dict[str, str] = {
     "azure-native:network:VirtualNetworkGateway": _NET + "virtualNetworkGateways/{virtualNetworkGatewayName}",
     "azure-native:network:LocalNetworkGateway": _NET + "localNetworkGateways/{localNetworkGatewayName}",
     "azure-native:network:VirtualNetworkGatewayConnection": _NET + "connections/{virtualNetworkGatewayConnectionName}",
+    "azure-native:network:VirtualNetworkGatewayNatRule": _NET
+    + "virtualNetworkGateways/{virtualNetworkGatewayName}/natRules/{natRuleName}",
     "azure-native:network:PrivateEndpoint": _NET + "privateEndpoints/{privateEndpointName}",
     "azure-native:network:PrivateDnsZoneGroup": _NET
     + "privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
@@ -296,7 +298,11 @@ ARM_IDS: dict[str, str] = {
     "azure-native:monitor:DiagnosticSetting": "{resourceUri}/providers/Microsoft.Insights/diagnosticSettings/{name}",
     "azure-native:consumption:Budget": "{scope}/providers/Microsoft.Consumption/budgets/{budgetName}",
 }
-_FALLBACK_ID = "{rg}/providers/Offline.Unmodelled/{type}/{name}"
+# A type without a template (or whose template's inputs are unknown): an id that cannot pass for
+# a real one. The type token and the Pulumi name are given explicitly, never taken from the inputs
+# (a NAT rule's ``type`` input is ``Static``; templates' ``{name}`` is the ``name`` input if any).
+FALLBACK_PROVIDER = "/providers/Offline.Unmodelled/"
+_FALLBACK_ID = "{rg}" + FALLBACK_PROVIDER + "{token}/{pulumi_name}"
 
 
 class FakeAzure:
@@ -315,9 +321,9 @@ class FakeAzure:
     def resource_id(self, type_: str, name: str, inputs: dict[str, Any], provider: str | None) -> str:
         template = ARM_IDS.get(type_, _FALLBACK_ID)
         subscription = self._provider_subscriptions.get(provider or "", self.subscription_id)
-        values = {"type": type_.replace(":", "."), "name": name}
-        values.update({k: v for k, v in inputs.items() if isinstance(v, str)})
+        values = {"name": name, **{k: v for k, v in inputs.items() if isinstance(v, str)}}
         values["rg"] = f"/subscriptions/{subscription}/resourceGroups/{values.get('resourceGroupName', 'offline')}"
+        values.update(token=type_.replace(":", "."), pulumi_name=name)
         try:
             return template.format(**values)
         except KeyError:

@@ -22,6 +22,7 @@ from pulumi.runtime import rpc as sdk_rpc
 
 from consortium import offline
 from consortium import offline_fast as fastpath
+from consortium.stackconfig import member_stack
 
 ONE_PER_PHASE = ["cottage-grove", "sun-prairie", "mcfarland", "verona"]  # phases 1, 2, 3, 4
 
@@ -38,6 +39,19 @@ def test_fast_path_equals_the_sdk_default_path_for_every_phase(registry):
         assert quick.records == default.records, quick.stack
         assert quick.outputs == default.outputs, quick.stack
     assert offline.plan_json(fast) == offline.plan_json(slow)
+
+
+def test_fast_path_equals_the_sdk_default_path_for_a_translated_town(registry):
+    """A NAT town in the networking phase (rules on the hub gateway, ids the connection refers to)."""
+    offline._HUB_CACHE.clear()
+    hub = offline.plan_hub(registry, budget_start=BUDGET_START, fast=False)
+    config = member_stack(registry, registry.entry("monona").member.model_copy(update={"phase": 4}))
+    fast = offline.plan_stack(config, hub_outputs=hub.outputs, budget_start=BUDGET_START)
+    slow = offline.plan_stack(config, hub_outputs=hub.outputs, budget_start=BUDGET_START, fast=False)
+    offline._HUB_CACHE.clear()
+    assert any(r.type == "azure-native:network:VirtualNetworkGatewayNatRule" for r in fast.records)
+    assert fast.records == slow.records
+    assert fast.outputs == slow.outputs
 
 
 # --------------------------------------------------------------------------- the pieces

@@ -89,6 +89,9 @@ def test_a_translated_site_gets_its_nat_rule_on_the_hub_gateway(plan_member_at, 
     }
     gateway = one(hub_plan, GATEWAY)
     assert gateway.id.rsplit("/", 1)[-1] == rule.inputs["virtualNetworkGatewayName"]
+    # Azure's id for it: a child of the hub gateway (what the connection's ingressNatRules names).
+    assert rule.id == f"{gateway.id}/natRules/nat-monona-city-hall-0"
+    assert rule.id.startswith("/subscriptions/") and "/resourceGroups/rg-dane-county-hub/" in rule.id
     # Created in the hub's subscription, like the connection it belongs to.
     connection = one(plan, CONNECTION, "cn-monona-city-hall")
     assert rule.provider == connection.provider and "hub-subscription" in rule.provider
