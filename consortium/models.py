@@ -65,6 +65,22 @@ def _strict_address(value: object) -> object:
 Network = Annotated[ipaddress.IPv4Network, BeforeValidator(_strict_network)]
 Address = Annotated[ipaddress.IPv4Address, BeforeValidator(_strict_address)]
 
+CONTROLLER_FILE_PATTERN = r"^/[A-Za-z0-9._/-]*[A-Za-z0-9_-]$"
+
+
+def _controller_file(path: object) -> object:
+    """A file the Ansible controller reads (a CA certificate): one message for every such field,
+    naming the value, instead of the bare pattern."""
+    if isinstance(path, str) and not re.fullmatch(CONTROLLER_FILE_PATTERN, path):
+        raise ValueError(
+            f"{path!r} must be the absolute path of a file on the Ansible controller (letters, digits . _ - /)"
+        )
+    return path
+
+
+# Absolute path of a file on the Ansible controller (not a directory: it cannot end in "/").
+ControllerFile = Annotated[str, StringConstraints(pattern=CONTROLLER_FILE_PATTERN), BeforeValidator(_controller_file)]
+
 
 class Strict(BaseModel):
     """Base for every registry model: unknown keys are errors, values are not coerced silently."""
@@ -197,7 +213,7 @@ class LogCollector(Strict):
     # Absolute path, on the Ansible controller, of the PEM certificate of the CA that issued the
     # collector's certificate (public, not a secret: the baseline copies it to every server). Often
     # the consortium CA, the same file as operations.windows.ca_cert.
-    ca_cert: Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._/-]*[A-Za-z0-9_-]$")] | None = None
+    ca_cert: ControllerFile | None = None
     # The DNS name the collector's certificate carries, when it is not ``host`` (say, host is an address).
     permitted_peer: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9*][A-Za-z0-9.-]*$")] | None = None
 
@@ -231,16 +247,7 @@ class WindowsConnection(Strict):
     # plus channel binding; credssp hands the password to the host (only for a second hop).
     auth: Literal["kerberos", "ntlm", "credssp"]
     # Absolute path, on the Ansible controller, of the consortium CA's PEM certificate (not a secret).
-    ca_cert: Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._/-]*[A-Za-z0-9_-]$")]
-
-    @field_validator("ca_cert", mode="before")
-    @classmethod
-    def _absolute_file(cls, path: object) -> object:
-        if isinstance(path, str) and not re.fullmatch(r"/[A-Za-z0-9._/-]*[A-Za-z0-9_-]", path):
-            raise ValueError(
-                f"{path!r} must be the absolute path of a file on the Ansible controller (letters, digits . _ - /)"
-            )
-        return path
+    ca_cert: ControllerFile
 
 
 class Operations(Strict):

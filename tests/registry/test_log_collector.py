@@ -70,7 +70,8 @@ def test_a_collector_reached_by_address_names_its_certificate(registry: Path) ->
         ({"protocol": "udp"}, "tls needs protocol tcp"),
         ({"tls": False}, "apply only with tls: true"),
         ({"tls": "yes"}, "valid boolean"),
-        ({"ca_cert": "pki/ca.pem"}, "must match"),
+        ({"ca_cert": "pki/ca.pem"}, "'pki/ca.pem' must be the absolute path of a file on the Ansible controller"),
+        ({"ca_cert": "/etc/pki/"}, "'/etc/pki/' must be the absolute path of a file on the Ansible controller"),
         ({"permitted_peer": "logs dane"}, "must match"),
         ({"verify": False}, "unknown field"),
     ],
@@ -82,3 +83,23 @@ def test_bad_collector_settings_are_one_clear_line(registry: Path, values: dict,
     lines = [line for line in result.err_lines if line.startswith("consortium.yaml: operations.log_collector")]
     assert len(lines) == 1 and fragment in lines[0], result.err
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("path", ["pki/ca.pem", "/etc/pki/", "/etc/pki/ca pem"])
+def test_both_ca_cert_fields_reject_a_path_with_the_same_words(registry: Path, path: str) -> None:
+    """operations.log_collector.ca_cert and operations.windows.ca_cert are the same kind of value
+    (often the same file): one type validates both, so the two lines differ only in the field."""
+    data = read(registry / "consortium.yaml")
+    data["operations"]["log_collector"]["ca_cert"] = path
+    data["operations"]["windows"]["ca_cert"] = path
+    write(registry / "consortium.yaml", data)
+    result = cli("validate", "--registry", registry)
+    assert result.code == 2, result
+    lines = {
+        field: [line for line in result.err_lines if line.startswith(f"consortium.yaml: operations.{field}.ca_cert: ")]
+        for field in ("log_collector", "windows")
+    }
+    assert all(len(found) == 1 for found in lines.values()), result.err
+    messages = {found[0].split(".ca_cert: ", 1)[1] for found in lines.values()}
+    expected = f"{path!r} must be the absolute path of a file on the Ansible controller (letters, digits . _ - /)"
+    assert messages == {expected}
