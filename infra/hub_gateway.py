@@ -61,6 +61,18 @@ class HubVpnGateway(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        # No `nat_rules` here, on purpose: member stacks own them (VirtualNetworkGatewayNatRule). A
+        # gateway PUT without natRules removes them (ARM PUT semantics; terraform-provider-azurerm PR
+        # #25690 reports it for this gateway), but pulumi-azure-native keeps them, as it keeps a VNet's
+        # subnets: its code generator marks an array input whose items are the body of a
+        # standalone child resource "maintain if unset" (genProperty, maintainSubResourceIfUnset, in
+        # provider/pkg/gen/properties.go of pulumi/pulumi-azure-native; such an input's docstring gets
+        # "These are also available as standalone resources. Do not mix inline and standalone resource
+        # ...", which VirtualNetworkGateway.nat_rules carries in the pinned pulumi-azure-native 3.29.0),
+        # and on update the provider reads the gateway and copies the unset natRules into the PUT
+        # (defaultUpdate in provider/pkg/provider/provider.go -> MaintainSubResourcePropertiesIfNotSet
+        # in provider/pkg/provider/crud/crud.go). That is a read then a write, not atomic: a hub update
+        # running while a member stack adds a rule can drop the new rule, so deploy them one at a time.
         self.gateway = network.VirtualNetworkGateway(
             f"vgw-{base}",
             virtual_network_gateway_name=f"vgw-{base}",
