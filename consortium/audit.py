@@ -159,7 +159,9 @@ def load_states(paths: list[Path]) -> list[Resource]:
 # --------------------------------------------------------------------------- host evidence
 
 HOST_FAILING = ("drift", "error", "unreachable")
-HOST_STATUSES = ("compliant", "not_checked", *HOST_FAILING)
+# not_applicable: the role found the control does not apply to the host (the evidence says why);
+# like not_checked it is no failure, and unlike compliant it claims nothing was verified.
+HOST_STATUSES = ("compliant", "not_applicable", "not_checked", *HOST_FAILING)
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,7 @@ class HostControl:
     title: str
     status: str
     safeguards: tuple[str, ...]
+    reason: str = ""  # why the control is not applicable, from the evidence
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,10 @@ class HostEvidence:
     @property
     def failing(self) -> list[HostControl]:
         return [c for c in self.controls if c.status in HOST_FAILING]
+
+    @property
+    def not_applicable(self) -> list[HostControl]:
+        return [c for c in self.controls if c.status == "not_applicable"]
 
 
 def load_evidence(folder: Path, registry: Registry | None) -> list[HostEvidence]:
@@ -202,7 +209,13 @@ def load_evidence(folder: Path, registry: Registry | None) -> list[HostEvidence]
             if not isinstance(c, dict) or c.get("status") not in HOST_STATUSES:
                 raise fail(shown, f"controls.{cid}.status", f"expected one of {', '.join(HOST_STATUSES)}")
             controls.append(
-                HostControl(cid, str(c.get("title", "")), c["status"], tuple(str(x) for x in c.get("safeguards") or ()))
+                HostControl(
+                    cid,
+                    str(c.get("title", "")),
+                    c["status"],
+                    tuple(str(x) for x in c.get("safeguards") or ()),
+                    str(c.get("reason") or ""),
+                )
             )
         hosts.append(
             HostEvidence(

@@ -18,7 +18,7 @@ import yaml
 from policies.catalog import CATALOG
 from policies.safeguards import IG1
 
-from .audit import Audit, Result
+from .audit import HOST_FAILING, Audit, Result
 
 FORMATS = ("text", "json", "junit", "sarif", "html", "markdown")
 ROLES_DIR = Path(__file__).resolve().parent.parent / "playbooks" / "roles"
@@ -62,11 +62,14 @@ def host_lines(audit: Audit) -> list[str]:
         counts = defaultdict(int)
         for c in h.controls:
             counts[c.status] += 1
-        failing = ", ".join(f"{c.id} {c.status}" for c in h.failing)
+        notes = [f"{c.id} {c.status}" for c in h.failing]
+        notes += [f"{c.id} not applicable: {c.reason or 'no reason given'}" for c in h.not_applicable]
         lines.append(
             f"{h.member} {h.host}: {counts['compliant']} compliant, {counts['drift']} drift, "
-            f"{counts['error']} error{', unreachable' if not h.reachable else ''}"
-            + (f" ({failing})" if failing else "")
+            f"{counts['error']} error"
+            + (f", {counts['not_applicable']} not applicable" if counts["not_applicable"] else "")
+            + (", unreachable" if not h.reachable else "")
+            + (f" ({'; '.join(notes)})" if notes else "")
         )
     return lines
 
@@ -121,7 +124,13 @@ def as_json(audit: Audit) -> str:
                 "member": h.member,
                 "reachable": h.reachable,
                 "controls": {
-                    c.id: {"status": c.status, "title": c.title, "safeguards": list(c.safeguards)} for c in h.controls
+                    c.id: {
+                        "status": c.status,
+                        "title": c.title,
+                        "safeguards": list(c.safeguards),
+                        **({"reason": c.reason} if c.status == "not_applicable" else {}),
+                    }
+                    for c in h.controls
                 },
                 "failing": [c.id for c in h.failing],
             }
@@ -164,9 +173,11 @@ def junit(audit: Audit) -> str:
         for h in (h for h in audit.hosts if h.member == member):
             for c in h.controls:
                 case = ET.SubElement(suite, "testcase", classname=f"{member}.{h.host}", name=f"{c.id} {c.title}")
-                if c.status in ("drift", "error", "unreachable"):
+                if c.status in HOST_FAILING:
                     failures += 1
                     ET.SubElement(case, "failure", message=f"{h.host}: {c.id} {c.status}", type=c.id)
+                elif c.status == "not_applicable":
+                    ET.SubElement(case, "skipped", message=f"not applicable: {c.reason}")
                 elif c.status == "not_checked":
                     ET.SubElement(case, "skipped")
         suite.set("tests", str(len(suite.findall("testcase"))))

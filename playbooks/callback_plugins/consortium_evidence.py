@@ -5,8 +5,18 @@ wins, as ``CONSORTIUM_EVIDENCE_DIR`` in the environment does); silent otherwise.
 records each task's control IDs (tags ``LNX-...``/``WIN-...``), CIS safeguards (``cis_...``) and
 outcome, and rolls them up per control: ``compliant`` (every task ok and unchanged), ``drift``
 (a task would change something - the run is in check mode), ``error`` (a task failed),
-``unreachable``, or ``not_checked`` (all its tasks skipped). One file per host:
+``unreachable``, ``not_applicable`` or ``not_checked`` (all its tasks skipped). One file per host:
 ``<dir>/<host>.json``. The audit crosswalk reads these next to the policy results.
+
+Two conventions of the roles, so that the evidence never claims more than was checked:
+
+- A role's first preflight task (controller only, so it runs even when the host is down) sets the
+  fact ``_<role>_evidence_switches``, its concern switches as booleans. A host that turns out
+  unreachable then lists every control of the role's controls.yml whose ``concern`` is switched
+  on as ``unreachable`` - not just the controls of the task that failed to connect.
+- A task with the variable ``consortium_evidence_status: not_applicable`` that runs (ok) marks its
+  controls ``not_applicable`` on that host, its ``msg`` the reason (e.g. LAPS on a domain
+  controller); an auditor must not read "compliant" for a control that was not checked.
 """
 
 from __future__ import annotations
@@ -29,7 +39,11 @@ DOCUMENTATION = """
 """
 
 CONTROL = re.compile(r"^(LNX|WIN)-[A-Z]+-\d{3}$")
-RANK = {"not_checked": 0, "compliant": 1, "drift": 2, "error": 3, "unreachable": 4}
+# A control's status is the highest-ranked of its tasks' outcomes: a task declaring the control not
+# applicable outranks compliant, and any drift, error or unreachable task outranks both.
+RANK = {"not_checked": 0, "compliant": 1, "not_applicable": 2, "drift": 3, "error": 4, "unreachable": 5}
+SWITCHES_FACT = "_{role}_evidence_switches"  # {role}: the role's name (its directory)
+STATUS_VAR = "consortium_evidence_status"
 
 
 class CallbackModule(CallbackBase):
@@ -44,7 +58,7 @@ class CallbackModule(CallbackBase):
         self._play = ""
         self._hosts: dict[str, dict] = {}
         self._catalog: dict[str, dict] = {}
-        self._seen: set[str] = set()
+        self._role_controls: dict[str, list[dict]] = {}  # controls.yml path -> its controls
 
     # ---- play ------------------------------------------------------------------------------
     def v2_playbook_on_play_start(self, play) -> None:
@@ -66,23 +80,33 @@ class CallbackModule(CallbackBase):
         task = result._task
         tags = list(task.tags or [])
         controls = [t for t in tags if CONTROL.match(str(t))]
-        self._load_catalog(task)
+        role = getattr(task, "_role", None)
+        role_controls = self._load_catalog(role)
         host = result._host.get_name()
-        entry = self._hosts.setdefault(host, {"tasks": [], "unreachable": False})
+        entry = self._hosts.setdefault(host, {"tasks": [], "unreachable": False, "enabled": [], "disabled": set()})
         if outcome == "unreachable":
             entry["unreachable"] = True
+        switches = None
+        if outcome == "ok" and role is not None:
+            fact = SWITCHES_FACT.format(role=os.path.basename(role._role_path))
+            switches = (result._result.get("ansible_facts") or {}).get(fact)
+        if isinstance(switches, dict):
+            entry["enabled"] = enabled_controls(role_controls, switches)
+            entry["disabled"] = {c["id"] for c in role_controls} - set(entry["enabled"])
         if not controls:
             return
-        if outcome == "ok" and result._result.get("changed"):
-            outcome = "drift"
-        entry["tasks"].append(
-            {
-                "task": task.get_name(),
-                "controls": controls,
-                "safeguards": sorted({t[4:] for t in tags if str(t).startswith("cis_")}),
-                "outcome": outcome,
-            }
-        )
+        record = {
+            "task": task.get_name(),
+            "controls": controls,
+            "safeguards": sorted({t[4:] for t in tags if str(t).startswith("cis_")}),
+            "outcome": outcome,
+        }
+        if outcome == "ok" and (task.vars or {}).get(STATUS_VAR) == "not_applicable":
+            record["outcome"] = "not_applicable"
+            record["reason"] = " ".join(str(result._result.get("msg", "")).split())
+        elif outcome == "ok" and result._result.get("changed"):
+            record["outcome"] = "drift"
+        entry["tasks"].append(record)
 
     def v2_runner_on_ok(self, result) -> None:
         self._record(result, "ok")
@@ -96,17 +120,21 @@ class CallbackModule(CallbackBase):
     def v2_runner_on_unreachable(self, result) -> None:
         self._record(result, "unreachable")
 
-    def _load_catalog(self, task) -> None:
-        """Titles and safeguards of the controls from the role's controls.yml, when it has one."""
-        role = getattr(task, "_role", None)
+    def _load_catalog(self, role) -> list[dict]:
+        """The controls of a task's role (its controls.yml, when it has one): titles, safeguards
+        and concerns."""
         path = os.path.join(role._role_path, "controls.yml") if role is not None else ""
-        if not path or path in self._seen:
-            return
-        self._seen.add(path)
-        if os.path.isfile(path):
-            with open(path, encoding="utf-8") as fh:
-                for c in (yaml.safe_load(fh) or {}).get("controls", []):
-                    self._catalog[c["id"]] = c
+        if not path:
+            return []
+        if path not in self._role_controls:
+            controls = []
+            if os.path.isfile(path):
+                with open(path, encoding="utf-8") as fh:
+                    controls = list((yaml.safe_load(fh) or {}).get("controls", []))
+            self._role_controls[path] = controls
+            for c in controls:
+                self._catalog[c["id"]] = c
+        return self._role_controls[path]
 
     # ---- output ----------------------------------------------------------------------------
     def _flush(self) -> None:
@@ -121,12 +149,17 @@ class CallbackModule(CallbackBase):
                 for cid in t["controls"]:
                     c = controls.setdefault(cid, {"status": None, "safeguards": set(), "tasks": []})
                     c["safeguards"].update(t["safeguards"])
-                    c["tasks"].append({"task": t["task"], "outcome": t["outcome"]})
+                    c["tasks"].append({k: t[k] for k in ("task", "outcome", "reason") if k in t})
                     if c["status"] is None or RANK[status] > RANK[c["status"]]:
                         c["status"] = status
             if entry["unreachable"]:
-                for c in controls.values():
-                    c["status"] = "unreachable"
+                # Every enabled control of the role, not only those of the task that failed to connect;
+                # a switched-off concern's skipped tasks stay not_checked.
+                for cid in entry["enabled"]:
+                    controls.setdefault(cid, {"status": None, "safeguards": set(), "tasks": []})
+                for cid, c in controls.items():
+                    if cid not in entry["disabled"]:
+                        c["status"] = "unreachable"
             doc = {
                 "host": host,
                 "play": self._play,
@@ -140,6 +173,7 @@ class CallbackModule(CallbackBase):
                         # controls.yml is the home of the crosswalk; task tags are the fallback
                         "safeguards": sorted(self._catalog.get(cid, {}).get("safeguards") or c["safeguards"]),
                         "tasks": c["tasks"],
+                        **_reason(c),
                     }
                     for cid, c in sorted(controls.items())
                 },
@@ -151,3 +185,19 @@ class CallbackModule(CallbackBase):
                 fh.write("\n")
             os.replace(tmp, path)
         self._hosts = {}
+
+
+def enabled_controls(controls: list[dict], switches: dict) -> list[str]:
+    """IDs of the role's controls whose concern is switched on (a control without a concern always is)."""
+    return [c["id"] for c in controls if "concern" not in c or _truthy(switches.get(c["concern"], True))]
+
+
+def _truthy(value: object) -> bool:
+    return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on", "y", "t")
+
+
+def _reason(control: dict) -> dict:
+    """Why a control is not applicable on the host: the messages of the tasks that said so."""
+    if control["status"] != "not_applicable":
+        return {}
+    return {"reason": "; ".join(dict.fromkeys(t["reason"] for t in control["tasks"] if t.get("reason")))}

@@ -223,3 +223,21 @@ def test_every_file_group_is_in_the_batch_write_under_its_concern_switch() -> No
             group = re.search(r"_linux_server_baseline_files\.(\w+)", str(task["lsb_files"]["files"])).group(1)
             # ... and sits in its concern's task file (the one main.yml switches with that concern).
             assert group == "automation_keys" or concerns[group] == file.removesuffix(".yml"), (file, group)
+
+
+@pytest.mark.parametrize("role", sorted(CONTROL_ROLES))
+def test_the_first_task_hands_the_evidence_callback_every_concern_switch(role: str) -> None:
+    """The evidence of an unreachable host lists the controls of the concerns switched on
+    (callback_plugins/consortium_evidence.py), from a set_fact that runs before any connection:
+    it must come first and carry exactly the role's switches, each from its own variable."""
+    first = yaml.safe_load((PLAYBOOKS / "roles" / role / "tasks/preflight.yml").read_text())[0]
+    switches = first["ansible.builtin.set_fact"][f"_{role}_evidence_switches"]
+    if isinstance(switches, str):  # the role's own dict of switches (linux_server_baseline's vars)
+        name = switches.strip("{} ")
+        switches = yaml.safe_load((PLAYBOOKS / "roles" / role / "vars/main.yml").read_text())[name]
+    concerns = {k.removeprefix(f"{role}_").removesuffix("_enabled") for k in _defaults(role) if k.endswith("_enabled")}
+    assert set(switches) == concerns
+    for concern, value in switches.items():
+        assert value == f"{{{{ {role}_{concern}_enabled | bool }}}}", (concern, value)
+    controls = yaml.safe_load((PLAYBOOKS / "roles" / role / "controls.yml").read_text())["controls"]
+    assert {c["concern"] for c in controls} <= concerns

@@ -68,6 +68,23 @@ def _role_tasks() -> list[Task]:
 TASKS = _role_tasks()
 
 
+def _switches_task() -> Task:
+    """The preflight task that hands the callback the concern switches (controller only)."""
+    found = [
+        t
+        for t in yaml.safe_load((ROLE / "tasks/preflight.yml").read_text())
+        if "_windows_baseline_evidence_switches" in t.get("ansible.builtin.set_fact", {})
+    ]
+    assert len(found) == 1, found
+    task = Task.load(found[0], loader=DataLoader())
+    task._role = _Role()
+    return task
+
+
+SWITCHES_TASK = _switches_task()
+ALL_ON = {key: True for key in SWITCHES_TASK.args["_windows_baseline_evidence_switches"]}
+
+
 def _task(name_start: str) -> Task:
     found = [t for t in TASKS if t.name.startswith(name_start)]
     assert len(found) == 1, (name_start, [t.name for t in found])
@@ -85,12 +102,17 @@ def _play(evidence: Path) -> SimpleNamespace:
 Outcome = tuple[str, dict[str, Any]]  # ("ok" | "failed" | "skipped" | "unreachable", return values)
 
 
-def _run(evidence: Path, outcome_of: Callable[[Task], Outcome | None]) -> dict[str, Any]:
+def _run(
+    evidence: Path, outcome_of: Callable[[Task], Outcome | None], switches: dict[str, bool] | None = None
+) -> dict[str, Any]:
     """Feed one audit run of the role on HOST to the callback; the host's evidence document.
-    ``outcome_of`` decides each task's result (None: the run stopped before the task)."""
+    ``outcome_of`` decides each task's result (None: the run stopped before the task); the preflight
+    reports ``switches`` (every concern on by default) as its fact, as set_fact returns it."""
     cb = _callback_class()()
     cb.v2_playbook_on_play_start(_play(evidence))
     host = Host(HOST)
+    facts = {"ansible_facts": {"_windows_baseline_evidence_switches": ALL_ON | (switches or {})}, "changed": False}
+    cb.v2_runner_on_ok(CallbackTaskResult(host, SWITCHES_TASK, facts, {}))
     for task in TASKS:
         outcome = outcome_of(task)
         if outcome is None:
@@ -203,9 +225,75 @@ def test_an_unreachable_host_is_unreachable_not_compliant(evidence: Path) -> Non
 
     doc = _run(evidence, run)
     assert doc["reachable"] is False
-    # The controls of the task that found the host unreachable; nothing is claimed compliant.
-    assert doc["summary"]["unreachable"] == sorted(t for t in first.tags if t.startswith("WIN-"))
-    assert not doc["summary"]["compliant"] and not doc["summary"]["drift"]
+    # Every control of the role, not only those of the task that found the host unreachable;
+    # nothing is claimed compliant.
+    assert doc["summary"]["unreachable"] == sorted(CATALOG)
+    assert {s for s, ids in doc["summary"].items() if ids} == {"unreachable"}
+    for cid, control in doc["controls"].items():
+        assert control["title"] == CATALOG[cid]["title"]
+        assert control["safeguards"] == sorted(CATALOG[cid]["safeguards"])
+    # The task that failed to connect is on record for its own controls.
+    for cid in (t for t in first.tags if t.startswith("WIN-")):
+        assert doc["controls"][cid]["tasks"] == [{"task": first.get_name(), "outcome": "unreachable"}]
+
+
+def test_an_unreachable_host_lists_only_the_controls_of_enabled_concerns(evidence: Path) -> None:
+    """Switched-off concerns (windows_baseline_<concern>_enabled false) are not audited: the
+    evidence of an unreachable host does not list them, whatever task found it unreachable."""
+    off = {"laps", "bitlocker", "rdp"}
+    last = TASKS[-1]  # the run got as far as the last concern (local admins) before the host went away
+
+    def run(task: Task) -> Outcome:
+        if task is last:
+            return "unreachable", {"unreachable": True, "msg": "psrp: connection refused"}
+        if off & set(task.tags):
+            return "skipped", {"skipped": True, "skip_reason": "Conditional result was False"}
+        return compliant(task)
+
+    doc = _run(evidence, run, switches=dict.fromkeys(off, False))
+    expected = sorted(cid for cid, c in CATALOG.items() if c["concern"] not in off)
+    assert doc["reachable"] is False and doc["summary"]["unreachable"] == expected
+    # The switched-off concerns' tasks were skipped: not checked, never unreachable or compliant.
+    assert doc["summary"]["not_checked"] == sorted(cid for cid, c in CATALOG.items() if c["concern"] in off)
+    assert not doc["summary"]["compliant"]
+
+
+def test_windows_laps_on_a_domain_controller_is_not_applicable_with_the_reason(evidence: Path) -> None:
+    """LAPS cannot back up to Entra ID on a domain controller: the role warns and configures
+    nothing, so the control is not applicable there, never compliant; the warning is the reason."""
+    warning = _task("WIN-LAPS-001 | Domain controllers back up LAPS")
+    policy = _task("WIN-LAPS-001 | Windows LAPS policy")
+    reason = (
+        "WARNING ver-dc01: a domain controller cannot back up its LAPS (DSRM) password to\n"
+        "Entra ID; LAPS is not configured here. Set windows_baseline_laps_backup_directory ad for it."
+    )
+
+    def run(task: Task) -> Outcome:
+        if task is warning:
+            return "ok", {"changed": False, "msg": reason}
+        if task is policy:
+            return "skipped", {"skipped": True, "skip_reason": "Conditional result was False"}
+        return compliant(task)
+
+    doc = _run(evidence, run)
+    laps = doc["controls"]["WIN-LAPS-001"]
+    assert laps["status"] == "not_applicable" and doc["summary"]["not_applicable"] == ["WIN-LAPS-001"]
+    assert laps["reason"] == " ".join(reason.split())
+    assert "WIN-LAPS-001" not in doc["summary"]["compliant"]
+    # Other controls carry no reason.
+    assert "reason" not in doc["controls"]["WIN-PWD-001"]
+
+    # The audit reports it, names the reason, and does not count it as a failure.
+    result = cli("audit", "--evidence", evidence, "--registry", REPO)
+    assert result.code == 0, result.out
+    assert (
+        f"fitchburg {HOST}: {len(CATALOG) - 1} compliant, 0 drift, 0 error, 1 not applicable "
+        f"(WIN-LAPS-001 not applicable: {' '.join(reason.split())})" in result.out
+    )
+
+    # A drift elsewhere in the same control still outranks it.
+    doc = _run(evidence, lambda t: ("ok", {"changed": True}) if t is policy else run(t))
+    assert doc["controls"]["WIN-LAPS-001"]["status"] == "drift" and "reason" not in doc["controls"]["WIN-LAPS-001"]
 
 
 def test_consortium_audit_ties_the_windows_host_to_its_member_and_fails_on_drift(evidence: Path) -> None:

@@ -18,6 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
+
+from tests.registry.helpers import cli
 
 from .ansible_run import PLAYBOOKS, REPO, PlaybookRun, changed_tasks, run_playbook
 
@@ -153,3 +156,42 @@ def test_a_changed_setting_is_exactly_that_drift_and_a_failed_check_an_error(hos
     assert summary["error"] == ["WIN-AV-001", "WIN-AV-002"], summary
     assert "WIN-BL-001" not in summary["compliant"]
     assert host.read()["registry"][smb1] == "1"  # check mode wrote nothing
+
+
+def test_an_unreachable_host_lists_every_enabled_control_as_unreachable(host: SimulatedHost) -> None:
+    """The connection fails at the first task that touches the host: the evidence still lists every
+    control of the enabled concerns as unreachable (from the preflight's switches), none of a
+    switched-off concern, and nothing as compliant."""
+    down = {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 9, "ansible_user": "nobody"}
+    host.evidence.unlink(missing_ok=True)
+    run = host.run("baseline_audit.yml", "-e", json.dumps({**down, "windows_baseline_laps_enabled": False}))
+    assert run.recap[HOST]["unreachable"] == 1, run.explain()
+    doc = json.loads(host.evidence.read_text())
+    assert doc["reachable"] is False
+    catalog = _controls()
+    assert doc["summary"]["unreachable"] == sorted(c["id"] for c in catalog if c["concern"] != "laps"), doc
+    assert "WIN-LAPS-001" not in doc["controls"]
+    assert {s for s, ids in doc["summary"].items() if ids} == {"unreachable"}
+
+    run = host.run("baseline_audit.yml", "-e", json.dumps(down))
+    assert len(json.loads(host.evidence.read_text())["summary"]["unreachable"]) == CONTROLS, run.explain()
+
+
+def test_laps_on_a_domain_controller_is_not_applicable_and_the_audit_says_why(host: SimulatedHost) -> None:
+    dc = ["-e", '{"consortium_server_role": "domain-controller"}']
+    summary = host.audit(*dc)
+    assert summary["not_applicable"] == ["WIN-LAPS-001"], summary
+    assert "WIN-LAPS-001" not in summary["compliant"]
+    laps = json.loads(host.evidence.read_text())["controls"]["WIN-LAPS-001"]
+    assert "cannot back up its LAPS (DSRM) password to Entra ID" in laps["reason"], laps
+    result = cli("audit", "--evidence", host.evidence.parent, "--registry", REPO)
+    assert result.code == 0, result.out  # not applicable is no failure
+    assert "1 not applicable (WIN-LAPS-001 not applicable: WARNING fit-fs01: a domain controller" in result.out
+
+    # Backed up to AD, LAPS applies to the domain controller and is configured and checked.
+    summary = host.audit(*dc, "-e", '{"windows_baseline_laps_backup_directory": "ad"}')
+    assert "WIN-LAPS-001" in summary["drift"] + summary["compliant"] and not summary["not_applicable"], summary
+
+
+def _controls() -> list[dict]:
+    return yaml.safe_load((PLAYBOOKS / "roles/windows_baseline/controls.yml").read_text())["controls"]

@@ -22,7 +22,7 @@ def _evidence(host: str, statuses: dict[str, str], reachable: bool = True) -> di
         "reachable": reachable,
         "summary": {
             s: sorted(c for c, v in statuses.items() if v == s)
-            for s in ("not_checked", "compliant", "drift", "error", "unreachable")
+            for s in ("not_checked", "compliant", "not_applicable", "drift", "error", "unreachable")
         },
         "controls": {
             cid: {
@@ -79,6 +79,38 @@ def test_unreachable_host_fails_and_unknown_host_is_reported(evidence: Path) -> 
     result = cli("audit", "--evidence", evidence, "--registry", REPO)
     assert result.code == 1
     assert "unknown stray01: 0 compliant, 0 drift, 0 error, unreachable (LNX-SSH-001 unreachable)" in result.out
+
+
+def test_not_applicable_is_reported_with_its_reason_in_every_format_and_fails_nothing(evidence: Path) -> None:
+    doc = _evidence("fit-fs01", {"WIN-PWD-001": "compliant", "WIN-LAPS-001": "not_applicable"})
+    reason = "WARNING fit-fs01: a domain controller cannot back up its LAPS (DSRM) password to Entra ID"
+    doc["controls"]["WIN-LAPS-001"]["reason"] = reason
+    (evidence / "fit-fs01.json").write_text(json.dumps(doc))
+    line = (
+        f"fitchburg fit-fs01: 1 compliant, 0 drift, 0 error, 1 not applicable (WIN-LAPS-001 not applicable: {reason})"
+    )
+
+    def audit(fmt: str) -> str:
+        result = cli("audit", "--evidence", evidence, "--registry", REPO, "--format", fmt)
+        assert result.code == 0, (fmt, result.out)  # not applicable is no failure, in any format
+        return result.out
+
+    assert line in audit("text") and "0 with drift" in audit("text")
+    assert f"- {line}" in audit("markdown")
+    assert f"<li>{line}</li>" in audit("html").replace("&#x27;", "'")
+    host = next(h for h in json.loads(audit("json"))["hosts"] if h["host"] == "fit-fs01")
+    assert host["failing"] == [] and host["controls"]["WIN-LAPS-001"] == {
+        "status": "not_applicable",
+        "title": "title of WIN-LAPS-001",
+        "safeguards": ["4.1"],
+        "reason": reason,
+    }
+    assert "reason" not in host["controls"]["WIN-PWD-001"]
+    suite = ET.fromstring(audit("junit")).find(".//testsuite[@name='fitchburg']")
+    assert suite is not None and suite.get("failures") == "0"
+    laps = next(c for c in suite.findall("testcase") if c.get("name", "").startswith("WIN-LAPS-001"))
+    assert laps.find("skipped").get("message") == f"not applicable: {reason}"
+    assert json.loads(audit("sarif"))["runs"][0]["results"] == []  # host evidence is not a SARIF finding
 
 
 @pytest.mark.parametrize(
