@@ -78,6 +78,25 @@ def ansible_group(slug: str) -> str:
     return "member_" + slug.replace("-", "_")
 
 
+def vault_variables(slug: str) -> dict[str, dict[str, str]]:
+    """The Ansible Vault variables a member's inventory references, by what they unlock.
+
+    The one list of them: the inventory template references these names and the runbook tells the
+    engineer to register the same names (``ansible-vault``) before the baseline runs. The Windows
+    account carries the member's name, so a vault file in another member's group_vars folder fails
+    loudly ("undefined") instead of handing another town's password to these hosts.
+    """
+    prefix = "vault_" + slug.replace("-", "_")
+    return {
+        "windows": {"user": f"{prefix}_windows_user", "password": f"{prefix}_windows_password"},
+        "backup": {
+            "s3_access_key_id": "vault_backup_s3_access_key_id",
+            "s3_secret_access_key": "vault_backup_s3_secret_access_key",
+            "restic_password": "vault_backup_restic_password",
+        },
+    }
+
+
 # --------------------------------------------------------------------------- parse-back checks
 
 
@@ -182,6 +201,9 @@ def render_registry(registry: Registry, templates: Path = DEFAULT_TEMPLATES) -> 
             "management_range": management,
             "linux_servers": [_server(m, s) for s in m.servers if s.os.family == "linux"],
             "windows_servers": [_server(m, s) for s in m.servers if s.os.family == "windows"],
+            # The backup agent runs on the member's Linux servers when backup is on and copied offsite.
+            "backup_agent_enabled": "backup" in stack.services and m.backup.offsite,
+            "vault": vault_variables(m.slug),
             "paths": {
                 "stack": stack_path(m.slug),
                 "inventory": inventory_path(m.slug),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from consortium import atomic
 from consortium.registry import load_registry
@@ -159,3 +161,29 @@ def test_atomic_write_leaves_the_old_file_when_the_rename_fails(tmp_path: Path, 
 def test_schema_files_are_current() -> None:
     result = cli("schema", "--check", "--out", REPO / "schema")
     assert result.code == 0, result.out
+
+
+def test_each_runbook_names_exactly_the_vault_variables_its_inventory_uses() -> None:
+    """The runbook tells the engineer which Vault variables to register before the baseline: the
+    ones the member's inventory references for hosts that use them (the Windows account when it has
+    Windows servers, the backup credentials when its Linux servers run the backup agent)."""
+    rendered = render_registry(load_registry(REPO))
+    seen = set()
+    for rel, text in rendered.items():
+        if not rel.startswith("playbooks/inventories/"):
+            continue
+        slug = rel.removeprefix("playbooks/inventories/").removesuffix(".yml")
+        group = yaml.safe_load(text)["all"]["children"][f"member_{slug.replace('-', '_')}"]
+        linux, windows = group["children"].values()
+        used: set[str] = set()
+        if windows.get("hosts"):
+            used |= {v for k, v in windows["vars"].items() if k in ("ansible_user", "ansible_password")}
+        if linux.get("hosts") and group["vars"]["backup_agent_enabled"]:
+            used |= {v for k, v in group["vars"].items() if k.startswith("backup_agent_") and "{{" in str(v)}
+        expected = {re.fullmatch(r"\{\{ (vault_\w+) \}\}", v).group(1) for v in used}
+        runbook = rendered[f"docs/members/{slug}.md"]
+        assert set(re.findall(r"`(vault_\w+)`", runbook)) == expected, slug
+        vault_file = f"playbooks/inventories/group_vars/member_{slug.replace('-', '_')}/vault.yml"
+        assert (f"ansible-vault create {vault_file}" in runbook) == bool(expected), slug
+        seen.add(bool(expected))
+    assert seen == {True, False}  # the example registry has members of both kinds
