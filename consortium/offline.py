@@ -295,6 +295,8 @@ ARM_IDS: dict[str, str] = {
     "azure-native:storage:BlobContainer": _STORAGE + "/blobServices/default/containers/{containerName}",
     "azure-native:authorization:RoleAssignment": "{scope}/providers/Microsoft.Authorization/roleAssignments/"
     "{roleAssignmentName}",
+    "azure-native:authorization:RoleDefinition": "{scope}/providers/Microsoft.Authorization/roleDefinitions/"
+    "{roleDefinitionId}",
     "azure-native:monitor:DiagnosticSetting": "{resourceUri}/providers/Microsoft.Insights/diagnosticSettings/{name}",
     "azure-native:consumption:Budget": "{scope}/providers/Microsoft.Consumption/budgets/{budgetName}",
 }
