@@ -1,6 +1,6 @@
 """How long does the Linux baseline take on fresh lab hosts? Prints figures; asserts nothing.
 
-Brings up 3 and then 6 fresh lab hosts (root needed; see tests/playbooks/lab.py), runs
+Brings up 3 and then 6 fresh lab hosts (root needed; see tests/playbooks/lab/), runs
 playbooks/baseline.yml twice on each set, and prints the wall time of the first run and of the
 second (no-change) run, their ratio, the tasks per host, and the slowest tasks (profile_tasks).
 Target: the second run under 0.6x the first, and well under a minute for 6 hosts. For scale:

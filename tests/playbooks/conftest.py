@@ -1,4 +1,4 @@
-"""Fixtures for the playbook tests: a lab of real Debian SSH hosts (see ``lab.py`` for how and why).
+"""Fixtures for the playbook tests: a lab of real Debian SSH hosts (see ``lab/__init__.py`` for how and why).
 
 The lab needs root (network namespaces, mounts, containers). Without root, or without the tools even
 after trying to install them, every test marked ``lab`` is skipped with the reason; the other tests in
