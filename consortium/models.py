@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import uuid
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -23,6 +24,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -106,9 +108,42 @@ class Phase(Strict):
     services: list[Service] = Field(min_length=1)
 
 
+def _guid(value: object) -> object:
+    """An Entra ID object id: a GUID, kept in its canonical lowercase form (role assignment names derive from it)."""
+    if isinstance(value, str):
+        try:
+            parsed = uuid.UUID(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not an Entra ID object id (a GUID like 00000000-0000-0000-0000-000000000000)"
+            ) from None
+        if str(parsed) != value.lower():  # uuid.UUID also takes braces, urn: and no hyphens
+            raise ValueError(f"{value!r} is not an Entra ID object id in the usual 8-4-4-4-12 form")
+        return str(parsed)
+    return value
+
+
+GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# The pattern is for the JSON schema (editors); the validator is what checks, with the clearer error.
+ObjectId = Annotated[str, BeforeValidator(_guid), WithJsonSchema({"type": "string", "pattern": GUID_PATTERN})]
+
+
 class AzureSettings(Strict):
     # The first location is the primary region; the others are for paired/geo-redundant data.
     locations: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{2,30}$")]] = Field(min_length=1)
+    # The service principals that run the member stacks (Entra ID object ids): the hub grants each of
+    # them its "member deployer, hub side" role on the hub resource group, and nothing more there (see
+    # infra/hub_deployer_role.py). Their rights on the member's own resource group and in Entra ID are
+    # granted outside the toolkit (README, "Rights").
+    member_deployers: list[ObjectId] = Field(default_factory=list)
+
+    @field_validator("member_deployers")
+    @classmethod
+    def _deployers_unique(cls, ids: list[str]) -> list[str]:
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"object id listed more than once: {', '.join(repeated)}")
+        return ids
 
     @property
     def primary(self) -> str:

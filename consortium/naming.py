@@ -92,3 +92,13 @@ def backup_private_dns_zone(location: str) -> str:
 def private_endpoint(resource: str, group_id: str) -> str:
     """``pe-<resource name>-<group id>`` (at most 64 characters): one endpoint per resource and sub-resource."""
     return f"pe-{resource}-{group_id.lower()}"
+
+
+def role_definition(consortium: str, purpose: str) -> str:
+    """A custom role's name (its id) must be a GUID; derive a stable one from the consortium and the role's purpose."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"consortium:{consortium}/role-definition/{purpose}"))
+
+
+def role_display_name(consortium: str, purpose: str) -> str:
+    """Custom role display names are unique per tenant: the consortium slug keeps two consortia apart."""
+    return f"{consortium} {purpose}"

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field
 
 from .ipam import hub_subnets, spoke_subnets
-from .models import Consortium, ConsortiumContacts, Email, Member, Service, Strict
+from .models import Consortium, ConsortiumContacts, Email, Member, ObjectId, Service, Strict
 from .registry import Registry
 
 PROJECT = "consortium"  # the Pulumi project name (Pulumi.yaml), also the config namespace
@@ -53,6 +53,8 @@ class HubStack(Strict):
     nat_pool: IPv4Network | None = None
     subnets: dict[str, IPv4Network]
     log_retention_days: int
+    # Entra ID object ids granted the hub-side member deployer role on the hub resource group.
+    member_deployers: list[ObjectId]
     tags: dict[str, str]
 
 
@@ -89,6 +91,7 @@ def hub_stack(registry: Registry) -> HubStack:
         nat_pool=c.network.nat_pool,
         subnets=hub_subnets(c.network.hub),
         log_retention_days=c.log_retention_days,
+        member_deployers=c.azure.member_deployers,
         tags={
             "consortium": c.slug,
             "member": "shared",

@@ -2,8 +2,9 @@
 
 Resource group, hub VNet, firewall, VPN gateway, the Log Analytics workspace every diagnostic
 setting sends to, private DNS zones for every private endpoint of the consortium, a consortium Key
-Vault, and the two consortium-wide Entra ID groups the member stacks grant access to (the service
-desk and the auditors). Everything a member needs from here is exported (:mod:`infra.hub_outputs`).
+Vault, the two consortium-wide Entra ID groups the member stacks grant access to (the service
+desk and the auditors), and the custom role whoever runs a member stack holds on the hub's resource
+group (:mod:`infra.hub_deployer_role`). Everything a member needs from here is exported (:mod:`infra.hub_outputs`).
 
 The consortium Key Vault refuses public network access like the members' vaults, so it gets a
 private endpoint of its own in the hub's ``private-endpoints`` subnet, registered in the hub's Key
@@ -22,6 +23,7 @@ from pulumi_azure_native import operationalinsights, privatedns, resources
 from consortium import naming
 from consortium.stackconfig import HubStack
 
+from .hub_deployer_role import HubDeployerRole
 from .hub_firewall import HubFirewall, HubFirewallArgs
 from .hub_gateway import HubVpnGateway, HubVpnGatewayArgs
 from .hub_network import (
@@ -66,6 +68,15 @@ class Hub(pulumi.ComponentResource):
         rg_name = naming.resource_group(c, naming.HUB)
         rg = resources.ResourceGroup(
             rg_name, resource_group_name=rg_name, location=stack.location, tags=tags, opts=child
+        )
+        deployer_role = HubDeployerRole(
+            "member-deployer",
+            consortium=c,
+            consortium_name=stack.consortium.name,
+            resource_group_id=rg.id,
+            subscription_id=args.subscription_id,
+            deployers=stack.member_deployers,
+            opts=child,
         )
         workspace = operationalinsights.Workspace(
             naming.hub_workspace(c),
@@ -197,5 +208,6 @@ class Hub(pulumi.ComponentResource):
             HubOutput.SERVICE_DESK_GROUP_ID: groups["service-desk"].object_id,
             HubOutput.AUDITORS_GROUP_ID: groups["auditors"].object_id,
             HubOutput.PRIVATE_DNS_ZONE_IDS: zone_ids,
+            HubOutput.MEMBER_DEPLOYER_ROLE_ID: deployer_role.definition_id,
         }
         self.register_outputs({key.value: value for key, value in self.outputs.items()})

@@ -31,6 +31,8 @@ class HubOutput(StrEnum):
     SERVICE_DESK_GROUP_ID = "service_desk_group_id"
     AUDITORS_GROUP_ID = "auditors_group_id"
     PRIVATE_DNS_ZONE_IDS = "private_dns_zone_ids"
+    # The custom role whoever runs a member stack holds on the hub's resource group.
+    MEMBER_DEPLOYER_ROLE_ID = "member_deployer_role_definition_id"
 
 
 def export_hub_outputs(values: dict[HubOutput, pulumi.Input[Any]]) -> None:

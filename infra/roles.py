@@ -20,6 +20,6 @@ class Role(StrEnum):
     KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 
 
-def role_definition_id(subscription_id: str, role: Role) -> str:
-    """The subscription-scoped resource id under which ARM expects a built-in role definition."""
-    return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{role.value}"
+def role_definition_id(subscription_id: str, role: Role | str) -> str:
+    """The subscription-scoped resource id under which ARM expects a role definition (built-in or custom GUID)."""
+    return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{role}"

@@ -292,6 +292,29 @@ FAILING: list[tuple[str, str, Callable[[Data], None], str, str]] = [
         "azure.locations[0]",
         "must match",
     ),
+    (
+        "member-deployer-not-guid",
+        "consortium.yaml",
+        edits(("azure.member_deployers", ["deployer@dane-consortium.example"])),
+        "azure.member_deployers[0]",
+        "is not an Entra ID object id",
+    ),
+    (
+        "member-deployer-braced-guid",
+        "consortium.yaml",
+        edits(("azure.member_deployers", ["{0f8fad5b-d9cb-469f-a165-70867728950e}"])),
+        "azure.member_deployers[0]",
+        "usual 8-4-4-4-12 form",
+    ),
+    (
+        "member-deployer-twice",
+        "consortium.yaml",
+        edits(
+            ("azure.member_deployers", ["0f8fad5b-d9cb-469f-a165-70867728950e", "0F8FAD5B-D9CB-469F-A165-70867728950E"])
+        ),
+        "azure.member_deployers",
+        "listed more than once",
+    ),
 ]
 
 
@@ -318,6 +341,11 @@ PASSING: list[tuple[str, str, Callable[[Data], None]]] = [
     ("retention-at-minimum", "members/verona.yaml", edits(("backup.retention_days", 30))),
     ("retention-default", "members/verona.yaml", edits(("backup", {"offsite": False}))),
     ("population-one", "members/verona.yaml", edits(("population", 1))),
+    (
+        "member-deployer-uppercase-guid",
+        "consortium.yaml",
+        edits(("azure.member_deployers", ["0F8FAD5B-D9CB-469F-A165-70867728950E"])),
+    ),
     ("retention-at-azure-limit", "members/verona.yaml", edits(("backup.retention_days", 200))),
     (
         "onprem-next-to-supernet",

@@ -1,0 +1,156 @@
+"""The custom role "member deployer, hub side": exactly what a member stack does to the hub, nothing more.
+
+A member stack creates some resources inside the hub's resource group with an explicit provider for the
+hub's subscription (:mod:`infra.member_network`: the hub side of the peering, the route back in the
+shared-services route table, the towns' local network gateways, IPsec connections and NAT rules on the
+hub gateway), and links others of its own to hub resources (its private endpoints' DNS zone groups write
+records into the hub's private DNS zones, its peering names the hub VNet as remote, its diagnostic
+settings send to the hub's workspace). Whoever runs a member stack therefore needs rights on the hub's
+resource group; this role is those rights, so that a town's deployer can never touch the hub firewall,
+its policy, the VPN gateway itself, the route tables themselves or anyone's access.
+
+:data:`HUB_SIDE_ACTIONS` is the one mapping "member-stack resource type that touches the hub -> the
+actions it needs on the hub's resource group"; the role's actions are its union. The infra tests plan
+every example member (and a networking member with a NAT site) and fail when a member resource in or
+pointing into the hub has a type this mapping lacks, so a new hub-side resource cannot ship without its
+permission. Every action string is Microsoft's, from the pages cited next to it; none is a wildcard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+
+import pulumi
+from pulumi_azure_native import authorization
+
+from consortium import naming
+
+from .roles import role_definition_id
+
+PURPOSE = "member deployer, hub side"
+
+# Sources (Microsoft Learn):
+#   NET: "Azure permissions for Networking", Microsoft.Network section
+#        (learn.microsoft.com/azure/role-based-access-control/permissions/networking).
+#   LAW: "Manage access to Log Analytics workspaces", custom role example 2: workspaces/read and
+#        workspaces/sharedKeys/action let a user "use it as a destination for diagnostic settings"
+#        without any workspace-level query (learn.microsoft.com/azure/azure-monitor/logs/manage-access).
+#   RES: "Azure built-in roles for Networking": Microsoft.Resources/subscriptions/resourceGroups/read,
+#        "Gets or lists resource groups"
+#        (learn.microsoft.com/azure/role-based-access-control/built-in-roles/networking).
+# Microsoft's list has no join/action for virtualNetworkGateways or localNetworkGateways: a connection
+# and a NAT rule reference them, which needs their read only.
+HUB_SIDE_ACTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        # The hub side of the peering (in the hub VNet), and the member side naming the hub VNet as its
+        # remote, which Azure authorizes as peer/action on that remote VNet. NET.
+        "azure-native:network:VirtualNetworkPeering": (
+            "Microsoft.Network/virtualNetworks/read",
+            "Microsoft.Network/virtualNetworks/peer/action",
+            "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read",
+            "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write",
+            "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/delete",
+        ),
+        # The spoke's route in the hub's shared-services route table: the routes, not the table. NET.
+        "azure-native:network:Route": (
+            "Microsoft.Network/routeTables/read",
+            "Microsoft.Network/routeTables/routes/read",
+            "Microsoft.Network/routeTables/routes/write",
+            "Microsoft.Network/routeTables/routes/delete",
+        ),
+        # A town's local network gateway (Microsoft spells the type in lowercase). NET.
+        "azure-native:network:LocalNetworkGateway": (
+            "Microsoft.Network/localnetworkgateways/read",
+            "Microsoft.Network/localnetworkgateways/write",
+            "Microsoft.Network/localnetworkgateways/delete",
+        ),
+        # The IPsec connection on the hub gateway, with its shared key; reads the gateway it attaches to. NET.
+        "azure-native:network:VirtualNetworkGatewayConnection": (
+            "Microsoft.Network/virtualNetworkGateways/read",
+            "Microsoft.Network/localnetworkgateways/read",
+            "Microsoft.Network/connections/read",
+            "Microsoft.Network/connections/write",
+            "Microsoft.Network/connections/delete",
+            "Microsoft.Network/connections/sharedKey/read",
+            "Microsoft.Network/connections/sharedKey/write",
+        ),
+        # A town's static NAT rule, a child of the hub gateway: the rule, never the gateway. NET.
+        "azure-native:network:VirtualNetworkGatewayNatRule": (
+            "Microsoft.Network/virtualNetworkGateways/read",
+            "Microsoft.Network/virtualNetworkGateways/natRules/read",
+            "Microsoft.Network/virtualNetworkGateways/natRules/write",
+            "Microsoft.Network/virtualNetworkGateways/natRules/delete",
+        ),
+        # A private endpoint's DNS zone group (in the member's group) registering in the hub's zones:
+        # "Joins a Private DNS Zone"; no record or zone write of the deployer's own. NET.
+        "azure-native:network:PrivateDnsZoneGroup": (
+            "Microsoft.Network/privateDnsZones/read",
+            "Microsoft.Network/privateDnsZones/join/action",
+        ),
+        # A member resource's diagnostic setting sending to the hub's Log Analytics workspace. LAW.
+        "azure-native:monitor:DiagnosticSetting": (
+            "Microsoft.OperationalInsights/workspaces/read",
+            "Microsoft.OperationalInsights/workspaces/sharedKeys/action",
+        ),
+    }
+)
+# Reading the hub's resource group itself (Pulumi reads before it writes into it). RES.
+COMMON_ACTIONS: tuple[str, ...] = ("Microsoft.Resources/subscriptions/resourceGroups/read",)
+
+
+def role_actions() -> list[str]:
+    """The role's actions: the union of the mapping and the common reads, sorted (a stable diff)."""
+    return sorted({*COMMON_ACTIONS, *(a for actions in HUB_SIDE_ACTIONS.values() for a in actions)})
+
+
+class HubDeployerRole(pulumi.ComponentResource):
+    """The role, assignable only on the hub's resource group, and one assignment there per deployer."""
+
+    definition: authorization.RoleDefinition
+    # The id role assignments use (subscription-scoped, like a built-in role's).
+    definition_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        consortium: str,
+        consortium_name: str,
+        resource_group_id: pulumi.Input[str],
+        subscription_id: pulumi.Input[str],
+        deployers: Sequence[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("consortium:hub:MemberDeployerRole", name, None, opts)
+        guid = naming.role_definition(consortium, PURPOSE)
+        self.definition = authorization.RoleDefinition(
+            "member-deployer-hub-side",
+            role_definition_id=guid,
+            role_name=naming.role_display_name(consortium, PURPOSE),
+            description=(
+                f"{consortium_name}: what a member stack needs in the hub resource group (peering, route, "
+                "site VPNs, NAT rules, DNS zone groups, diagnostics); not the firewall, the gateway or access."
+            ),
+            role_type="CustomRole",
+            scope=resource_group_id,
+            assignable_scopes=[resource_group_id],
+            permissions=[{"actions": role_actions(), "not_actions": [], "data_actions": [], "not_data_actions": []}],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.definition_id = pulumi.Output.from_input(subscription_id).apply(lambda sub: role_definition_id(sub, guid))
+        for object_id in deployers:
+            # principal_type is set because it cannot be left unset: principalType is optional in the
+            # Microsoft.Authorization/roleAssignments API, but azure-native sends "User" when it is None,
+            # and Azure refuses a type that does not match the principal. Member deployers are the
+            # service principals (pipelines, workload identities) that run member stacks.
+            authorization.RoleAssignment(
+                f"member-deployer-{object_id}",
+                role_assignment_name=naming.role_assignment(consortium, naming.HUB, object_id, "member-deployer"),
+                scope=resource_group_id,
+                principal_id=object_id,
+                principal_type="ServicePrincipal",
+                role_definition_id=self.definition_id,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.definition]),
+            )
+        self.register_outputs({"definition_id": self.definition_id})
