@@ -170,7 +170,7 @@ class HostControl:
     title: str
     status: str
     safeguards: tuple[str, ...]
-    reason: str = ""  # why the control is not applicable, from the evidence
+    reason: str = ""  # why the control is not applicable, or an error (where the run stopped), from the evidence
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,11 @@ def host_lines(audit: Audit) -> list[str]:
         counts = defaultdict(int)
         for c in h.controls:
             counts[c.status] += 1
-        notes = [f"{c.id} {c.status}" for c in h.failing]
+        # Failing controls that share a reason (e.g. all those a stopped run never checked) share one note.
+        shared: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        for c in h.failing:
+            shared[(c.status, c.reason, "" if c.reason else c.id)].append(c.id)
+        notes = [f"{', '.join(ids)} {status}" + (f": {why}" if why else "") for (status, why, _), ids in shared.items()]
         notes += [f"{c.id} not applicable: {c.reason or 'no reason given'}" for c in h.not_applicable]
         lines.append(
             f"{h.member} {h.host}: {counts['compliant']} compliant, {counts['drift']} drift, "
@@ -128,7 +132,7 @@ def as_json(audit: Audit) -> str:
                         "status": c.status,
                         "title": c.title,
                         "safeguards": list(c.safeguards),
-                        **({"reason": c.reason} if c.status == "not_applicable" else {}),
+                        **({"reason": c.reason} if c.status == "not_applicable" or c.reason else {}),
                     }
                     for c in h.controls
                 },
@@ -175,7 +179,8 @@ def junit(audit: Audit) -> str:
                 case = ET.SubElement(suite, "testcase", classname=f"{member}.{h.host}", name=f"{c.id} {c.title}")
                 if c.status in HOST_FAILING:
                     failures += 1
-                    ET.SubElement(case, "failure", message=f"{h.host}: {c.id} {c.status}", type=c.id)
+                    why = f": {c.reason}" if c.reason else ""
+                    ET.SubElement(case, "failure", message=f"{h.host}: {c.id} {c.status}{why}", type=c.id)
                 elif c.status == "not_applicable":
                     ET.SubElement(case, "skipped", message=f"not applicable: {c.reason}")
                 elif c.status == "not_checked":

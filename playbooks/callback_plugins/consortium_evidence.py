@@ -17,6 +17,12 @@ Two conventions of the roles, so that the evidence never claims more than was ch
 - A task with the variable ``consortium_evidence_status: not_applicable`` that runs (ok) marks its
   controls ``not_applicable`` on that host, its ``msg`` the reason (e.g. LAPS on a domain
   controller); an auditor must not read "compliant" for a control that was not checked.
+
+A host that fails a task (reachable, error not ignored) stops: Ansible runs nothing more on it. Every
+enabled control that no task reported on, and every control with a task of the role after the failed
+one that never reported, is then an ``error`` whose reason names the task the run stopped at -
+so "not checked because the run stopped" never reads as "not part of the baseline" (absent) or as
+"deliberately skipped" (``not_checked``, no failure), and a partly checked control never as compliant.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import re
 from datetime import UTC, datetime
 
 import yaml
+from ansible.playbook.block import Block
 from ansible.plugins.callback import CallbackBase
 
 DOCUMENTATION = """
@@ -44,6 +51,8 @@ CONTROL = re.compile(r"^(LNX|WIN)-[A-Z]+-\d{3}$")
 RANK = {"not_checked": 0, "compliant": 1, "not_applicable": 2, "drift": 3, "error": 4, "unreachable": 5}
 SWITCHES_FACT = "_{role}_evidence_switches"  # {role}: the role's name (its directory)
 STATUS_VAR = "consortium_evidence_status"
+REASONED = ("not_applicable", "error")  # the statuses whose evidence says why
+MESSAGE_MAX = 300  # characters of a failed task's message kept as the reason
 
 
 class CallbackModule(CallbackBase):
@@ -83,7 +92,10 @@ class CallbackModule(CallbackBase):
         role = getattr(task, "_role", None)
         role_controls = self._load_catalog(role)
         host = result._host.get_name()
-        entry = self._hosts.setdefault(host, {"tasks": [], "unreachable": False, "enabled": [], "disabled": set()})
+        entry = self._hosts.setdefault(
+            host, {"tasks": [], "unreachable": False, "enabled": [], "disabled": set(), "reported": set()}
+        )
+        entry["reported"].add(task._uuid)
         if outcome == "unreachable":
             entry["unreachable"] = True
         switches = None
@@ -93,6 +105,12 @@ class CallbackModule(CallbackBase):
         if isinstance(switches, dict):
             entry["enabled"] = enabled_controls(role_controls, switches)
             entry["disabled"] = {c["id"] for c in role_controls} - set(entry["enabled"])
+        if outcome == "error" and "stopped" not in entry:
+            entry["stopped"] = {
+                "task": task.get_name(),
+                "msg": _message(result._result),
+                "later": _tasks_after(role, task),
+            }
         if not controls:
             return
         record = {
@@ -106,6 +124,8 @@ class CallbackModule(CallbackBase):
             record["reason"] = " ".join(str(result._result.get("msg", "")).split())
         elif outcome == "ok" and result._result.get("changed"):
             record["outcome"] = "drift"
+        elif outcome == "error":
+            record["reason"] = f"'{record['task']}' failed: {_message(result._result)}"
         entry["tasks"].append(record)
 
     def v2_runner_on_ok(self, result) -> None:
@@ -160,6 +180,8 @@ class CallbackModule(CallbackBase):
                 for cid, c in controls.items():
                     if cid not in entry["disabled"]:
                         c["status"] = "unreachable"
+            elif "stopped" in entry:
+                _mark_stopped(controls, entry)
             doc = {
                 "host": host,
                 "play": self._play,
@@ -196,8 +218,68 @@ def _truthy(value: object) -> bool:
     return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on", "y", "t")
 
 
+def _mark_stopped(controls: dict[str, dict], entry: dict) -> None:
+    """The controls a stopped host left unchecked (never reported) or partly checked (a task of
+    theirs was still to come) become errors, the task the run stopped at their reason."""
+    stop = entry["stopped"]
+    why = f"the run stopped at '{stop['task']}': {stop['msg']}"
+    # The controls of the role's tasks after the failed one that reported nothing for the host.
+    pending = {cid for uuid, cids in stop["later"] if uuid not in entry["reported"] for cid in cids}
+    for cid in dict.fromkeys([*entry["enabled"], *sorted(pending)]):
+        if cid in entry["disabled"]:
+            continue  # a switched-off concern: its tasks would have been skipped
+        c = controls.get(cid)
+        if c is None:
+            controls[cid] = {"status": "error", "safeguards": set(), "tasks": [], "note": f"not checked: {why}"}
+        elif cid in pending and not any(t["task"] == stop["task"] for t in c["tasks"]):
+            c["status"] = "error" if RANK[c["status"]] < RANK["error"] else c["status"]
+            c["note"] = f"not fully checked: {why}"
+
+
 def _reason(control: dict) -> dict:
-    """Why a control is not applicable on the host: the messages of the tasks that said so."""
-    if control["status"] != "not_applicable":
+    """Why a control is not applicable, or an error, on the host: the messages of the tasks that
+    said so, and where the run stopped before checking (all of) it."""
+    status = control["status"]
+    if status not in REASONED:
         return {}
-    return {"reason": "; ".join(dict.fromkeys(t["reason"] for t in control["tasks"] if t.get("reason")))}
+    reasons = [t["reason"] for t in control["tasks"] if t["outcome"] == status and t.get("reason")]
+    reasons += [control["note"]] if control.get("note") else []
+    if status == "error" and not reasons:
+        return {}
+    return {"reason": "; ".join(dict.fromkeys(reasons))}
+
+
+def _message(result: dict) -> str:
+    """A failed task's message on one line, cut to MESSAGE_MAX characters; for a loop, the first
+    failed item's (Ansible's own message would only say "One or more items failed")."""
+    items = [r for r in result.get("results") or [] if isinstance(r, dict) and r.get("failed")]
+    if items:
+        item = items[0]
+        label = f"{item['item']}: " if isinstance(item.get("item"), str | int) else ""
+        return _message({"msg": label + _message({k: v for k, v in item.items() if k != "results"})})
+    raw = next((result[k] for k in ("msg", "stderr", "module_stderr") if result.get(k)), "no message")
+    text = " ".join(str(raw).split())
+    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 3] + "..."
+
+
+def _tasks_after(role, task) -> list[tuple[str, list[str]]]:
+    """(id, control IDs) of the role's control tasks after ``task``, in the order the role runs them:
+    the checks a host that stops at ``task`` may never get to. Empty when the task is not found."""
+    tasks = list(_tasks(getattr(role, "_task_blocks", None) or []))
+    uuids = [getattr(t, "_uuid", None) for t in tasks]
+    if task._uuid not in uuids:
+        return []
+    later = [
+        (t._uuid, [str(x) for x in (t.tags or []) if CONTROL.match(str(x))])
+        for t in tasks[uuids.index(task._uuid) + 1 :]
+    ]
+    return [(uuid, cids) for uuid, cids in later if cids]
+
+
+def _tasks(items: list):
+    """The tasks of blocks (block, rescue, always; nested blocks and imports) in order."""
+    for item in items:
+        if isinstance(item, Block):
+            yield from _tasks([*(item.block or []), *(item.rescue or []), *(item.always or [])])
+        else:
+            yield item

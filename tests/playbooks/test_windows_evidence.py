@@ -66,6 +66,7 @@ def _role_tasks() -> list[Task]:
 
 
 TASKS = _role_tasks()
+_Role._task_blocks = TASKS  # the role's tasks in run order: the callback finds what follows a failed task
 
 
 def _switches_task() -> Task:
@@ -201,6 +202,100 @@ def test_a_failing_defender_check_is_an_error_for_both_of_its_controls(evidence:
     # The policy tasks of WIN-AV-001/002 were fine; the failed status check outranks them.
     assert doc["summary"]["error"] == ["WIN-AV-001", "WIN-AV-002"]
     assert doc["controls"]["WIN-AV-001"]["safeguards"] == ["10.1"]
+
+
+def _stopping_at(failed: Task, msg: str, off: set[str]) -> Callable[[Task], Outcome | None]:
+    """A run in which ``failed`` fails (a module error) and the host runs nothing after it; the
+    tasks of the switched-off concerns ``off`` are skipped."""
+    reached = False
+
+    def run(task: Task) -> Outcome | None:
+        nonlocal reached
+        if reached:
+            return None
+        if task is failed:
+            reached = True
+            return "failed", {"failed": True, "msg": msg}
+        if off & set(task.tags):
+            return "skipped", {"skipped": True, "skip_reason": "Conditional result was False"}
+        return compliant(task)
+
+    return run
+
+
+def test_a_host_that_stops_at_a_failed_task_lists_what_it_never_checked_as_errors_naming_the_task(
+    evidence: Path,
+) -> None:
+    """A reachable host whose run stops mid-role (a module error): every enabled control after the
+    failed task is an error whose reason names that task, a control only partly checked is no
+    longer compliant, and switched-off concerns stay out (before the stop: not_checked; after: absent)."""
+    failed = _task("WIN-AV-002 | Defender checks for new signatures")  # after WIN-AV-001's policy task
+    msg = "Exception calling\n  'SetValue': access denied"
+    off = {"rdp", "laps"}  # one concern before the failed task, one after
+    doc = _run(evidence, _stopping_at(failed, msg, off), switches=dict.fromkeys(off, False))
+    message = "Exception calling 'SetValue': access denied"  # on one line
+    stopped = f"the run stopped at '{failed.get_name()}': {message}"
+    never = ["WIN-ADM-001", "WIN-BL-001", "WIN-LOCK-001", "WIN-UPD-001"]
+    before = ["WIN-AUD-001", "WIN-BAN-001", "WIN-FW-001", "WIN-PWD-001", "WIN-PWD-002", "WIN-SVC-001", "WIN-TIME-001"]
+    assert doc["reachable"] is True
+    assert doc["summary"]["error"] == sorted(["WIN-AV-001", "WIN-AV-002", *never])
+    assert doc["summary"]["compliant"] == before
+    assert doc["summary"]["not_checked"] == ["WIN-RDP-001", "WIN-RDP-002"]
+    assert "WIN-LAPS-001" not in doc["controls"]
+    for cid in never:
+        control = doc["controls"][cid]
+        assert control["reason"] == f"not checked: {stopped}" and control["tasks"] == [], control
+        assert control["title"] == CATALOG[cid]["title"]
+        assert control["safeguards"] == sorted(CATALOG[cid]["safeguards"])
+    # WIN-AV-001: its policy task was fine, its status check (after the failed task) never ran.
+    assert doc["controls"]["WIN-AV-001"]["reason"] == f"not fully checked: {stopped}"
+    assert [t["outcome"] for t in doc["controls"]["WIN-AV-001"]["tasks"]] == ["ok"]
+    # The failed task's own control: its message, once.
+    assert doc["controls"]["WIN-AV-002"]["reason"] == f"'{failed.get_name()}' failed: {message}"
+
+    # consortium audit fails the host and says where its run stopped, in text, json and junit.
+    result = cli("audit", "--evidence", evidence, "--registry", REPO)
+    assert result.code == 1, result.out
+    assert (
+        f"fitchburg {HOST}: 7 compliant, 0 drift, 6 error ({', '.join(never)} error: not checked: {stopped}; "
+        f"WIN-AV-001 error: not fully checked: {stopped}; WIN-AV-002 error: '{failed.get_name()}' failed: {message})"
+        in result.out
+    )
+    host = json.loads(cli("audit", "--evidence", evidence, "--registry", REPO, "--format", "json").out)["hosts"][0]
+    assert host["failing"] == sorted(["WIN-AV-001", "WIN-AV-002", *never])
+    assert host["controls"]["WIN-BL-001"] == {
+        "status": "error",
+        "title": CATALOG["WIN-BL-001"]["title"],
+        "safeguards": sorted(CATALOG["WIN-BL-001"]["safeguards"]),
+        "reason": f"not checked: {stopped}",
+    }
+    assert "reason" not in host["controls"]["WIN-PWD-001"]
+    junit = cli("audit", "--evidence", evidence, "--registry", REPO, "--format", "junit").out
+    assert f"{HOST}: WIN-BL-001 error: not checked: {stopped}" in junit.replace("&apos;", "'")
+
+
+def test_a_loop_that_stops_the_host_gives_the_first_failed_item_as_the_reason(evidence: Path) -> None:
+    """Ansible's message for a failed loop is only "One or more items failed": the reason names the
+    first item that failed and its own message instead."""
+    failed = _task("WIN-AUD-001 | Audit logons")
+    values = {
+        "failed": True,
+        "msg": "One or more items failed",
+        "results": [
+            {"item": "Logon", "changed": False},
+            {"item": "Account Lockout", "failed": True, "msg": "access is\ndenied"},
+            {"item": "Special Logon", "failed": True, "msg": "not reached"},
+        ],
+    }
+    doc = _run(
+        evidence,
+        lambda t: (
+            ("failed", values) if t is failed else (None if TASKS.index(t) > TASKS.index(failed) else compliant(t))
+        ),
+    )
+    assert doc["controls"]["WIN-BAN-001"]["reason"] == (
+        f"not checked: the run stopped at '{failed.get_name()}': Account Lockout: access is denied"
+    )
 
 
 def test_tasks_skipped_for_the_host_are_not_checked(evidence: Path) -> None:

@@ -152,9 +152,9 @@ def test_a_changed_setting_is_exactly_that_drift_and_a_failed_check_an_error(hos
     summary = host.audit()
     assert summary["drift"] == ["WIN-SVC-001"], summary
     # Defender in passive mode (another antivirus, not approved) fails its status check: both its
-    # controls are errors, and the controls after it are not claimed compliant (the host stopped).
-    assert summary["error"] == ["WIN-AV-001", "WIN-AV-002"], summary
-    assert "WIN-BL-001" not in summary["compliant"]
+    # controls are errors, and so is every control after it, never checked (the host stopped).
+    after = ["WIN-ADM-001", "WIN-BL-001", "WIN-LAPS-001", "WIN-LOCK-001", "WIN-UPD-001"]
+    assert summary["error"] == sorted(["WIN-AV-001", "WIN-AV-002", *after]), summary
     assert host.read()["registry"][smb1] == "1"  # check mode wrote nothing
 
 
@@ -175,6 +175,39 @@ def test_an_unreachable_host_lists_every_enabled_control_as_unreachable(host: Si
 
     run = host.run("baseline_audit.yml", "-e", json.dumps(down))
     assert len(json.loads(host.evidence.read_text())["summary"]["unreachable"]) == CONTROLS, run.explain()
+
+
+def test_a_module_error_mid_role_lists_every_control_the_run_never_reached_as_an_error(host: SimulatedHost) -> None:
+    """A reachable host whose run stops at a module error (the audit policy task): every enabled
+    control after it is an error naming that task, none of a switched-off concern is listed, and
+    consortium audit fails the host with the reason, in text and json."""
+    message = "Exception calling AuditSetSystemPolicy: access is denied (0x80070005)"
+    host.edit(lambda s: s.update(broken={"win_audit_policy_system": message}))
+    summary = host.audit("-e", '{"windows_baseline_laps_enabled": false}')
+    task = "windows_baseline : WIN-AUD-001 | Audit logons and account management (success and failure)"
+    # The task loops over subcategories: the reason is the first failed item's message, not Ansible's
+    # "One or more items failed".
+    message = f"Logon: {message}"
+    stopped = f"not checked: the run stopped at '{task}': {message}"
+    before = ["WIN-FW-001", "WIN-PWD-001", "WIN-PWD-002", "WIN-RDP-001", "WIN-RDP-002", "WIN-SVC-001"]
+    never = ["WIN-ADM-001", "WIN-AV-001", "WIN-AV-002", "WIN-BAN-001", "WIN-BL-001"]
+    never += ["WIN-LOCK-001", "WIN-TIME-001", "WIN-UPD-001"]
+    assert summary["compliant"] == before, summary
+    assert summary["error"] == sorted(["WIN-AUD-001", *never]), summary
+    assert {s for s, ids in summary.items() if ids} == {"compliant", "error"}  # WIN-LAPS-001: switched off
+    doc = json.loads(host.evidence.read_text())
+    assert doc["reachable"] is True
+    assert {cid: doc["controls"][cid]["reason"] for cid in never} == dict.fromkeys(never, stopped)
+    assert doc["controls"]["WIN-AUD-001"]["reason"] == f"'{task}' failed: {message}"
+
+    result = cli("audit", "--evidence", host.evidence.parent, "--registry", REPO)
+    assert result.code == 1, result.out
+    assert f"fitchburg {HOST}: 6 compliant, 0 drift, 9 error (WIN-ADM-001, WIN-AV-001," in result.out
+    assert f"WIN-UPD-001 error: {stopped}; WIN-AUD-001 error: '{task}' failed: {message})" in result.out
+    report = json.loads(cli("audit", "--evidence", host.evidence.parent, "--registry", REPO, "--format", "json").out)
+    (evidence,) = report["hosts"]
+    assert evidence["failing"] == sorted(["WIN-AUD-001", *never]) and report["exit_code"] == 1
+    assert evidence["controls"]["WIN-BL-001"]["reason"] == stopped
 
 
 def test_laps_on_a_domain_controller_is_not_applicable_and_the_audit_says_why(host: SimulatedHost) -> None:

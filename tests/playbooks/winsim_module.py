@@ -88,6 +88,10 @@ def main() -> None:
     path = os.environ["WINSIM_STATE"]  # the simulated host's state, set by the test
     with open(path, encoding="utf-8") as fh:
         state = json.load(fh)
+    broken = (state.get("broken") or {}).get(MODULE)  # a module error the test injects: {"<module>": "<message>"}
+    if broken:
+        print(json.dumps({"changed": False, "failed": True, "msg": broken}))
+        return
     before = json.dumps(state, sort_keys=True)
     failed = False
     if MODULE == "win_regedit":

@@ -113,6 +113,45 @@ def test_not_applicable_is_reported_with_its_reason_in_every_format_and_fails_no
     assert json.loads(audit("sarif"))["runs"][0]["results"] == []  # host evidence is not a SARIF finding
 
 
+def test_controls_a_stopped_run_never_checked_fail_with_the_reason_in_every_format(evidence: Path) -> None:
+    """A host whose run stopped at a failed task: the controls it never checked are errors whose
+    shared reason names that task, reported once per reason; the host fails the audit."""
+    statuses = {"LNX-SSH-001": "compliant", "LNX-FW-001": "error", "LNX-SYS-001": "error", "LNX-TIME-001": "error"}
+    doc = _evidence("fit-app02", statuses)
+    failed = "'linux_server_baseline : LNX-FW-001 | nftables loads the ruleset' failed: Failed to connect to bus"
+    stopped = "not checked: the run stopped at 'linux_server_baseline : LNX-FW-001 | nftables loads the ruleset'"
+    doc["controls"]["LNX-FW-001"]["reason"] = failed
+    for cid in ("LNX-SYS-001", "LNX-TIME-001"):
+        doc["controls"][cid] |= {"reason": stopped, "tasks": []}
+    (evidence / "fit-app02.json").write_text(json.dumps(doc))
+    line = (
+        f"unknown fit-app02: 1 compliant, 0 drift, 3 error (LNX-FW-001 error: {failed}; "
+        f"LNX-SYS-001, LNX-TIME-001 error: {stopped})"
+    )
+
+    def audit(fmt: str) -> str:
+        result = cli("audit", "--evidence", evidence, "--registry", REPO, "--format", fmt)
+        assert result.code == 1, (fmt, result.out)
+        return result.out
+
+    assert line in audit("text") and "1 with drift" in audit("text")
+    assert f"- {line}" in audit("markdown")
+    assert f"<li>{line}</li>" in audit("html").replace("&#x27;", "'")
+    host = next(h for h in json.loads(audit("json"))["hosts"] if h["host"] == "fit-app02")
+    assert host["failing"] == ["LNX-FW-001", "LNX-SYS-001", "LNX-TIME-001"]
+    assert host["controls"]["LNX-SYS-001"] == {
+        "status": "error",
+        "title": "title of LNX-SYS-001",
+        "safeguards": ["4.1"],
+        "reason": stopped,
+    }
+    assert "reason" not in host["controls"]["LNX-SSH-001"]
+    suite = ET.fromstring(audit("junit")).find(".//testsuite[@name='unknown']")
+    assert suite is not None and suite.get("failures") == "3"
+    sys = next(c for c in suite.findall("testcase") if c.get("name", "").startswith("LNX-SYS-001"))
+    assert sys.find("failure").get("message") == f"fit-app02: LNX-SYS-001 error: {stopped}"
+
+
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
