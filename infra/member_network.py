@@ -59,14 +59,15 @@ import pulumi_azure_native as azure_native
 from pulumi_azure_native import network
 
 from consortium import naming
-from consortium.ipam import LANDING_ZONE_SUBNET
+from consortium.ipam import LANDING_ZONE_SUBNET, WORKLOAD_SUBNETS
 from consortium.models import OnPremSite
 
 from . import security_rules
 from .diagnostics import send_to_workspace
 
-# Subnets people or servers use get remote management from the hub's management range.
-MANAGED_SUBNETS = frozenset({"servers", "endpoints", "management"})
+# Subnets people or servers use (the registry's workload subnets, not the private endpoints') get
+# remote management from the hub's management range.
+MANAGED_SUBNETS = frozenset(WORKLOAD_SUBNETS)
 # The landing zone's only subnet (named by the registry's spoke layout).
 PRIVATE_ENDPOINTS_SUBNET = LANDING_ZONE_SUBNET
 
