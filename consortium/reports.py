@@ -51,8 +51,25 @@ def summary_line(audit: Audit) -> str:
         f"{len(audit.expired)} expired exemptions"
     )
     if audit.hosts:
-        line += f"; {len(audit.hosts)} hosts baselined, {sum(1 for h in audit.hosts if h.failing)} with drift"
+        line += f"; {len(audit.hosts)} hosts baselined, {_failing_hosts(audit)}"
     return line
+
+
+def _failing_hosts(audit: Audit) -> str:
+    """How many hosts fail and why, each host counted once by its worst failure (unreachable, then
+    errors, then drift): a host whose run stopped or never connected must not read as drift, which
+    says the audit checked it and found settings to fix. Only non-zero parts are named."""
+    kinds: dict[str, int] = defaultdict(int)
+    for h in audit.hosts:
+        statuses = {c.status for c in h.failing}
+        if not h.reachable or "unreachable" in statuses:
+            kinds["unreachable"] += 1
+        elif "error" in statuses:
+            kinds["with errors"] += 1
+        elif statuses:
+            kinds["with drift"] += 1
+    parts = [f"{kinds[k]} {k}" for k in ("with drift", "with errors", "unreachable") if kinds[k]]
+    return f"{sum(kinds.values())} failing" + (f": {', '.join(parts)}" if parts else "")
 
 
 def host_lines(audit: Audit) -> list[str]:

@@ -54,7 +54,7 @@ def test_compliant_hosts_pass_and_are_tied_to_their_member(evidence: Path) -> No
     assert result.code == 0, result.out
     assert "verona ver-app01: 2 compliant, 0 drift, 0 error" in result.out
     assert "fitchburg fit-app01: 1 compliant, 0 drift, 0 error" in result.out
-    assert "2 hosts baselined, 0 with drift" in result.out
+    assert "; 2 hosts baselined, 0 failing\n" in result.out
 
 
 def test_drift_on_a_host_fails_the_audit(evidence: Path, tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_drift_on_a_host_fails_the_audit(evidence: Path, tmp_path: Path) -> None
     result = cli("audit", "--plan", plan, "--evidence", evidence, "--registry", REPO)
     assert result.code == 1
     assert "verona ver-app01: 1 compliant, 1 drift, 0 error (LNX-SSH-002 drift)" in result.out
-    assert "0 failed" in result.out and "1 with drift" in result.out
+    assert "0 failed" in result.out and "; 2 hosts baselined, 1 failing: 1 with drift\n" in result.out
     junit = cli("audit", "--plan", plan, "--evidence", evidence, "--registry", REPO, "--format", "junit")
     failures = ET.fromstring(junit.out).findall(".//testsuite[@name='verona']/testcase/failure")
     assert [f.get("type") for f in failures] == ["LNX-SSH-002"]
@@ -79,6 +79,7 @@ def test_unreachable_host_fails_and_unknown_host_is_reported(evidence: Path) -> 
     result = cli("audit", "--evidence", evidence, "--registry", REPO)
     assert result.code == 1
     assert "unknown stray01: 0 compliant, 0 drift, 0 error, unreachable (LNX-SSH-001 unreachable)" in result.out
+    assert "; 3 hosts baselined, 1 failing: 1 unreachable\n" in result.out
 
 
 def test_not_applicable_is_reported_with_its_reason_in_every_format_and_fails_nothing(evidence: Path) -> None:
@@ -95,7 +96,7 @@ def test_not_applicable_is_reported_with_its_reason_in_every_format_and_fails_no
         assert result.code == 0, (fmt, result.out)  # not applicable is no failure, in any format
         return result.out
 
-    assert line in audit("text") and "0 with drift" in audit("text")
+    assert line in audit("text") and "; 3 hosts baselined, 0 failing\n" in audit("text")
     assert f"- {line}" in audit("markdown")
     assert f"<li>{line}</li>" in audit("html").replace("&#x27;", "'")
     host = next(h for h in json.loads(audit("json"))["hosts"] if h["host"] == "fit-fs01")
@@ -134,7 +135,8 @@ def test_controls_a_stopped_run_never_checked_fail_with_the_reason_in_every_form
         assert result.code == 1, (fmt, result.out)
         return result.out
 
-    assert line in audit("text") and "1 with drift" in audit("text")
+    # The stopped host counts as a host with errors, not as one with drift.
+    assert line in audit("text") and "; 3 hosts baselined, 1 failing: 1 with errors\n" in audit("text")
     assert f"- {line}" in audit("markdown")
     assert f"<li>{line}</li>" in audit("html").replace("&#x27;", "'")
     host = next(h for h in json.loads(audit("json"))["hosts"] if h["host"] == "fit-app02")
@@ -150,6 +152,24 @@ def test_controls_a_stopped_run_never_checked_fail_with_the_reason_in_every_form
     assert suite is not None and suite.get("failures") == "3"
     sys = next(c for c in suite.findall("testcase") if c.get("name", "").startswith("LNX-SYS-001"))
     assert sys.find("failure").get("message") == f"fit-app02: LNX-SYS-001 error: {stopped}"
+
+
+def test_the_summary_counts_failing_hosts_once_each_by_their_worst_failure(evidence: Path) -> None:
+    """Drift, errors (a stopped run) and unreachable hosts are named apart in the summary line, a
+    host with both drift and an error counted once, with errors; the compliant hosts are in no part."""
+    hosts = {
+        "ver-app02": ({"LNX-SSH-001": "drift", "LNX-SSH-002": "compliant"}, True),
+        "ver-app03": ({"LNX-SSH-001": "drift", "LNX-FW-001": "error"}, True),
+        "ver-app04": ({"LNX-SSH-001": "error"}, True),
+        "ver-app05": ({"LNX-SSH-001": "unreachable"}, False),
+    }
+    for host, (statuses, reachable) in hosts.items():
+        (evidence / f"{host}.json").write_text(json.dumps(_evidence(host, statuses, reachable)))
+    summary = "; 6 hosts baselined, 4 failing: 1 with drift, 2 with errors, 1 unreachable"
+    result = cli("audit", "--evidence", evidence, "--registry", REPO)
+    assert result.code == 1 and result.out.endswith(f"{summary}\n"), result.out
+    doc = json.loads(cli("audit", "--evidence", evidence, "--registry", REPO, "--format", "json").out)
+    assert doc["summary"].endswith(summary)
 
 
 @pytest.mark.parametrize(
