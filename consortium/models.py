@@ -284,6 +284,18 @@ class WindowsConnection(Strict):
     # Absolute path, on the Ansible controller, of the consortium CA's PEM certificate (not a secret).
     ca_cert: ControllerFile
 
+    @model_validator(mode="after")
+    def _credssp_patched_only(self) -> WindowsConnection:
+        # psrp refuses CredSSP servers unpatched for CVE-2018-0886 (credssp_minimum_version 5 in the
+        # inventory); ansible.builtin.winrm cannot: pywinrm 0.5.0's Protocol takes no minimum version,
+        # so an ansible_winrm_credssp_minimum_version would be dropped with a warning.
+        if self.connection == "winrm" and self.auth == "credssp":
+            raise ValueError(
+                "credssp needs connection psrp: winrm cannot refuse servers unpatched for CVE-2018-0886"
+                " (pywinrm takes no CredSSP minimum version)"
+            )
+        return self
+
 
 class Operations(Strict):
     log_collector: LogCollector

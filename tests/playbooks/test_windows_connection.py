@@ -4,11 +4,20 @@ The registry's ``operations.windows`` is rendered into the inventory; the accoun
 Ansible Vault file in the member's group_vars. ``playbooks/baseline_audit.yml`` then runs against a
 local TLS listener that stands in for the WinRM HTTPS listener (port 5986 on a real host): a
 certificate issued by a test "consortium CA" for 127.0.0.1, answering every request with 401.
-What this proves: the real ansible.builtin.psrp plugin (pypsrp) speaks HTTPS to the rendered port,
-validates the certificate against the rendered CA path (another CA: no request ever reaches the
-listener), authenticates with the rendered method (NTLM), takes the account from the vault, never
-prints the password, and the audit records the host as unreachable. What it cannot prove: anything
-a real Windows host would answer after authentication.
+Every test runs once per ``operations.windows.connection``: ``psrp`` (ansible.builtin.psrp, pypsrp)
+and ``winrm`` (ansible.builtin.winrm, pywinrm with requests-ntlm), on the same PKI and listener.
+What this proves, for each: the real plugin speaks HTTPS to the rendered port, validates the
+certificate against the rendered CA path (``ansible_psrp_ca_cert`` / ``ansible_winrm_ca_trust_path``,
+both handed to requests as ``verify``, so a PEM file means the same to both; another CA: no request
+ever reaches the listener), authenticates with the rendered method (NTLM with both; CredSSP with
+psrp), takes the account from the vault, never prints the password, and the audit records the host
+as unreachable (after NTLM; CredSSP below); an override that weakens the connection is refused by the preflight.
+What it cannot prove: anything a real Windows host would answer after authentication (NTLM stops
+at its first message, CredSSP at its first TLS handshake token, before CredSSP's minimum server
+version is ever checked), nor Kerberos (not installed). The registry refuses CredSSP over winrm:
+pywinrm cannot require a CredSSP version patched for CVE-2018-0886. Found here, not fixed: a
+failed CredSSP logon over psrp is not a connection failure to Ansible, so the host's first task
+fails and its evidence says ``reachable: true`` with every control an error (not unreachable).
 """
 
 from __future__ import annotations
@@ -36,6 +45,8 @@ from .ansible_run import BIN, PLAYBOOKS, PlaybookRun, ansible_env, run_playbook
 HOST = "fit-fs01"  # a Windows file server of Fitchburg in the example registry
 PASSWORD = "S3cret-only-in-the-vault"
 VAULT_KEY = "test-vault-key"
+# What each connection library sends as User-Agent (pypsrp's wsman.py, pywinrm's transport.py).
+USER_AGENT = {"psrp": "Python PSRP Client", "winrm": "Python WinRM client"}
 
 
 # ------------------------------------------------------------------------------------------ a test PKI
@@ -116,7 +127,9 @@ class _Listener:
                 self.rfile.read(length)
                 requests.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
                 self.send_response(401)
+                # What a WinRM listener with CredSSP enabled offers; each client picks its own.
                 self.send_header("WWW-Authenticate", "Negotiate")
+                self.send_header("WWW-Authenticate", "CredSSP")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -146,17 +159,26 @@ def listener(pki) -> Iterator[_Listener]:
 # ------------------------------------------------------------------------------------------ registry
 
 
-def _registry(root: Path, ca: Path) -> Path:
-    """The example registry with the CA at ``ca``, rendered, and Fitchburg's Windows account in an
-    encrypted vault file where the inventory comment says it lives."""
+@pytest.fixture(params=["psrp", "winrm"])
+def connection(request) -> str:
+    """operations.windows.connection: every test runs with each plugin the registry can choose."""
+    return request.param
+
+
+def _registry(root: Path, ca: Path, connection: str, auth: str = "ntlm") -> Path:
+    """The example registry with ``connection``, ``auth`` and the CA at ``ca``, rendered, and Fitchburg's
+    Windows account in an encrypted vault file where the inventory comment says it lives."""
     from tests.conftest import copy_registry
     from tests.registry.helpers import cli
 
     registry = copy_registry(root)
     data = yaml.safe_load((registry / "consortium.yaml").read_text())
-    data["operations"]["windows"]["ca_cert"] = str(ca)
+    data["operations"]["windows"].update(connection=connection, auth=auth, ca_cert=str(ca))
     (registry / "consortium.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     assert cli("render", "--registry", registry).code == 0
+    inventory = yaml.safe_load((registry / "playbooks/inventories/fitchburg.yml").read_text())
+    windows = inventory["all"]["children"]["member_fitchburg"]["children"]["member_fitchburg_windows"]
+    assert windows["vars"]["ansible_connection"] == connection and HOST in windows["hosts"]
     vault_dir = registry / "playbooks/inventories/group_vars/member_fitchburg"
     vault_dir.mkdir(parents=True)
     vault = vault_dir / "vault.yml"
@@ -192,30 +214,49 @@ def _audit(registry: Path, port: int, evidence: Path, *extra: str) -> PlaybookRu
     )
 
 
-def test_the_rendered_connection_reaches_the_listener_over_validated_tls_with_ntlm(
-    tmp_path: Path, pki, listener: _Listener
+# The first token each authentication sends: NTLM as a Negotiate token wrapping an NTLMSSP message;
+# CredSSP as its own scheme, opening the TLS channel it runs inside (a TLS handshake record).
+FIRST_TOKEN = {"ntlm": ("Negotiate", b"NTLMSSP\x00"), "credssp": ("CredSSP", b"\x16\x03")}
+
+
+# CredSSP only with psrp: the registry refuses it with winrm (tests/registry/test_windows_connection.py).
+@pytest.mark.parametrize(("connection", "auth"), [("psrp", "ntlm"), ("winrm", "ntlm"), ("psrp", "credssp")])
+def test_the_rendered_connection_reaches_the_listener_over_validated_tls_with_the_chosen_auth(
+    tmp_path: Path, pki, listener: _Listener, connection: str, auth: str
 ) -> None:
-    registry = _registry(tmp_path / "reg", pki["ca"])
+    registry = _registry(tmp_path / "reg", pki["ca"], connection, auth)
     evidence = tmp_path / "evidence"
     run = _audit(registry, listener.port, evidence)
     assert run.rc != 0, run.explain()
-    assert run.recap[HOST]["unreachable"] == 1, run.explain()
-    # The TLS handshake succeeded against the consortium CA, and psrp posted to the WSMan endpoint
-    # with NTLM (a Negotiate token wrapping an NTLMSSP message), as operations.windows says.
+    # A rejected NTLM logon is a connection failure to both plugins; a CredSSP one is not (psrp maps
+    # only its own exceptions to unreachable): the host's first task fails instead.
+    assert run.recap[HOST]["unreachable" if auth == "ntlm" else "failed"] == 1, run.explain()
+    # The TLS handshake succeeded against the consortium CA, and the plugin posted to the WSMan
+    # endpoint with the authentication operations.windows chose ...
     assert listener.requests and {r["path"] for r in listener.requests} == {"/wsman"}, run.explain()
     authenticating = [r["authorization"] for r in listener.requests if "authorization" in r]
     assert authenticating, listener.requests
     scheme, _, token = authenticating[0].partition(" ")
-    assert scheme == "Negotiate" and base64.b64decode(token).startswith(b"NTLMSSP\x00"), authenticating[0]
+    want_scheme, want_prefix = FIRST_TOKEN[auth]
+    assert scheme == want_scheme and base64.b64decode(token).startswith(want_prefix), authenticating[0]
+    # ... by the plugin the registry chose (each library names itself).
+    assert {r["user-agent"] for r in listener.requests} == {USER_AGENT[connection]}, listener.requests
     assert PASSWORD not in run.output
-    # The audit has evidence for the host: unreachable, nothing claimed compliant.
+    # The audit has evidence for the host: nothing claimed compliant; unreachable after NTLM, every
+    # control an error naming the CredSSP failure after CredSSP.
     doc = json.loads((evidence / f"{HOST}.json").read_text())
-    assert doc["reachable"] is False and doc["summary"]["unreachable"]
     assert not doc["summary"]["compliant"] and not doc["summary"]["drift"]
+    if auth == "ntlm":
+        assert doc["reachable"] is False and doc["summary"]["unreachable"]
+    else:
+        assert doc["summary"]["error"] and not doc["summary"]["unreachable"], doc["summary"]
+        assert all("CredSSP" in doc["controls"][c]["reason"] for c in doc["summary"]["error"]), doc
 
 
-def test_a_certificate_from_another_ca_is_refused_before_any_request(tmp_path: Path, pki, listener: _Listener) -> None:
-    registry = _registry(tmp_path / "reg", pki["other_ca"])
+def test_a_certificate_from_another_ca_is_refused_before_any_request(
+    tmp_path: Path, pki, listener: _Listener, connection: str
+) -> None:
+    registry = _registry(tmp_path / "reg", pki["other_ca"], connection)
     run = _audit(registry, listener.port, tmp_path / "evidence")
     assert run.recap[HOST]["unreachable"] == 1, run.explain()
     assert "CERTIFICATE_VERIFY_FAILED" in run.output or "certificate verify failed" in run.output, run.explain()
@@ -223,17 +264,28 @@ def test_a_certificate_from_another_ca_is_refused_before_any_request(tmp_path: P
 
 
 @pytest.mark.parametrize(
-    ("override", "fragment"),
+    ("connection", "override", "fragment"),
     [
-        ({"ansible_psrp_cert_validation": "ignore"}, "certificate validation is 'ignore'"),
-        ({"ansible_psrp_protocol": "http"}, "the connection is http, not HTTPS"),
-        ({"ansible_psrp_ca_cert": "/nonexistent/ca.pem"}, "/nonexistent/ca.pem does not exist on this controller"),
+        ("psrp", {"ansible_psrp_cert_validation": "ignore"}, "certificate validation is 'ignore'"),
+        ("psrp", {"ansible_psrp_protocol": "http"}, "the connection is http, not HTTPS"),
+        (
+            "psrp",
+            {"ansible_psrp_ca_cert": "/nonexistent/ca.pem"},
+            "/nonexistent/ca.pem does not exist on this controller",
+        ),
+        ("winrm", {"ansible_winrm_server_cert_validation": "ignore"}, "certificate validation is 'ignore'"),
+        ("winrm", {"ansible_winrm_scheme": "http"}, "the connection is http, not HTTPS"),
+        (
+            "winrm",
+            {"ansible_winrm_ca_trust_path": "/nonexistent/ca.pem"},
+            "/nonexistent/ca.pem does not exist on this controller",
+        ),
     ],
 )
 def test_an_override_that_weakens_the_connection_stops_before_connecting(
-    tmp_path: Path, pki, listener: _Listener, override: dict, fragment: str
+    tmp_path: Path, pki, listener: _Listener, connection: str, override: dict, fragment: str
 ) -> None:
-    registry = _registry(tmp_path / "reg", pki["ca"])
+    registry = _registry(tmp_path / "reg", pki["ca"], connection)
     run = _audit(registry, listener.port, tmp_path / "evidence", "-e", json.dumps(override))
     assert run.rc != 0 and run.recap[HOST]["failed"] == 1, run.explain()
     assert fragment in run.output, run.explain()

@@ -91,6 +91,8 @@ def test_every_rendered_inventory_has_the_connection_and_no_credential_value() -
     [
         ({"auth": "basic"}, "operations.windows.auth", "'kerberos', 'ntlm' or 'credssp'"),
         ({"connection": "ssh"}, "operations.windows.connection", "'psrp' or 'winrm'"),
+        # pywinrm takes no CredSSP minimum version: winrm could not refuse servers unpatched for CVE-2018-0886.
+        ({"connection": "winrm", "auth": "credssp"}, "operations.windows", "credssp needs connection psrp"),
         ({"ca_cert": "pki/ca.pem"}, "operations.windows.ca_cert", "absolute path of a file"),
         ({"ca_cert": "/etc/pki/"}, "operations.windows.ca_cert", "absolute path of a file"),
         ({"cert_validation": "ignore"}, "operations.windows.cert_validation", "unknown field"),
