@@ -8,6 +8,7 @@ baselined for the next).
 from __future__ import annotations
 
 import json
+import os
 import socket
 import ssl
 import threading
@@ -18,6 +19,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.conftest import REPO
+from tests.registry.helpers import cli
 
 from .ansible_run import PLAYBOOKS, PlaybookRun, changed_tasks, extra_vars_file, run_playbook
 from .pki import Pki, make_pki
@@ -532,6 +536,78 @@ def test_check_mode_reports_exactly_the_drift(lab, baseline, first_run: Playbook
         "passwordauthentication",
         "no",
     ]
+
+
+def test_an_audit_that_stops_mid_role_lists_the_controls_it_never_reached_as_errors(
+    lab, baseline, first_run: PlaybookRun, tmp_path: Path
+) -> None:
+    """An admin replaced /etc/chrony/chrony.conf with a symlink to a copy of it (chrony still reads
+    it; the role refuses to manage a path that is not a regular file): the audit of that host fails
+    at the chrony configuration task, mid-role. Its evidence: the controls checked before keep the
+    status a clean audit gave them, LNX-TIME-001 is an error naming the failed task, every later
+    enabled control an error "not checked: the run stopped at ..."; the other hosts' evidence is as
+    in the clean audit, and consortium audit fails naming the reason. The host is left as found."""
+    hosts = _names(lab)
+    if len(hosts) < 2:
+        pytest.skip("needs two lab hosts")
+    broken = hosts[1]
+    conf = "/etc/chrony/chrony.conf"
+    shared = "/etc/chrony/chrony-shared.conf"  # not a *.conf of conf.d: chrony reads it only through the link
+    state = f"stat -c '%F %a %U %G %i %s %Y' /etc/chrony/* && sha1sum {conf}"
+    before = _ssh(lab, broken, state)
+
+    def audit(name: str) -> tuple[PlaybookRun, dict[str, dict]]:
+        evidence = tmp_path / name
+        run = baseline("-e", f"consortium_evidence_dir={evidence}", playbook="baseline_audit.yml")
+        return run, {h: json.loads((evidence / f"{h}.json").read_text()) for h in hosts}
+
+    clean_run, clean = audit("clean")
+    assert clean_run.rc == 0, clean_run.explain()
+    assert not any(doc["summary"][s] for doc in clean.values() for s in ("drift", "error")), clean
+    _ssh(lab, broken, f"mv {conf} {shared} && ln -s {os.path.basename(shared)} {conf}")
+    try:
+        run, docs = audit("stopped")
+    finally:
+        _ssh(lab, broken, f"rm {conf} && mv {shared} {conf}")
+    assert _ssh(lab, broken, state) == before  # the host as found (same inode, mode, size, mtime, content)
+
+    assert run.rc != 0 and run.recap[broken]["failed"] == 1, run.explain()
+    assert all(run.recap[h]["failed"] == 0 and run.recap[h]["unreachable"] == 0 for h in hosts if h != broken)
+    for h in hosts:
+        if h != broken:
+            assert docs[h]["controls"] == clean[h]["controls"], h
+            assert docs[h]["summary"] == clean[h]["summary"], h
+    doc = docs[broken]
+    assert doc["reachable"] is True
+    task = "linux_server_baseline : LNX-TIME-001 | chrony configuration (consortium servers only)"
+    assert task in run.stdout, run.explain()
+    message = f"{conf}: exists and is not a regular file"
+    stopped = f"not checked: the run stopped at '{task}': {message}"
+    # The role's run order (tasks/main.yml): SSH, banner, administrators, firewall, then time sync.
+    earlier = [*(f"LNX-SSH-00{i}" for i in range(1, 7)), "LNX-BAN-001", "LNX-ADM-001", "LNX-ADM-002"]
+    earlier += ["LNX-FW-001", "LNX-FW-002"]
+    later = sorted(set(clean[broken]["controls"]) - {*earlier, "LNX-TIME-001"})
+    assert {"LNX-UPD-001", "LNX-AUD-001", "LNX-SYS-001", "LNX-LOG-001"} <= set(later), later
+    assert {cid: doc["controls"][cid] for cid in earlier} == {cid: clean[broken]["controls"][cid] for cid in earlier}
+    assert "LNX-FW-001" in doc["summary"]["compliant"] and "LNX-SSH-001" in doc["summary"]["compliant"]
+    time_sync = doc["controls"]["LNX-TIME-001"]
+    assert time_sync["status"] == "error" and time_sync["reason"] == f"'{task}' failed: {message}", time_sync
+    # The NTP servers assertion before the failed task was checked; the chrony service task after it never ran.
+    assert [t["outcome"] for t in time_sync["tasks"]] == ["ok", "error"], time_sync["tasks"]
+    for cid in later:
+        control = doc["controls"][cid]
+        assert control["status"] == "error" and control["reason"] == stopped and control["tasks"] == [], (cid, control)
+        assert control["title"] == clean[broken]["controls"][cid]["title"]
+        assert control["safeguards"] == clean[broken]["controls"][cid]["safeguards"]
+    assert doc["summary"]["error"] == sorted(["LNX-TIME-001", *later]), doc["summary"]
+    assert not doc["summary"]["drift"] and not doc["summary"]["unreachable"]
+
+    result = cli("audit", "--evidence", tmp_path / "stopped", "--registry", REPO)
+    assert result.code == 1, result.out
+    assert f"{', '.join(later)} error: {stopped}" in result.out, result.out
+    assert f"LNX-TIME-001 error: '{task}' failed: {message}" in result.out, result.out
+    assert f"{len(hosts)} hosts baselined, 1 failing: 1 with errors\n" in result.out, result.out
+    assert cli("audit", "--evidence", tmp_path / "clean", "--registry", REPO).code == 0
 
 
 def test_existing_accounts_are_aged_only_when_asked_and_never_without_a_password(lab, baseline) -> None:
