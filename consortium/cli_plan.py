@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import json
 import os
 import sys
 from collections import Counter, defaultdict
@@ -70,6 +71,17 @@ def _tree(stack: StackPlan) -> Tree:
 )
 @click.option("--summary", is_flag=True, help="One line per stack instead of a tree.")
 @click.option(
+    "--against",
+    "against",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Compare with an earlier plan file: per stack the resources to create (+), delete (-) and update "
+    "(~, with the changed paths and values). Only the stacks planned in this run are compared (--member "
+    "verona against a full plan reports verona only; --all also reports stacks gone from the registry). "
+    "A report: exit 0 with or without changes.",
+)
+@click.option(
     "--jobs",
     type=click.IntRange(1, 64),
     default=None,
@@ -83,6 +95,7 @@ def plan(
     everything: bool,
     json_file: Path | None,
     summary: bool,
+    against: Path | None,
     jobs: int | None,
 ) -> None:
     """Show what `pulumi up` would create, offline (no Azure, no Pulumi CLI needed).
@@ -90,15 +103,18 @@ def plan(
     Runs the real program (infra/) under the Pulumi SDK's mock runtime, for the hub and/or members,
     and prints each stack's resources. With --json, writes every resource record (stack, member,
     urn, type, name, parent, provider, dependencies, inputs with secrets masked) for the policies.
+    With --against FILE (an earlier --json file), also prints what changed since then, stack by stack.
     """
     from .atomic import write_atomic
     from .offline import plan_json, plan_registry, select_members
+    from .plan_diff import diff_plans, index_plan, read_plan, report_lines
     from .registry import load_registry
 
     if not (members or hub or everything):
         raise click.UsageError("say what to plan: --member SLUG (repeatable), --hub, or --all")
     if everything and members:
         raise click.UsageError("--all already plans every member; drop --member")
+    previous = read_plan(against) if against is not None else None  # bad FILE: exit 2 before any work
     reg = load_registry(registry_dir(registry))
     selected = select_members(reg, None if everything else members)
     print_warnings(reg.warnings)
@@ -117,10 +133,17 @@ def plan(
         else:
             screen.print(_tree(stack))
     total = sum(len(s.records) for s in result.stacks)
+    text = plan_json(result) if json_file is not None or previous is not None else ""
     if json_file is not None:
-        write_atomic(json_file, plan_json(result))
+        write_atomic(json_file, text)
         click.echo(f"wrote {json_file}")
     click.echo(f"planned {len(result.stacks)} stacks, {total} resources")
+    if previous is not None:
+        # Compared as the plan file holds it (JSON round trip), so a plan compared with its own file is equal.
+        current = index_plan(json.loads(text), "the new plan")
+        scope = None if everything else [s.stack for s in result.stacks]
+        for line in report_lines(diff_plans(previous, current, scope), str(against)):
+            click.echo(line)
 
 
 @click.command()

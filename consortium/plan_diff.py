@@ -1,0 +1,278 @@
+"""Comparing two offline plans: what `pulumi up` would create, delete or change since the last plan.
+
+``consortium plan --against FILE`` plans as usual, then compares the stacks it planned with the
+same stacks in FILE (an earlier plan file, see :mod:`consortium.offline`). The question an
+engineer asks before onboarding a town is "does this touch anybody else?", so the answer is per
+stack: resources to create (``+``), to delete (``-``), to update (``~``, with every changed path
+and both values) and how many stay as they are.
+
+A resource is identified by its URN, as Pulumi does: a changed URN is a delete plus a create. A
+resource is updated when its inputs, dependencies, provider or parent differ. Its ``id`` is not
+compared: it is what the fake cloud answered, derived from the inputs, not something the program
+asks for. Whether Azure changes an updated resource in place or replaces it is the provider's
+decision, which only ``pulumi preview`` knows. Values come from the plan files, where secrets are
+already ``"[secret]"``; a changed secret therefore does not show (both sides read ``[secret]``).
+
+Everything here is pure: documents in, :class:`PlanDiff` out, text lines out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import fail
+from .offline import PLAN_VERSION
+
+# What makes a resource "changed" besides its inputs (type and name are part of the URN).
+COMPARED_FIELDS = ("parent", "provider")
+MAX_VALUE_CHARS = 200  # an Azure resource id or a URN fits whole
+
+
+class _Missing:
+    """A value that is not there at all (a key only on one side), as opposed to a JSON null."""
+
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+MISSING: Any = _Missing()
+
+Records = dict[str, dict[str, dict[str, Any]]]  # stack -> urn -> resource record
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed value of an updated resource: ``inputs.routes[3].addressPrefix: old -> new``."""
+
+    path: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Updated:
+    urn: str
+    type: str
+    name: str
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class StackDiff:
+    """One stack's comparison. ``status`` is "added" (only in the new plan), "removed" (only in the
+    old one) or "compared"; for whole added/removed stacks every resource is a create/delete."""
+
+    stack: str
+    status: str
+    created: tuple[dict[str, Any], ...]
+    deleted: tuple[dict[str, Any], ...]
+    updated: tuple[Updated, ...]
+    unchanged: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.deleted or self.updated)
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    stacks: tuple[StackDiff, ...]
+
+    def total(self, what: str) -> int:
+        """Sum of ``created``/``deleted``/``updated`` (lengths) or ``unchanged`` over the stacks."""
+        return sum(s.unchanged if what == "unchanged" else len(getattr(s, what)) for s in self.stacks)
+
+
+# --------------------------------------------------------------------------- reading a plan file
+
+
+def _require(ok: bool, where: str, field: str, message: str) -> None:
+    if not ok:
+        raise fail(where, field, message)
+
+
+def index_plan(document: Any, where: str) -> Records:
+    """Check a plan document's shape and index its records by stack and URN.
+
+    Raises :class:`~consortium.errors.InputError` naming ``where`` (the file) and the field, so a
+    truncated, hand-edited or older-format file is one line, not a traceback or a bogus report.
+    """
+    _require(isinstance(document, dict), where, "", "not a plan file (expected a JSON object)")
+    version = document.get("version", MISSING)
+    _require(version is not MISSING, where, "version", "missing")
+    _require(
+        type(version) is int and version == PLAN_VERSION,
+        where,
+        "version",
+        f"is {version!r}, this toolkit reads version {PLAN_VERSION}",
+    )
+    for key in ("stacks", "resources"):
+        _require(key in document, where, key, "missing")
+        _require(isinstance(document[key], list), where, key, "must be a list")
+    records: Records = {}
+    for i, entry in enumerate(document["stacks"]):
+        stack = entry.get("stack") if isinstance(entry, dict) else None
+        _require(isinstance(stack, str) and bool(stack), where, f"stacks[{i}].stack", "missing or not a string")
+        records.setdefault(stack, {})
+    for i, record in enumerate(document["resources"]):
+        _require(isinstance(record, dict), where, f"resources[{i}]", "must be an object")
+        for key in ("urn", "stack", "type", "name"):
+            value = record.get(key)
+            _require(isinstance(value, str) and bool(value), where, f"resources[{i}].{key}", "missing or not a string")
+        _require(isinstance(record.get("inputs", {}), dict), where, f"resources[{i}].inputs", "must be an object")
+        deps = record.get("dependencies", [])
+        _require(
+            isinstance(deps, list) and all(isinstance(d, str) for d in deps),
+            where,
+            f"resources[{i}].dependencies",
+            "must be a list of URNs",
+        )
+        stack = records.setdefault(record["stack"], {})
+        _require(record["urn"] not in stack, where, f"resources[{i}].urn", f"duplicate {record['urn']}")
+        stack[record["urn"]] = record
+    return records
+
+
+def read_plan(path: Path) -> Records:
+    """Read and index a plan file; unreadable or malformed: one ``InputError`` line naming it."""
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(where, "", f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise fail(where, "", f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    return index_plan(document, where)
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def value_changes(old: Any, new: Any, path: str) -> list[Change]:
+    """Every leaf that differs between two JSON values, by path (``a.b[2].c``).
+
+    Objects are compared key by key and lists item by item (a longer list shows its extra items as
+    added), so a changed route is ``routes[3].addressPrefix``, not the whole route table.
+    """
+    if isinstance(old, dict) and isinstance(new, dict):
+        found: list[Change] = []
+        for key in sorted(old.keys() | new.keys()):
+            found += value_changes(old.get(key, MISSING), new.get(key, MISSING), f"{path}.{key}")
+        return found
+    if isinstance(old, list) and isinstance(new, list):
+        found = []
+        for i in range(max(len(old), len(new))):
+            found += value_changes(
+                old[i] if i < len(old) else MISSING, new[i] if i < len(new) else MISSING, f"{path}[{i}]"
+            )
+        return found
+    # bool is an int in Python: True == 1 must still count as a change of value.
+    if old == new and type(old) is type(new):
+        return []
+    return [Change(path, old, new)]
+
+
+def resource_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """What differs between two records of the same URN: inputs by path, parent, provider, dependencies."""
+    found = value_changes(old.get("inputs", {}), new.get("inputs", {}), "inputs")
+    for key in COMPARED_FIELDS:
+        found += value_changes(old.get(key), new.get(key), key)
+    before, after = set(old.get("dependencies", [])), set(new.get("dependencies", []))
+    found += [Change("dependencies", urn, MISSING) for urn in sorted(before - after)]
+    found += [Change("dependencies", MISSING, urn) for urn in sorted(after - before)]
+    return found
+
+
+def diff_stack(stack: str, old: dict[str, dict[str, Any]] | None, new: dict[str, dict[str, Any]] | None) -> StackDiff:
+    """Compare one stack's records (``None``: the stack is not in that plan at all)."""
+    before, after = old or {}, new or {}
+    status = "added" if old is None else "removed" if new is None else "compared"
+    updated = []
+    unchanged = 0
+    for urn in sorted(before.keys() & after.keys()):
+        changes = resource_changes(before[urn], after[urn])
+        if changes:
+            record = after[urn]
+            updated.append(Updated(urn, record["type"], record["name"], tuple(changes)))
+        else:
+            unchanged += 1
+    return StackDiff(
+        stack=stack,
+        status=status,
+        created=tuple(after[u] for u in sorted(after.keys() - before.keys())),
+        deleted=tuple(before[u] for u in sorted(before.keys() - after.keys())),
+        updated=tuple(updated),
+        unchanged=unchanged,
+    )
+
+
+def diff_plans(old: Records, new: Records, scope: Iterable[str] | None = None) -> PlanDiff:
+    """Compare the stacks in ``scope`` (``None``: every stack of either plan) between two plans.
+
+    A partial run (``plan --member verona``) passes the stacks it planned as the scope, so the
+    other stacks of a full earlier plan are not reported as removed.
+    """
+    names = set(old) | set(new) if scope is None else set(scope)
+    ordered = sorted(names, key=lambda s: (s != "hub", s))  # the hub first, as in the plan file
+    return PlanDiff(tuple(diff_stack(s, old.get(s), new.get(s)) for s in ordered))
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def show(value: Any) -> str:
+    """A value as compact JSON, longer ones cut in the middle to :data:`MAX_VALUE_CHARS`: ids and
+    URNs differ at their end (the resource's name), so both ends are kept."""
+    text = json.dumps(value, sort_keys=True, separators=(", ", ": "))
+    if len(text) <= MAX_VALUE_CHARS:
+        return text
+    keep = (MAX_VALUE_CHARS - 3) // 2
+    return text[:keep] + "..." + text[-keep:]
+
+
+def change_line(change: Change) -> str:
+    if change.old is MISSING:
+        return f"{change.path}: + {show(change.new)}"
+    if change.new is MISSING:
+        return f"{change.path}: - {show(change.old)}"
+    return f"{change.path}: {show(change.old)} -> {show(change.new)}"
+
+
+def _counts(created: int, deleted: int, updated: int, unchanged: int) -> str:
+    return f"{created} to create, {deleted} to delete, {updated} to update, {unchanged} unchanged"
+
+
+def report_lines(result: PlanDiff, against: str) -> list[str]:
+    """The text report: per stack a headline and its creates/deletes/updates, then one totals line."""
+    lines: list[str] = []
+    for s in result.stacks:
+        if s.status == "added":
+            lines.append(f"stack {s.stack}: added, not in {against} ({len(s.created)} to create)")
+            continue
+        if s.status == "removed":
+            lines.append(f"stack {s.stack}: removed, only in {against} ({len(s.deleted)} to delete)")
+            continue
+        if not s.changed:
+            lines.append(f"stack {s.stack}: no changes ({s.unchanged} unchanged)")
+            continue
+        lines.append(f"stack {s.stack}: " + _counts(len(s.created), len(s.deleted), len(s.updated), s.unchanged))
+        lines += [f"  + {r['type']} {r['name']}" for r in s.created]
+        lines += [f"  - {r['type']} {r['name']}" for r in s.deleted]
+        for u in s.updated:
+            lines.append(f"  ~ {u.type} {u.name}")
+            lines += [f"      {change_line(c)}" for c in u.changes]
+    added = sum(s.status == "added" for s in result.stacks)
+    removed = sum(s.status == "removed" for s in result.stacks)
+    changed = sum(s.status == "compared" and s.changed for s in result.stacks)
+    totals = _counts(*(result.total(w) for w in ("created", "deleted", "updated", "unchanged")))
+    lines.append(
+        f"against {against}: {totals} ({len(result.stacks)} stacks compared: "
+        f"{changed} changed, {added} added, {removed} removed)"
+    )
+    return lines
