@@ -154,11 +154,23 @@ def read_plan(path: Path) -> Records:
 # --------------------------------------------------------------------------- comparing
 
 
+def by_name(items: list[Any]) -> dict[str, Any] | None:
+    """A list of objects that each carry a unique string ``name`` (subnets, routes, rules, security
+    rules), keyed by it; ``None`` for any other list (an empty list is keyed: nothing in it)."""
+    if not all(isinstance(item, dict) and isinstance(item.get("name"), str) for item in items):
+        return None
+    keyed = {item["name"]: item for item in items}
+    return keyed if len(keyed) == len(items) else None
+
+
 def value_changes(old: Any, new: Any, path: str) -> list[Change]:
     """Every leaf that differs between two JSON values, by path (``a.b[2].c``).
 
-    Objects are compared key by key and lists item by item (a longer list shows its extra items as
-    added), so a changed route is ``routes[3].addressPrefix``, not the whole route table.
+    Objects are compared key by key. Lists of named objects are compared by name
+    (``subnets[name=endpoints]``): the plan sorts subnets by name, so a new subnet would otherwise
+    show as every later subnet changed; a pure change of order is reported as one change of the
+    names' order. Other lists are compared item by item (a longer list shows its extra items as
+    added), so a changed address is ``addressPrefixes[1]``, not the whole list.
     """
     if isinstance(old, dict) and isinstance(new, dict):
         found: list[Change] = []
@@ -166,6 +178,18 @@ def value_changes(old: Any, new: Any, path: str) -> list[Change]:
             found += value_changes(old.get(key, MISSING), new.get(key, MISSING), f"{path}.{key}")
         return found
     if isinstance(old, list) and isinstance(new, list):
+        named_old, named_new = by_name(old), by_name(new)
+        if named_old is not None and named_new is not None and (named_old or named_new):
+            found = []
+            for name in sorted(named_old.keys() | named_new.keys()):
+                found += value_changes(
+                    named_old.get(name, MISSING), named_new.get(name, MISSING), f"{path}[name={name}]"
+                )
+            common_old = [name for name in named_old if name in named_new]
+            common_new = [name for name in named_new if name in named_old]
+            if common_old != common_new:
+                found.append(Change(f"{path} (order of names)", common_old, common_new))
+            return found
         found = []
         for i in range(max(len(old), len(new))):
             found += value_changes(

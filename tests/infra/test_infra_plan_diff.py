@@ -74,6 +74,29 @@ def test_changes_are_paths_with_both_values():
     ]
 
 
+def test_named_items_are_compared_by_name():
+    """A subnet added before others in the sorted list is one addition, not every later one changed."""
+    pe = {"name": "private-endpoints", "addressPrefix": "10.1.0.0/24"}
+    servers = {"name": "servers", "addressPrefix": "10.1.1.0/24"}
+    endpoints = {"name": "endpoints", "addressPrefix": "10.1.2.0/24"}
+    old = {**RECORD, "inputs": {"subnets": [pe, servers]}}
+    new = {**RECORD, "inputs": {"subnets": [endpoints, pe, {**servers, "addressPrefix": "10.1.9.0/24"}]}}
+    assert [plan_diff.change_line(c) for c in plan_diff.resource_changes(old, new)] == [
+        'inputs.subnets[name=endpoints]: + {"addressPrefix": "10.1.2.0/24", "name": "endpoints"}',
+        'inputs.subnets[name=servers].addressPrefix: "10.1.1.0/24" -> "10.1.9.0/24"',
+    ]
+    swapped = {**RECORD, "inputs": {"subnets": [servers, pe]}}
+    assert [plan_diff.change_line(c) for c in plan_diff.resource_changes(old, swapped)] == [
+        'inputs.subnets (order of names): ["private-endpoints", "servers"] -> ["servers", "private-endpoints"]'
+    ]
+    # Names that repeat, or items without one, fall back to positions.
+    twice = {**RECORD, "inputs": {"subnets": [pe, pe]}}
+    assert [c.path for c in plan_diff.resource_changes(old, twice)] == [
+        "inputs.subnets[1].addressPrefix",
+        "inputs.subnets[1].name",
+    ]
+
+
 @pytest.mark.parametrize("field", ["parent", "provider", "dependencies"])
 def test_parent_provider_and_dependency_changes_are_updates(field):
     old = {**RECORD, "inputs": {}, "dependencies": []}
@@ -128,7 +151,9 @@ def test_moving_a_member_to_phase_4_updates_its_network_in_place(base, tmp_path)
     assert "  + azure-native:network:VirtualNetworkGatewayConnection cn-mcfarland-village-hall" in report
     assert "  ~ azure-native:network:VirtualNetwork vnet-mcfarland" in report
     assert "  ~ azure-native:network:RouteTable rt-mcfarland" in report
-    assert any(line.startswith("      inputs.routes[") and "192.168.1.0/24" in line for line in report)
+    assert any(line.startswith("      inputs.routes[name=onprem-") and "192.168.1.0/24" in line for line in report)
+    assert any(line.startswith("      inputs.subnets[name=servers]: + ") for line in report)
+    assert not any(line.startswith("      inputs.subnets[name=private-endpoints]") for line in report)  # untouched
     assert '      inputs.tags.phase: "3" -> "4"' in report
     assert report[-1].endswith("(1 stacks compared: 1 changed, 0 added, 0 removed)")
     assert "offline-placeholder" not in "\n".join(report)  # the VPN key stays "[secret]"
