@@ -36,7 +36,8 @@ The plan file (:func:`plan_document`) is the input of the policy engine, one con
           "parent": "<urn>" | null,
           "provider": "<provider urn>" | null,   # null: the package's default provider
           "dependencies": ["<urn>", ...],         # sorted
-          "inputs": {...}               # wire names; secrets "[secret]"; unresolved "[unknown]"
+          "inputs": {...},              # wire names; secrets "[secret]"; unresolved "[unknown]"
+          "ignore_changes": ["<input>"] # only where the program sets ignore_changes: not updated by `pulumi up`
         }
       ]
     }
@@ -123,8 +124,10 @@ class ResourceRecord:
     provider: str | None
     dependencies: tuple[str, ...]
     inputs: dict[str, Any]
+    ignore_changes: tuple[str, ...] = ()  # input properties `pulumi up` does not update (wire names)
 
     def to_json(self) -> dict[str, Any]:
+        extra = {"ignore_changes": list(self.ignore_changes)} if self.ignore_changes else {}
         return {
             "stack": self.stack,
             "member": self.member,
@@ -137,6 +140,7 @@ class ResourceRecord:
             "provider": self.provider,
             "dependencies": list(self.dependencies),
             "inputs": self.inputs,
+            **extra,
         }
 
 
@@ -503,6 +507,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 provider=_provider_urn(request.provider),
                 dependencies=tuple(sorted(set(getattr(request, "dependencies", ())))),
                 inputs=inputs,
+                ignore_changes=tuple(sorted(set(getattr(request, "ignoreChanges", ())))),
             )
         )
 

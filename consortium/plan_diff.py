@@ -202,9 +202,25 @@ def value_changes(old: Any, new: Any, path: str) -> list[Change]:
     return [Change(path, old, new)]
 
 
+def _ignored(path: str, ignore_changes: Iterable[str]) -> bool:
+    """Is ``path`` (``inputs.timePeriod.startDate``) at or under an input the program ignores?"""
+    for name in ignore_changes:
+        prefix = f"inputs.{name}"
+        if path == prefix or path.startswith((prefix + ".", prefix + "[")):
+            return True
+    return False
+
+
 def resource_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    """What differs between two records of the same URN: inputs by path, parent, provider, dependencies."""
-    found = value_changes(old.get("inputs", {}), new.get("inputs", {}), "inputs")
+    """What differs between two records of the same URN: inputs by path, parent, provider, dependencies.
+
+    Inputs the new program marks ``ignore_changes`` are left out, as `pulumi up` leaves them (the
+    budget's start date, pinned to the month of the first plan, is one).
+    """
+    ignore = new.get("ignore_changes") or ()
+    found = [
+        c for c in value_changes(old.get("inputs", {}), new.get("inputs", {}), "inputs") if not _ignored(c.path, ignore)
+    ]
     for key in COMPARED_FIELDS:
         found += value_changes(old.get(key), new.get(key), key)
     before, after = set(old.get("dependencies", [])), set(new.get("dependencies", []))

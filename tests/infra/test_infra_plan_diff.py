@@ -74,6 +74,20 @@ def test_changes_are_paths_with_both_values():
     ]
 
 
+def test_inputs_the_program_ignores_are_not_changes(base):
+    """The budget's start date (ignore_changes in infra/member_budget.py) differs between plans made
+    in different months; `pulumi up` keeps the first value, so the diff must not call it a change."""
+    doc = json.loads(base.read_text())
+    (budget,) = [r for r in doc["resources"] if r["stack"] == "verona" and r["type"] == "azure-native:consumption:Budget"]
+    assert budget["ignore_changes"] == ["timePeriod"]  # recorded from the program's resource options
+    later = {**budget, "inputs": {**budget["inputs"], "timePeriod": {"startDate": "2099-01-01T00:00:00Z"}}}
+    assert plan_diff.resource_changes(budget, later) == []
+    amount = {**later, "inputs": {**later["inputs"], "amount": budget["inputs"]["amount"] + 1}}
+    assert [c.path for c in plan_diff.resource_changes(budget, amount)] == ["inputs.amount"]
+    unmarked = {k: v for k, v in later.items() if k != "ignore_changes"}
+    assert [c.path for c in plan_diff.resource_changes(budget, unmarked)] == ["inputs.timePeriod.startDate"]
+
+
 def test_named_items_are_compared_by_name():
     """A subnet added before others in the sorted list is one addition, not every later one changed."""
     pe = {"name": "private-endpoints", "addressPrefix": "10.1.0.0/24"}
