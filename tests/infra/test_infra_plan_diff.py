@@ -78,7 +78,8 @@ def test_inputs_the_program_ignores_are_not_changes(base):
     """The budget's start date (ignore_changes in infra/member_budget.py) differs between plans made
     in different months; `pulumi up` keeps the first value, so the diff must not call it a change."""
     doc = json.loads(base.read_text())
-    (budget,) = [r for r in doc["resources"] if r["stack"] == "verona" and r["type"] == "azure-native:consumption:Budget"]
+    budgets = [r for r in doc["resources"] if r["stack"] == "verona" and r["type"] == "azure-native:consumption:Budget"]
+    (budget,) = budgets
     assert budget["ignore_changes"] == ["timePeriod"]  # recorded from the program's resource options
     later = {**budget, "inputs": {**budget["inputs"], "timePeriod": {"startDate": "2099-01-01T00:00:00Z"}}}
     assert plan_diff.resource_changes(budget, later) == []
