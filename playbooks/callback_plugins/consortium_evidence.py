@@ -23,6 +23,10 @@ enabled control that no task reported on, and every control with a task of the r
 one that never reported, is then an ``error`` whose reason names the task the run stopped at -
 so "not checked because the run stopped" never reads as "not part of the baseline" (absent) or as
 "deliberately skipped" (``not_checked``, no failure), and a partly checked control never as compliant.
+
+A Windows logon the server rejects is ``unreachable`` too, as SSH's authentication failure is, even
+where the connection plugin reports it as a failed task (see ``logon_rejected``). Every unreachable
+control's reason is the connection's message.
 """
 
 from __future__ import annotations
@@ -51,8 +55,26 @@ CONTROL = re.compile(r"^(LNX|WIN)-[A-Z]+-\d{3}$")
 RANK = {"not_checked": 0, "compliant": 1, "not_applicable": 2, "drift": 3, "error": 4, "unreachable": 5}
 SWITCHES_FACT = "_{role}_evidence_switches"  # {role}: the role's name (its directory)
 STATUS_VAR = "consortium_evidence_status"
-REASONED = ("not_applicable", "error")  # the statuses whose evidence says why
+REASONED = ("not_applicable", "error", "unreachable")  # the statuses whose evidence says why
 MESSAGE_MAX = 300  # characters of a failed task's message kept as the reason
+# What requests_credssp raises when the server answers CredSSP (ansible.builtin.psrp, auth credssp) with
+# 401: no token after a step (the logon rejected), CredSSP not offered, or an NTSTATUS error token
+# (requests_credssp/credssp.py _get_credssp_token, _check_credssp_supported; exceptions.py
+# NTStatusException). The psrp plugin maps only pypsrp's AuthenticationError/WinRMError to a connection
+# failure, so these reach Ansible as a failed task. Every other rejected logon of psrp and winrm (NTLM,
+# Kerberos, any auth over winrm, whose connect wraps every exception) already is a connection failure.
+LOGON_REJECTED = (
+    "Server did not response with a CredSSP token after step ",
+    "The server did not response CredSSP being an available authentication method",
+    "Received error status from the server: (",
+)
+# Actions that run on the controller without opening the host's connection (the roles' preflight):
+# their success proves nothing about the logon.
+CONTROLLER_ACTIONS = frozenset(
+    f"{prefix}{name}"
+    for name in ("assert", "debug", "fail", "set_fact", "set_stats", "include_vars", "validate_argument_spec", "meta")
+    for prefix in ("", "ansible.builtin.", "ansible.legacy.")
+)
 
 
 class CallbackModule(CallbackBase):
@@ -93,11 +115,21 @@ class CallbackModule(CallbackBase):
         role_controls = self._load_catalog(role)
         host = result._host.get_name()
         entry = self._hosts.setdefault(
-            host, {"tasks": [], "unreachable": False, "enabled": [], "disabled": set(), "reported": set()}
+            host,
+            {"tasks": [], "unreachable": None, "logged_on": False, "enabled": [], "disabled": set(), "reported": set()},
         )
         entry["reported"].add(task._uuid)
-        if outcome == "unreachable":
-            entry["unreachable"] = True
+        if outcome == "error" and not entry["logged_on"] and logon_rejected(result._result):
+            outcome = "unreachable"  # the host's first connection, refused: no check ran
+        if outcome == "unreachable" and entry["unreachable"] is None:
+            entry["unreachable"] = _message(result._result)
+        if (
+            outcome == "ok"
+            and not result._result.get("failed")
+            and task.action not in CONTROLLER_ACTIONS
+            and not task.delegate_to
+        ):
+            entry["logged_on"] = True
         switches = None
         if outcome == "ok" and role is not None:
             fact = SWITCHES_FACT.format(role=os.path.basename(role._role_path))
@@ -172,7 +204,7 @@ class CallbackModule(CallbackBase):
                     c["tasks"].append({k: t[k] for k in ("task", "outcome", "reason") if k in t})
                     if c["status"] is None or RANK[status] > RANK[c["status"]]:
                         c["status"] = status
-            if entry["unreachable"]:
+            if entry["unreachable"] is not None:
                 # Every enabled control of the role, not only those of the task that failed to connect;
                 # a switched-off concern's skipped tasks stay not_checked.
                 for cid in entry["enabled"]:
@@ -180,13 +212,14 @@ class CallbackModule(CallbackBase):
                 for cid, c in controls.items():
                     if cid not in entry["disabled"]:
                         c["status"] = "unreachable"
+                        c["note"] = entry["unreachable"]
             elif "stopped" in entry:
                 _mark_stopped(controls, entry)
             doc = {
                 "host": host,
                 "play": self._play,
                 "generated": now,
-                "reachable": not entry["unreachable"],
+                "reachable": entry["unreachable"] is None,
                 "summary": {s: sorted(cid for cid, c in controls.items() if c["status"] == s) for s in RANK},
                 "controls": {
                     cid: {
@@ -236,9 +269,16 @@ def _mark_stopped(controls: dict[str, dict], entry: dict) -> None:
             c["note"] = f"not fully checked: {why}"
 
 
+def logon_rejected(result: dict) -> bool:
+    """Whether a failed task's message is a connection plugin's rejected logon (``LOGON_REJECTED``);
+    the caller asks only for the host's first connection, so a later failure stays an error."""
+    text = _text(result)
+    return any(marker in text for marker in LOGON_REJECTED)
+
+
 def _reason(control: dict) -> dict:
-    """Why a control is not applicable, or an error, on the host: the messages of the tasks that
-    said so, and where the run stopped before checking (all of) it."""
+    """Why a control is not applicable, an error or unreachable on the host: the messages of the
+    tasks that said so, where the run stopped before checking (all of) it, or why it could not connect."""
     status = control["status"]
     if status not in REASONED:
         return {}
@@ -250,16 +290,23 @@ def _reason(control: dict) -> dict:
 
 
 def _message(result: dict) -> str:
-    """A failed task's message on one line, cut to MESSAGE_MAX characters; for a loop, the first
-    failed item's (Ansible's own message would only say "One or more items failed")."""
-    items = [r for r in result.get("results") or [] if isinstance(r, dict) and r.get("failed")]
+    """A failed task's message on one line (``_text``), cut to MESSAGE_MAX characters."""
+    text = _text(result)
+    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 3] + "..."
+
+
+def _text(result: dict) -> str:
+    """A failed or unreachable task's whole message on one line; for a loop, the first failed item's
+    (Ansible's own message would only say "One or more items failed")."""
+    items = [
+        r for r in result.get("results") or [] if isinstance(r, dict) and (r.get("failed") or r.get("unreachable"))
+    ]
     if items:
         item = items[0]
         label = f"{item['item']}: " if isinstance(item.get("item"), str | int) else ""
-        return _message({"msg": label + _message({k: v for k, v in item.items() if k != "results"})})
+        return label + _text({k: v for k, v in item.items() if k != "results"})
     raw = next((result[k] for k in ("msg", "stderr", "module_stderr") if result.get(k)), "no message")
-    text = " ".join(str(raw).split())
-    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 3] + "..."
+    return " ".join(str(raw).split())
 
 
 def _tasks_after(role, task) -> list[tuple[str, list[str]]]:

@@ -11,13 +11,13 @@ certificate against the rendered CA path (``ansible_psrp_ca_cert`` / ``ansible_w
 both handed to requests as ``verify``, so a PEM file means the same to both; another CA: no request
 ever reaches the listener), authenticates with the rendered method (NTLM with both; CredSSP with
 psrp), takes the account from the vault, never prints the password, and the audit records the host
-as unreachable (after NTLM; CredSSP below); an override that weakens the connection is refused by the preflight.
+as unreachable with the plugin's message; an override that weakens the connection is refused by the preflight.
 What it cannot prove: anything a real Windows host would answer after authentication (NTLM stops
 at its first message, CredSSP at its first TLS handshake token, before CredSSP's minimum server
 version is ever checked), nor Kerberos (not installed). The registry refuses CredSSP over winrm:
-pywinrm cannot require a CredSSP version patched for CVE-2018-0886. Found here, not fixed: a
-failed CredSSP logon over psrp is not a connection failure to Ansible, so the host's first task
-fails and its evidence says ``reachable: true`` with every control an error (not unreachable).
+pywinrm cannot require a CredSSP version patched for CVE-2018-0886. A rejected CredSSP logon over
+psrp is not a connection failure to Ansible (the host's first task fails); the evidence callback
+recognises requests_credssp's message and records the host unreachable all the same.
 """
 
 from __future__ import annotations
@@ -219,6 +219,15 @@ def _audit(registry: Path, port: int, evidence: Path, *extra: str) -> PlaybookRu
 FIRST_TOKEN = {"ntlm": ("Negotiate", b"NTLMSSP\x00"), "credssp": ("CredSSP", b"\x16\x03")}
 
 
+# The message each plugin's rejected logon carries: pypsrp's AuthenticationError (wsman.py), pywinrm via
+# requests_ntlm's PermissionError on a 401 without a challenge, requests_credssp's AuthenticationException.
+REJECTED = {
+    ("psrp", "ntlm"): "Failed to authenticate the user svc-ansible with ntlm",
+    ("winrm", "ntlm"): "Access denied: Server did not respond with NTLM challenge token",
+    ("psrp", "credssp"): "Server did not response with a CredSSP token after step",
+}
+
+
 # CredSSP only with psrp: the registry refuses it with winrm (tests/registry/test_windows_connection.py).
 @pytest.mark.parametrize(("connection", "auth"), [("psrp", "ntlm"), ("winrm", "ntlm"), ("psrp", "credssp")])
 def test_the_rendered_connection_reaches_the_listener_over_validated_tls_with_the_chosen_auth(
@@ -242,15 +251,19 @@ def test_the_rendered_connection_reaches_the_listener_over_validated_tls_with_th
     # ... by the plugin the registry chose (each library names itself).
     assert {r["user-agent"] for r in listener.requests} == {USER_AGENT[connection]}, listener.requests
     assert PASSWORD not in run.output
-    # The audit has evidence for the host: nothing claimed compliant; unreachable after NTLM, every
-    # control an error naming the CredSSP failure after CredSSP.
+    # The audit has evidence for the host: unreachable, every control with the plugin's message (one
+    # line) as its reason, whichever way the plugin reported the rejected logon; nothing else claimed.
     doc = json.loads((evidence / f"{HOST}.json").read_text())
-    assert not doc["summary"]["compliant"] and not doc["summary"]["drift"]
-    if auth == "ntlm":
-        assert doc["reachable"] is False and doc["summary"]["unreachable"]
-    else:
-        assert doc["summary"]["error"] and not doc["summary"]["unreachable"], doc["summary"]
-        assert all("CredSSP" in doc["controls"][c]["reason"] for c in doc["summary"]["error"]), doc
+    assert doc["reachable"] is False, doc
+    assert set(doc["summary"]["unreachable"]) == set(doc["controls"]) and doc["controls"], doc["summary"]
+    reasons = {c["reason"] for c in doc["controls"].values()}
+    assert len(reasons) == 1 and "\n" not in next(iter(reasons)), reasons
+    assert REJECTED[connection, auth] in next(iter(reasons)), reasons
+    # ... and the audit summary counts the host as unreachable.
+    from tests.registry.helpers import cli
+
+    report = cli("audit", "--registry", registry, "--evidence", evidence)
+    assert report.code == 1 and "1 hosts baselined, 1 failing: 1 unreachable\n" in report.out, report.out
 
 
 def test_a_certificate_from_another_ca_is_refused_before_any_request(

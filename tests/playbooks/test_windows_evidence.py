@@ -353,6 +353,67 @@ def test_an_unreachable_host_lists_only_the_controls_of_enabled_concerns(evidenc
     assert not doc["summary"]["compliant"]
 
 
+# What ansible.builtin.psrp's first task returns when the server rejects a CredSSP logon (HTTP 401
+# without a token): a plain failure per loop item, as test_windows_connection.py records it.
+CREDSSP_REJECTED = (
+    "Task failed: Server did not response with a CredSSP token after step TLS Handshake - actual 'Negotiate, CredSSP'"
+)
+
+
+def _failed_loop(msg: str) -> dict[str, Any]:
+    item = {"failed": True, "msg": msg, "changed": False, "item": {"key": "MinimumPasswordLength", "value": 14}}
+    return {"failed": True, "msg": "One or more items failed", "results": [item, dict(item)]}
+
+
+def test_a_rejected_credssp_logon_on_the_first_windows_task_is_unreachable_with_the_message(evidence: Path) -> None:
+    """Only the controller's preflight ran (set_fact): the first task on the host fails with
+    requests_credssp's message, so the host is unreachable like SSH's failed authentication."""
+
+    def run(task: Task) -> Outcome | None:
+        return ("failed", _failed_loop(CREDSSP_REJECTED)) if task is TASKS[0] else None
+
+    doc = _run(evidence, run)
+    assert doc["reachable"] is False
+    assert doc["summary"]["unreachable"] == sorted(CATALOG)
+    assert {s for s, ids in doc["summary"].items() if ids} == {"unreachable"}
+    assert {c["reason"] for c in doc["controls"].values()} == {CREDSSP_REJECTED}
+
+
+def test_an_unreachable_host_gives_the_connection_message_as_every_control_reason(evidence: Path) -> None:
+    """The SSH-style path (Ansible reports the host unreachable) shares the reason."""
+
+    def run(task: Task) -> Outcome | None:
+        return ("unreachable", {"unreachable": True, "msg": "psrp: connection\nrefused"}) if task is TASKS[0] else None
+
+    doc = _run(evidence, run)
+    assert {c["reason"] for c in doc["controls"].values()} == {"psrp: connection refused"}
+
+
+@pytest.mark.parametrize(
+    ("where", "msg"),
+    [
+        # A later task (the host logged on before) with the exact message: a failure of that task.
+        ("later", CREDSSP_REJECTED),
+        # The first task, with a 401 in a message that is not a rejected logon.
+        ("first", "Task failed: HTTP 401 from the WSUS proxy while checking Windows Update"),
+        # A later task with a 401 in an unrelated message.
+        ("later", "Task failed: Unauthorized (401) reading the Defender status"),
+    ],
+)
+def test_other_failures_stay_errors_of_a_reachable_host(evidence: Path, where: str, msg: str) -> None:
+    failing = TASKS[0] if where == "first" else _task("WIN-AV-001..002 | Real-time protection is on")
+
+    def run(task: Task) -> Outcome | None:
+        if task is failing:
+            return "failed", _failed_loop(msg)
+        return compliant(task)
+
+    doc = _run(evidence, run)
+    assert doc["reachable"] is True and not doc["summary"]["unreachable"]
+    assert set(failing.tags) & set(doc["summary"]["error"])
+    assert all(msg in doc["controls"][cid]["reason"] for cid in doc["summary"]["error"]), doc
+
+
 def test_windows_laps_on_a_domain_controller_is_not_applicable_with_the_reason(evidence: Path) -> None:
     """LAPS cannot back up to Entra ID on a domain controller: the role warns and configures
     nothing, so the control is not applicable there, never compliant; the warning is the reason."""
