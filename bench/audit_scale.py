@@ -6,18 +6,29 @@ start-up included: `consortium audit --plan FILE` and `consortium audit --state 
 Target: under 1 s for about 5,000 resources (for scale: Checkov takes about 9 s for 5,000
 equivalent ARM resources on this machine).
 
-    .venv/bin/python bench/audit_scale.py [--members 351] [--repeat 3]
+Then it gives every member ``--hosts-per-member`` servers and writes one baseline evidence file per
+server with the playbooks' own callback (playbooks/callback_plugins/consortium_evidence.py), fed the
+results a check-mode run of linux_server_baseline or windows_baseline would give it - one task per
+control of the role's controls.yml, a few hosts drifting or unreachable - and times
+`consortium audit --plan FILE --evidence DIR` against the same audit without evidence.
+
+    .venv/bin/python bench/audit_scale.py [--members 351] [--repeat 3] [--hosts-per-member 4]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import random
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
+
+import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -29,26 +40,116 @@ from consortium import offline  # noqa: E402
 from consortium.registry import load_registry  # noqa: E402
 from tests.policies.stack_export import write_exports  # noqa: E402
 
+sys.path.insert(0, str(REPO / "playbooks" / "callback_plugins"))
+from consortium_evidence import CallbackModule  # noqa: E402
 
-def best_of(args: list[str], repeat: int) -> tuple[float, int, str]:
+ROLES = REPO / "playbooks" / "roles"
+# (role, play name in playbooks/baseline_audit.yml, the connection's message when the host is down)
+BASELINES = {
+    "linux": (
+        "linux_server_baseline",
+        "Consortium Linux baseline audit (check mode)",
+        "Failed to connect to the host via ssh: ssh: connect to host {host} port 22: Connection timed out",
+    ),
+    "windows": (
+        "windows_baseline",
+        "Consortium Windows baseline audit (check mode)",
+        "ntlm: HTTPSConnectionPool(host='{host}', port=5986): Max retries exceeded with url: /wsman "
+        "(Caused by ConnectTimeoutError: Connection to {host} timed out. (connect timeout=30))",
+    ),
+}
+UNREACHABLE_SHARE, DRIFT_SHARE = 0.02, 0.08  # of the hosts; a drifting host drifts on one or two controls
+LAPS_ON_DC = "WARNING {host}: a domain controller cannot back up its LAPS (DSRM) password to Entra ID"
+
+
+def best_of(args: list[str], repeat: int) -> tuple[float, int, str, int]:
+    """The best wall time of ``repeat`` fresh runs of the CLI, the last exit code and output line,
+    and the highest peak RSS (KiB) of any run, measured per process (wait4)."""
     exe = str(Path(sys.executable).parent / "consortium")
-    best, rc, last = float("inf"), 0, ""
+    best, rc, last, peak = float("inf"), 0, "", 0
     for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.run([exe, *args], capture_output=True, text=True)
-        best = min(best, time.perf_counter() - start)
-        rc, last = proc.returncode, (proc.stdout.strip().splitlines() or [""])[-1]
-    return best, rc, last
+        with tempfile.TemporaryFile("w+") as out:
+            start = time.perf_counter()
+            proc = subprocess.Popen([exe, *args], stdout=out, stderr=subprocess.STDOUT, text=True)
+            _, status, usage = os.wait4(proc.pid, 0)
+            best = min(best, time.perf_counter() - start)
+            out.seek(0)
+            rc, last = os.waitstatus_to_exitcode(status), (out.read().strip().splitlines() or [""])[-1]
+            peak = max(peak, usage.ru_maxrss)
+    return best, rc, last, peak
+
+
+def _result(role: SimpleNamespace, host: str, name: str, tags: list[str], action: str, payload: dict, **task_vars):
+    """What Ansible hands a callback for one task on one host: the parts the evidence callback reads."""
+    task = SimpleNamespace(
+        tags=tags,
+        _role=role,
+        vars=task_vars,
+        action=action,
+        delegate_to=None,
+        get_name=lambda: name,
+        _uuid=f"{os.path.basename(role._role_path)}-{name}",
+    )
+    return SimpleNamespace(_task=task, _host=SimpleNamespace(get_name=lambda: host), _result=payload)
+
+
+def write_evidence(registry, folder: Path, seed: int = 1) -> int:
+    """One evidence file per server of ``registry``, written by the callback itself from the results
+    a check-mode run of the server's baseline role would report; returns the files written."""
+    rng = random.Random(seed)
+    for family, (role_name, play_name, down) in BASELINES.items():
+        controls = yaml.safe_load((ROLES / role_name / "controls.yml").read_text())["controls"]
+        role = SimpleNamespace(_role_path=str(ROLES / role_name), _task_blocks=[])
+        fact = {f"_{role_name}_evidence_switches": {c["concern"]: True for c in controls if "concern" in c}}
+        callback = CallbackModule()
+        play = SimpleNamespace(
+            get_variable_manager=lambda: None,
+            vars={"consortium_evidence_dir": str(folder)},
+            get_name=lambda name=play_name: name,
+        )
+        callback.v2_playbook_on_play_start(play)
+        servers = [s for e in registry.members for s in e.member.servers if s.os.family == family]
+        for server in servers:
+            host = server.name
+            callback.v2_runner_on_ok(
+                _result(role, host, "Preflight | enabled concerns", [], "set_fact", {"ansible_facts": fact})
+            )
+            roll = rng.random()
+            if roll < UNREACHABLE_SHARE:
+                first = controls[0]["id"]
+                payload = {"unreachable": True, "msg": down.format(host=host)}
+                callback.v2_runner_on_unreachable(_result(role, host, first, [first], "command", payload))
+                continue
+            ids = [c["id"] for c in controls]
+            drifting = set(rng.sample(ids, rng.choice((1, 2)))) if roll < UNREACHABLE_SHARE + DRIFT_SHARE else set()
+            for c in controls:
+                tags = [c["id"], *(f"cis_{s}" for s in c.get("safeguards", []))]
+                name = f"{c['id']} | {c['title']}"
+                if c["id"] == "WIN-LAPS-001" and server.role == "domain-controller":
+                    payload = {"msg": LAPS_ON_DC.format(host=host)}
+                    task = _result(
+                        role, host, name, tags, "debug", payload, consortium_evidence_status="not_applicable"
+                    )
+                else:
+                    task = _result(role, host, name, tags, "command", {"changed": c["id"] in drifting})
+                callback.v2_runner_on_ok(task)
+        callback.v2_playbook_on_stats(None)
+    return sum(1 for _ in folder.glob("*.json"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=351)
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is printed")
+    parser.add_argument(
+        "--hosts-per-member", type=int, default=4, help="servers per member, each with a baseline evidence file"
+    )
     args = parser.parse_args()
+    if args.hosts_per_member < 1:
+        parser.error("--hosts-per-member: at least 1 (every member has its domain controller)")
     with tempfile.TemporaryDirectory(prefix="consortium-audit-bench-") as tmp:
         root = Path(tmp)
-        build_registry(root / "registry", args.members)
+        build_registry(root / "registry", args.members, servers=args.hosts_per_member)
         registry = load_registry(root / "registry")
         start = time.perf_counter()
         plan = offline.plan_registry(registry, None, budget_start=BUDGET_START, jobs=2)
@@ -63,18 +164,34 @@ def main() -> None:
         write_exports(document["resources"], root / "exports")
         exports = sum(1 for _ in (root / "exports").glob("*.json"))
         common = ["--registry", str(root / "registry"), "--format", "json", "--output", str(root / "report.json")]
-        startup, _, _ = best_of(["--version"], args.repeat)
+        startup, _, _, _ = best_of(["--version"], args.repeat)
         print(f"CLI start-up alone (consortium --version): {startup:.2f} s")
+        without = 0.0
         for label, source in (
             ("--plan FILE", ["--plan", str(plan_file)]),
             (f"--state DIR ({exports} exports)", ["--state", str(root / "exports")]),
         ):
-            seconds, rc, _ = best_of(["audit", *source, *common], args.repeat)
+            seconds, rc, _, rss = best_of(["audit", *source, *common], args.repeat)
+            without = without or seconds
             report = json.loads((root / "report.json").read_text())
             print(
                 f"audit {label:28s} {seconds:5.2f} s  {count / seconds:8.0f} resources/s  exit {rc}  "
-                f"{report['summary']}"
+                f"{rss / 1024:.0f} MiB peak  {report['summary']}"
             )
+        start = time.perf_counter()
+        files = write_evidence(registry, root / "evidence")
+        print(f"wrote {files} evidence files with the callback in {time.perf_counter() - start:.1f} s (setup)")
+        evidence = ["--plan", str(plan_file), "--evidence", str(root / "evidence")]
+        seconds, rc, _, rss = best_of(["audit", *evidence, *common], args.repeat)
+        hosts = json.loads((root / "report.json").read_text())["hosts"]
+        judged = sum(len(h["controls"]) for h in hosts)
+        down = sum(1 for h in hosts if not h["reachable"])
+        drifting = sum(1 for h in hosts if h["reachable"] and h["failing"])
+        print(
+            f"audit --plan FILE --evidence DIR: {len(hosts)} evidence files, {judged} controls judged "
+            f"({drifting} hosts drifting, {down} unreachable), {seconds:.2f} s, {rss / 1024:.0f} MiB peak, exit {rc}, "
+            f"{seconds / without:.2f}x the audit without evidence"
+        )
 
 
 if __name__ == "__main__":

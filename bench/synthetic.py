@@ -1,7 +1,8 @@
 """A synthetic consortium of N members (351 by default: every municipality of Massachusetts).
 
 Shared by the bench scripts: supernet 10.0.0.0/8, one /20 per member allocated with the
-registry's own IPAM, phases 1-4 in turn (or one fixed phase), one or two town-hall sites each.
+registry's own IPAM, phases 1-4 in turn (or one fixed phase), one or two town-hall sites each,
+a Windows domain controller each (and more servers on request: bench/audit_scale.py's host evidence).
 """
 
 from __future__ import annotations
@@ -15,6 +16,15 @@ import yaml
 from consortium.ipam import allocate
 
 BUDGET_START = date(2026, 1, 1)
+# A member's servers after its domain controller, in turn: (name prefix, os, role); Linux and Windows
+# alternate, so the evidence of both baseline roles scales with the servers per member.
+MORE_SERVERS = (
+    ("app", "ubuntu-24.04", "application"),
+    ("fs", "windows-server-2022", "file"),
+    ("db", "debian-12", "database"),
+    ("web", "rocky-9", "web"),
+    ("print", "windows-server-2019", "print"),
+)
 CONSORTIUM = {
     "name": "Synthetic State Municipal IT Consortium",
     "slug": "synthetic",
@@ -48,8 +58,10 @@ CONSORTIUM = {
 }
 
 
-def build_registry(root: Path, members: int, phase: int | None = None) -> None:
-    """Write consortium.yaml and ``members`` member files, each with a freshly allocated /20."""
+def build_registry(root: Path, members: int, phase: int | None = None, servers: int = 1) -> None:
+    """Write consortium.yaml and ``members`` member files, each with a freshly allocated /20 and
+    ``servers`` servers (default 1, the domain controller: the other benches' registry; more servers
+    raise each member's budget and inventory, so only the audit bench asks for them)."""
     (root / "members").mkdir(parents=True)
     (root / "consortium.yaml").write_text(yaml.safe_dump(CONSORTIUM, sort_keys=False))
     supernet = ipaddress.ip_network("10.0.0.0/8")
@@ -79,6 +91,12 @@ def build_registry(root: Path, members: int, phase: int | None = None) -> None:
             "admins": [f"admin.{slug}@synthetic.example"],
             "network": {"cidr": str(cidr), "onprem": sites},
             "endpoints": {"windows": 20 + i % 50},
-            "servers": [{"name": f"t{i:03d}-dc01", "os": "windows-server-2022", "role": "domain-controller"}],
+            "servers": [
+                {"name": f"t{i:03d}-dc01", "os": "windows-server-2022", "role": "domain-controller"},
+                *(
+                    {"name": f"t{i:03d}-{prefix}{1 + k // len(MORE_SERVERS):02d}", "os": os_, "role": role}
+                    for k, (prefix, os_, role) in ((k, MORE_SERVERS[k % len(MORE_SERVERS)]) for k in range(servers - 1))
+                ),
+            ],
         }
         (root / "members" / f"{slug}.yaml").write_text(yaml.safe_dump(member, sort_keys=False))
