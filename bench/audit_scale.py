@@ -36,8 +36,8 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from synthetic import BUDGET_START, build_registry  # noqa: E402
 
-from consortium import offline  # noqa: E402
-from consortium.registry import load_registry  # noqa: E402
+from consortium.plan import runner as offline  # noqa: E402
+from consortium.registry.load import load_registry  # noqa: E402
 from tests.policies.stack_export import write_exports  # noqa: E402
 
 sys.path.insert(0, str(REPO / "playbooks" / "callback_plugins"))

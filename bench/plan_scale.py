@@ -32,8 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from consortium import offline
-from consortium.registry import load_registry
+from consortium.plan import runner as offline
+from consortium.registry.load import load_registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import BUDGET_START, build_registry

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from consortium.ipam import allocate
+from consortium.registry.ipam import allocate
 
 BUDGET_START = date(2026, 1, 1)
 # A member's servers after its domain controller, in turn: (name prefix, os, role); Linux and Windows

@@ -20,8 +20,8 @@ import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import operationalinsights, privatedns, resources
 
-from consortium import naming
-from consortium.stackconfig import HubStack
+from consortium.registry import naming
+from consortium.registry.stackconfig import HubStack
 
 from .hub_deployer_role import HubDeployerRole
 from .hub_firewall import HubFirewall, HubFirewallArgs

@@ -24,7 +24,7 @@ from types import MappingProxyType
 import pulumi
 from pulumi_azure_native import authorization
 
-from consortium import naming
+from consortium.registry import naming
 
 from .roles import role_definition_id
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
-from consortium import naming
+from consortium.registry import naming
 
 from . import security_rules
 from .diagnostics import send_to_workspace

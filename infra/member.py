@@ -31,9 +31,9 @@ from datetime import date
 import pulumi
 from pulumi_azure_native import resources
 
-from consortium import naming
-from consortium.models import Service
-from consortium.stackconfig import MemberStack
+from consortium.registry import naming
+from consortium.registry.models import Service
+from consortium.registry.stackconfig import MemberStack
 
 from .hub_outputs import HubOutput, HubReference, hub_stack_name
 from .member_backup import MemberBackup, MemberBackupArgs

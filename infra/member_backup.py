@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import recoveryservices, storage
 
-from consortium import naming
+from consortium.registry import naming
 
 from .diagnostics import send_to_workspace
 from .private_endpoint import EndpointTarget, recovery_vault_target, storage_targets

@@ -17,7 +17,7 @@ import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import authorization, keyvault, managedidentity
 
-from consortium import naming
+from consortium.registry import naming
 
 from .key_vault import hardened_key_vault
 from .private_endpoint import EndpointTarget, key_vault_target

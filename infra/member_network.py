@@ -58,9 +58,9 @@ import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import network
 
-from consortium import naming
-from consortium.ipam import LANDING_ZONE_SUBNET, WORKLOAD_SUBNETS
-from consortium.models import OnPremSite
+from consortium.registry import naming
+from consortium.registry.ipam import LANDING_ZONE_SUBNET, WORKLOAD_SUBNETS
+from consortium.registry.models import OnPremSite
 
 from . import security_rules
 from .diagnostics import send_to_workspace

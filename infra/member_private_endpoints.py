@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
-from consortium import naming
+from consortium.registry import naming
 
 from .private_endpoint import EndpointTarget, private_endpoint
 

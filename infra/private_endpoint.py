@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
-from consortium import naming
+from consortium.registry import naming
 
 # Zones the private endpoints register in: Key Vault, blob, file and queue storage (the Recovery
 # Services vault's endpoint also uses blob and queue), plus one Azure Backup zone per region

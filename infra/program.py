@@ -14,8 +14,8 @@ import pulumi_azuread as azuread
 from pulumi_azure_native import authorization
 from pydantic import Field, TypeAdapter, ValidationError
 
-from consortium.models import Service
-from consortium.stackconfig import CONFIG_KEY, PROJECT, HubStack, MemberStack
+from consortium.registry.models import Service
+from consortium.registry.stackconfig import CONFIG_KEY, PROJECT, HubStack, MemberStack
 
 from .hub import Hub, HubArgs
 from .hub_outputs import export_hub_outputs

@@ -7,9 +7,9 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from consortium.wire import SECRET, SECRET_SIG, SIG_KEY
+
 ANY_SOURCE = frozenset({"*", "internet", "any", "0.0.0.0/0", "0.0.0.0"})
-# The state-export signature pulumi uses for secret values.
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
 def as_list(value: Any) -> list[Any]:
@@ -76,9 +76,9 @@ def ref_id(value: Any) -> str:
 
 def is_secret(value: Any) -> bool:
     """True for a value that is held as a secret (masked in plans, encrypted in state)."""
-    if value in ("[secret]", None):
-        return value == "[secret]"
-    if isinstance(value, Mapping) and SECRET_SIG in value:
+    if value in (SECRET, None):
+        return value == SECRET
+    if isinstance(value, Mapping) and value.get(SIG_KEY) == SECRET_SIG:
         return True
     return type(value).__name__ == "Secret"  # pulumi_policy.Secret under CrossGuard
 

@@ -1,8 +1,9 @@
 """The design's one-way dependencies, checked: import-linter contracts in pyproject.toml.
 
-The registry imports nothing of the program, the policies, the runners (offline plan, audit,
-deploy) or the CLI; the program (infra/) and the policies import the registry only; only the CLI
-modules import click and rich. A contract broken by a new import fails here, naming the import.
+The rooms of consortium/ are layers (cli over audit over plan over registry; the audit reads
+plan files but never runs the program); the registry imports nothing of the program, the policies or Pulumi; the
+program (infra/) and the policies import the registry only; only the CLI imports click and rich.
+A contract broken by a new import fails here, naming the import.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
@@ -33,17 +36,40 @@ def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
 def test_the_dependency_contracts_hold() -> None:
     result = _lint_imports(REPO)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 kept, 0 broken" in result.stdout
+    assert "6 kept, 0 broken" in result.stdout
 
 
-def test_a_forbidden_import_breaks_a_contract(tmp_path: Path) -> None:
-    """The contracts can fail: the registry's models importing the policies is caught."""
+@pytest.mark.parametrize(
+    ("module", "line", "contract", "import_chain"),
+    [
+        # the registry's models reaching into the policies: a forbidden contract
+        (
+            "registry/models.py",
+            "import policies.catalog",
+            "the registry imports none of the program, the policies or Pulumi BROKEN",
+            "consortium.registry.models -> policies.catalog",
+        ),
+        # a lower room importing a higher one: the layers contract
+        ("registry/ipam.py", "import consortium.audit", "BROKEN", "consortium.registry.ipam -> consortium.audit"),
+        # the audit running the program
+        (
+            "audit/__init__.py",
+            "import consortium.plan.runner",
+            "the audit reads records, it never runs or deploys the program BROKEN",
+            "consortium.audit -> consortium.plan.runner",
+        ),
+    ],
+)
+def test_a_forbidden_import_breaks_a_contract(
+    tmp_path: Path, module: str, line: str, contract: str, import_chain: str
+) -> None:
+    """The contracts can fail: each import below, added to a copy of the toolkit, is caught and named."""
     for package in PACKAGES:
         shutil.copytree(REPO / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
-    models = tmp_path / "consortium" / "models.py"
-    models.write_text(models.read_text() + "\nimport policies.catalog  # noqa: E402, F401\n")
+    target = tmp_path / "consortium" / module
+    target.write_text(target.read_text() + f"\n{line}  # noqa: E402, F401\n")
     result = _lint_imports(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "the registry imports none of the program, the policies, the runners or the CLI BROKEN" in result.stdout
-    assert "consortium.models -> policies.catalog" in result.stdout
+    assert contract in result.stdout
+    assert import_chain in result.stdout

@@ -11,9 +11,9 @@ from collections.abc import Callable
 import pytest
 from infra_helpers import BUDGET_START, ROOT
 
-from consortium import offline
-from consortium.registry import Registry, load_registry
-from consortium.stackconfig import member_stack
+from consortium.plan import runner as offline
+from consortium.registry.load import Registry, load_registry
+from consortium.registry.stackconfig import member_stack
 
 # Make ``import infra...`` work in the tests (the program is not an installed package).
 offline.load_program()

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from consortium import offline
+from consortium.plan import runner as offline
 
 ROOT = Path(__file__).resolve().parents[2]
 # Pinned so that plans (and the golden file) do not change with the calendar.

@@ -20,9 +20,10 @@ from pulumi.output import UNKNOWN, Unknown
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc as sdk_rpc
 
-from consortium import offline
-from consortium import offline_fast as fastpath
-from consortium.stackconfig import member_stack
+from consortium import wire
+from consortium.plan import fastpath, records
+from consortium.plan import runner as offline
+from consortium.registry.stackconfig import member_stack
 
 ONE_PER_PHASE = ["cottage-grove", "sun-prairie", "mcfarland", "verona"]  # phases 1, 2, 3, 4
 
@@ -38,7 +39,7 @@ def test_fast_path_equals_the_sdk_default_path_for_every_phase(registry):
     for quick, default in zip(fast.stacks, slow.stacks, strict=True):
         assert quick.records == default.records, quick.stack
         assert quick.outputs == default.outputs, quick.stack
-    assert offline.plan_json(fast) == offline.plan_json(slow)
+    assert records.plan_json(fast) == records.plan_json(slow)
 
 
 def test_fast_path_equals_the_sdk_default_path_for_a_translated_town(registry):
@@ -63,21 +64,21 @@ def test_struct_conversion_equals_the_protobuf_json_printer():
         "float": 2.5,
         "big": 1e20,
         "text": "x",
-        "unknown": offline._UNKNOWN_VALUE,
+        "unknown": wire.UNKNOWN_VALUE,
         "null": None,
         "flags": [True, False],
-        "nested": {"list": [1.0, "s", {"deep": [2.0, None, offline._UNKNOWN_VALUE]}, []], "empty": {}},
-        "secret": {offline._SIG_KEY: offline._SECRET_SIG, "value": "hunter2"},
-        "ref": {offline._SIG_KEY: offline._RESOURCE_SIG, "urn": "urn:a", "id": offline._UNKNOWN_VALUE},
-        "ref-no-id": {offline._SIG_KEY: offline._RESOURCE_SIG, "urn": "urn:b", "id": ""},
-        "output": {offline._SIG_KEY: "d0e6a833031e9bbcd3f4e8bde6ca49a4", "value": 3.0},
+        "nested": {"list": [1.0, "s", {"deep": [2.0, None, wire.UNKNOWN_VALUE]}, []], "empty": {}},
+        "secret": {wire.SIG_KEY: wire.SECRET_SIG, "value": "hunter2"},
+        "ref": {wire.SIG_KEY: wire.RESOURCE_SIG, "urn": "urn:a", "id": wire.UNKNOWN_VALUE},
+        "ref-no-id": {wire.SIG_KEY: wire.RESOURCE_SIG, "urn": "urn:b", "id": ""},
+        "output": {wire.SIG_KEY: wire.OUTPUT_VALUE_SIG, "value": 3.0},
     }
     struct = struct_pb2.Struct()
     struct.update(value)
     expected = offline._plain(json_format.MessageToDict(struct))
     got = offline._struct_to_python(struct)
     assert got == expected
-    assert got["secret"] == offline.SECRET and got["nested"]["list"][2]["deep"][2] == offline.UNKNOWN
+    assert got["secret"] == wire.SECRET and got["nested"]["list"][2]["deep"][2] == wire.UNKNOWN
     assert isinstance(got["int"], int) and isinstance(got["float"], float)
     bad = struct_pb2.Struct()
     bad.update({"n": float("nan")})
@@ -239,7 +240,7 @@ def test_a_failed_registration_fails_the_plan_on_both_paths(registry, monkeypatc
     """Output properties the fast path resolves untracked still fail the run with their resource."""
     from pulumi_azure_native import resources
 
-    from consortium.stackconfig import member_stack
+    from consortium.registry.stackconfig import member_stack
 
     original = offline.RecordingMonitor.RegisterResource
 

@@ -19,10 +19,11 @@ from collections.abc import Callable, Iterable
 import pytest
 from infra_helpers import BUDGET_START, of_type, one
 
-from consortium import naming, offline
-from consortium.models import Service
-from consortium.registry import Registry
-from consortium.stackconfig import hub_stack
+from consortium.plan import runner as offline
+from consortium.registry import naming
+from consortium.registry.load import Registry
+from consortium.registry.models import Service
+from consortium.registry.stackconfig import hub_stack
 from infra.hub_deployer_role import HUB_SIDE_ACTIONS, PURPOSE, role_actions
 from infra.hub_outputs import HubOutput
 

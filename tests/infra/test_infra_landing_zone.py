@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from infra_helpers import of_type, one
 
-from consortium.stackconfig import member_stack
+from consortium.registry.stackconfig import member_stack
 from infra.member_network import PRIVATE_ENDPOINTS_SUBNET, MemberNetworkArgs
 
 VNET = "azure-native:network:VirtualNetwork"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from infra_helpers import inputs, of_type, one
 
-from consortium.models import OnPremSite
+from consortium.registry.models import OnPremSite
 from infra.hub_firewall import PRIVATE_RANGES, rule_collections
 from infra.hub_gateway import gateway_sku
 from infra.member_network import NatRuleSpec, nat_rule_specs, spoke_routes

@@ -8,7 +8,7 @@ from functools import cache
 
 import pytest
 
-from consortium.models import Service
+from consortium.registry.models import Service
 
 BASE = {
     "consortium:member:Member",
@@ -120,7 +120,7 @@ def taggable(type_: str) -> bool:
 
 
 def test_every_taggable_resource_carries_the_stacks_tags(registry, example_plan):
-    from consortium.stackconfig import hub_stack, member_stack
+    from consortium.registry.stackconfig import hub_stack, member_stack
 
     expected = {"hub": hub_stack(registry).tags}
     for entry in registry.members:

@@ -18,8 +18,9 @@ import pytest
 from click.testing import CliRunner
 from infra_helpers import BUDGET_START, ROOT
 
-from consortium import offline
 from consortium.cli import main
+from consortium.plan import records
+from consortium.plan import runner as offline
 
 plan_command = main.commands["plan"]
 up_command = main.commands["up"]
@@ -41,7 +42,7 @@ RECORD_KEYS = {
 
 
 def test_plan_document_shape(example_plan):
-    doc = offline.plan_document(example_plan)
+    doc = records.plan_document(example_plan)
     assert doc["version"] == 1 and doc["project"] == "consortium" and doc["consortium"] == "dane-county"
     assert doc["stacks"][0]["stack"] == "hub"
     assert sorted(s["stack"] for s in doc["stacks"][1:]) == [s["stack"] for s in doc["stacks"][1:]]
@@ -68,17 +69,17 @@ def test_plan_document_shape(example_plan):
 
 def test_two_runs_give_byte_identical_plans(registry, example_plan):
     again = offline.plan_registry(registry, None, include_hub=True, budget_start=BUDGET_START)
-    assert offline.plan_json(again) == offline.plan_json(example_plan)
+    assert records.plan_json(again) == records.plan_json(example_plan)
 
 
 def test_parallel_planning_gives_the_same_plan(registry, example_plan):
     parallel = offline.plan_registry(registry, None, include_hub=True, budget_start=BUDGET_START, jobs=2)
-    assert offline.plan_json(parallel) == offline.plan_json(example_plan)
+    assert records.plan_json(parallel) == records.plan_json(example_plan)
 
 
 def test_the_fast_path_changes_nothing_but_speed(registry, stack_plan, hub_plan):
     """The runner's fast path (aliases dropped, ...) and the SDK's default path give the same records."""
-    from consortium.stackconfig import member_stack
+    from consortium.registry.stackconfig import member_stack
 
     slow = offline.plan_stack(
         member_stack(registry, registry.entry("verona").member),
@@ -90,7 +91,7 @@ def test_the_fast_path_changes_nothing_but_speed(registry, stack_plan, hub_plan)
 
 
 def test_golden_plan_of_verona(stack_plan):
-    current = offline.plan_json(offline.Plan("dane-county", (stack_plan("verona"),)))
+    current = records.plan_json(offline.Plan("dane-county", (stack_plan("verona"),)))
     if os.environ.get("CONSORTIUM_UPDATE_GOLDEN"):
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(current, encoding="utf-8")
@@ -114,7 +115,7 @@ def test_unknown_member_is_one_line(registry):
 def test_invalid_stack_config_fails_with_readable_lines(registry):
     import pulumi
 
-    from consortium.stackconfig import hub_stack
+    from consortium.registry.stackconfig import hub_stack
     from infra.program import read_stack
 
     data = hub_stack(registry).model_dump(mode="json")
@@ -183,8 +184,8 @@ def test_up_needs_exactly_one_stack():
 
 
 def test_deploy_checks_the_project_files(tmp_path, monkeypatch):
-    from consortium import deploy
-    from consortium.errors import InputError
+    from consortium.plan import deploy
+    from consortium.registry.errors import InputError
 
     fake = tmp_path / "bin" / "pulumi"
     fake.parent.mkdir()
@@ -200,8 +201,8 @@ def test_deploy_checks_the_project_files(tmp_path, monkeypatch):
 
 
 def test_deploy_requires_the_vpn_secrets_of_a_networked_member(tmp_path):
-    from consortium import deploy
-    from consortium.errors import InputError
+    from consortium.plan import deploy
+    from consortium.registry.errors import InputError
 
     (tmp_path / "Pulumi.yaml").write_text("name: consortium\n")
     (tmp_path / "stacks").mkdir()

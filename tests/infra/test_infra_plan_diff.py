@@ -15,9 +15,10 @@ import pytest
 from click.testing import CliRunner
 from infra_helpers import ROOT
 
-from consortium import plan_diff
 from consortium.cli import main
-from consortium.errors import InputError
+from consortium.plan import diff as plan_diff
+from consortium.plan.records import index_plan, read_plan
+from consortium.registry.errors import InputError
 from tests.conftest import copy_registry
 from tests.registry.test_ipam import NEW_TOWN
 
@@ -53,7 +54,7 @@ def _doc(*records: dict) -> dict:
 
 
 def test_identical_plans_have_no_changes(base):
-    records = plan_diff.read_plan(base)
+    records = read_plan(base)
     result = plan_diff.diff_plans(records, json.loads(json.dumps(records)))
     assert all(not s.changed and s.status == "compared" for s in result.stacks)
     assert result.total("unchanged") == len(json.loads(base.read_text())["resources"]) > 300
@@ -116,7 +117,7 @@ def test_named_items_are_compared_by_name():
 def test_parent_provider_and_dependency_changes_are_updates(field):
     old = {**RECORD, "inputs": {}, "dependencies": []}
     new = {**old, field: ["urn:p"] if field == "dependencies" else "urn:p"}
-    result = plan_diff.diff_plans(plan_diff.index_plan(_doc(old), "a"), plan_diff.index_plan(_doc(new), "b"))
+    result = plan_diff.diff_plans(index_plan(_doc(old), "a"), index_plan(_doc(new), "b"))
     (stack,) = result.stacks
     assert [u.urn for u in stack.updated] == ["urn:a"] and stack.unchanged == 0
     assert stack.updated[0].changes[0].path == field
@@ -196,15 +197,15 @@ def test_a_resource_gone_from_the_program_is_a_delete_and_a_gone_stack_is_remove
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json", ": not JSON (line 1, column 2: "),
+        ("{not json", ": line 1: not valid JSON: "),
         ('{"version": 2, "stacks": [], "resources": []}', ": version: is 2, this toolkit reads version 1"),
         ('{"version": 1, "stacks": []}', ": resources: missing"),
         ('{"version": 1, "stacks": [], "resources": [{"stack": "hub", "type": "t", "name": "n"}]}', ""),
-        (None, ": cannot read: No such file or directory"),
+        (None, ": file not found"),
     ],
 )
 def test_a_bad_against_file_is_one_line_and_nothing_is_written(tmp_path, monkeypatch, content, message):
-    monkeypatch.setattr("consortium.offline.plan_registry", lambda *a, **k: pytest.fail("planned before checking"))
+    monkeypatch.setattr("consortium.plan.runner.plan_registry", lambda *a, **k: pytest.fail("planned before checking"))
     old = tmp_path / "old.json"
     if content is not None:
         old.write_text(content)
@@ -218,4 +219,4 @@ def test_a_bad_against_file_is_one_line_and_nothing_is_written(tmp_path, monkeyp
 
 def test_a_duplicate_urn_is_bad_input():
     with pytest.raises(InputError, match=r"^f: resources\[1\]\.urn: duplicate urn:a$"):
-        plan_diff.index_plan(_doc({**RECORD}, {**RECORD}), "f")
+        index_plan(_doc({**RECORD}, {**RECORD}), "f")

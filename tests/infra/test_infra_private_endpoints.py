@@ -11,9 +11,10 @@ import re
 import pytest
 from infra_helpers import BUDGET_START, of_type, one
 
-from consortium import naming, offline
-from consortium.models import Service
-from consortium.stackconfig import hub_stack, member_stack
+from consortium.plan import runner as offline
+from consortium.registry import naming
+from consortium.registry.models import Service
+from consortium.registry.stackconfig import hub_stack, member_stack
 from infra.private_endpoint import zone_configs
 
 ENDPOINT = "azure-native:network:PrivateEndpoint"

@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 from infra_helpers import inputs, of_type, one
 
-from consortium.offline import SECRET, UNKNOWN
+from consortium.wire import SECRET, UNKNOWN
 from infra.roles import Role
 
 VAULT = "azure-native:recoveryservices:Vault"
@@ -195,7 +195,7 @@ def test_every_nsg_denies_the_internet_and_allows_management_only_from_the_hub(r
 
 
 def test_spoke_subnets_are_the_registrys_and_each_has_its_nsg_and_route_table(registry, stack_plan):
-    from consortium.stackconfig import member_stack
+    from consortium.registry.stackconfig import member_stack
 
     plan = stack_plan("verona")
     expected = {k: str(v) for k, v in member_stack(registry, registry.entry("verona").member).subnets.items()}
@@ -294,7 +294,8 @@ def test_one_vpn_connection_per_site_with_a_secret_key(registry, stack_plan, hub
 
 
 def test_the_secret_placeholder_never_reaches_a_plan(example_plan):
-    from consortium.offline import _PLACEHOLDER_SECRET, plan_json
+    from consortium.plan.records import plan_json
+    from consortium.plan.runner import _PLACEHOLDER_SECRET
 
     text = plan_json(example_plan)
     assert _PLACEHOLDER_SECRET not in text
@@ -367,7 +368,8 @@ def test_every_azure_id_is_modelled(example_plan, plan_member_at):
     The hub and every example member, plus a translated (NAT) town in the networking phase: the
     one member shape the example does not plan (its NAT rules on the hub gateway).
     """
-    from consortium.offline import ARM_IDS, FALLBACK_PROVIDER, Plan, plan_json
+    from consortium.plan.records import Plan, plan_json
+    from consortium.plan.runner import ARM_IDS, FALLBACK_PROVIDER
 
     nat_member = plan_member_at("monona", 4)
     assert any(r.type == "azure-native:network:VirtualNetworkGatewayNatRule" for r in nat_member.records)

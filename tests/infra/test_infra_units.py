@@ -8,9 +8,11 @@ from datetime import date
 import pytest
 from infra_helpers import BUDGET_START, inputs
 
-from consortium import naming, offline
-from consortium.models import OnPremSite
-from consortium.stackconfig import member_stack
+from consortium.paths import PROGRAM_DIR
+from consortium.plan import runner as offline
+from consortium.registry import naming
+from consortium.registry.models import OnPremSite
+from consortium.registry.stackconfig import member_stack
 from infra.hub_firewall import rule_collections
 from infra.member_backup import MAX_BLOB_SOFT_DELETE_DAYS, MemberBackup, MemberBackupArgs
 from infra.member_budget import MemberBudget, MemberBudgetArgs
@@ -155,6 +157,6 @@ def test_the_pulumi_entry_point_runs_the_program(registry, hub_plan, stack_plan)
         config,
         hub_outputs=hub_plan.outputs,
         budget_start=BUDGET_START,
-        program=lambda: runpy.run_path(str(offline.PROGRAM_DIR), run_name="__main__"),
+        program=lambda: runpy.run_path(str(PROGRAM_DIR), run_name="__main__"),
     )
     assert plan.records == stack_plan("verona").records

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from consortium import offline
-from consortium.registry import Registry, load_registry
+from consortium.plan import runner as offline
+from consortium.plan.records import plan_document
+from consortium.registry.load import Registry, load_registry
 from tests.conftest import REPO
 
 
@@ -20,7 +21,7 @@ def example_registry() -> Registry:
 @pytest.fixture(scope="session")
 def _plan_records(example_registry: Registry) -> list[dict[str, Any]]:
     plan = offline.plan_registry(example_registry)
-    return offline.plan_document(plan)["resources"]
+    return plan_document(plan)["resources"]
 
 
 @pytest.fixture

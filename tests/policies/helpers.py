@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from consortium.audit import registry_params
-from consortium.registry import Registry
+from consortium.audit.run import registry_params
+from consortium.registry.load import Registry
 from policies.framework import Control, Finding, Resource, evaluate
 
 Record = dict[str, Any]

@@ -15,8 +15,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
+from consortium.wire import SECRET, SECRET_SIG, SIG_KEY
+
 STAMP = "2026-11-02T09:30:00.000000Z"
 PROVIDER_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # Inputs that name the resource or its parents in the request path: not part of the outputs.
@@ -52,8 +52,8 @@ KEEP_AS_OUTPUT = {"scope"}  # role assignments report their scope
 
 
 def _secretize(value: Any) -> Any:
-    if value == "[secret]":
-        return {SECRET_SIG: SECRET_VALUE, "ciphertext": "v1:c2FsdA==:v1:8rW1Hq2mC3x9kQ=="}
+    if value == SECRET:
+        return {SIG_KEY: SECRET_SIG, "ciphertext": "v1:c2FsdA==:v1:8rW1Hq2mC3x9kQ=="}
     if isinstance(value, dict):
         return {k: _secretize(v) for k, v in value.items()}
     if isinstance(value, list):

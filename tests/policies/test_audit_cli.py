@@ -171,12 +171,13 @@ def test_output_file_is_not_written_on_bad_input(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
-        ("[]", "not a consortium plan"),
-        ('{"version": 2, "resources": []}', "not a consortium plan"),
-        ('{"version": 1, "resources": [{"urn": "u"}]}', "resources[0].type: missing"),
+        ("[]", "not a plan file"),
+        ('{"version": 2, "resources": []}', "version: is 2, this toolkit reads version 1"),
+        ('{"version": 1, "resources": []}', "stacks: missing"),
+        ('{"version": 1, "stacks": [], "resources": [{"urn": "u"}]}', "resources[0].stack: missing or not a string"),
         (
-            '{"version": 1, "resources": [{"urn": "u", "type": 3, "name": "n", "stack": "s"}]}',
-            "resources[0].type: expected a string",
+            '{"version": 1, "stacks": [], "resources": [{"urn": "u", "type": 3, "name": "n", "stack": "s"}]}',
+            "resources[0].type: missing or not a string",
         ),
     ],
 )

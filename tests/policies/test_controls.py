@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from consortium.audit import registry_params
-from consortium.registry import Registry
+from consortium.audit.run import registry_params
+from consortium.registry.load import Registry
 from policies.catalog import CATALOG, by_id, check_catalog
 from policies.framework import Enforcement, evaluate
 

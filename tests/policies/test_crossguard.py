@@ -18,8 +18,8 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from consortium.audit import registry_params
-from consortium.registry import Registry
+from consortium.audit.run import registry_params
+from consortium.registry.load import Registry
 from policies.catalog import CATALOG
 from policies.crossguard import policies, stack_of
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from consortium import offline
-from consortium.audit import registry_params
-from consortium.registry import Registry
-from consortium.stackconfig import member_stack
+from consortium.audit.run import registry_params
+from consortium.plan import runner as offline
+from consortium.registry.load import Registry
+from consortium.registry.stackconfig import member_stack
 from policies.catalog import by_id
 from policies.framework import evaluate
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from consortium.audit import registry_params
-from consortium.ipam import LANDING_ZONE_SUBNET, WORKLOAD_SUBNETS
-from consortium.registry import Registry
+from consortium.audit.run import registry_params
+from consortium.registry.ipam import LANDING_ZONE_SUBNET, WORKLOAD_SUBNETS
+from consortium.registry.load import Registry
 from policies.catalog import by_id
 from policies.framework import evaluate
 

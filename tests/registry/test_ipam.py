@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from consortium.ipam import SupernetExhausted, allocate, hub_subnets, spoke_subnets
+from consortium.registry.ipam import SupernetExhausted, allocate, hub_subnets, spoke_subnets
 from tests.conftest import tree_digest
 
 from .helpers import cli, read
@@ -171,7 +171,7 @@ def test_onboard_refuses_files_outside_members(registry: Path, where: str) -> No
 def test_overlapping_pairs_matches_the_pairwise_definition() -> None:
     import random
 
-    from consortium.ipam import overlapping_pairs
+    from consortium.registry.ipam import overlapping_pairs
 
     rng = random.Random(7)
     nets = [

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from consortium.models import OnPremSite
+from consortium.registry.models import OnPremSite
 from tests.conftest import tree_digest
 
 from .helpers import cli, read, write

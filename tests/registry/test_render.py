@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from consortium import atomic
-from consortium.registry import load_registry
-from consortium.render import render_registry
+from consortium.registry import files as atomic
+from consortium.registry.load import load_registry
+from consortium.registry.render import render_registry
 from tests.conftest import REPO, tree_digest
 
 from .helpers import cli, read, write

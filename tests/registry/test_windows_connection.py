@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from consortium.registry import load_registry
-from consortium.render import render_registry
+from consortium.registry.load import load_registry
+from consortium.registry.render import render_registry
 
 from .helpers import cli, read, write
 

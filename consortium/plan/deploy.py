@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import InputError, Problem
-from .stackconfig import HUB_STACK, PROJECT
+from consortium.registry.errors import InputError, Problem
+from consortium.registry.stackconfig import HUB_STACK, PROJECT
 
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
 PROJECT_FILE = "Pulumi.yaml"

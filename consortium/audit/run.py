@@ -12,48 +12,27 @@ itself a failure, and one that matches nothing is a warning.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from consortium.plan.records import plan_records
+from consortium.registry import naming
+from consortium.registry.errors import InputError, Problem, fail
+from consortium.registry.files import read_json
+from consortium.registry.ipam import WORKLOAD_SUBNETS, hub_subnets
+from consortium.registry.load import Registry, parse_model
+from consortium.registry.models import Exemption, ExemptionsFile, Service
+from consortium.registry.safeyaml import load_mapping
 from policies.catalog import CATALOG
 from policies.framework import Check, Control, Enforcement, Evaluation, Finding, Resource, evaluate, stack_of
 
-from . import naming
-from .errors import InputError, Problem, fail
-from .ipam import WORKLOAD_SUBNETS, hub_subnets
-from .models import Exemption, ExemptionsFile, Service
-from .registry import Registry, parse_model
-from .safeyaml import load_mapping
-
-MAX_JSON_BYTES = 512 * 1024 * 1024
 EXEMPTIONS_FILE = "exemptions.yaml"
 
 
 # --------------------------------------------------------------------------- loading sources
-
-
-def _read_json(path: Path, shown: str) -> Any:
-    try:
-        size = path.stat().st_size
-        if size > MAX_JSON_BYTES:
-            raise fail(shown, "", f"file is {size} bytes; the limit is {MAX_JSON_BYTES}")
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise fail(shown, "", "file not found") from None
-    except IsADirectoryError:
-        raise fail(shown, "", "is a directory") from None
-    except UnicodeDecodeError:
-        raise fail(shown, "", "not UTF-8 text") from None
-    except OSError as exc:
-        raise fail(shown, "", f"cannot read: {exc.strerror}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise fail(shown, f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
 
 
 def _require(record: Any, keys: tuple[str, ...], shown: str, where: str) -> None:
@@ -68,29 +47,20 @@ def _require(record: Any, keys: tuple[str, ...], shown: str, where: str) -> None
 
 def load_plan(path: Path) -> list[Resource]:
     """Resources of a ``consortium plan`` JSON file, judged by their inputs."""
-    shown = str(path)
-    doc = _read_json(path, shown)
-    if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("resources"), list):
-        raise fail(shown, "version", "not a consortium plan (expected version 1 and a resources list)")
-    out = []
-    for i, rec in enumerate(doc["resources"]):
-        _require(rec, ("urn", "type", "name", "stack"), shown, f"resources[{i}]")
-        inputs = rec.get("inputs", {})
-        if not isinstance(inputs, dict):
-            raise fail(shown, f"resources[{i}].inputs", "expected an object")
-        out.append(
-            Resource(
-                urn=rec["urn"],
-                type=rec["type"],
-                name=rec["name"],
-                stack=rec["stack"],
-                member=rec.get("member"),
-                props=inputs,
-                parent=rec.get("parent"),
-                id=rec.get("id"),
-            )
+    _, records = plan_records(read_json(path, str(path)), str(path))
+    return [
+        Resource(
+            urn=rec["urn"],
+            type=rec["type"],
+            name=rec["name"],
+            stack=rec["stack"],
+            member=rec.get("member"),
+            props=rec.get("inputs", {}),
+            parent=rec.get("parent"),
+            id=rec.get("id"),
         )
-    return out
+        for rec in records
+    ]
 
 
 def _name_of(urn: str) -> str:
@@ -100,7 +70,7 @@ def _name_of(urn: str) -> str:
 def load_state_file(path: Path) -> list[Resource]:
     """Resources of one ``pulumi stack export`` (deployment version 3), judged by their outputs."""
     shown = str(path)
-    doc = _read_json(path, shown)
+    doc = read_json(path, shown)
     if not isinstance(doc, dict) or "deployment" not in doc:
         raise fail(shown, "deployment", "missing: not a `pulumi stack export` file")
     if doc.get("version") != 3:
@@ -199,7 +169,7 @@ def load_evidence(folder: Path, registry: Registry | None) -> list[HostEvidence]
     hosts = []
     for path in sorted(folder.glob("*.json")):
         shown = str(path)
-        doc = _read_json(path, shown)
+        doc = read_json(path, shown)
         if not isinstance(doc, dict) or not isinstance(doc.get("host"), str):
             raise fail(shown, "host", "missing: not a baseline evidence file")
         if not isinstance(doc.get("controls"), dict):

@@ -12,7 +12,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from .errors import InputError, Problem
+from consortium.registry.errors import InputError, Problem
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2

@@ -15,7 +15,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from .cli_common import (
+from consortium.cli.common import (
     EXIT_FINDINGS,
     bad_input,
     console,
@@ -24,8 +24,9 @@ from .cli_common import (
     registry_dir,
     registry_option,
 )
-from .registry import Registry, load_registry
-from .render import DEFAULT_TEMPLATES, apply, diff, render_registry
+from consortium.paths import TEMPLATES_DIR
+from consortium.registry.load import Registry, load_registry
+from consortium.registry.render import apply, diff, render_registry
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -109,7 +110,7 @@ def members(registry: str | None, as_json: bool) -> None:
 @click.option(
     "--templates",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_TEMPLATES,
+    default=TEMPLATES_DIR,
     show_default="member_templates/",
     help="Template directory.",
 )
@@ -165,7 +166,7 @@ def render(registry: str | None, check: bool, templates: Path, as_json: bool) ->
 @click.option(
     "--templates",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_TEMPLATES,
+    default=TEMPLATES_DIR,
     show_default="member_templates/",
     help="Template directory.",
 )
@@ -176,8 +177,8 @@ def onboard(files: tuple[Path, ...], registry: str | None, templates: Path) -> N
     FILES are members/<slug>.yaml files; several are allocated in the order given. A member that
     already has a block keeps it. Everything is validated before anything is written.
     """
-    from .atomic import write_atomic
-    from .onboard import onboard as run_onboard
+    from consortium.registry.files import write_atomic
+    from consortium.registry.onboard import onboard as run_onboard
 
     root = registry_dir(registry)
     reg, allocations, texts = run_onboard(root, list(files))
@@ -216,8 +217,8 @@ def onboard(files: tuple[Path, ...], registry: str | None, templates: Path) -> N
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files are out of date.")
 def schema(out: Path, check: bool) -> None:
     """Export the registry's JSON Schemas (for editor validation of consortium.yaml / member files)."""
-    from .atomic import write_atomic
-    from .schema import schemas
+    from consortium.registry.files import write_atomic
+    from consortium.registry.schema import schemas
 
     stale = []
     for name, text in schemas().items():
@@ -235,8 +236,8 @@ def schema(out: Path, check: bool) -> None:
 
 def _attach_commands() -> None:
     """Commands that live in their own modules (they import this one for the shared options)."""
-    from .cli_audit import audit
-    from .cli_plan import plan, up
+    from consortium.cli.audit_commands import audit
+    from consortium.cli.plan_commands import plan, up
 
     for command in (plan, up, audit):
         main.add_command(command)

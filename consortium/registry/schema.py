@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .models import Consortium, Member
+from consortium.registry.models import Consortium, Member
 
 
 def schemas() -> dict[str, str]:

@@ -15,13 +15,12 @@ from xml.etree import ElementTree as ET
 
 import yaml
 
+from consortium.audit.run import HOST_FAILING, Audit, Result
+from consortium.paths import ROLES_DIR
 from policies.catalog import CATALOG
 from policies.safeguards import IG1
 
-from .audit import HOST_FAILING, Audit, Result
-
 FORMATS = ("text", "json", "junit", "sarif", "html", "markdown")
-ROLES_DIR = Path(__file__).resolve().parent.parent / "playbooks" / "roles"
 
 
 def _where(r: Result) -> str:

@@ -21,11 +21,11 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from .errors import InputError, Problem, fail
-from .ipam import allocate
-from .models import Member
-from .registry import MEMBERS_DIR, Registry, load_member, load_registry, parse_model
-from .safeyaml import parse_mapping, read_text
+from consortium.registry.errors import InputError, Problem, fail
+from consortium.registry.ipam import allocate
+from consortium.registry.load import MEMBERS_DIR, Registry, load_member, load_registry, parse_model
+from consortium.registry.models import Member
+from consortium.registry.safeyaml import parse_mapping, read_text
 
 
 @dataclass(frozen=True)

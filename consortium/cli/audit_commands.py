@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from .atomic import write_atomic
-from .cli_common import bad_input, print_warnings, registry_dir, registry_option
-from .errors import InputError, Problem, fail
-from .registry import CONSORTIUM_FILE, Registry, load_registry
+from consortium.cli.common import bad_input, print_warnings, registry_dir, registry_option
+from consortium.registry.errors import InputError, Problem, fail
+from consortium.registry.files import write_atomic
+from consortium.registry.load import CONSORTIUM_FILE, Registry, load_registry
 
 
 def _registry_or_none(root: Path, required: bool) -> Registry | None:
@@ -102,14 +102,14 @@ def audit(
     on: object,
 ) -> None:
     """Evaluate the consortium security standard on plans or deployed state."""
-    from . import reports
-    from .audit import EXEMPTIONS_FILE, load_evidence, load_exemptions, load_plan, load_states, run_audit
+    from consortium.audit import reports
+    from consortium.audit.run import EXEMPTIONS_FILE, load_evidence, load_exemptions, load_plan, load_states, run_audit
 
     sources = sum([bool(members), everything, plan_file is not None, bool(states)])
     if pack_config_file is not None:
         import json
 
-        from .audit import pack_config
+        from consortium.audit.run import pack_config
 
         reg = _registry_or_none(registry_dir(registry), required=True)
         assert reg is not None
@@ -132,9 +132,8 @@ def audit(
         )
     root = registry_dir(registry)
     if members or everything:
+        from consortium.plan.runner import plan_registry
         from policies.framework import Resource
-
-        from .offline import plan_registry
 
         reg = _registry_or_none(root, required=True)
         assert reg is not None

@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from .ipam import hub_subnets, spoke_subnets
-from .models import Consortium, ConsortiumContacts, Email, Member, ObjectId, Service, Strict
-from .registry import Registry
+from consortium.registry.ipam import hub_subnets, spoke_subnets
+from consortium.registry.load import Registry
+from consortium.registry.models import Consortium, ConsortiumContacts, Email, Member, ObjectId, Service, Strict
 
 PROJECT = "consortium"  # the Pulumi project name (Pulumi.yaml), also the config namespace
 CONFIG_KEY = "stack"  # one structured key: ``consortium:stack``

@@ -18,11 +18,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import models, naming
-from .errors import InputError, Problem
-from .ipam import overlapping_pairs
-from .models import Consortium, Member
-from .safeyaml import load_mapping
+from consortium.registry import models, naming
+from consortium.registry.errors import InputError, Problem
+from consortium.registry.ipam import overlapping_pairs
+from consortium.registry.models import Consortium, Member
+from consortium.registry.safeyaml import load_mapping
 
 CONSORTIUM_FILE = "consortium.yaml"
 # NAT rules one Azure VPN gateway holds, ingress and egress together (Azure VPN Gateway FAQ, NAT).

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from .errors import fail
+from consortium.registry import files
+from consortium.registry.errors import fail
 
 MAX_BYTES = 1024 * 1024
 
@@ -49,25 +50,7 @@ def _check_events(text: str, rel: str) -> None:
 
 def read_text(path: Path, rel: str) -> str:
     """Read a registry file as UTF-8 text, refusing oversized, binary and unreadable files."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise fail(rel, "", f"file is {size} bytes; registry files are limited to {MAX_BYTES} bytes (1 MiB)")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise fail(rel, "", "file not found") from None
-    except IsADirectoryError:
-        raise fail(rel, "", "is a directory, expected a YAML file") from None
-    except OSError as exc:
-        raise fail(rel, "", f"cannot read: {exc.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise fail(rel, "", f"file is over {MAX_BYTES} bytes (1 MiB)")
-    if b"\x00" in data:
-        raise fail(rel, "", "binary file (contains NUL bytes); expected UTF-8 YAML text")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise fail(rel, "", f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    return files.read_text(path, rel, max_bytes=MAX_BYTES)
 
 
 def parse_mapping(text: str, rel: str) -> dict[str, Any]:

@@ -20,11 +20,11 @@ import click
 from rich.markup import escape
 from rich.tree import Tree
 
-from .cli_common import bad_input, console, print_warnings, registry_dir, registry_option
-from .errors import InputError, Problem
+from consortium.cli.common import bad_input, console, print_warnings, registry_dir, registry_option
+from consortium.registry.errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from .offline import ResourceRecord, StackPlan
+    from consortium.plan.records import ResourceRecord, StackPlan
 
 EXIT_FAILED = 1
 MEMBERS_PER_JOB = 25
@@ -105,10 +105,11 @@ def plan(
     urn, type, name, parent, provider, dependencies, inputs with secrets masked) for the policies.
     With --against FILE (an earlier --json file), also prints what changed since then, stack by stack.
     """
-    from .atomic import write_atomic
-    from .offline import plan_json, plan_registry, select_members
-    from .plan_diff import diff_plans, index_plan, read_plan, report_lines
-    from .registry import load_registry
+    from consortium.plan.diff import diff_plans, report_lines
+    from consortium.plan.records import index_plan, plan_json, read_plan
+    from consortium.plan.runner import plan_registry, select_members
+    from consortium.registry.files import write_atomic
+    from consortium.registry.load import load_registry
 
     if not (members or hub or everything):
         raise click.UsageError("say what to plan: --member SLUG (repeatable), --hub, or --all")
@@ -154,11 +155,11 @@ def plan(
 @bad_input
 def up(registry: str | None, member: str | None, hub: bool, preview: bool) -> None:
     """Deploy one stack with `pulumi up` (needs the Pulumi CLI and Azure credentials)."""
-    from .deploy import pulumi_cli, stack_for
-    from .deploy import up as run_up
-    from .models import Service
-    from .registry import load_registry
-    from .stackconfig import member_stack
+    from consortium.plan.deploy import pulumi_cli, stack_for
+    from consortium.plan.deploy import up as run_up
+    from consortium.registry.load import load_registry
+    from consortium.registry.models import Service
+    from consortium.registry.stackconfig import member_stack
 
     if bool(member) == hub:
         raise click.UsageError("say which stack: --member SLUG or --hub")

@@ -14,33 +14,7 @@ real program (:func:`infra.program.main`) in-process under ``pulumi.runtime`` mo
 * member stacks read the hub's outputs through a ``StackReference``; the fake answers it with the
   outputs of the offline hub plan, so a member's plan shows the hub's real (fake) ids.
 
-The plan file (:func:`plan_document`) is the input of the policy engine, one control per record::
-
-    {
-      "version": 1,
-      "project": "consortium",
-      "consortium": "<consortium slug>",
-      "stacks": [                       # hub first, then members by slug
-        {"stack": "hub", "member": null, "resources": 42, "by_type": {"<type>": 3, ...}},
-        {"stack": "verona", "member": "verona", ...}
-      ],
-      "resources": [                    # every stack's records, sorted by URN
-        {
-          "stack": "verona",            # the Pulumi stack
-          "member": "verona",           # member slug, null for the hub
-          "urn": "urn:pulumi:verona::consortium::...::rsv-verona",
-          "id": "/subscriptions/.../vaults/rsv-verona",   # the fake cloud's id; null for components
-          "type": "azure-native:recoveryservices:Vault",
-          "name": "rsv-verona",         # the Pulumi logical name
-          "custom": true,               # false for components (consortium:member:Network, ...)
-          "parent": "<urn>" | null,
-          "provider": "<provider urn>" | null,   # null: the package's default provider
-          "dependencies": ["<urn>", ...],         # sorted
-          "inputs": {...},              # wire names; secrets "[secret]"; unresolved "[unknown]"
-          "ignore_changes": ["<input>"] # only where the program sets ignore_changes: not updated by `pulumi up`
-        }
-      ]
-    }
+The plan file's format is in :mod:`consortium.plan.records`.
 
 Reads (the hub ``StackReference``) are records too, so dependencies always name a record.
 
@@ -66,10 +40,9 @@ import math
 import multiprocessing
 import sys
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import ModuleType
@@ -83,110 +56,27 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from . import offline_fast as fastpath
-from .errors import InputError, Problem
-from .registry import Registry
-from .stackconfig import CONFIG_KEY, HUB_STACK, PROJECT, HubStack, MemberStack, hub_stack, member_stack
+from consortium.paths import PROGRAM_DIR
+from consortium.plan import fastpath
+from consortium.plan.records import Plan, ResourceRecord, StackPlan
+from consortium.registry.errors import InputError, Problem
+from consortium.registry.load import Registry
+from consortium.registry.stackconfig import (
+    CONFIG_KEY,
+    HUB_STACK,
+    PROJECT,
+    HubStack,
+    MemberStack,
+    hub_stack,
+    member_stack,
+)
+from consortium.wire import RESOURCE_SIG, SECRET, SECRET_SIG, SIG_KEY, UNKNOWN, UNKNOWN_VALUE
 
-PLAN_VERSION = 1
-SECRET = "[secret]"
-UNKNOWN = "[unknown]"
 ORGANIZATION = "organization"  # what a self-managed backend calls the organization
-# The toolkit's checkout: ``infra/`` (the program) sits next to this package.
-TOOLKIT_ROOT = Path(__file__).resolve().parent.parent
-PROGRAM_DIR = TOOLKIT_ROOT / "infra"
 
-# Markers of the Pulumi wire format (sdk/go/common/resource/sig): a secret, an unknown, a reference.
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-_SIG_KEY = "4dabf18193072939515e22adb298388d"
-_UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 _STACK_TYPE = "pulumi:pulumi:Stack"
 _STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 _PLACEHOLDER_SECRET = "offline-placeholder-not-a-real-key"
-
-
-# --------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class ResourceRecord:
-    """One registered (or read) resource, as the engine would have received it."""
-
-    stack: str
-    member: str | None
-    urn: str
-    id: str | None  # what the (fake) cloud answered: an Azure resource id, an object id; None for components
-    type: str
-    name: str
-    custom: bool
-    parent: str | None
-    provider: str | None
-    dependencies: tuple[str, ...]
-    inputs: dict[str, Any]
-    ignore_changes: tuple[str, ...] = ()  # input properties `pulumi up` does not update (wire names)
-
-    def to_json(self) -> dict[str, Any]:
-        extra = {"ignore_changes": list(self.ignore_changes)} if self.ignore_changes else {}
-        return {
-            "stack": self.stack,
-            "member": self.member,
-            "urn": self.urn,
-            "id": self.id,
-            "type": self.type,
-            "name": self.name,
-            "custom": self.custom,
-            "parent": self.parent,
-            "provider": self.provider,
-            "dependencies": list(self.dependencies),
-            "inputs": self.inputs,
-            **extra,
-        }
-
-
-@dataclass(frozen=True)
-class StackPlan:
-    stack: str
-    member: str | None
-    records: tuple[ResourceRecord, ...]
-    outputs: dict[str, Any] = field(default_factory=dict)  # the stack's exports
-
-    def by_type(self) -> dict[str, int]:
-        return dict(sorted(Counter(r.type for r in self.records).items()))
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "stack": self.stack,
-            "member": self.member,
-            "resources": len(self.records),
-            "by_type": self.by_type(),
-        }
-
-
-@dataclass(frozen=True)
-class Plan:
-    consortium: str
-    stacks: tuple[StackPlan, ...]
-
-    @property
-    def records(self) -> list[ResourceRecord]:
-        return sorted((r for s in self.stacks for r in s.records), key=lambda r: r.urn)
-
-
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """The plan file's content (see the module docstring for its shape)."""
-    return {
-        "version": PLAN_VERSION,
-        "project": PROJECT,
-        "consortium": plan.consortium,
-        "stacks": [s.summary() for s in plan.stacks],
-        "resources": [r.to_json() for r in plan.records],
-    }
-
-
-def plan_json(plan: Plan) -> str:
-    """The plan file's text: sorted keys and records, so two runs give byte-identical files."""
-    return json.dumps(plan_document(plan), indent=1, sort_keys=True) + "\n"
 
 
 # --------------------------------------------------------------------------- wire values
@@ -195,17 +85,17 @@ def plan_json(plan: Plan) -> str:
 def _plain(value: Any) -> Any:
     """A wire value as plain JSON: secrets masked, unknowns marked, integral floats as ints."""
     if isinstance(value, dict):
-        sig = value.get(_SIG_KEY)
-        if sig == _SECRET_SIG:
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
             return SECRET
-        if sig == _RESOURCE_SIG:
+        if sig == RESOURCE_SIG:
             return value.get("id") or value.get("urn")
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if value == _UNKNOWN_VALUE:
+    if value == UNKNOWN_VALUE:
         return UNKNOWN
     return value
 
@@ -215,7 +105,7 @@ def _value_to_python(value: struct_pb2.Value) -> Any:
     kind = value.WhichOneof("kind")
     if kind == "string_value":
         text = value.string_value
-        return UNKNOWN if text == _UNKNOWN_VALUE else text
+        return UNKNOWN if text == UNKNOWN_VALUE else text
     if kind == "number_value":
         number = value.number_value
         if math.isinf(number) or math.isnan(number):
@@ -235,7 +125,7 @@ def _struct_to_python(struct: struct_pb2.Struct) -> Any:
     faster; a test compares both). A struct carrying a signature (secret, resource reference, ...)
     goes through the original, so those stay exactly as :func:`_plain` treats them."""
     fields = struct.fields
-    if _SIG_KEY in fields:
+    if SIG_KEY in fields:
         return _plain(json_format.MessageToDict(struct))
     return {key: _value_to_python(value) for key, value in fields.items()}
 

@@ -1,7 +1,7 @@
 """Comparing two offline plans: what `pulumi up` would create, delete or change since the last plan.
 
 ``consortium plan --against FILE`` plans as usual, then compares the stacks it planned with the
-same stacks in FILE (an earlier plan file, see :mod:`consortium.offline`). The question an
+same stacks in FILE (an earlier plan file, see :mod:`consortium.plan.records`). The question an
 engineer asks before onboarding a town is "does this touch anybody else?", so the answer is per
 stack: resources to create (``+``), to delete (``-``), to update (``~``, with every changed path
 and both values) and how many stay as they are.
@@ -21,11 +21,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from .errors import fail
-from .offline import PLAN_VERSION
+from consortium.plan.records import Records
 
 # What makes a resource "changed" besides its inputs (type and name are part of the URN).
 COMPARED_FIELDS = ("parent", "provider")
@@ -40,8 +38,6 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
-
-Records = dict[str, dict[str, dict[str, Any]]]  # stack -> urn -> resource record
 
 
 @dataclass(frozen=True)
@@ -85,70 +81,6 @@ class PlanDiff:
     def total(self, what: str) -> int:
         """Sum of ``created``/``deleted``/``updated`` (lengths) or ``unchanged`` over the stacks."""
         return sum(s.unchanged if what == "unchanged" else len(getattr(s, what)) for s in self.stacks)
-
-
-# --------------------------------------------------------------------------- reading a plan file
-
-
-def _require(ok: bool, where: str, field: str, message: str) -> None:
-    if not ok:
-        raise fail(where, field, message)
-
-
-def index_plan(document: Any, where: str) -> Records:
-    """Check a plan document's shape and index its records by stack and URN.
-
-    Raises :class:`~consortium.errors.InputError` naming ``where`` (the file) and the field, so a
-    truncated, hand-edited or older-format file is one line, not a traceback or a bogus report.
-    """
-    _require(isinstance(document, dict), where, "", "not a plan file (expected a JSON object)")
-    version = document.get("version", MISSING)
-    _require(version is not MISSING, where, "version", "missing")
-    _require(
-        type(version) is int and version == PLAN_VERSION,
-        where,
-        "version",
-        f"is {version!r}, this toolkit reads version {PLAN_VERSION}",
-    )
-    for key in ("stacks", "resources"):
-        _require(key in document, where, key, "missing")
-        _require(isinstance(document[key], list), where, key, "must be a list")
-    records: Records = {}
-    for i, entry in enumerate(document["stacks"]):
-        stack = entry.get("stack") if isinstance(entry, dict) else None
-        _require(isinstance(stack, str) and bool(stack), where, f"stacks[{i}].stack", "missing or not a string")
-        records.setdefault(stack, {})
-    for i, record in enumerate(document["resources"]):
-        _require(isinstance(record, dict), where, f"resources[{i}]", "must be an object")
-        for key in ("urn", "stack", "type", "name"):
-            value = record.get(key)
-            _require(isinstance(value, str) and bool(value), where, f"resources[{i}].{key}", "missing or not a string")
-        _require(isinstance(record.get("inputs", {}), dict), where, f"resources[{i}].inputs", "must be an object")
-        deps = record.get("dependencies", [])
-        _require(
-            isinstance(deps, list) and all(isinstance(d, str) for d in deps),
-            where,
-            f"resources[{i}].dependencies",
-            "must be a list of URNs",
-        )
-        stack = records.setdefault(record["stack"], {})
-        _require(record["urn"] not in stack, where, f"resources[{i}].urn", f"duplicate {record['urn']}")
-        stack[record["urn"]] = record
-    return records
-
-
-def read_plan(path: Path) -> Records:
-    """Read and index a plan file; unreadable or malformed: one ``InputError`` line naming it."""
-    where = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(where, "", f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise fail(where, "", f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    return index_plan(document, where)
 
 
 # --------------------------------------------------------------------------- comparing

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from ipaddress import IPv4Network
 
-from .errors import InputError, Problem
+from consortium.registry.errors import InputError, Problem
 
 
 class SupernetExhausted(InputError):

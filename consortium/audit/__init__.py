@@ -1,0 +1,1 @@
+"""The security standard run in-process: sources, evidence, parameters, exemptions, the run, and its reports."""
