@@ -1,4 +1,4 @@
-"""``consortium audit``: the security standard, evaluated in-process (attached in :mod:`consortium.cli`).
+"""``consortium audit``: the security standard, evaluated in-process.
 
 Exit codes: 0 no mandatory violation (and no expired exemption), 1 any, 2 bad input.
 """

@@ -1,8 +1,7 @@
 """``consortium plan`` and ``consortium up``: the Pulumi program, offline and for real.
 
-Attached to the main group by :mod:`consortium.cli` (import that module, not this one, first:
-this module imports the shared options from it). Same conventions as the other commands:
-``--registry DIR``; bad input is one line per problem on stderr and exit 2.
+Same conventions as the other commands: ``--registry DIR``; bad input is one line per problem on
+stderr and exit 2.
 """
 
 from __future__ import annotations

@@ -1,0 +1,226 @@
+"""The registry's commands: ``validate``, ``members``, ``render``, ``onboard``, ``schema``.
+
+Exit codes: 0 success; 1 a check found something (``render --check``, ``schema --check``: stale
+files); 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from consortium.cli.common import (
+    EXIT_FINDINGS,
+    bad_input,
+    console,
+    json_option,
+    print_warnings,
+    registry_dir,
+    registry_option,
+)
+from consortium.paths import TEMPLATES_DIR
+from consortium.registry.load import Registry, load_registry
+from consortium.registry.render import apply, diff, render_registry
+
+
+def templates_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--templates",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=TEMPLATES_DIR,
+        show_default="member_templates/",
+        help="Template directory.",
+    )(func)
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _summary(reg: Registry) -> dict[str, Any]:
+    phases: dict[int, int] = {}
+    for e in reg.members:
+        phases[e.member.phase] = phases.get(e.member.phase, 0) + 1
+    return {
+        "consortium": reg.consortium.slug,
+        "members": len(reg.members),
+        "by_phase": {str(k): v for k, v in sorted(phases.items())},
+        "warnings": [str(w) for w in reg.warnings],
+    }
+
+
+@click.command()
+@registry_option
+@json_option
+@bad_input
+def validate(registry: str | None, as_json: bool) -> None:
+    """Validate consortium.yaml and every member file. Writes nothing."""
+    reg = load_registry(registry_dir(registry))
+    summary = _summary(reg)
+    if as_json:
+        click.echo(json.dumps({"ok": True, **summary}, indent=2))
+        return
+    print_warnings(reg.warnings)
+    phases = ", ".join(f"phase {k}: {v}" for k, v in summary["by_phase"].items())
+    click.echo(
+        f"ok: {reg.consortium.slug}: {len(reg.members)} members ({phases}), 0 errors, {len(reg.warnings)} warnings"
+    )
+
+
+# --------------------------------------------------------------------------- members
+
+
+@click.command()
+@registry_option
+@json_option
+@bad_input
+def members(registry: str | None, as_json: bool) -> None:
+    """List the members: slug, name, kind, population, phase, status, cidr."""
+    reg = load_registry(registry_dir(registry))
+    rows = [
+        {
+            "slug": m.slug,
+            "name": m.name,
+            "kind": m.kind.value,
+            "population": m.population,
+            "phase": m.phase,
+            "status": m.status.value,
+            "cidr": str(m.network.cidr),
+        }
+        for m in (e.member for e in reg.members)
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"{reg.consortium.name}: {len(rows)} members")
+    for col in ("slug", "name", "kind", "population", "phase", "status", "cidr"):
+        table.add_column(col, justify="right" if col in ("population", "phase") else "left", no_wrap=True)
+    for r in rows:
+        table.add_row(r["slug"], r["name"], r["kind"], f"{r['population']:,}", str(r["phase"]), r["status"], r["cidr"])
+    console().print(table)
+
+
+# --------------------------------------------------------------------------- render
+
+
+@click.command()
+@registry_option
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 and list stale files if any.")
+@templates_option
+@json_option
+@bad_input
+def render(registry: str | None, check: bool, templates: Path, as_json: bool) -> None:
+    """Render stack configs, inventories and runbooks from the registry (atomically)."""
+    reg = load_registry(registry_dir(registry))
+    desired = render_registry(reg, templates)
+    change = diff(reg.root, desired)
+    print_warnings(reg.warnings)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "check": check,
+                    "changed": change.changed,
+                    "orphaned": change.orphaned,
+                    "unchanged": change.unchanged,
+                },
+                indent=2,
+            )
+        )
+    if check:
+        if change.stale:
+            if not as_json:
+                for rel in change.stale:
+                    why = "generated for a member that no longer exists" if rel in change.orphaned else "out of date"
+                    click.echo(f"stale: {rel}: {why}")
+                click.echo(f"{len(change.stale)} rendered file(s) disagree with the registry; run: consortium render")
+            sys.exit(EXIT_FINDINGS)
+        if not as_json:
+            click.echo(f"ok: {len(desired)} rendered files match the registry")
+        return
+    apply(reg.root, desired, change)
+    if not as_json:
+        for rel in change.changed:
+            click.echo(f"wrote {rel}")
+        for rel in change.orphaned:
+            click.echo(f"removed {rel}")
+        click.echo(
+            f"rendered {len(desired)} files: {len(change.changed)} written, "
+            f"{len(change.orphaned)} removed, {change.unchanged} unchanged"
+        )
+
+
+# --------------------------------------------------------------------------- onboard
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@registry_option
+@templates_option
+@bad_input
+def onboard(files: tuple[Path, ...], registry: str | None, templates: Path) -> None:
+    """Allocate each new member's address block (lowest free), then render the registry.
+
+    FILES are members/<slug>.yaml files; several are allocated in the order given. A member that
+    already has a block keeps it. Everything is validated before anything is written.
+    """
+    from consortium.registry.files import write_atomic
+    from consortium.registry.onboard import onboard as run_onboard
+
+    root = registry_dir(registry)
+    reg, allocations, texts = run_onboard(root, list(files))
+    desired = render_registry(reg, templates)
+    change = diff(reg.root, desired)
+    for rel, text in texts.items():
+        write_atomic(reg.root / rel, text)
+    apply(reg.root, desired, change)
+    print_warnings(reg.warnings)
+    for rel in change.orphaned:
+        click.echo(f"removed {rel}")
+    for a in allocations:
+        verb = "allocated" if a.new else "already has"
+        click.echo(f"{a.path}: network.cidr: {verb} {a.cidr}")
+        for field, ranges in a.nat:
+            click.echo(f"{a.path}: {field}: allocated {', '.join(map(str, ranges))} (its LAN overlaps another town's)")
+    click.echo(f"rendered {len(desired)} files: {len(change.changed)} written, {change.unchanged} unchanged")
+    for a in allocations:
+        click.echo(
+            f"next: review {a.path} and docs/members/{a.slug}.md (VPN secrets to set), then "
+            f"`pulumi preview --stack {a.slug} --policy-pack policies` and `pulumi up --stack {a.slug}`"
+        )
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@click.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schema"),
+    show_default=True,
+    help="Where to write the JSON Schema files.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files are out of date.")
+def schema(out: Path, check: bool) -> None:
+    """Export the registry's JSON Schemas (for editor validation of consortium.yaml / member files)."""
+    from consortium.registry.files import write_atomic
+    from consortium.registry.schema import schemas
+
+    stale = []
+    for name, text in schemas().items():
+        path = out / name
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current != text:
+            stale.append(path)
+            if not check:
+                write_atomic(path, text)
+    for path in stale:
+        click.echo(f"{'stale' if check else 'wrote'}: {path}")
+    if check and stale:
+        sys.exit(EXIT_FINDINGS)
