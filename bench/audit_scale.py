@@ -36,7 +36,8 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from synthetic import BUDGET_START, build_registry  # noqa: E402
 
-from consortium.plan import runner as offline  # noqa: E402
+from consortium.plan.records import plan_document  # noqa: E402
+from consortium.plan.runner import plan_registry  # noqa: E402
 from consortium.registry.load import load_registry  # noqa: E402
 from tests.policies.stack_export import write_exports  # noqa: E402
 
@@ -152,8 +153,8 @@ def main() -> None:
         build_registry(root / "registry", args.members, servers=args.hosts_per_member)
         registry = load_registry(root / "registry")
         start = time.perf_counter()
-        plan = offline.plan_registry(registry, None, budget_start=BUDGET_START, jobs=2)
-        document = offline.plan_document(plan)
+        plan = plan_registry(registry, None, budget_start=BUDGET_START, jobs=2)
+        document = plan_document(plan)
         count = len(document["resources"])
         print(
             f"planned {args.members} members + hub offline: {count} resources in "

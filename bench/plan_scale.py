@@ -32,7 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from consortium.plan import runner as offline
+from consortium.plan import runner
+from consortium.plan.records import Plan, plan_json
 from consortium.registry.load import load_registry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -43,12 +44,12 @@ def peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
 
-def timed_plan(registry, members, *, jobs: int, fast: bool) -> tuple[float, float, offline.Plan]:
+def timed_plan(registry, members, *, jobs: int, fast: bool) -> tuple[float, float, Plan]:
     """Wall seconds, CPU seconds (this process and its finished workers) and the plan."""
-    offline._HUB_CACHE.clear()
+    runner.clear_hub_cache()
     before = os.times()
     start = time.perf_counter()
-    plan = offline.plan_registry(registry, members, include_hub=True, budget_start=BUDGET_START, fast=fast, jobs=jobs)
+    plan = runner.plan_registry(registry, members, include_hub=True, budget_start=BUDGET_START, fast=fast, jobs=jobs)
     wall = time.perf_counter() - start
     after = os.times()
     cpu = sum(after[:4]) - sum(before[:4])  # user + system, self + children
@@ -61,12 +62,12 @@ def one_run(args: argparse.Namespace) -> dict[str, float]:
         build_registry(Path(tmp), args.members, args.phase)
         registry = load_registry(Path(tmp))
         start = time.perf_counter()
-        offline.load_program()  # the program's own modules; the SDK's are imported while planning
+        runner.load_program()  # the program's own modules; the SDK's are imported while planning
         program_s = time.perf_counter() - start
         load = os.getloadavg()[0]
         wall, cpu, plan = timed_plan(registry, None, jobs=args.jobs, fast=True)
         start = time.perf_counter()
-        offline.plan_json(plan)
+        plan_json(plan)
         json_s = time.perf_counter() - start
     count = sum(len(s.records) for s in plan.stacks)
     return {
@@ -126,7 +127,7 @@ def sample_ratio(args: argparse.Namespace) -> None:
         slow, slow_cpu, slow_plan = timed_plan(registry, sample, jobs=1, fast=False)
         after = peak_mb(resource.RUSAGE_SELF)
     count = sum(len(s.records) for s in fast_plan.stacks)
-    assert offline.plan_json(fast_plan) == offline.plan_json(slow_plan), "the fast path changed the plan"
+    assert plan_json(fast_plan) == plan_json(slow_plan), "the fast path changed the plan"
     fast_ms, slow_ms = fast_cpu / count * 1000, slow_cpu / count * 1000
     print(
         f"sample of {len(sample)} members + hub ({count} resources), 1 process, same plan both ways: "

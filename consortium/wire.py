@@ -1,4 +1,4 @@
-"""Markers of values that are not plain data, shared by the plan runner, the plan files and the policies.
+"""Markers of values that are not plain data, shared by the plan (wire values, plan files) and the policies.
 
 Pulumi marks secrets, resource references and outputs on the wire and in ``pulumi stack export``
 with a map holding ``SIG_KEY`` (values from Pulumi's ``sdk/go/common/resource/sig``; a test checks

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from consortium.plan.records import Records
+from consortium.registry.stackconfig import HUB_STACK
 
 # What makes a resource "changed" besides its inputs (type and name are part of the URN).
 COMPARED_FIELDS = ("parent", "provider")
@@ -191,7 +192,7 @@ def diff_plans(old: Records, new: Records, scope: Iterable[str] | None = None) -
     other stacks of a full earlier plan are not reported as removed.
     """
     names = set(old) | set(new) if scope is None else set(scope)
-    ordered = sorted(names, key=lambda s: (s != "hub", s))  # the hub first, as in the plan file
+    ordered = sorted(names, key=lambda s: (s != HUB_STACK, s))  # the hub first, as in the plan file
     return PlanDiff(tuple(diff_stack(s, old.get(s), new.get(s)) for s in ordered))
 
 

@@ -1,9 +1,10 @@
 """The offline runner's fast path: changes to the SDK's mock run that cannot show in a plan.
 
-:func:`consortium.offline.plan_stack` with ``fast=True`` runs the same program under the same mock
-monitor as the SDK's default path; what differs is only work whose result a plan never sees.
+:func:`consortium.plan.runner.plan_stack` with ``fast=True`` runs the same program under the same
+mock monitor as the SDK's default path; what differs is only work whose result a plan never sees.
 Every item here keeps URNs, inputs and dependencies identical to the default path
-(``tests/infra`` compares both paths record by record, and the fast path's own pieces one by one):
+(``tests/plan/test_fastpath.py`` compares both paths record by record, and the fast path's own
+pieces one by one):
 
 * :func:`drop_aliases` — every azure-native resource carries dozens of type aliases, which the
   SDK turns into URN outputs eagerly; aliases only matter for renames in existing state;

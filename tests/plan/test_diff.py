@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from infra_helpers import ROOT
 
 from consortium.cli import main
 from consortium.plan import diff as plan_diff
 from consortium.plan.records import index_plan, read_plan
 from consortium.registry.errors import InputError
-from tests.conftest import copy_registry
+from tests.conftest import REPO, copy_registry
 from tests.registry.test_ipam import NEW_TOWN
 
 plan_command = main.commands["plan"]
@@ -35,7 +34,7 @@ def _plan(*args: str | Path) -> tuple[int, list[str], str]:
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example consortium's full plan, as `make demo` writes it."""
     path = tmp_path_factory.mktemp("base") / "plan.json"
-    code, _, err = _plan("--registry", ROOT, "--all", "--json", path)
+    code, _, err = _plan("--registry", REPO, "--all", "--json", path)
     assert code == 0, err
     return path
 
@@ -183,12 +182,12 @@ def test_a_resource_gone_from_the_program_is_a_delete_and_a_gone_stack_is_remove
     doc["resources"].append({**vault, "stack": "atlantis", "member": "atlantis", "urn": "urn:pulumi:atlantis::x"})
     old = tmp_path / "old.json"
     old.write_text(json.dumps(doc))
-    code, lines, err = _plan("--registry", ROOT, "--member", "verona", "--against", old)
+    code, lines, err = _plan("--registry", REPO, "--member", "verona", "--against", old)
     assert code == 0, err
     report = _report(lines)
     assert report[0] == "stack verona: 0 to create, 1 to delete, 0 to update, 52 unchanged"
     assert report[1:] == ["  - azure-native:recoveryservices:Vault rsv-verona-old", report[-1]]
-    code, lines, err = _plan("--registry", ROOT, "--all", "--against", old)
+    code, lines, err = _plan("--registry", REPO, "--all", "--against", old)
     assert code == 0, err
     assert f"stack atlantis: removed, only in {old} (1 to delete)" in _report(lines)
     assert _report(lines)[-1].endswith("(11 stacks compared: 1 changed, 0 added, 1 removed)")
@@ -210,7 +209,7 @@ def test_a_bad_against_file_is_one_line_and_nothing_is_written(tmp_path, monkeyp
     if content is not None:
         old.write_text(content)
     out = tmp_path / "out" / "plan.json"
-    code, lines, err = _plan("--registry", ROOT, "--member", "oregon", "--json", out, "--against", old)
+    code, lines, err = _plan("--registry", REPO, "--member", "oregon", "--json", out, "--against", old)
     assert code == 2 and lines == []
     assert len(err.splitlines()) == 1 and err.startswith(f"{old}: ")
     assert message in err if message else err == f"{old}: resources[0].urn: missing or not a string\n"

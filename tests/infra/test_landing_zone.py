@@ -10,10 +10,10 @@ URN, and its inputs change only where the networking service adds something.
 from __future__ import annotations
 
 import pytest
-from infra_helpers import of_type, one
 
 from consortium.registry.stackconfig import member_stack
 from infra.member_network import PRIVATE_ENDPOINTS_SUBNET, MemberNetworkArgs
+from tests.infra.helpers import of_type, one
 
 VNET = "azure-native:network:VirtualNetwork"
 NSG = "azure-native:network:NetworkSecurityGroup"
@@ -45,9 +45,11 @@ def under(plan, component_type: str) -> list:
 
 
 @pytest.mark.parametrize("slug", LANDING_ZONE_MEMBERS)
-def test_the_landing_zone_is_the_spoke_with_only_its_private_endpoints_subnet(registry, stack_plan, hub_plan, slug):
+def test_the_landing_zone_is_the_spoke_with_only_its_private_endpoints_subnet(
+    example_registry, stack_plan, hub_plan, slug
+):
     plan = stack_plan(slug)
-    config = member_stack(registry, registry.entry(slug).member)
+    config = member_stack(example_registry, example_registry.entry(slug).member)
     assert config.member.network.onprem, "the example's landing-zone members have town-hall sites"
     vnet = one(plan, VNET).inputs
     assert vnet["virtualNetworkName"] == f"vnet-{slug}"
@@ -73,8 +75,8 @@ def test_the_landing_zone_is_the_spoke_with_only_its_private_endpoints_subnet(re
     assert not of_type(plan, LOCAL_GATEWAY) and not of_type(plan, CONNECTION)
 
 
-def test_the_args_say_what_each_step_builds(registry):
-    config = member_stack(registry, registry.entry("fitchburg").member)
+def test_the_args_say_what_each_step_builds(example_registry):
+    config = member_stack(example_registry, example_registry.entry("fitchburg").member)
     subnets = {k: str(v) for k, v in config.subnets.items()}
 
     def args(workloads: bool) -> MemberNetworkArgs:

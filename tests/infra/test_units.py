@@ -1,4 +1,4 @@
-"""The program's pure parts (names, routes, rules) and one component planned on its own."""
+"""The program's pure parts (names, routes, rules, its stack config's checks) and one component planned on its own."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import re
 from datetime import date
 
 import pytest
-from infra_helpers import BUDGET_START, inputs
 
 from consortium.paths import PROGRAM_DIR
-from consortium.plan import runner as offline
+from consortium.plan import runner
 from consortium.registry import naming
 from consortium.registry.models import OnPremSite
 from consortium.registry.stackconfig import member_stack
@@ -17,6 +16,8 @@ from infra.hub_firewall import rule_collections
 from infra.member_backup import MAX_BLOB_SOFT_DELETE_DAYS, MemberBackup, MemberBackupArgs
 from infra.member_budget import MemberBudget, MemberBudgetArgs
 from infra.member_network import spoke_routes, subnet_rules
+from tests.infra.helpers import inputs
+from tests.plan.planned_example import BUDGET_START
 
 LONGEST_SLUG = "a23456789-123456789-1234"  # 24 characters, the registry's maximum
 
@@ -72,13 +73,13 @@ def test_firewall_rule_collections_are_ordered_and_deny_spoke_to_spoke():
     assert deny.rules[0].source_addresses == deny.rules[0].destination_addresses == ["10.64.0.0/12"]
 
 
-def _plan_alone(registry, build):
+def _plan_alone(example_registry, build):
     """Plan one component on its own (a stack holding just it) under the mock runtime."""
-    config = member_stack(registry, registry.entry("verona").member)
-    return offline.plan_stack(config, budget_start=BUDGET_START, program=lambda: build(config))
+    config = member_stack(example_registry, example_registry.entry("verona").member)
+    return runner.plan_stack(config, budget_start=BUDGET_START, program=lambda: build(config))
 
 
-def test_backup_alone_caps_blob_soft_delete_at_azures_limit(registry):
+def test_backup_alone_caps_blob_soft_delete_at_azures_limit(example_registry):
     def build(config):
         MemberBackup(
             "backup",
@@ -93,14 +94,14 @@ def test_backup_alone_caps_blob_soft_delete_at_azures_limit(registry):
             ),
         )
 
-    plan = _plan_alone(registry, build)
+    plan = _plan_alone(example_registry, build)
     policy = inputs(plan, "azure-native:recoveryservices:ProtectionPolicy", "rsv-verona-vm-daily")
     assert policy["properties"]["retentionPolicy"]["dailySchedule"]["retentionDuration"]["count"] == 400
     blob = inputs(plan, "azure-native:storage:BlobServiceProperties")
     assert blob["deleteRetentionPolicy"]["days"] == MAX_BLOB_SOFT_DELETE_DAYS
 
 
-def test_budget_alone_alerts_every_threshold_and_starts_on_the_first(registry):
+def test_budget_alone_alerts_every_threshold_and_starts_on_the_first(example_registry):
     def build(config):
         MemberBudget(
             "budget",
@@ -114,7 +115,7 @@ def test_budget_alone_alerts_every_threshold_and_starts_on_the_first(registry):
             ),
         )
 
-    budget = inputs(_plan_alone(registry, build), "azure-native:consumption:Budget")
+    budget = inputs(_plan_alone(example_registry, build), "azure-native:consumption:Budget")
     assert budget["amount"] == 1538 and budget["timeGrain"] == "Monthly" and budget["category"] == "Cost"
     assert budget["timePeriod"] == {"startDate": "2026-03-01T00:00:00Z"}
     assert sorted(n["threshold"] for n in budget["notifications"].values()) == [50, 80, 100]
@@ -123,7 +124,7 @@ def test_budget_alone_alerts_every_threshold_and_starts_on_the_first(registry):
         assert notification["enabled"] is True
 
 
-def test_budget_refuses_a_start_that_is_not_the_first(registry):
+def test_budget_refuses_a_start_that_is_not_the_first(example_registry):
     def build(config):
         MemberBudget(
             "budget",
@@ -131,32 +132,43 @@ def test_budget_refuses_a_start_that_is_not_the_first(registry):
         )
 
     with pytest.raises(ValueError, match="first of a month"):
-        _plan_alone(registry, build)
+        _plan_alone(example_registry, build)
 
 
-def test_the_member_budget_is_the_registrys(registry, stack_plan):
+def test_the_member_budget_is_the_registrys(example_registry, stack_plan):
     budget = inputs(stack_plan("verona"), "azure-native:consumption:Budget")
-    stack = member_stack(registry, registry.entry("verona").member)
+    stack = member_stack(example_registry, example_registry.entry("verona").member)
     assert budget["amount"] == stack.budget.amount
     assert budget["scope"].endswith("/resourceGroups/rg-dane-county-verona")
     assert budget["timePeriod"]["startDate"] == f"{BUDGET_START.isoformat()}T00:00:00Z"
 
 
-def test_the_runner_pins_the_budget_start_under_the_programs_key():
-    from infra.program import BUDGET_START_KEY
-
-    assert offline.BUDGET_START_KEY == BUDGET_START_KEY
-
-
-def test_the_pulumi_entry_point_runs_the_program(registry, hub_plan, stack_plan):
+def test_the_pulumi_entry_point_runs_the_program(example_registry, hub_plan, stack_plan):
     """``pulumi up`` runs ``infra/`` as a script (runpy on the directory); it must build the same stack."""
     import runpy
 
-    config = member_stack(registry, registry.entry("verona").member)
-    plan = offline.plan_stack(
+    config = member_stack(example_registry, example_registry.entry("verona").member)
+    plan = runner.plan_stack(
         config,
         hub_outputs=hub_plan.outputs,
         budget_start=BUDGET_START,
         program=lambda: runpy.run_path(str(PROGRAM_DIR), run_name="__main__"),
     )
     assert plan.records == stack_plan("verona").records
+
+
+def test_invalid_stack_config_fails_with_readable_lines(example_registry):
+    import pulumi
+
+    from consortium.registry.stackconfig import hub_stack
+    from infra.program import read_stack
+
+    data = hub_stack(example_registry).model_dump(mode="json")
+    data.pop("subnets")
+    data["log_retention_days"] = "lots"
+    with pytest.raises(pulumi.RunError) as err:
+        read_stack(data)
+    lines = str(err.value).splitlines()
+    assert any(line.startswith("consortium:stack: hub.subnets: ") for line in lines)
+    assert any("hub.log_retention_days" in line for line in lines)
+    assert lines[-1] == "re-render the stack config: consortium render"

@@ -78,17 +78,17 @@ def test_a_phase_one_member_gets_only_its_resource_group_and_budget(stack_plan, 
     assert not any(r.type == "pulumi:pulumi:StackReference" for r in plan.records), "no hub needed yet"
 
 
-def test_the_example_members_get_exactly_their_phases_services(registry, stack_plan):
-    for entry in registry.members:
+def test_the_example_members_get_exactly_their_phases_services(example_registry, stack_plan):
+    for entry in example_registry.members:
         m = entry.member
-        services = set(registry.consortium.services_for(m.phase))
+        services = set(example_registry.consortium.services_for(m.phase))
         assert {r.type for r in stack_plan(m.slug).records} == expected_types(services), m.slug
 
 
 @pytest.mark.parametrize("phase", [1, 2, 3, 4])
-def test_the_same_member_grows_with_its_phase(plan_member_at, registry, phase):
+def test_the_same_member_grows_with_its_phase(plan_member_at, example_registry, phase):
     plan = plan_member_at("fitchburg", phase)
-    services = set(registry.consortium.services_for(phase))
+    services = set(example_registry.consortium.services_for(phase))
     assert {r.type for r in plan.records} == expected_types(services)
     # Tags carry the phase the registry says.
     rg = next(r for r in plan.records if r.type == "azure-native:resources:ResourceGroup")
@@ -119,12 +119,12 @@ def taggable(type_: str) -> bool:
     return "tags" in inspect.signature(cls._internal_init).parameters
 
 
-def test_every_taggable_resource_carries_the_stacks_tags(registry, example_plan):
+def test_every_taggable_resource_carries_the_stacks_tags(example_registry, example_plan):
     from consortium.registry.stackconfig import hub_stack, member_stack
 
-    expected = {"hub": hub_stack(registry).tags}
-    for entry in registry.members:
-        expected[entry.member.slug] = member_stack(registry, entry.member).tags
+    expected = {"hub": hub_stack(example_registry).tags}
+    for entry in example_registry.members:
+        expected[entry.member.slug] = member_stack(example_registry, entry.member).tags
     checked = 0
     for record in example_plan.records:
         if taggable(record.type):

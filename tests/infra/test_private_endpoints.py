@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from infra_helpers import BUDGET_START, of_type, one
 
-from consortium.plan import runner as offline
+from consortium.plan import runner
 from consortium.registry import naming
 from consortium.registry.models import Service
 from consortium.registry.stackconfig import hub_stack, member_stack
 from infra.private_endpoint import zone_configs
+from tests.infra.helpers import of_type, one
+from tests.plan.planned_example import BUDGET_START
 
 ENDPOINT = "azure-native:network:PrivateEndpoint"
 ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
@@ -60,15 +61,15 @@ def expected_zones(slug: str, phase: int = 4) -> dict[str, list[str]]:
     return {name: zones[name] for name in expected_endpoints(slug, phase)}
 
 
-def phase_of(registry, slug: str) -> int:
-    return registry.entry(slug).member.phase
+def phase_of(example_registry, slug: str) -> int:
+    return example_registry.entry(slug).member.phase
 
 
 @pytest.mark.parametrize("slug", WITH_ENDPOINTS)
-def test_one_endpoint_per_protected_resource_and_group_id(registry, stack_plan, slug):
+def test_one_endpoint_per_protected_resource_and_group_id(example_registry, stack_plan, slug):
     plan = stack_plan(slug)
     endpoints = {r.name: r for r in of_type(plan, ENDPOINT)}
-    expected = expected_endpoints(slug, phase_of(registry, slug))
+    expected = expected_endpoints(slug, phase_of(example_registry, slug))
     assert set(endpoints) == set(expected)
     for name, (group_id, target_type) in expected.items():
         endpoint = endpoints[name].inputs
@@ -86,10 +87,10 @@ def test_one_endpoint_per_protected_resource_and_group_id(registry, stack_plan, 
 
 
 @pytest.mark.parametrize("slug", WITH_ENDPOINTS)
-def test_every_endpoint_sits_in_the_members_private_endpoints_subnet(registry, stack_plan, slug):
+def test_every_endpoint_sits_in_the_members_private_endpoints_subnet(example_registry, stack_plan, slug):
     plan = stack_plan(slug)
     vnet = one(plan, VNET)
-    prefix = str(member_stack(registry, registry.entry(slug).member).subnets["private-endpoints"])
+    prefix = str(member_stack(example_registry, example_registry.entry(slug).member).subnets["private-endpoints"])
     subnets = {s["name"]: s["addressPrefix"] for s in vnet.inputs["subnets"]}
     assert subnets["private-endpoints"] == prefix
     for endpoint in of_type(plan, ENDPOINT):
@@ -97,9 +98,9 @@ def test_every_endpoint_sits_in_the_members_private_endpoints_subnet(registry, s
 
 
 @pytest.mark.parametrize("slug", WITH_ENDPOINTS)
-def test_dns_zone_groups_use_the_hubs_zones(registry, stack_plan, hub_plan, slug):
+def test_dns_zone_groups_use_the_hubs_zones(example_registry, stack_plan, hub_plan, slug):
     plan = stack_plan(slug)
-    phase = phase_of(registry, slug)
+    phase = phase_of(example_registry, slug)
     hub_zone_ids = hub_plan.outputs["private_dns_zone_ids"]
     hub_zone_records = {r.id for r in of_type(hub_plan, ZONE)}
     groups = {r.inputs["privateEndpointName"]: r for r in of_type(plan, ZONE_GROUP)}
@@ -118,11 +119,11 @@ def test_dns_zone_groups_use_the_hubs_zones(registry, stack_plan, hub_plan, slug
         assert endpoints[name].urn in group.dependencies
 
 
-def test_the_hub_exports_a_backup_zone_per_consortium_location(registry, hub_plan):
+def test_the_hub_exports_a_backup_zone_per_consortium_location(example_registry, hub_plan):
     zone_ids = hub_plan.outputs["private_dns_zone_ids"]
     records = {r.inputs["privateZoneName"]: r for r in of_type(hub_plan, ZONE)}
     assert set(zone_ids) == set(records)
-    assert registry.consortium.azure.locations == ["centralus", "eastus2"]
+    assert example_registry.consortium.azure.locations == ["centralus", "eastus2"]
     for zone in ("privatelink.cus.backup.windowsazure.com", "privatelink.eus2.backup.windowsazure.com"):
         assert zone_ids[zone] == records[zone].id
         assert records[zone].inputs["location"] == "global"
@@ -130,9 +131,9 @@ def test_the_hub_exports_a_backup_zone_per_consortium_location(registry, hub_pla
     assert links == set(records)
 
 
-def test_endpoints_carry_the_stacks_tags(registry, stack_plan):
+def test_endpoints_carry_the_stacks_tags(example_registry, stack_plan):
     for slug in WITH_ENDPOINTS:
-        tags = member_stack(registry, registry.entry(slug).member).tags
+        tags = member_stack(example_registry, example_registry.entry(slug).member).tags
         for endpoint in of_type(stack_plan(slug), ENDPOINT):
             assert endpoint.inputs["tags"] == tags, endpoint.name
         for group in of_type(stack_plan(slug), ZONE_GROUP):
@@ -166,15 +167,15 @@ def test_endpoints_arrive_with_the_vaults_they_reach(plan_member_at, phase, coun
     assert len(of_type(plan, VNET)) == (1 if phase >= 2 else 0)
 
 
-def test_a_spoke_with_nothing_private_to_reach_gets_no_endpoints(registry, hub_plan):
+def test_a_spoke_with_nothing_private_to_reach_gets_no_endpoints(example_registry, hub_plan):
     """A consortium that rolls out networking before backup and identity: endpoints come with them."""
-    base = member_stack(registry, registry.entry("verona").member)
+    base = member_stack(example_registry, example_registry.entry("verona").member)
     only_network = base.model_copy(update={"services": [Service.SERVICE_DESK, Service.NETWORKING]})
-    plan = offline.plan_stack(only_network, hub_outputs=hub_plan.outputs, budget_start=BUDGET_START)
+    plan = runner.plan_stack(only_network, hub_outputs=hub_plan.outputs, budget_start=BUDGET_START)
     assert len(of_type(plan, VNET)) == 1
     assert not of_type(plan, COMPONENT) and not of_type(plan, ENDPOINT)
     with_identity = base.model_copy(update={"services": [Service.SERVICE_DESK, Service.IDENTITY, Service.NETWORKING]})
-    plan = offline.plan_stack(with_identity, hub_outputs=hub_plan.outputs, budget_start=BUDGET_START)
+    plan = runner.plan_stack(with_identity, hub_outputs=hub_plan.outputs, budget_start=BUDGET_START)
     assert [r.inputs["privateLinkServiceConnections"][0]["groupIds"] for r in of_type(plan, ENDPOINT)] == [["vault"]]
 
 
@@ -191,10 +192,10 @@ def test_an_unknown_region_fails_clearly():
         naming.backup_private_dns_zone("atlantis")
 
 
-def test_the_hub_refuses_a_location_without_a_backup_zone(registry):
-    config = hub_stack(registry).model_copy(update={"locations": ["centralus", "atlantis"]})
+def test_the_hub_refuses_a_location_without_a_backup_zone(example_registry):
+    config = hub_stack(example_registry).model_copy(update={"locations": ["centralus", "atlantis"]})
     with pytest.raises(ValueError, match=r"add it to consortium\.naming\.BACKUP_GEO_CODES"):
-        offline.plan_stack(config, budget_start=BUDGET_START)
+        runner.plan_stack(config, budget_start=BUDGET_START)
 
 
 @pytest.mark.parametrize("owner", ["verona", LONGEST_SLUG])
@@ -220,10 +221,12 @@ def test_a_zone_the_hub_does_not_export_is_an_error():
 # --------------------------------------------------------------------------- the hub's own
 
 
-def test_the_hubs_key_vault_has_an_endpoint_in_the_hubs_private_endpoints_subnet(registry, hub_plan):
+def test_the_hubs_key_vault_has_an_endpoint_in_the_hubs_private_endpoints_subnet(example_registry, hub_plan):
     vnet = one(hub_plan, VNET)
     subnets = {s["name"]: s for s in vnet.inputs["subnets"]}
-    assert subnets["private-endpoints"]["addressPrefix"] == str(hub_stack(registry).subnets["private-endpoints"])
+    assert subnets["private-endpoints"]["addressPrefix"] == str(
+        hub_stack(example_registry).subnets["private-endpoints"]
+    )
     assert "networkSecurityGroup" in subnets["private-endpoints"]
     vault = one(hub_plan, "azure-native:keyvault:Vault")
     assert vault.inputs["vaultName"] == HUB_KEY_VAULT
@@ -232,7 +235,7 @@ def test_the_hubs_key_vault_has_an_endpoint_in_the_hubs_private_endpoints_subnet
     assert endpoint.name == f"pe-{HUB_KEY_VAULT}-vault"
     assert endpoint.inputs["subnet"] == {"id": f"{vnet.id}/subnets/private-endpoints"}
     assert endpoint.inputs["resourceGroupName"] == "rg-dane-county-hub"
-    assert endpoint.inputs["tags"] == hub_stack(registry).tags
+    assert endpoint.inputs["tags"] == hub_stack(example_registry).tags
     (connection,) = endpoint.inputs["privateLinkServiceConnections"]
     assert connection["privateLinkServiceId"] == vault.id and connection["groupIds"] == ["vault"]
     assert vault.urn in endpoint.dependencies

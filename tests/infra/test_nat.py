@@ -6,12 +6,11 @@ Monona (phase 3 in the example) shares 192.168.1.0/24 with McFarland and is tran
 
 from __future__ import annotations
 
-from infra_helpers import inputs, of_type, one
-
 from consortium.registry.models import OnPremSite
 from infra.hub_firewall import PRIVATE_RANGES, rule_collections
 from infra.hub_gateway import gateway_sku
 from infra.member_network import NatRuleSpec, nat_rule_specs, spoke_routes
+from tests.infra.helpers import inputs, of_type, one
 
 NAT_RULE = "azure-native:network:VirtualNetworkGatewayNatRule"
 CONNECTION = "azure-native:network:VirtualNetworkGatewayConnection"

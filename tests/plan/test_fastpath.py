@@ -1,4 +1,4 @@
-"""The offline runner's fast path (consortium/offline_fast.py) changes nothing a plan shows.
+"""The offline runner's fast path (consortium/plan/fastpath.py) changes nothing a plan shows.
 
 The decisive test compares whole stacks planned both ways: the fast path as ``consortium plan``
 runs it (collector session, forked workers) and the SDK's default path. The others pin each
@@ -13,28 +13,26 @@ import weakref
 
 import pulumi
 import pytest
-from google.protobuf import json_format, struct_pb2
-from infra_helpers import BUDGET_START
 from pulumi import _types as sdk_types
 from pulumi.output import UNKNOWN, Unknown
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc as sdk_rpc
 
-from consortium import wire
-from consortium.plan import fastpath, records
-from consortium.plan import runner as offline
+from consortium.plan import fastpath, records, runner
+from consortium.plan.monitor import RecordingMonitor
 from consortium.registry.stackconfig import member_stack
+from tests.plan.planned_example import BUDGET_START
 
 ONE_PER_PHASE = ["cottage-grove", "sun-prairie", "mcfarland", "verona"]  # phases 1, 2, 3, 4
 
 
-def test_fast_path_equals_the_sdk_default_path_for_every_phase(registry):
+def test_fast_path_equals_the_sdk_default_path_for_every_phase(example_registry):
     """Hub and one member of each phase: identical records (URNs, inputs, dependencies, ...) and exports."""
-    offline._HUB_CACHE.clear()
-    fast = offline.plan_registry(registry, ONE_PER_PHASE, budget_start=BUDGET_START, jobs=2)
-    offline._HUB_CACHE.clear()
-    slow = offline.plan_registry(registry, ONE_PER_PHASE, budget_start=BUDGET_START, fast=False)
-    offline._HUB_CACHE.clear()
+    runner.clear_hub_cache()
+    fast = runner.plan_registry(example_registry, ONE_PER_PHASE, budget_start=BUDGET_START, jobs=2)
+    runner.clear_hub_cache()
+    slow = runner.plan_registry(example_registry, ONE_PER_PHASE, budget_start=BUDGET_START, fast=False)
+    runner.clear_hub_cache()
     assert [s.stack for s in fast.stacks] == [s.stack for s in slow.stacks] == ["hub", *sorted(ONE_PER_PHASE)]
     for quick, default in zip(fast.stacks, slow.stacks, strict=True):
         assert quick.records == default.records, quick.stack
@@ -42,48 +40,31 @@ def test_fast_path_equals_the_sdk_default_path_for_every_phase(registry):
     assert records.plan_json(fast) == records.plan_json(slow)
 
 
-def test_fast_path_equals_the_sdk_default_path_for_a_translated_town(registry):
+def test_fast_path_equals_the_sdk_default_path_for_a_translated_town(example_registry):
     """A NAT town in the networking phase (rules on the hub gateway, ids the connection refers to)."""
-    offline._HUB_CACHE.clear()
-    hub = offline.plan_hub(registry, budget_start=BUDGET_START, fast=False)
-    config = member_stack(registry, registry.entry("monona").member.model_copy(update={"phase": 4}))
-    fast = offline.plan_stack(config, hub_outputs=hub.outputs, budget_start=BUDGET_START)
-    slow = offline.plan_stack(config, hub_outputs=hub.outputs, budget_start=BUDGET_START, fast=False)
-    offline._HUB_CACHE.clear()
+    runner.clear_hub_cache()
+    hub = runner.plan_hub(example_registry, budget_start=BUDGET_START, fast=False)
+    config = member_stack(example_registry, example_registry.entry("monona").member.model_copy(update={"phase": 4}))
+    fast = runner.plan_stack(config, hub_outputs=hub.outputs, budget_start=BUDGET_START)
+    slow = runner.plan_stack(config, hub_outputs=hub.outputs, budget_start=BUDGET_START, fast=False)
+    runner.clear_hub_cache()
     assert any(r.type == "azure-native:network:VirtualNetworkGatewayNatRule" for r in fast.records)
     assert fast.records == slow.records
     assert fast.outputs == slow.outputs
 
 
+def test_the_fast_path_changes_nothing_but_speed(example_registry, stack_plan, hub_plan):
+    """The runner's fast path (aliases dropped, ...) and the SDK's default path give the same records."""
+    slow = runner.plan_stack(
+        member_stack(example_registry, example_registry.entry("verona").member),
+        hub_outputs=hub_plan.outputs,
+        budget_start=BUDGET_START,
+        fast=False,
+    )
+    assert slow.records == stack_plan("verona").records
+
+
 # --------------------------------------------------------------------------- the pieces
-
-
-def test_struct_conversion_equals_the_protobuf_json_printer():
-    value = {
-        "int": 3.0,
-        "float": 2.5,
-        "big": 1e20,
-        "text": "x",
-        "unknown": wire.UNKNOWN_VALUE,
-        "null": None,
-        "flags": [True, False],
-        "nested": {"list": [1.0, "s", {"deep": [2.0, None, wire.UNKNOWN_VALUE]}, []], "empty": {}},
-        "secret": {wire.SIG_KEY: wire.SECRET_SIG, "value": "hunter2"},
-        "ref": {wire.SIG_KEY: wire.RESOURCE_SIG, "urn": "urn:a", "id": wire.UNKNOWN_VALUE},
-        "ref-no-id": {wire.SIG_KEY: wire.RESOURCE_SIG, "urn": "urn:b", "id": ""},
-        "output": {wire.SIG_KEY: wire.OUTPUT_VALUE_SIG, "value": 3.0},
-    }
-    struct = struct_pb2.Struct()
-    struct.update(value)
-    expected = offline._plain(json_format.MessageToDict(struct))
-    got = offline._struct_to_python(struct)
-    assert got == expected
-    assert got["secret"] == wire.SECRET and got["nested"]["list"][2]["deep"][2] == wire.UNKNOWN
-    assert isinstance(got["int"], int) and isinstance(got["float"], float)
-    bad = struct_pb2.Struct()
-    bad.update({"n": float("nan")})
-    with pytest.raises(ValueError):
-        offline._struct_to_python(bad)
 
 
 def test_inline_loop_runs_default_executor_jobs_at_once():
@@ -236,13 +217,13 @@ def test_event_loop_leaves_the_callers_loop_alone():
 
 
 @pytest.mark.parametrize("fast", [True, False])
-def test_a_failed_registration_fails_the_plan_on_both_paths(registry, monkeypatch, fast):
+def test_a_failed_registration_fails_the_plan_on_both_paths(example_registry, monkeypatch, fast):
     """Output properties the fast path resolves untracked still fail the run with their resource."""
     from pulumi_azure_native import resources
 
     from consortium.registry.stackconfig import member_stack
 
-    original = offline.RecordingMonitor.RegisterResource
+    original = RecordingMonitor.RegisterResource
 
     def register(self, request):
         if request.name == "rg-broken":
@@ -253,7 +234,7 @@ def test_a_failed_registration_fails_the_plan_on_both_paths(registry, monkeypatc
         broken = resources.ResourceGroup("rg-broken", location="centralus")
         resources.ResourceGroup("rg-after", location=broken.location)
 
-    monkeypatch.setattr(offline.RecordingMonitor, "RegisterResource", register)
-    config = member_stack(registry, registry.entry("verona").member)
+    monkeypatch.setattr(RecordingMonitor, "RegisterResource", register)
+    config = member_stack(example_registry, example_registry.entry("verona").member)
     with pytest.raises(Exception, match="the engine refused rg-broken"):
-        offline.plan_stack(config, budget_start=BUDGET_START, program=build, fast=fast)
+        runner.plan_stack(config, budget_start=BUDGET_START, program=build, fast=fast)

@@ -17,15 +17,17 @@ import uuid
 from collections.abc import Callable, Iterable
 
 import pytest
-from infra_helpers import BUDGET_START, of_type, one
 
-from consortium.plan import runner as offline
+from consortium.plan import runner
+from consortium.plan.records import Plan, ResourceRecord, StackPlan
 from consortium.registry import naming
 from consortium.registry.load import Registry
 from consortium.registry.models import Service
 from consortium.registry.stackconfig import hub_stack
 from infra.hub_deployer_role import HUB_SIDE_ACTIONS, PURPOSE, role_actions
 from infra.hub_outputs import HubOutput
+from tests.infra.helpers import of_type, one
+from tests.plan.planned_example import BUDGET_START
 
 ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -64,7 +66,7 @@ def _strings(value: object) -> Iterable[str]:
             yield from _strings(v)
 
 
-def hub_side(member: offline.StackPlan, hub: offline.StackPlan) -> list[offline.ResourceRecord]:
+def hub_side(member: StackPlan, hub: StackPlan) -> list[ResourceRecord]:
     """The member's resources that need rights on the hub's resource group."""
     rg = one(hub, RESOURCE_GROUP)
     rg_name, rg_prefix = rg.inputs["resourceGroupName"], f"{rg.id}/".lower()
@@ -87,9 +89,9 @@ def hub_side(member: offline.StackPlan, hub: offline.StackPlan) -> list[offline.
 
 @pytest.fixture(scope="module")
 def member_plans(
-    registry: Registry, example_plan: offline.Plan, plan_member_at: Callable[[str, int], offline.StackPlan]
-) -> list[offline.StackPlan]:
-    networking = next(p.phase for p in registry.consortium.phases if Service.NETWORKING in p.services)
+    example_registry: Registry, example_plan: Plan, plan_member_at: Callable[[str, int], StackPlan]
+) -> list[StackPlan]:
+    networking = next(p.phase for p in example_registry.consortium.phases if Service.NETWORKING in p.services)
     members = [s for s in example_plan.stacks if s.stack != "hub"]
     at_networking = [plan_member_at(s.stack, networking) for s in members]
     assert "monona" in {s.stack for s in at_networking}  # the example's NAT site
@@ -97,9 +99,9 @@ def member_plans(
 
 
 @pytest.fixture(scope="module")
-def hub_with_deployers(registry: Registry) -> offline.StackPlan:
-    stack = hub_stack(registry).model_copy(update={"member_deployers": DEPLOYERS})
-    return offline.plan_stack(stack, budget_start=BUDGET_START)
+def hub_with_deployers(example_registry: Registry) -> StackPlan:
+    stack = hub_stack(example_registry).model_copy(update={"member_deployers": DEPLOYERS})
+    return runner.plan_stack(stack, budget_start=BUDGET_START)
 
 
 def test_every_hub_side_member_resource_has_its_permissions(member_plans, hub_plan):
@@ -126,13 +128,13 @@ def test_the_detector_sees_a_new_hub_side_resource(member_plans, hub_plan):
     assert [r.type for r in hub_side(fake, hub_plan)] == ["azure-native:network:Unknown"]
 
 
-def test_the_role_is_assignable_on_the_hub_resource_group_only(hub_plan, registry):
+def test_the_role_is_assignable_on_the_hub_resource_group_only(hub_plan, example_registry):
     rg = one(hub_plan, RESOURCE_GROUP)
     role = one(hub_plan, ROLE_DEFINITION).inputs
     assert role["scope"] == rg.id
     assert role["assignableScopes"] == [rg.id]
     assert role["roleType"] == "CustomRole"
-    c = registry.consortium.slug
+    c = example_registry.consortium.slug
     assert role["roleDefinitionId"] == naming.role_definition(c, PURPOSE) == str(uuid.UUID(role["roleDefinitionId"]))
     assert role["roleName"] == naming.role_display_name(c, PURPOSE) and role["roleName"].startswith(c)
     assert naming.role_definition(c, PURPOSE) != naming.role_definition("other-consortium", PURPOSE)
@@ -164,7 +166,7 @@ def test_one_assignment_per_deployer_on_the_hub_group(hub_with_deployers):
     assert len({a.inputs["roleAssignmentName"] for a in assignments}) == len(DEPLOYERS)
 
 
-def test_the_example_hub_assigns_the_role_to_its_configured_deployers(hub_plan, registry):
+def test_the_example_hub_assigns_the_role_to_its_configured_deployers(hub_plan, example_registry):
     assigned = sorted(a.inputs["principalId"] for a in of_type(hub_plan, ASSIGNMENT))
-    assert assigned == sorted(registry.consortium.azure.member_deployers)
+    assert assigned == sorted(example_registry.consortium.azure.member_deployers)
     assert json.dumps(hub_plan.outputs[HubOutput.MEMBER_DEPLOYER_ROLE_ID.value]).count("roleDefinitions/") == 1

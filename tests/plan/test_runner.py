@@ -1,0 +1,68 @@
+"""Running the program offline (consortium/plan/runner.py): determinism, both paths, the golden plan.
+
+The golden plan (tests/plan/golden/verona.json) is the whole plan of one phase-4 member. When a
+change to the program or the fake Azure is intended, regenerate it and review the diff like code:
+
+    CONSORTIUM_UPDATE_GOLDEN=1 .venv/bin/pytest tests/plan -k golden
+    git diff tests/plan/golden/
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import pytest
+
+from consortium.plan import records, runner
+from consortium.plan.records import Plan
+from consortium.registry.errors import InputError
+from consortium.wire import UNKNOWN
+from tests.plan.planned_example import BUDGET_START
+
+GOLDEN = Path(__file__).parent / "golden" / "verona.json"
+
+
+def test_two_runs_give_byte_identical_plans(example_registry, example_plan):
+    again = runner.plan_registry(example_registry, None, include_hub=True, budget_start=BUDGET_START)
+    assert records.plan_json(again) == records.plan_json(example_plan)
+
+
+def test_parallel_planning_gives_the_same_plan(example_registry, example_plan):
+    parallel = runner.plan_registry(example_registry, None, include_hub=True, budget_start=BUDGET_START, jobs=2)
+    assert records.plan_json(parallel) == records.plan_json(example_plan)
+
+
+def test_golden_plan_of_verona(stack_plan):
+    current = records.plan_json(Plan("dane-county", (stack_plan("verona"),)))
+    if os.environ.get("CONSORTIUM_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(current, encoding="utf-8")
+    expected = GOLDEN.read_text(encoding="utf-8")
+    if current != expected:
+        diff = "".join(
+            list(difflib.unified_diff(expected.splitlines(True), current.splitlines(True), "golden", "now"))[:60]
+        )
+        pytest.fail(
+            "the verona plan changed; if intended, regenerate it "
+            "(CONSORTIUM_UPDATE_GOLDEN=1 .venv/bin/pytest tests/plan -k golden) and review:\n" + diff
+        )
+
+
+def test_unknown_member_is_one_line(example_registry):
+    with pytest.raises(InputError) as err:
+        runner.plan_registry(example_registry, ["verona", "atlantis"], include_hub=False)
+    assert str(err.value) == "members/atlantis.yaml: no such member in the registry"
+
+
+def test_the_secret_placeholder_never_reaches_a_plan(example_plan):
+    text = records.plan_json(example_plan)
+    assert runner.PLACEHOLDER_SECRET not in text
+    assert UNKNOWN not in text, "an input depends on an output the fake Azure does not fill"
+
+
+def test_the_runner_pins_the_budget_start_under_the_programs_key():
+    from infra.program import BUDGET_START_KEY
+
+    assert runner.BUDGET_START_KEY == BUDGET_START_KEY
