@@ -3,7 +3,7 @@
 These models are the one description of what a registry file may hold. They reject unknown
 fields (a misspelt key is an error, not a silently ignored setting) and wrong types (strict
 ints and bools: ``population: "many"`` or ``offsite: "no"`` fail). Rules that need more than one
-file (overlaps, the consortium minimum retention, the phase list) live in :mod:`registry`.
+file (overlaps, the consortium minimum retention, the phase list) live in :mod:`rules`.
 The Pulumi program and the policies import these same models, so a member means the same thing
 everywhere.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -29,7 +30,12 @@ from pydantic import (
     model_validator,
 )
 
+# Where a registry directory keeps its files, as problems name them (relative to the registry).
+CONSORTIUM_FILE = "consortium.yaml"
+MEMBERS_DIR = "members"
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,22}[a-z0-9]$"
+SLUG_HINT = "must be 3-24 characters: lowercase letters, digits and hyphens, not starting or ending with a hyphen"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
@@ -508,6 +514,19 @@ class Member(Strict):
         if dupes:
             raise ValueError(f"server names must be unique, repeated: {', '.join(dupes)}")
         return servers
+
+
+def member_file(slug: str) -> str:
+    """The registry-relative path of the member ``slug``'s file."""
+    return f"{MEMBERS_DIR}/{slug}.yaml"
+
+
+@dataclass(frozen=True)
+class MemberEntry:
+    """A member and the registry-relative path of the file it came from."""
+
+    path: str
+    member: Member
 
 
 # --------------------------------------------------------------------------- exemptions.yaml
