@@ -90,6 +90,13 @@ def _controller_file(path: object) -> object:
 ControllerFile = Annotated[str, StringConstraints(pattern=CONTROLLER_FILE_PATTERN), BeforeValidator(_controller_file)]
 
 
+def _require_unique(what: str, values: list[str]) -> None:
+    """Refuse repeated ``values``, naming each once (sorted)."""
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"{what} must be unique, repeated: {', '.join(repeated)}")
+
+
 class Strict(BaseModel):
     """Base for every registry model: unknown keys are errors, values are not coerced silently."""
 
@@ -446,10 +453,7 @@ class MemberNetwork(Strict):
     @field_validator("onprem")
     @classmethod
     def _sites_distinct(cls, sites: list[OnPremSite]) -> list[OnPremSite]:
-        names = [s.name for s in sites]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"site names must be unique, repeated: {', '.join(dupes)}")
+        _require_unique("site names", [s.name for s in sites])
         ranges = [(s.name, c) for s in sites for c in s.cidrs]
         for i, (site_a, a) in enumerate(ranges):
             for site_b, b in ranges[i + 1 :]:
@@ -500,19 +504,13 @@ class Member(Strict):
     @field_validator("admins")
     @classmethod
     def _admins_unique(cls, admins: list[str]) -> list[str]:
-        lowered = [a.lower() for a in admins]
-        dupes = sorted({a for a in lowered if lowered.count(a) > 1})
-        if dupes:
-            raise ValueError(f"admins must be unique, repeated: {', '.join(dupes)}")
+        _require_unique("admins", [a.lower() for a in admins])
         return admins
 
     @field_validator("servers")
     @classmethod
     def _servers_unique(cls, servers: list[Server]) -> list[Server]:
-        names = [s.name for s in servers]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"server names must be unique, repeated: {', '.join(dupes)}")
+        _require_unique("server names", [s.name for s in servers])
         return servers
 
 
