@@ -34,6 +34,6 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def registry(tmp_path: Path) -> Path:
+def registry_dir(tmp_path: Path) -> Path:
     """A writable copy of the bundled example registry."""
     return copy_registry(tmp_path / "registry")

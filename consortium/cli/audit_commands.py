@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from consortium.cli.common import bad_input, print_warnings, registry_dir, registry_option
-from consortium.registry.errors import InputError, Problem, fail
+from consortium.registry.errors import fail
 from consortium.registry.files import write_atomic
 from consortium.registry.load import CONSORTIUM_FILE, Registry, load_registry
 
@@ -137,9 +137,7 @@ def audit(
 
         reg = _registry_or_none(root, required=True)
         assert reg is not None
-        unknown = sorted(set(members) - {e.member.slug for e in reg.members})
-        if unknown:
-            raise InputError([Problem("--member", "", f"{s} is not a member of the registry") for s in unknown])
+        reg.select(members)  # every unknown --member is bad input, before any planning
         plan = plan_registry(reg, list(members) if members else None)
         resources = [
             Resource(

@@ -20,7 +20,6 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from consortium.cli.common import bad_input, console, print_warnings, registry_dir, registry_option
-from consortium.registry.errors import InputError, Problem
 
 if TYPE_CHECKING:
     from consortium.plan.records import ResourceRecord, StackPlan
@@ -167,8 +166,6 @@ def up(registry: str | None, member: str | None, hub: bool, preview: bool) -> No
     reg = load_registry(root)
     secrets: list[str] = []
     if member is not None:
-        if member not in {e.member.slug for e in reg.members}:
-            raise InputError([Problem(f"members/{member}.yaml", "", "no such member in the registry")])
         stack = member_stack(reg, reg.entry(member).member)
         if Service.NETWORKING in stack.services:  # only then does the program read the VPN keys
             secrets = list(stack.vpn_secret_keys.values())

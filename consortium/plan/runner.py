@@ -194,14 +194,8 @@ def plan_hub(registry: Registry, *, budget_start: date | None = None, fast: bool
 
 def select_members(registry: Registry, slugs: Iterable[str] | None) -> list[str]:
     """The members to plan, in slug order; every unknown slug is reported (one line each)."""
-    known = {e.member.slug for e in registry.members}
-    if slugs is None:
-        return sorted(known)
-    wanted = list(dict.fromkeys(slugs))
-    unknown = [s for s in wanted if s not in known]
-    if unknown:
-        raise InputError([Problem(f"members/{s}.yaml", "", "no such member in the registry") for s in unknown])
-    return sorted(wanted)
+    chosen = registry.members if slugs is None else registry.select(slugs)
+    return sorted(e.member.slug for e in chosen)
 
 
 def _plan_members(

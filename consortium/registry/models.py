@@ -3,7 +3,7 @@
 These models are the one description of what a registry file may hold. They reject unknown
 fields (a misspelt key is an error, not a silently ignored setting) and wrong types (strict
 ints and bools: ``population: "many"`` or ``offsite: "no"`` fail). Rules that need more than one
-file (overlaps, the consortium minimum retention, the phase list) live in :mod:`registry`.
+file (overlaps, the consortium minimum retention, the phase list) live in :mod:`rules`.
 The Pulumi program and the policies import these same models, so a member means the same thing
 everywhere.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -29,7 +30,12 @@ from pydantic import (
     model_validator,
 )
 
+# Where a registry directory keeps its files, as problems name them (relative to the registry).
+CONSORTIUM_FILE = "consortium.yaml"
+MEMBERS_DIR = "members"
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,22}[a-z0-9]$"
+SLUG_HINT = "must be 3-24 characters: lowercase letters, digits and hyphens, not starting or ending with a hyphen"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
@@ -82,6 +88,13 @@ def _controller_file(path: object) -> object:
 
 # Absolute path of a file on the Ansible controller (not a directory: it cannot end in "/").
 ControllerFile = Annotated[str, StringConstraints(pattern=CONTROLLER_FILE_PATTERN), BeforeValidator(_controller_file)]
+
+
+def _require_unique(what: str, values: list[str]) -> None:
+    """Refuse repeated ``values``, naming each once (sorted)."""
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"{what} must be unique, repeated: {', '.join(repeated)}")
 
 
 class Strict(BaseModel):
@@ -440,10 +453,7 @@ class MemberNetwork(Strict):
     @field_validator("onprem")
     @classmethod
     def _sites_distinct(cls, sites: list[OnPremSite]) -> list[OnPremSite]:
-        names = [s.name for s in sites]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"site names must be unique, repeated: {', '.join(dupes)}")
+        _require_unique("site names", [s.name for s in sites])
         ranges = [(s.name, c) for s in sites for c in s.cidrs]
         for i, (site_a, a) in enumerate(ranges):
             for site_b, b in ranges[i + 1 :]:
@@ -494,20 +504,27 @@ class Member(Strict):
     @field_validator("admins")
     @classmethod
     def _admins_unique(cls, admins: list[str]) -> list[str]:
-        lowered = [a.lower() for a in admins]
-        dupes = sorted({a for a in lowered if lowered.count(a) > 1})
-        if dupes:
-            raise ValueError(f"admins must be unique, repeated: {', '.join(dupes)}")
+        _require_unique("admins", [a.lower() for a in admins])
         return admins
 
     @field_validator("servers")
     @classmethod
     def _servers_unique(cls, servers: list[Server]) -> list[Server]:
-        names = [s.name for s in servers]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"server names must be unique, repeated: {', '.join(dupes)}")
+        _require_unique("server names", [s.name for s in servers])
         return servers
+
+
+def member_file(slug: str) -> str:
+    """The registry-relative path of the member ``slug``'s file."""
+    return f"{MEMBERS_DIR}/{slug}.yaml"
+
+
+@dataclass(frozen=True)
+class MemberEntry:
+    """A member and the registry-relative path of the file it came from."""
+
+    path: str
+    member: Member
 
 
 # --------------------------------------------------------------------------- exemptions.yaml

@@ -23,9 +23,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from consortium.registry.errors import InputError, Problem, fail
 from consortium.registry.ipam import allocate
-from consortium.registry.load import MEMBERS_DIR, Registry, load_member, load_registry, parse_model
-from consortium.registry.models import Member
+from consortium.registry.load import Registry, load_member, load_registry
+from consortium.registry.models import MEMBERS_DIR, Member
 from consortium.registry.safeyaml import parse_mapping, read_text
+from consortium.registry.validation import parse_model
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def onboard(root: Path, files: list[Path]) -> tuple[Registry, list[Allocation], 
     reserved = [registry.consortium.network.hub] + [
         e.member.network.cidr for e in registry.members if e.member.network.cidr is not None
     ]
-    plan = registry.consortium.network
+    network = registry.consortium.network
     current = {e.member.slug: e.member for e in registry.members}
     nat_reserved = [
         n for m in current.values() for site in m.network.onprem for n in site.cidrs + (site.nat_cidrs or [])
@@ -139,17 +140,17 @@ def onboard(root: Path, files: list[Path]) -> tuple[Registry, list[Allocation], 
         text = read_text(root / rel, rel)
         cidr, new = member.network.cidr, member.network.cidr is None
         if cidr is None:
-            cidr = allocate(plan.supernet, plan.member_prefix, reserved, who=rel)
+            cidr = allocate(network.supernet, network.member_prefix, reserved, who=rel)
             reserved.append(cidr)
             text = _with_cidr(text, rel, cidr)
         nat: dict[int, list[IPv4Network]] = {}
-        if plan.nat_pool is not None:
+        if network.nat_pool is not None:
             for i in _needs_nat(member, list(current.values())):
                 nat[i] = []
                 for c, lan in enumerate(member.network.onprem[i].cidrs):
                     field = f"network.onprem[{i}].nat_cidrs[{c}]"
                     out = allocate(
-                        plan.nat_pool, lan.prefixlen, nat_reserved, who=rel, field=field, space="the NAT pool"
+                        network.nat_pool, lan.prefixlen, nat_reserved, who=rel, field=field, space="the NAT pool"
                     )
                     nat_reserved.append(out)
                     nat[i].append(out)

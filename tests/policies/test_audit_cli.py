@@ -195,7 +195,7 @@ def test_one_source_is_required() -> None:
 
 def test_unknown_member_exits_2() -> None:
     result = cli("audit", "--member", "springfield", "--registry", REPO)
-    assert result.code == 2 and result.err_lines[-1] == "--member: springfield is not a member of the registry"
+    assert result.code == 2 and result.err_lines[-1] == "members/springfield.yaml: no such member in the registry"
 
 
 def test_crosswalk_lists_every_ig1_safeguard() -> None:

@@ -78,30 +78,30 @@ COMMANDS = [
 @pytest.mark.parametrize(("case", "rel", "damage", "fragment"), CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
 def test_bad_input_contract(
-    registry: Path,
+    registry_dir: Path,
     command: tuple[str, ...],
     case: str,
     rel: str,
     damage: Callable[[Path], None],
     fragment: str,
 ) -> None:
-    target = registry / rel
+    target = registry_dir / rel
     damage(target)
-    before = tree_digest(registry)
-    args = [a if a != VERONA else str(registry / VERONA) for a in command]
-    result = cli(*args, "--registry", registry)
+    before = tree_digest(registry_dir)
+    args = [a if a != VERONA else str(registry_dir / VERONA) for a in command]
+    result = cli(*args, "--registry", registry_dir)
     assert result.code == 2, (result.out, result.err)
     errors = [line for line in result.err_lines if not line.startswith("warning: ")]
     mine = [line for line in errors if line.startswith(f"{rel}: ")]
     assert len(mine) == 1, errors
     assert fragment in mine[0], mine[0]
     assert "Traceback" not in result.err and "Traceback" not in result.out
-    assert tree_digest(registry) == before, "a failed command changed files"
+    assert tree_digest(registry_dir) == before, "a failed command changed files"
 
 
-def test_bad_flag_exits_2_without_traceback(registry: Path) -> None:
+def test_bad_flag_exits_2_without_traceback(registry_dir: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "consortium", "validate", "--registry", str(registry), "--bogus"],
+        [sys.executable, "-m", "consortium", "validate", "--registry", str(registry_dir), "--bogus"],
         capture_output=True,
         text=True,
     )
@@ -115,10 +115,10 @@ def test_missing_registry_dir_is_one_line(tmp_path: Path) -> None:
     assert len(result.err_lines) == 1 and result.err_lines[0].startswith("consortium.yaml: not found")
 
 
-def test_real_console_script_prints_one_line(registry: Path) -> None:
-    (registry / VERONA).write_text("slug: [\n")
+def test_real_console_script_prints_one_line(registry_dir: Path) -> None:
+    (registry_dir / VERONA).write_text("slug: [\n")
     exe = Path(sys.executable).parent / "consortium"
-    proc = subprocess.run([str(exe), "validate", "--registry", str(registry)], capture_output=True, text=True)
+    proc = subprocess.run([str(exe), "validate", "--registry", str(registry_dir)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1].startswith("members/verona.yaml: line ")
     assert "Traceback" not in proc.stderr

@@ -20,22 +20,22 @@ from consortium.registry.render import render_registry
 from .helpers import cli, read, write
 
 
-def _collector_var(registry: Path, slug: str) -> dict[str, Any]:
-    inv = yaml.safe_load(render_registry(load_registry(registry))[f"playbooks/inventories/{slug}.yml"])
+def _collector_var(registry_dir: Path, slug: str) -> dict[str, Any]:
+    inv = yaml.safe_load(render_registry(load_registry(registry_dir))[f"playbooks/inventories/{slug}.yml"])
     return inv["all"]["children"]["member_" + slug.replace("-", "_")]["vars"]["consortium_log_collector"]
 
 
-def _set_collector(registry: Path, replace: bool = False, **values: Any) -> None:
-    data = read(registry / "consortium.yaml")
+def _set_collector(registry_dir: Path, replace: bool = False, **values: Any) -> None:
+    data = read(registry_dir / "consortium.yaml")
     if replace:
         data["operations"]["log_collector"] = values
     else:
         data["operations"]["log_collector"].update(values)
-    write(registry / "consortium.yaml", data)
+    write(registry_dir / "consortium.yaml", data)
 
 
-def test_the_example_forwards_over_tls_with_the_consortium_ca(registry: Path) -> None:
-    assert _collector_var(registry, "verona") == {
+def test_the_example_forwards_over_tls_with_the_consortium_ca(registry_dir: Path) -> None:
+    assert _collector_var(registry_dir, "verona") == {
         "host": "logs.dane-consortium.example",
         "port": 6514,
         "protocol": "tcp",
@@ -45,9 +45,9 @@ def test_the_example_forwards_over_tls_with_the_consortium_ca(registry: Path) ->
     }
 
 
-def test_plain_tcp_stays_possible_and_tls_is_off_by_default(registry: Path) -> None:
-    _set_collector(registry, replace=True, host="10.64.0.40")
-    assert _collector_var(registry, "verona") == {
+def test_plain_tcp_stays_possible_and_tls_is_off_by_default(registry_dir: Path) -> None:
+    _set_collector(registry_dir, replace=True, host="10.64.0.40")
+    assert _collector_var(registry_dir, "verona") == {
         "host": "10.64.0.40",
         "port": 514,
         "protocol": "tcp",
@@ -57,9 +57,9 @@ def test_plain_tcp_stays_possible_and_tls_is_off_by_default(registry: Path) -> N
     }
 
 
-def test_a_collector_reached_by_address_names_its_certificate(registry: Path) -> None:
-    _set_collector(registry, host="10.64.0.40", permitted_peer="logs.dane-consortium.example")
-    got = _collector_var(registry, "verona")
+def test_a_collector_reached_by_address_names_its_certificate(registry_dir: Path) -> None:
+    _set_collector(registry_dir, host="10.64.0.40", permitted_peer="logs.dane-consortium.example")
+    got = _collector_var(registry_dir, "verona")
     assert got["host"] == "10.64.0.40" and got["permitted_peer"] == "logs.dane-consortium.example"
 
 
@@ -76,9 +76,9 @@ def test_a_collector_reached_by_address_names_its_certificate(registry: Path) ->
         ({"verify": False}, "unknown field"),
     ],
 )
-def test_bad_collector_settings_are_one_clear_line(registry: Path, values: dict, fragment: str) -> None:
-    _set_collector(registry, **values)
-    result = cli("validate", "--registry", registry)
+def test_bad_collector_settings_are_one_clear_line(registry_dir: Path, values: dict, fragment: str) -> None:
+    _set_collector(registry_dir, **values)
+    result = cli("validate", "--registry", registry_dir)
     assert result.code == 2, result
     lines = [line for line in result.err_lines if line.startswith("consortium.yaml: operations.log_collector")]
     assert len(lines) == 1 and fragment in lines[0], result.err
@@ -86,14 +86,14 @@ def test_bad_collector_settings_are_one_clear_line(registry: Path, values: dict,
 
 
 @pytest.mark.parametrize("path", ["pki/ca.pem", "/etc/pki/", "/etc/pki/ca pem"])
-def test_both_ca_cert_fields_reject_a_path_with_the_same_words(registry: Path, path: str) -> None:
+def test_both_ca_cert_fields_reject_a_path_with_the_same_words(registry_dir: Path, path: str) -> None:
     """operations.log_collector.ca_cert and operations.windows.ca_cert are the same kind of value
     (often the same file): one type validates both, so the two lines differ only in the field."""
-    data = read(registry / "consortium.yaml")
+    data = read(registry_dir / "consortium.yaml")
     data["operations"]["log_collector"]["ca_cert"] = path
     data["operations"]["windows"]["ca_cert"] = path
-    write(registry / "consortium.yaml", data)
-    result = cli("validate", "--registry", registry)
+    write(registry_dir / "consortium.yaml", data)
+    result = cli("validate", "--registry", registry_dir)
     assert result.code == 2, result
     lines = {
         field: [line for line in result.err_lines if line.startswith(f"consortium.yaml: operations.{field}.ca_cert: ")]

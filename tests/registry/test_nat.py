@@ -17,9 +17,7 @@ import pytest
 from consortium.registry.models import OnPremSite
 from tests.conftest import tree_digest
 
-from .helpers import cli, read, write
-from .test_ipam import NEW_TOWN
-from .test_validation import DELETE, Data, edits
+from .helpers import DELETE, NEW_TOWN, Data, cli, edits, read, write
 
 MONONA = "members/monona.yaml"
 MCFARLAND = "members/mcfarland.yaml"
@@ -30,11 +28,11 @@ NAT = "network.onprem[0].nat_cidrs"
 Edits = dict[str, Callable[[Data], None]]
 
 
-def apply(registry: Path, changes: Edits) -> None:
+def apply(registry_dir: Path, changes: Edits) -> None:
     for rel, edit in changes.items():
-        data = read(registry / rel)
+        data = read(registry_dir / rel)
         edit(data)
-        write(registry / rel, data)
+        write(registry_dir / rel, data)
 
 
 # (case, edits per file, file of the expected line, field, fragment)
@@ -103,23 +101,23 @@ FAILING: list[tuple[str, Edits, str, str, str]] = [
 
 @pytest.mark.parametrize(("case", "changes", "rel", "field", "fragment"), FAILING, ids=[c[0] for c in FAILING])
 def test_nat_rule_fails_with_one_clear_line(
-    registry: Path, case: str, changes: Edits, rel: str, field: str, fragment: str
+    registry_dir: Path, case: str, changes: Edits, rel: str, field: str, fragment: str
 ) -> None:
-    apply(registry, changes)
-    before = tree_digest(registry)
-    result = cli("validate", "--registry", registry)
+    apply(registry_dir, changes)
+    before = tree_digest(registry_dir)
+    result = cli("validate", "--registry", registry_dir)
     assert result.code == 2, result
     mine = [line for line in result.err_lines if line.startswith(f"{rel}: {field}: ")]
     assert len(mine) == 1, result.err
     assert fragment in mine[0], mine[0]
     assert "Traceback" not in result.err and result.out == ""
-    assert cli("render", "--registry", registry).code == 2
-    assert tree_digest(registry) == before
+    assert cli("render", "--registry", registry_dir).code == 2
+    assert tree_digest(registry_dir) == before
 
 
-def test_the_lan_clash_names_both_towns_in_both_files_and_how_to_fix_it(registry: Path) -> None:
-    apply(registry, {MONONA: edits(("phase", 4), (NAT, DELETE)), MCFARLAND: edits(("phase", 4))})
-    result = cli("validate", "--registry", registry)
+def test_the_lan_clash_names_both_towns_in_both_files_and_how_to_fix_it(registry_dir: Path) -> None:
+    apply(registry_dir, {MONONA: edits(("phase", 4), (NAT, DELETE)), MCFARLAND: edits(("phase", 4))})
+    result = cli("validate", "--registry", registry_dir)
     assert result.code == 2
     assert [line.split(":")[0] for line in result.err_lines] == [MCFARLAND, MONONA]
     for line in result.err_lines:
@@ -129,32 +127,32 @@ def test_the_lan_clash_names_both_towns_in_both_files_and_how_to_fix_it(registry
         )
 
 
-def test_the_lan_clash_without_a_pool_says_to_add_one(registry: Path) -> None:
+def test_the_lan_clash_without_a_pool_says_to_add_one(registry_dir: Path) -> None:
     apply(
-        registry,
+        registry_dir,
         {
             MONONA: edits(("phase", 4), (NAT, DELETE)),
             MCFARLAND: edits(("phase", 4)),
             CONSORTIUM: edits(("network.nat_pool", DELETE)),
         },
     )
-    result = cli("validate", "--registry", registry)
+    result = cli("validate", "--registry", registry_dir)
     assert result.code == 2
     assert all("from a network.nat_pool (e.g. 100.64.0.0/16) added to consortium.yaml" in x for x in result.err_lines)
 
 
-def _many_nat_ranges(registry: Path, count: int) -> None:
+def _many_nat_ranges(registry_dir: Path, count: int) -> None:
     """A new phase-1 town whose one site has ``count`` translated /28s (Monona already has one)."""
     lans = ", ".join(f"172.31.{i // 16}.{(i % 16) * 16}/28" for i in range(count))
     nats = ", ".join(f"100.64.{1 + i // 16}.{(i % 16) * 16}/28" for i in range(count))
     site = f"{{name: town-hall, public_ip: 24.177.50.9, cidrs: [{lans}], nat_cidrs: [{nats}]}}"
     network = f"network:\n  cidr: 10.64.160.0/20\n  onprem:\n    - {site}\n"
-    (registry / "members/dunn.yaml").write_text(NEW_TOWN + network)
+    (registry_dir / "members/dunn.yaml").write_text(NEW_TOWN + network)
 
 
-def test_the_hub_gateway_holds_at_most_100_nat_rules(registry: Path) -> None:
-    _many_nat_ranges(registry, 100)  # 101 with Monona's
-    result = cli("validate", "--registry", registry)
+def test_the_hub_gateway_holds_at_most_100_nat_rules(registry_dir: Path) -> None:
+    _many_nat_ranges(registry_dir, 100)  # 101 with Monona's
+    result = cli("validate", "--registry", registry_dir)
     assert result.code == 2
     assert result.err_lines == [
         "consortium.yaml: network.nat_pool: members have 101 translated ranges (nat_cidrs) but the hub VPN gateway "
@@ -162,9 +160,9 @@ def test_the_hub_gateway_holds_at_most_100_nat_rules(registry: Path) -> None:
     ]
 
 
-def test_100_nat_rules_pass(registry: Path) -> None:
-    _many_nat_ranges(registry, 99)
-    result = cli("validate", "--registry", registry)
+def test_100_nat_rules_pass(registry_dir: Path) -> None:
+    _many_nat_ranges(registry_dir, 99)
+    result = cli("validate", "--registry", registry_dir)
     assert result.code == 0, result.err
 
 
@@ -195,11 +193,11 @@ PASSING: list[tuple[str, Edits, list[str]]] = [
 
 
 @pytest.mark.parametrize(("case", "changes", "warnings"), PASSING, ids=[c[0] for c in PASSING])
-def test_nat_near_miss_passes(registry: Path, case: str, changes: Edits, warnings: list[str]) -> None:
+def test_nat_near_miss_passes(registry_dir: Path, case: str, changes: Edits, warnings: list[str]) -> None:
     if case == "pool-outside-supernet-next-to-it":
         changes = {**changes, MONONA: edits((NAT, ["10.80.0.0/24"]))}
-    apply(registry, changes)
-    result = cli("validate", "--registry", registry)
+    apply(registry_dir, changes)
+    result = cli("validate", "--registry", registry_dir)
     assert result.code == 0, result.err
     assert len(result.err_lines) == len(warnings), result.err
     for line, prefix in zip(result.err_lines, warnings, strict=True):
@@ -223,94 +221,94 @@ def test_azure_address_keeps_the_host_part() -> None:
 # --------------------------------------------------------------------------- rendering
 
 
-def test_inventory_reaches_a_translated_server_at_its_translated_address(registry: Path) -> None:
-    inventory = read(registry / "playbooks/inventories/monona.yml")
+def test_inventory_reaches_a_translated_server_at_its_translated_address(registry_dir: Path) -> None:
+    inventory = read(registry_dir / "playbooks/inventories/monona.yml")
     host = inventory["all"]["children"]["member_monona"]["children"]["member_monona_windows"]["hosts"]["mon-fs01"]
     assert host["ansible_host"] == "100.64.0.12"
-    text = (registry / "playbooks/inventories/monona.yml").read_text()
+    text = (registry_dir / "playbooks/inventories/monona.yml").read_text()
     assert "ansible_host: 100.64.0.12   # 192.168.1.12 on the town's LAN, translated by the hub VPN's NAT" in text
-    mcfarland = (registry / "playbooks/inventories/mcfarland.yml").read_text()
+    mcfarland = (registry_dir / "playbooks/inventories/mcfarland.yml").read_text()
     assert "ansible_host: 192.168.1.20\n" in mcfarland  # untranslated: its own address
 
 
-def test_stack_configs_carry_the_translation_once(registry: Path) -> None:
-    stack = read(registry / "stacks/Pulumi.monona.yaml")["config"]["consortium:stack"]
+def test_stack_configs_carry_the_translation_once(registry_dir: Path) -> None:
+    stack = read(registry_dir / "stacks/Pulumi.monona.yaml")["config"]["consortium:stack"]
     assert stack["member"]["network"]["onprem"][0]["nat_cidrs"] == ["100.64.0.0/24"]
-    hub = read(registry / "stacks/Pulumi.hub.yaml")["config"]["consortium:stack"]
+    hub = read(registry_dir / "stacks/Pulumi.hub.yaml")["config"]["consortium:stack"]
     assert hub["nat_pool"] == "100.64.0.0/16"
-    runbook = (registry / "docs/members/monona.md").read_text()
+    runbook = (registry_dir / "docs/members/monona.md").read_text()
     assert "| city-hall | 24.177.30.81 | 192.168.1.0/24 | 100.64.0.0/24 (NAT on the hub VPN gateway) |" in runbook
 
 
 # --------------------------------------------------------------------------- onboarding
 
 
-def _new_town(registry: Path, slug: str, *, lan: str = "192.168.1.0/24", phase: int = 1) -> Path:
+def _new_town(registry_dir: Path, slug: str, *, lan: str = "192.168.1.0/24", phase: int = 1) -> Path:
     text = NEW_TOWN.replace("slug: dunn", f"slug: {slug}").replace("phase: 1", f"phase: {phase}")
     text += f"network:\n  onprem:\n    - {{name: town-hall, public_ip: 24.177.50.9, cidrs: [{lan}]}}  # the hall\n"
-    path = registry / f"members/{slug}.yaml"
+    path = registry_dir / f"members/{slug}.yaml"
     path.write_text(text)
     return path
 
 
-def test_onboard_translates_a_new_town_whose_lan_overlaps(registry: Path) -> None:
-    path = _new_town(registry, "dunn", phase=4)  # McFarland's 192.168.1.0/24 is untranslated
-    result = cli("onboard", path, "--registry", registry)
+def test_onboard_translates_a_new_town_whose_lan_overlaps(registry_dir: Path) -> None:
+    path = _new_town(registry_dir, "dunn", phase=4)  # McFarland's 192.168.1.0/24 is untranslated
+    result = cli("onboard", path, "--registry", registry_dir)
     assert result.code == 0, result.err
     assert "members/dunn.yaml: network.onprem[0].nat_cidrs: allocated 100.64.1.0/24" in result.out
     text = path.read_text()
     assert "cidrs: [192.168.1.0/24], nat_cidrs: [100.64.1.0/24]}" in text and "# the hall\n" in text
     assert read(path)["network"]["cidr"] == "10.64.160.0/20"
-    assert read(registry / MCFARLAND)["network"]["onprem"][0].get("nat_cidrs") is None  # the town already there
-    assert cli("validate", "--registry", registry).err == ""
-    before = tree_digest(registry)
-    again = cli("onboard", path, "--registry", registry)
+    assert read(registry_dir / MCFARLAND)["network"]["onprem"][0].get("nat_cidrs") is None  # the town already there
+    assert cli("validate", "--registry", registry_dir).err == ""
+    before = tree_digest(registry_dir)
+    again = cli("onboard", path, "--registry", registry_dir)
     assert again.code == 0 and "nat_cidrs" not in again.out and "0 written" in again.out
-    assert tree_digest(registry) == before
+    assert tree_digest(registry_dir) == before
 
 
-def test_onboard_translates_the_first_of_two_new_towns_only(registry: Path) -> None:
-    a = _new_town(registry, "dunn", lan="172.31.0.0/24")
-    b = _new_town(registry, "berry", lan="172.31.0.0/24")
-    result = cli("onboard", a, b, "--registry", registry)
+def test_onboard_translates_the_first_of_two_new_towns_only(registry_dir: Path) -> None:
+    a = _new_town(registry_dir, "dunn", lan="172.31.0.0/24")
+    b = _new_town(registry_dir, "berry", lan="172.31.0.0/24")
+    result = cli("onboard", a, b, "--registry", registry_dir)
     assert result.code == 0, result.err
     assert read(a)["network"]["onprem"][0]["nat_cidrs"] == ["100.64.1.0/24"]
     assert "nat_cidrs" not in read(b)["network"]["onprem"][0]
 
 
-def test_onboard_leaves_a_town_without_overlap_untranslated(registry: Path) -> None:
-    path = _new_town(registry, "dunn", lan="172.31.0.0/24")
-    assert cli("onboard", path, "--registry", registry).code == 0
+def test_onboard_leaves_a_town_without_overlap_untranslated(registry_dir: Path) -> None:
+    path = _new_town(registry_dir, "dunn", lan="172.31.0.0/24")
+    assert cli("onboard", path, "--registry", registry_dir).code == 0
     assert "nat_cidrs" not in read(path)["network"]["onprem"][0]
 
 
-def test_onboard_without_a_pool_allocates_no_nat_and_validation_judges(registry: Path) -> None:
-    apply(registry, {CONSORTIUM: edits(("network.nat_pool", DELETE)), MONONA: edits((NAT, DELETE))})
-    path = _new_town(registry, "dunn", phase=4)
-    result = cli("onboard", path, "--registry", registry)
+def test_onboard_without_a_pool_allocates_no_nat_and_validation_judges(registry_dir: Path) -> None:
+    apply(registry_dir, {CONSORTIUM: edits(("network.nat_pool", DELETE)), MONONA: edits((NAT, DELETE))})
+    path = _new_town(registry_dir, "dunn", phase=4)
+    result = cli("onboard", path, "--registry", registry_dir)
     assert result.code == 0, result.err  # McFarland and Monona are phase 3: warnings only
     assert "nat_cidrs" not in read(path)["network"]["onprem"][0]
     assert any("Town of Dunn" in line for line in result.err_lines)
 
 
-def test_onboard_with_a_full_nat_pool_writes_nothing(registry: Path) -> None:
-    apply(registry, {CONSORTIUM: edits(("network.nat_pool", "100.64.0.0/24"))})
-    path = _new_town(registry, "dunn", phase=4)
-    before = tree_digest(registry)
-    result = cli("onboard", path, "--registry", registry)
+def test_onboard_with_a_full_nat_pool_writes_nothing(registry_dir: Path) -> None:
+    apply(registry_dir, {CONSORTIUM: edits(("network.nat_pool", "100.64.0.0/24"))})
+    path = _new_town(registry_dir, "dunn", phase=4)
+    before = tree_digest(registry_dir)
+    result = cli("onboard", path, "--registry", registry_dir)
     assert result.code == 2
     assert result.err_lines == [
         "members/dunn.yaml: network.onprem[0].nat_cidrs[0]: no free /24 left in the NAT pool 100.64.0.0/24"
     ]
-    assert tree_digest(registry) == before
+    assert tree_digest(registry_dir) == before
 
 
-def test_onboard_keeps_block_style_sites(registry: Path) -> None:
-    data: dict[str, Any] = read(registry / MONONA)
+def test_onboard_keeps_block_style_sites(registry_dir: Path) -> None:
+    data: dict[str, Any] = read(registry_dir / MONONA)
     del data["network"]["onprem"][0]["nat_cidrs"]
-    write(registry / MONONA, data)
-    result = cli("onboard", registry / MONONA, "--registry", registry)
+    write(registry_dir / MONONA, data)
+    result = cli("onboard", registry_dir / MONONA, "--registry", registry_dir)
     assert result.code == 0, result.err
-    site = read(registry / MONONA)["network"]["onprem"][0]
+    site = read(registry_dir / MONONA)["network"]["onprem"][0]
     assert list(site) == ["name", "public_ip", "cidrs", "nat_cidrs"] and site["nat_cidrs"] == ["100.64.0.0/24"]
-    assert "nat_cidrs: [100.64.0.0/24]\n" in (registry / MONONA).read_text()
+    assert "nat_cidrs: [100.64.0.0/24]\n" in (registry_dir / MONONA).read_text()

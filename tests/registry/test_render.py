@@ -42,61 +42,61 @@ def test_committed_rendered_files_match_the_registry() -> None:
     assert result.out == "ok: 28 rendered files match the registry\n"
 
 
-def test_render_is_deterministic(registry: Path) -> None:
-    reg = load_registry(registry)
+def test_render_is_deterministic(registry_dir: Path) -> None:
+    reg = load_registry(registry_dir)
     assert render_registry(reg) == render_registry(reg)
 
 
-def test_check_lists_a_hand_edited_file_and_writes_nothing(registry: Path) -> None:
-    inv = registry / "playbooks/inventories/monona.yml"
+def test_check_lists_a_hand_edited_file_and_writes_nothing(registry_dir: Path) -> None:
+    inv = registry_dir / "playbooks/inventories/monona.yml"
     inv.write_text(inv.read_text().replace("consortium_member_phase: 3", "consortium_member_phase: 4"))
-    before = tree_digest(registry)
-    result = cli("render", "--check", "--registry", registry)
+    before = tree_digest(registry_dir)
+    result = cli("render", "--check", "--registry", registry_dir)
     assert result.code == 1
     assert result.out.splitlines() == [
         "stale: playbooks/inventories/monona.yml: out of date",
         "1 rendered file(s) disagree with the registry; run: consortium render",
     ]
-    assert tree_digest(registry) == before
+    assert tree_digest(registry_dir) == before
 
 
-def test_check_lists_what_a_member_change_affects(registry: Path) -> None:
-    data = read(registry / "members/verona.yaml")
+def test_check_lists_what_a_member_change_affects(registry_dir: Path) -> None:
+    data = read(registry_dir / "members/verona.yaml")
     data["population"] = 15000
-    write(registry / "members/verona.yaml", data)
-    result = cli("render", "--check", "--registry", registry, "--json")
+    write(registry_dir / "members/verona.yaml", data)
+    result = cli("render", "--check", "--registry", registry_dir, "--json")
     assert result.code == 1
     assert json.loads(result.out)["changed"] == ["docs/members/verona.md", "stacks/Pulumi.verona.yaml"]
-    assert cli("render", "--registry", registry).code == 0
-    assert cli("render", "--check", "--registry", registry).code == 0
+    assert cli("render", "--registry", registry_dir).code == 0
+    assert cli("render", "--check", "--registry", registry_dir).code == 0
 
 
-def test_removed_member_leaves_orphans_that_render_removes(registry: Path) -> None:
-    (registry / "members/oregon.yaml").unlink()
-    keep = registry / "stacks/Pulumi.sandbox.yaml"  # hand-made, no generated marker: never touched
+def test_removed_member_leaves_orphans_that_render_removes(registry_dir: Path) -> None:
+    (registry_dir / "members/oregon.yaml").unlink()
+    keep = registry_dir / "stacks/Pulumi.sandbox.yaml"  # hand-made, no generated marker: never touched
     keep.write_text("config: {}\n")
-    result = cli("render", "--check", "--registry", registry)
+    result = cli("render", "--check", "--registry", registry_dir)
     assert result.code == 1
     assert "stale: stacks/Pulumi.oregon.yaml: generated for a member that no longer exists" in result.out
     assert "sandbox" not in result.out
-    result = cli("render", "--registry", registry)
+    result = cli("render", "--registry", registry_dir)
     assert result.code == 0
     assert "removed playbooks/inventories/oregon.yml" in result.out
-    assert not (registry / "docs/members/oregon.md").exists() and keep.exists()
+    assert not (registry_dir / "docs/members/oregon.md").exists() and keep.exists()
 
 
-def test_secrets_set_by_pulumi_are_kept_and_not_stale(registry: Path) -> None:
-    stack = registry / "stacks/Pulumi.fitchburg.yaml"
+def test_secrets_set_by_pulumi_are_kept_and_not_stale(registry_dir: Path) -> None:
+    stack = registry_dir / "stacks/Pulumi.fitchburg.yaml"
     text = stack.read_text()
     # what `pulumi stack init` + `pulumi config set --secret` add to the file
     text = text.replace("config:\n", "config:\n  consortium:vpn-psk-police:\n    secure: v1:c2VjcmV0LXBvbGljZQ==\n")
     text += "encryptionsalt: v1:Zm9vYmFy:v1:abcd\n"
     stack.write_text(text)
-    assert cli("render", "--registry", registry).code == 0
+    assert cli("render", "--registry", registry_dir).code == 0
     after = stack.read_text()
     assert "  consortium:vpn-psk-police:\n    secure: v1:c2VjcmV0LXBvbGljZQ==\n" in after
     assert after.endswith("encryptionsalt: v1:Zm9vYmFy:v1:abcd\n")
-    assert cli("render", "--check", "--registry", registry).code == 0
+    assert cli("render", "--check", "--registry", registry_dir).code == 0
     data = read(stack)
     assert data["config"]["consortium:stack"]["member"]["slug"] == "fitchburg"
 
@@ -111,29 +111,29 @@ def test_no_secret_values_are_rendered() -> None:
                     assert '"{{ vault_' in line, f"{rel}: {line.strip()} is not a vault reference"
 
 
-def test_every_rendered_yaml_parses_back(registry: Path) -> None:
+def test_every_rendered_yaml_parses_back(registry_dir: Path) -> None:
     import yaml
 
-    for rel, text in render_registry(load_registry(registry)).items():
+    for rel, text in render_registry(load_registry(registry_dir)).items():
         if rel.endswith((".yaml", ".yml")):
             assert isinstance(yaml.safe_load(text), dict), rel
 
 
-def test_broken_template_is_caught_before_writing(registry: Path, tmp_path: Path) -> None:
+def test_broken_template_is_caught_before_writing(registry_dir: Path, tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     templates.mkdir()
     for t in (REPO / "member_templates").iterdir():
         (templates / t.name).write_text(t.read_text())
     inv = templates / "inventory.yml.j2"
     inv.write_text(inv.read_text().replace("all:\n", "all: [\n", 1))
-    before = tree_digest(registry)
-    result = cli("render", "--registry", registry, "--templates", templates)
+    before = tree_digest(registry_dir)
+    result = cli("render", "--registry", registry_dir, "--templates", templates)
     assert result.code == 2
     assert "not valid YAML" in result.err
-    assert tree_digest(registry) == before
+    assert tree_digest(registry_dir) == before
 
 
-def test_undefined_template_variable_is_an_error_not_blank(registry: Path, tmp_path: Path) -> None:
+def test_undefined_template_variable_is_an_error_not_blank(registry_dir: Path, tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     templates.mkdir()
     for t in (REPO / "member_templates").iterdir():
@@ -141,7 +141,7 @@ def test_undefined_template_variable_is_an_error_not_blank(registry: Path, tmp_p
     runbook = templates / "runbook.md.j2"
     runbook.write_text(runbook.read_text() + "{{ member.mayor }}\n")
     with pytest.raises(Exception, match="mayor"):
-        render_registry(load_registry(registry), templates)
+        render_registry(load_registry(registry_dir), templates)
 
 
 def test_atomic_write_leaves_the_old_file_when_the_rename_fails(tmp_path: Path, monkeypatch) -> None:

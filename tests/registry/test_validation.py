@@ -1,56 +1,20 @@
-"""Every validation rule: a case that fails with the right `path: field: message`, and one that passes."""
+"""Single-file rules (the models), each turned into one clear line (:mod:`consortium.registry.validation`):
+a case that fails with the right `path: field: message`, and one that passes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from .helpers import cli, read, write
-
-Data = dict[str, Any]
-
-
-def set_path(data: Data, dotted: str, value: Any) -> None:
-    """Set ``a.b[0].c``-style paths in nested dicts/lists (creating dicts on the way)."""
-    parts = dotted.replace("]", "").replace("[", ".").split(".")
-    node: Any = data
-    for part in parts[:-1]:
-        node = node[int(part)] if part.isdigit() else node.setdefault(part, {})
-    last = parts[-1]
-    if value is DELETE:
-        del node[int(last) if last.isdigit() else last]
-    elif last.isdigit():
-        node[int(last)] = value
-    else:
-        node[last] = value
-
-
-DELETE = object()
-
-
-def edits(*pairs: tuple[str, Any]) -> Callable[[Data], None]:
-    def apply(data: Data) -> None:
-        for dotted, value in pairs:
-            set_path(data, dotted, value)
-
-    return apply
-
+from .helpers import DELETE, Data, assert_fails_with_one_clear_line, assert_passes, edits
 
 # (case id, file, edit, expected field, expected message fragment)
 FAILING: list[tuple[str, str, Callable[[Data], None], str, str]] = [
     ("slug-pattern", "members/verona.yaml", edits(("slug", "Verona!")), "slug", "3-24 characters"),
     ("slug-too-short", "members/verona.yaml", edits(("slug", "ve")), "slug", "3-24 characters"),
     ("slug-path-trick", "members/verona.yaml", edits(("slug", "../x")), "slug", "3-24 characters"),
-    (
-        "slug-not-filename",
-        "members/verona.yaml",
-        edits(("slug", "verona-city")),
-        "slug",
-        "must equal the file name",
-    ),
     ("name-empty", "members/verona.yaml", edits(("name", "")), "name", "at least 1 character"),
     ("kind-unknown", "members/verona.yaml", edits(("kind", "hamlet")), "kind", "'town'"),
     ("population-zero", "members/verona.yaml", edits(("population", 0)), "population", "greater than 0"),
@@ -64,13 +28,6 @@ FAILING: list[tuple[str, str, Callable[[Data], None], str, str]] = [
     ("joined-bad-date", "members/verona.yaml", edits(("joined", "2021-02-30")), "joined", "date"),
     ("status-unknown", "members/verona.yaml", edits(("status", "paused")), "status", "'onboarding'"),
     ("phase-zero", "members/verona.yaml", edits(("phase", 0)), "phase", "greater than or equal to 1"),
-    (
-        "phase-not-in-consortium",
-        "members/verona.yaml",
-        edits(("phase", 5)),
-        "phase",
-        "not a phase of consortium.yaml",
-    ),
     (
         "contact-not-email",
         "members/verona.yaml",
@@ -94,53 +51,11 @@ FAILING: list[tuple[str, str, Callable[[Data], None], str, str]] = [
         "must be unique",
     ),
     (
-        "admin-foreign-domain",
-        "members/verona.yaml",
-        edits(("admins", ["a.nguyen@gmail.com"])),
-        "admins[0]",
-        "not in a tenant domain",
-    ),
-    (
         "cidr-host-bits",
         "members/verona.yaml",
         edits(("network.cidr", "10.64.33.0/20")),
         "network.cidr",
         "host bits set",
-    ),
-    (
-        "cidr-wrong-size",
-        "members/verona.yaml",
-        edits(("network.cidr", "10.64.32.0/21")),
-        "network.cidr",
-        "member blocks are /20",
-    ),
-    (
-        "cidr-outside-supernet",
-        "members/verona.yaml",
-        edits(("network.cidr", "10.96.0.0/20")),
-        "network.cidr",
-        "outside the supernet 10.64.0.0/12",
-    ),
-    (
-        "cidr-overlaps-hub",
-        "members/verona.yaml",
-        edits(("network.cidr", "10.64.0.0/20")),
-        "network.cidr",
-        "overlaps the hub",
-    ),
-    (
-        "cidr-overlaps-member",
-        "members/verona.yaml",
-        edits(("network.cidr", "10.64.16.0/20")),
-        "network.cidr",
-        "10.64.16.0/20 overlaps members/fitchburg.yaml",
-    ),
-    (
-        "cidr-missing",
-        "members/verona.yaml",
-        edits(("network.cidr", DELETE)),
-        "network.cidr",
-        "not allocated yet; run `consortium onboard members/verona.yaml`",
     ),
     (
         "onprem-private-public-ip",
@@ -155,13 +70,6 @@ FAILING: list[tuple[str, str, Callable[[Data], None], str, str]] = [
         edits(("network.onprem[0].public_ip", "203.0.113.9")),
         "network.onprem[0].public_ip",
         "not a public address",
-    ),
-    (
-        "onprem-overlaps-supernet",
-        "members/verona.yaml",
-        edits(("network.onprem[0].cidrs", ["10.70.0.0/24"])),
-        "network.onprem[0].cidrs[0]",
-        "overlaps the consortium supernet",
     ),
     (
         "onprem-overlaps-each-other",
@@ -197,27 +105,6 @@ FAILING: list[tuple[str, str, Callable[[Data], None], str, str]] = [
         edits(("servers[1].name", "ver-dc01")),
         "servers",
         "server names must be unique",
-    ),
-    (
-        "server-name-taken-by-other-member",
-        "members/verona.yaml",
-        edits(("servers[1].name", "fit-app01")),
-        "servers[1].name",
-        "already a server of members/fitchburg.yaml",
-    ),
-    (
-        "server-address-unreachable",
-        "members/verona.yaml",
-        edits(("servers[0].address", "172.31.9.9")),
-        "servers[0].address",
-        "in neither network.cidr nor an on-prem range",
-    ),
-    (
-        "retention-below-minimum",
-        "members/verona.yaml",
-        edits(("backup.retention_days", 29)),
-        "backup.retention_days",
-        "below the consortium minimum of 30 days",
     ),
     (
         "retention-above-azure-limit",
@@ -279,13 +166,6 @@ FAILING: list[tuple[str, str, Callable[[Data], None], str, str]] = [
         "below minimum_retention_days",
     ),
     (
-        "location-without-backup-zone",
-        "consortium.yaml",
-        edits(("azure.locations", ["centralus", "norwayeast"])),
-        "azure.locations[1]",
-        "no Azure Backup private DNS zone is known",
-    ),
-    (
         "location-invalid",
         "consortium.yaml",
         edits(("azure.locations", ["Central US"])),
@@ -320,26 +200,14 @@ FAILING: list[tuple[str, str, Callable[[Data], None], str, str]] = [
 
 @pytest.mark.parametrize(("case", "rel", "edit", "field", "fragment"), FAILING, ids=[c[0] for c in FAILING])
 def test_rule_fails_with_one_clear_line(
-    registry: Path, case: str, rel: str, edit: Callable[[Data], None], field: str, fragment: str
+    registry_dir: Path, case: str, rel: str, edit: Callable[[Data], None], field: str, fragment: str
 ) -> None:
-    data = read(registry / rel)
-    edit(data)
-    write(registry / rel, data)
-    result = cli("validate", "--registry", registry)
-    assert result.code == 2, result
-    wanted = f"{rel}: {field}: "
-    matching = [line for line in result.err_lines if line.startswith(wanted)]
-    assert matching, f"no line starting {wanted!r} in:\n{result.err}"
-    assert any(fragment in line for line in matching), f"{fragment!r} not in {matching}"
-    assert "Traceback" not in result.err
-    assert result.out == ""
+    assert_fails_with_one_clear_line(registry_dir, rel, edit, field, fragment)
 
 
 # Near misses of the rules above: valid edge values must pass.
 PASSING: list[tuple[str, str, Callable[[Data], None]]] = [
-    ("slug-3-chars", "members/verona.yaml", edits(("slug", "ver"))),  # file renamed in the test
-    ("retention-at-minimum", "members/verona.yaml", edits(("backup.retention_days", 30))),
-    ("retention-default", "members/verona.yaml", edits(("backup", {"offsite": False}))),
+    ("slug-3-chars", "members/verona.yaml", edits(("slug", "ver"))),
     ("population-one", "members/verona.yaml", edits(("population", 1))),
     (
         "member-deployer-uppercase-guid",
@@ -347,15 +215,6 @@ PASSING: list[tuple[str, str, Callable[[Data], None]]] = [
         edits(("azure.member_deployers", ["0F8FAD5B-D9CB-469F-A165-70867728950E"])),
     ),
     ("retention-at-azure-limit", "members/verona.yaml", edits(("backup.retention_days", 200))),
-    (
-        "onprem-next-to-supernet",
-        "members/verona.yaml",
-        edits(("network.onprem[0].cidrs", ["10.10.0.0/23", "10.80.0.0/24"])),
-    ),
-    ("no-servers-no-onprem", "members/verona.yaml", edits(("servers", []), ("network.onprem", []))),
-    ("server-in-spoke", "members/verona.yaml", edits(("servers[0].address", "10.64.32.10"))),
-    ("server-without-address", "members/verona.yaml", edits(("servers[0].address", DELETE))),
-    ("phase-max", "members/oregon.yaml", edits(("phase", 4))),
     (
         "weights-other-split",
         "consortium.yaml",
@@ -366,74 +225,5 @@ PASSING: list[tuple[str, str, Callable[[Data], None]]] = [
 
 
 @pytest.mark.parametrize(("case", "rel", "edit"), PASSING, ids=[c[0] for c in PASSING])
-def test_near_miss_passes(registry: Path, case: str, rel: str, edit: Callable[[Data], None]) -> None:
-    data = read(registry / rel)
-    edit(data)
-    target = registry / rel
-    if case == "slug-3-chars":
-        target.unlink()
-        target = registry / "members/ver.yaml"
-    write(target, data)
-    result = cli("validate", "--registry", registry)
-    assert result.code == 0, result.err
-    assert result.out.startswith("ok: dane-county: 9 members")
-
-
-def test_example_registry_is_valid_without_warnings(registry: Path) -> None:
-    # McFarland and Monona share 192.168.1.0/24; Monona's is translated (nat_cidrs), so no warning.
-    result = cli("validate", "--registry", registry)
-    assert result.code == 0
-    assert (
-        result.out.strip() == "ok: dane-county: 9 members (phase 1: 2, phase 2: 2, phase 3: 2, phase 4: 3), "
-        "0 errors, 0 warnings"
-    )
-    assert result.err_lines == []
-
-
-def test_example_overlap_without_nat_is_a_warning_naming_both(registry: Path) -> None:
-    data = read(registry / "members/monona.yaml")
-    del data["network"]["onprem"][0]["nat_cidrs"]
-    write(registry / "members/monona.yaml", data)
-    result = cli("validate", "--registry", registry)
-    assert result.code == 0
-    assert result.err_lines == [
-        "warning: members/mcfarland.yaml: network.onprem[0].cidrs[0]: 192.168.1.0/24 of Village of McFarland "
-        "overlaps 192.168.1.0/24 of City of Monona (members/monona.yaml); their site-to-site VPNs need NAT: "
-        "give one site nat_cidrs before both reach networking"
-    ]
-
-
-def test_onprem_overlap_between_members_is_a_warning_not_an_error(registry: Path) -> None:
-    data = read(registry / "members/waunakee.yaml")
-    data["network"]["onprem"][0]["cidrs"] = ["10.10.0.0/24"]  # inside Verona's 10.10.0.0/23
-    data["servers"] = []
-    write(registry / "members/waunakee.yaml", data)
-    result = cli("validate", "--registry", registry)
-    assert result.code == 0
-    assert any("Village of Waunakee" in line and "City of Verona" in line for line in result.err_lines)
-
-
-def test_every_problem_is_reported_at_once(registry: Path) -> None:
-    verona = read(registry / "members/verona.yaml")
-    verona["population"] = -5
-    verona["contacts"]["billing"] = "nobody"
-    write(registry / "members/verona.yaml", verona)
-    monona = read(registry / "members/monona.yaml")
-    monona["backup"] = {"retention_days": 1}
-    write(registry / "members/monona.yaml", monona)
-    result = cli("validate", "--registry", registry)
-    assert result.code == 2
-    errors = [line for line in result.err_lines if not line.startswith("warning")]
-    assert [line.split(":")[:2] for line in errors] == [
-        ["members/monona.yaml", " backup.retention_days"],
-        ["members/verona.yaml", " contacts.billing"],
-        ["members/verona.yaml", " population"],
-    ]
-
-
-def test_validate_json(registry: Path) -> None:
-    import json
-
-    result = cli("validate", "--registry", registry, "--json")
-    doc = json.loads(result.out)
-    assert doc["ok"] is True and doc["members"] == 9 and doc["warnings"] == []
+def test_near_miss_passes(registry_dir: Path, case: str, rel: str, edit: Callable[[Data], None]) -> None:
+    assert_passes(registry_dir, rel, edit, "members/ver.yaml" if case == "slug-3-chars" else None)

@@ -21,20 +21,20 @@ from .helpers import cli, read, write
 INVENTORY = "playbooks/inventories/{slug}.yml"
 
 
-def _windows_vars(registry: Path, slug: str) -> dict[str, Any]:
-    inv = yaml.safe_load(render_registry(load_registry(registry))[INVENTORY.format(slug=slug)])
+def _windows_vars(registry_dir: Path, slug: str) -> dict[str, Any]:
+    inv = yaml.safe_load(render_registry(load_registry(registry_dir))[INVENTORY.format(slug=slug)])
     group = "member_" + slug.replace("-", "_")
     return inv["all"]["children"][group]["children"][f"{group}_windows"]["vars"]
 
 
-def _set_windows(registry: Path, **values: Any) -> None:
-    data = read(registry / "consortium.yaml")
+def _set_windows(registry_dir: Path, **values: Any) -> None:
+    data = read(registry_dir / "consortium.yaml")
     data["operations"]["windows"].update(values)
-    write(registry / "consortium.yaml", data)
+    write(registry_dir / "consortium.yaml", data)
 
 
-def test_psrp_over_https_with_the_consortium_ca_and_vault_credentials(registry: Path) -> None:
-    got = _windows_vars(registry, "sun-prairie")
+def test_psrp_over_https_with_the_consortium_ca_and_vault_credentials(registry_dir: Path) -> None:
+    got = _windows_vars(registry_dir, "sun-prairie")
     assert got == {
         "ansible_connection": "psrp",
         "ansible_port": 5986,
@@ -49,9 +49,9 @@ def test_psrp_over_https_with_the_consortium_ca_and_vault_credentials(registry: 
     }
 
 
-def test_winrm_uses_the_winrm_names_of_the_same_settings(registry: Path) -> None:
-    _set_windows(registry, connection="winrm", auth="kerberos", ca_cert="/srv/pki/ca.pem")
-    got = _windows_vars(registry, "verona")
+def test_winrm_uses_the_winrm_names_of_the_same_settings(registry_dir: Path) -> None:
+    _set_windows(registry_dir, connection="winrm", auth="kerberos", ca_cert="/srv/pki/ca.pem")
+    got = _windows_vars(registry_dir, "verona")
     assert {
         k: v for k, v in got.items() if k.startswith("ansible_winrm_") or k in ("ansible_connection", "ansible_port")
     } == {
@@ -65,9 +65,9 @@ def test_winrm_uses_the_winrm_names_of_the_same_settings(registry: Path) -> None
     assert not any(k.startswith("ansible_psrp_") for k in got)
 
 
-def test_credssp_refuses_servers_unpatched_for_cve_2018_0886(registry: Path) -> None:
-    _set_windows(registry, auth="credssp")
-    got = _windows_vars(registry, "verona")
+def test_credssp_refuses_servers_unpatched_for_cve_2018_0886(registry_dir: Path) -> None:
+    _set_windows(registry_dir, auth="credssp")
+    got = _windows_vars(registry_dir, "verona")
     assert got["ansible_psrp_auth"] == "credssp"
     assert got["ansible_psrp_credssp_minimum_version"] == 5
 
@@ -98,19 +98,19 @@ def test_every_rendered_inventory_has_the_connection_and_no_credential_value() -
         ({"cert_validation": "ignore"}, "operations.windows.cert_validation", "unknown field"),
     ],
 )
-def test_bad_windows_settings_are_one_clear_line(registry: Path, values: dict, field: str, fragment: str) -> None:
-    _set_windows(registry, **values)
-    result = cli("validate", "--registry", registry)
+def test_bad_windows_settings_are_one_clear_line(registry_dir: Path, values: dict, field: str, fragment: str) -> None:
+    _set_windows(registry_dir, **values)
+    result = cli("validate", "--registry", registry_dir)
     assert result.code == 2, result
     lines = [line for line in result.err_lines if line.startswith(f"consortium.yaml: {field}: ")]
     assert lines and fragment in lines[0], result.err
     assert "Traceback" not in result.err
 
 
-def test_the_authentication_is_a_deliberate_choice(registry: Path) -> None:
-    data = read(registry / "consortium.yaml")
+def test_the_authentication_is_a_deliberate_choice(registry_dir: Path) -> None:
+    data = read(registry_dir / "consortium.yaml")
     del data["operations"]["windows"]["auth"]
-    write(registry / "consortium.yaml", data)
-    result = cli("validate", "--registry", registry)
+    write(registry_dir / "consortium.yaml", data)
+    result = cli("validate", "--registry", registry_dir)
     assert result.code == 2
     assert any(line.startswith("consortium.yaml: operations.windows.auth: ") for line in result.err_lines), result.err

@@ -1,4 +1,7 @@
-"""Filters of the linux_server_baseline role (Python's ipaddress: no netaddr on the controller)."""
+"""Filters of the linux_server_baseline role (Python's ipaddress: no netaddr on the controller).
+
+Filters both baselines use (consortium_invalid_cidrs) are in playbooks/filter_plugins.
+"""
 
 from __future__ import annotations
 
@@ -29,17 +32,6 @@ def cidrs_of_version(cidrs, version):
         if net.version == int(version):
             out.append(str(net))
     return out
-
-
-def invalid_cidrs(cidrs):
-    """The entries of ``cidrs`` that are not valid IPv4/IPv6 networks."""
-    bad = []
-    for cidr in cidrs or []:
-        try:
-            ipaddress.ip_network(str(cidr).strip(), strict=False)
-        except ValueError:
-            bad.append(str(cidr))
-    return bad
 
 
 def sysctl_writable(params, readonly):
@@ -131,7 +123,6 @@ class FilterModule:
         return {
             "lsb_ip_in_networks": ip_in_networks,
             "lsb_cidrs_of_version": cidrs_of_version,
-            "lsb_invalid_cidrs": invalid_cidrs,
             "lsb_sysctl_writable": sysctl_writable,
             "lsb_sysctl_parse": sysctl_parse,
             "lsb_sysctl_drift": sysctl_drift,

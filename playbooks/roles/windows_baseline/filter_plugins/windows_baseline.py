@@ -1,19 +1,11 @@
-"""Filters of the windows_baseline role (Python's ipaddress: no netaddr on the controller)."""
+"""Filters of the windows_baseline role (Python's ipaddress: no netaddr on the controller).
+
+Filters both baselines use (consortium_invalid_cidrs) are in playbooks/filter_plugins.
+"""
 
 from __future__ import annotations
 
 import ipaddress
-
-
-def invalid_cidrs(cidrs):
-    """The entries of ``cidrs`` that are not valid IPv4/IPv6 networks."""
-    bad = []
-    for cidr in cidrs or []:
-        try:
-            ipaddress.ip_network(str(cidr).strip(), strict=False)
-        except ValueError:
-            bad.append(str(cidr))
-    return bad
 
 
 def normalized_cidrs(cidrs):
@@ -36,7 +28,6 @@ def update_ring(rings, phase, default):
 class FilterModule:
     def filters(self):
         return {
-            "wb_invalid_cidrs": invalid_cidrs,
             "wb_normalized_cidrs": normalized_cidrs,
             "wb_update_ring": update_ring,
         }

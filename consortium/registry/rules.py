@@ -1,0 +1,310 @@
+"""The registry's rules that span files: one function per rule, each returning the problems it finds.
+
+Single-file shape rules live in the models; the rules here need the consortium or the other
+members (the phases, the minimum retention, the address plan, overlaps, unique server names).
+Every rule returns errors, except :func:`lan_clashes`, which may also warn and so returns
+:class:`Findings`; :func:`check_registry` runs them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network
+
+from consortium.registry.errors import Problem
+from consortium.registry.ipam import overlapping_pairs
+from consortium.registry.models import CONSORTIUM_FILE, Consortium, MemberEntry, NetworkPlan, Service
+
+# NAT rules one Azure VPN gateway holds, ingress and egress together (Azure VPN Gateway FAQ, NAT).
+MAX_NAT_RULES = 100
+_HUB = "the hub (consortium.yaml network.hub)"
+_UNREACHABLE = "is in neither network.cidr nor an on-prem range"
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the rules found: errors stop the load; warnings are shown and the registry is still used."""
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def check_registry(
+    consortium: Consortium, entries: Sequence[MemberEntry], *, onboarding: frozenset[str] = frozenset()
+) -> Findings:
+    """Every rule of this module. ``onboarding`` names the members being onboarded: they may still
+    lack ``network.cidr``, and a LAN clash involving one of them only warns (onboarding translates
+    that member's sites, then validates the result strictly)."""
+    network = consortium.network
+    errors = [
+        *phase_in_consortium(consortium, entries),
+        *retention_at_least_minimum(consortium, entries),
+        *admins_in_tenant_domains(consortium, entries),
+        *blocks_allocated(entries, onboarding),
+        *blocks_fit_the_address_plan(network, entries),
+        *blocks_disjoint(network, entries),
+        *onprem_clear_of_azure(network, entries),
+        *server_addresses_reachable(entries),
+        *server_names_unique(entries),
+        *translated_ranges_in_pool(network, entries),
+        *nat_rules_fit_the_gateway(entries),
+        *translated_ranges_disjoint(entries),
+    ]
+    lan = lan_clashes(consortium, entries, onboarding)
+    return Findings([*errors, *lan.errors], lan.warnings)
+
+
+# --------------------------------------------------------------------------- member settings
+
+
+def phase_in_consortium(consortium: Consortium, entries: Sequence[MemberEntry]) -> list[Problem]:
+    """A member's phase is one of consortium.yaml's phases."""
+    last = len(consortium.phases)
+    return [
+        Problem(e.path, "phase", f"{e.member.phase} is not a phase of consortium.yaml (1-{last})")
+        for e in entries
+        if e.member.phase > last
+    ]
+
+
+def retention_at_least_minimum(consortium: Consortium, entries: Sequence[MemberEntry]) -> list[Problem]:
+    """A member's own backup retention is at least the consortium's minimum."""
+    minimum = consortium.backup.minimum_retention_days
+    return [
+        Problem(e.path, "backup.retention_days", f"{days} is below the consortium minimum of {minimum} days")
+        for e in entries
+        if (days := e.member.backup.retention_days) is not None and days < minimum
+    ]
+
+
+def admins_in_tenant_domains(consortium: Consortium, entries: Sequence[MemberEntry]) -> list[Problem]:
+    """Every admin signs in with an account of one of the tenant's domains."""
+    domains = consortium.identity.upn_domains
+    return [
+        Problem(e.path, f"admins[{i}]", f"{admin} is not in a tenant domain ({', '.join(domains)})")
+        for e in entries
+        for i, admin in enumerate(e.member.admins)
+        if admin.rsplit("@", 1)[1].lower() not in domains
+    ]
+
+
+# --------------------------------------------------------------------------- member blocks
+
+
+def blocks_allocated(entries: Sequence[MemberEntry], onboarding: frozenset[str]) -> list[Problem]:
+    """Every member has its address block, except those being onboarded (which get one)."""
+    return [
+        Problem(e.path, "network.cidr", f"not allocated yet; run `consortium onboard {e.path}`")
+        for e in entries
+        if e.member.network.cidr is None and e.member.slug not in onboarding
+    ]
+
+
+def blocks_fit_the_address_plan(network: NetworkPlan, entries: Sequence[MemberEntry]) -> list[Problem]:
+    """A member block has the member size, lies in the supernet and is clear of the hub."""
+    return [
+        Problem(e.path, "network.cidr", message)
+        for e in entries
+        if e.member.network.cidr is not None and (message := _misplaced(network, e.member.network.cidr))
+    ]
+
+
+def _misplaced(network: NetworkPlan, cidr: IPv4Network) -> str:
+    """Why ``cidr`` cannot be a member block of ``network`` ("" when it can)."""
+    if cidr.prefixlen != network.member_prefix:
+        return (
+            f"{cidr} is a /{cidr.prefixlen}; member blocks are "
+            f"/{network.member_prefix} (consortium.yaml network.member_prefix)"
+        )
+    if not cidr.subnet_of(network.supernet):
+        return f"{cidr} is outside the supernet {network.supernet}"
+    if cidr.overlaps(network.hub):
+        return f"{cidr} overlaps {_HUB} {network.hub}"
+    return ""
+
+
+def blocks_disjoint(network: NetworkPlan, entries: Sequence[MemberEntry]) -> list[Problem]:
+    """Member blocks overlap no other member's; each clash is reported once per member, naming the
+    first member it overlaps. Blocks already misplaced (see above) are left out."""
+    placed = [
+        (e.path, cidr) for e in entries if (cidr := e.member.network.cidr) is not None and not _misplaced(network, cidr)
+    ]
+    partners: dict[int, int] = {}
+    for i, j in overlapping_pairs([cidr for _, cidr in placed]):
+        partners[i] = min(partners.get(i, j), j)
+        partners[j] = min(partners.get(j, i), i)
+    return [
+        Problem(placed[i][0], "network.cidr", f"{placed[i][1]} overlaps {placed[j][0]}")
+        for i, j in sorted(partners.items())
+    ]
+
+
+# --------------------------------------------------------------------------- on-premises ranges and servers
+
+
+def onprem_clear_of_azure(network: NetworkPlan, entries: Sequence[MemberEntry]) -> list[Problem]:
+    """A town's LAN ranges are clear of the consortium's supernet and of the hub."""
+    problems = []
+    for e in entries:
+        for s, site in enumerate(e.member.network.onprem):
+            for c, net in enumerate(site.cidrs):
+                where = f"network.onprem[{s}].cidrs[{c}]"
+                if net.overlaps(network.supernet):
+                    message = f"{net} overlaps the consortium supernet {network.supernet}"
+                    problems.append(Problem(e.path, where, message))
+                elif net.overlaps(network.hub):
+                    problems.append(Problem(e.path, where, f"{net} overlaps {_HUB} {network.hub}"))
+    return problems
+
+
+def server_addresses_reachable(entries: Sequence[MemberEntry]) -> list[Problem]:
+    """A server's address lies in its member's block or in one of its on-prem ranges."""
+    problems = []
+    for e in entries:
+        m = e.member
+        ranges = [n for site in m.network.onprem for n in site.cidrs] + ([m.network.cidr] if m.network.cidr else [])
+        problems += [
+            Problem(e.path, f"servers[{i}].address", f"{server.address} {_UNREACHABLE}")
+            for i, server in enumerate(m.servers)
+            if server.address is not None and not any(server.address in r for r in ranges)
+        ]
+    return problems
+
+
+def server_names_unique(entries: Sequence[MemberEntry]) -> list[Problem]:
+    """A server name belongs to one member only (the first file that names it keeps it)."""
+    owner: dict[str, str] = {}
+    problems = []
+    for e in entries:
+        for i, server in enumerate(e.member.servers):
+            if server.name in owner:
+                problems.append(
+                    Problem(e.path, f"servers[{i}].name", f"{server.name} is already a server of {owner[server.name]}")
+                )
+            else:
+                owner[server.name] = e.path
+    return problems
+
+
+# --------------------------------------------------------------------------- what Azure sees of the towns' LANs
+#
+# The hub's route-based gateway routes a prefix to one connection only, so what Azure sees of the
+# towns' LANs must be unique: translated ranges come from ``network.nat_pool`` (which the model keeps
+# apart from the supernet, hence from the hub and every member block) and overlap no other range.
+
+
+@dataclass(frozen=True)
+class _SiteRange:
+    """One on-prem range of a member: a LAN range (``cidrs``) or its translation (``nat_cidrs``)."""
+
+    entry: MemberEntry
+    where: str  # the field, e.g. network.onprem[0].nat_cidrs[1]
+    net: IPv4Network
+    nat: bool  # a translated range, from nat_cidrs
+    translated: bool  # its site has NAT, so Azure never sees its LAN ranges
+
+    def describe(self) -> str:
+        kind = "the translated range" if self.nat else "the on-premises range"
+        return f"{kind} {self.net} of {self.entry.member.name} ({self.entry.path} {self.where})"
+
+
+def _site_ranges(entries: Sequence[MemberEntry]) -> list[_SiteRange]:
+    out = []
+    for e in entries:
+        for s, site in enumerate(e.member.network.onprem):
+            translated = site.nat_cidrs is not None
+            out += [
+                _SiteRange(e, f"network.onprem[{s}].cidrs[{c}]", net, False, translated)
+                for c, net in enumerate(site.cidrs)
+            ]
+            out += [
+                _SiteRange(e, f"network.onprem[{s}].nat_cidrs[{c}]", net, True, True)
+                for c, net in enumerate(site.nat_cidrs or [])
+            ]
+    return out
+
+
+def _overlapping_site_ranges(entries: Sequence[MemberEntry]) -> Iterator[tuple[_SiteRange, _SiteRange]]:
+    """Every pair of overlapping site ranges, found by a sweep (states have hundreds of towns)."""
+    ranges = _site_ranges(entries)
+    for i, j in overlapping_pairs([r.net for r in ranges]):
+        yield ranges[i], ranges[j]
+
+
+def translated_ranges_in_pool(network: NetworkPlan, entries: Sequence[MemberEntry]) -> list[Problem]:
+    """Translated ranges come from the consortium's NAT pool (so there must be one)."""
+    pool = network.nat_pool
+    problems = []
+    for r in _site_ranges(entries):
+        if r.nat and pool is None:
+            message = f"{r.net} is a translated range but consortium.yaml has no network.nat_pool to take it from"
+            problems.append(Problem(r.entry.path, r.where, message))
+        elif r.nat and pool is not None and not r.net.subnet_of(pool):
+            message = f"{r.net} is outside the NAT pool {pool} (consortium.yaml network.nat_pool)"
+            problems.append(Problem(r.entry.path, r.where, message))
+    return problems
+
+
+def nat_rules_fit_the_gateway(entries: Sequence[MemberEntry]) -> list[Problem]:
+    """The hub gateway holds one NAT rule per translated range, and at most :data:`MAX_NAT_RULES`."""
+    translated = sum(r.nat for r in _site_ranges(entries))
+    if translated <= MAX_NAT_RULES:
+        return []
+    return [
+        Problem(
+            CONSORTIUM_FILE,
+            "network.nat_pool",
+            f"members have {translated} translated ranges (nat_cidrs) but the hub VPN gateway holds at most "
+            f"{MAX_NAT_RULES} NAT rules, one per range",
+        )
+    ]
+
+
+def translated_ranges_disjoint(entries: Sequence[MemberEntry]) -> list[Problem]:
+    """A translated range overlaps no other range, LAN or translated (each translated side reports it)."""
+    return [
+        Problem(x.entry.path, x.where, f"{x.net} overlaps {y.describe()}")
+        for a, b in _overlapping_site_ranges(entries)
+        for x, y in ((a, b), (b, a))
+        if x.nat
+    ]
+
+
+def lan_clashes(consortium: Consortium, entries: Sequence[MemberEntry], onboarding: frozenset[str]) -> Findings:
+    """Two towns' untranslated LANs overlap: an error once both have site-to-site VPNs (``networking``),
+    before that, or when one of them is being onboarded, a warning so they can plan NAT."""
+    pool = consortium.network.nat_pool
+    vpn = {e.member.slug for e in entries if Service.NETWORKING in consortium.services_for(e.member.phase)}
+    errors, warnings = [], []
+    for a, b in _overlapping_site_ranges(entries):
+        if a.nat or b.nat or a.entry is b.entry or a.translated or b.translated:
+            continue
+        pair = {a.entry.member.slug, b.entry.member.slug}
+        if pair <= vpn and not pair & onboarding:
+            errors += [_lan_clash(x, y, pool) for x, y in ((a, b), (b, a))]
+        else:
+            warnings.append(
+                Problem(
+                    a.entry.path,
+                    a.where,
+                    f"{a.net} of {a.entry.member.name} overlaps {b.net} of {b.entry.member.name} ({b.entry.path}); "
+                    "their site-to-site VPNs need NAT: give one site nat_cidrs before both reach networking",
+                )
+            )
+    return Findings(errors, warnings)
+
+
+def _lan_clash(mine: _SiteRange, other: _SiteRange, pool: IPv4Network | None) -> Problem:
+    source = (
+        f"from network.nat_pool {pool}"
+        if pool
+        else "from a network.nat_pool (e.g. 100.64.0.0/16) added to consortium.yaml"
+    )
+    return Problem(
+        mine.entry.path,
+        mine.where,
+        f"{mine.net} of {mine.entry.member.name} overlaps {other.net} of {other.entry.member.name} "
+        f"({other.entry.path}) and both have site-to-site VPNs on the hub gateway, which routes a range to one "
+        f"town only: give one of the two sites nat_cidrs (ranges of the same sizes {source})",
+    )
