@@ -19,7 +19,7 @@ from consortium.plan import diff as plan_diff
 from consortium.plan.records import index_plan, read_plan
 from consortium.registry.errors import InputError
 from tests.conftest import REPO, copy_registry
-from tests.registry.test_ipam import NEW_TOWN
+from tests.registry.helpers import NEW_TOWN
 
 plan_command = main.commands["plan"]
 RECORD = {"stack": "s", "urn": "urn:a", "type": "t", "name": "a", "parent": None, "provider": None}

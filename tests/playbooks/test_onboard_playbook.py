@@ -64,25 +64,25 @@ def _onboard(registry: Path, slug: str, *args: str, env=None, inventory: bool = 
 # ------------------------------------------------------------------------------------------ no hosts
 
 
-def test_bad_member_file_stops_with_the_toolkits_errors_and_writes_nothing(registry: Path) -> None:
-    _member(registry, "dunn", "192.0.2.0/24", ["192.0.2.10"], extra="colour: blue\n")
-    before = tree_digest(registry)
-    run = _onboard(registry, "dunn")
+def test_bad_member_file_stops_with_the_toolkits_errors_and_writes_nothing(registry_dir: Path) -> None:
+    _member(registry_dir, "dunn", "192.0.2.0/24", ["192.0.2.10"], extra="colour: blue\n")
+    before = tree_digest(registry_dir)
+    run = _onboard(registry_dir, "dunn")
     assert run.rc != 0, run.explain()
     assert run.recap["localhost"]["failed"] == 1 and run.recap["localhost"]["rescued"] == 1
     assert "consortium onboard members/dunn.yaml failed (exit 2):" in run.stdout, run.explain()
     assert "members/dunn.yaml: colour: unknown field" in run.stdout, run.explain()
     assert "PLAY [Consortium Linux baseline]" not in run.stdout
-    assert tree_digest(registry) == before
+    assert tree_digest(registry_dir) == before
 
 
-def test_without_the_registrys_inventory_nothing_is_written(registry: Path) -> None:
-    _member(registry, "dunn", "192.0.2.0/24", ["192.0.2.10"])
-    before = tree_digest(registry)
-    run = _onboard(registry, "dunn", inventory=False)
+def test_without_the_registrys_inventory_nothing_is_written(registry_dir: Path) -> None:
+    _member(registry_dir, "dunn", "192.0.2.0/24", ["192.0.2.10"])
+    before = tree_digest(registry_dir)
+    run = _onboard(registry_dir, "dunn", inventory=False)
     assert run.rc != 0
-    assert f"-i {registry}/playbooks/inventories" in " ".join(run.stdout.split()), run.explain()
-    assert tree_digest(registry) == before
+    assert f"-i {registry_dir}/playbooks/inventories" in " ".join(run.stdout.split()), run.explain()
+    assert tree_digest(registry_dir) == before
 
 
 # ------------------------------------------------------------------------------------------ lab
