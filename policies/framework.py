@@ -167,9 +167,10 @@ class Finding:
     stack: str = field(default="", compare=False)
 
 
-def resolve_params(ctrl: Control, overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def resolve_params(ctrl: Control, config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The control's parameters: its defaults, overridden by ``config`` (keys it does not declare are ignored)."""
     values = {name: p.default for name, p in ctrl.params.items()}
-    values.update({k: v for k, v in (overrides.get(ctrl.id) or {}).items() if k in ctrl.params})
+    values.update({k: v for k, v in (config or {}).items() if k in ctrl.params})
     return values
 
 
@@ -202,7 +203,7 @@ def evaluate(
     findings: list[Finding] = []
     checks: list[Check] = []
     for ctrl in controls:
-        params = resolve_params(ctrl, overrides or {})
+        params = resolve_params(ctrl, (overrides or {}).get(ctrl.id))
         if ctrl.scope == "resource":
             for t in ctrl.types:
                 for r in by_type.get(t, ()):
