@@ -14,7 +14,7 @@ both, so a control reads one shape.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -152,6 +152,20 @@ def control(
         )
 
     return wrap
+
+
+def require_value(
+    r: Resource, path: str, *allowed: Any, message: str, unset: str | None = None, default: Any = None
+) -> Iterator[str]:
+    """Yield ``message`` when the property at ``path`` is none of ``allowed``: the one-property control.
+
+    ``message`` is a format string over ``{path}`` and ``{value}``; ``unset`` stands in for a missing
+    or empty value, ``default`` is what a missing property counts as. True and False match only
+    themselves: CrossGuard hands numbers over as floats, and ``1.0 == True``.
+    """
+    value = r.get(path, default)
+    if not any(value is a if isinstance(a, bool) else value == a for a in allowed):
+        yield message.format(path=path, value=unset if unset is not None and not value else value)
 
 
 @dataclass(frozen=True, order=True)

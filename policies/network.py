@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .framework import Enforcement, Param, Resource, Severity, control
+from .framework import Enforcement, Param, Resource, Severity, control, require_value
 from .util import (
     RangeIndex,
     allows_inbound,
@@ -267,8 +267,13 @@ def no_spoke_peering(resources: Sequence[Resource], p: Mapping[str, Any]) -> Ite
     fix="Set connectionProtocol to IKEv2.",
 )
 def ikev2(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("connectionProtocol") != "IKEv2":
-        yield f"connectionProtocol is {r.get('connectionProtocol') or 'not set (IKEv2 and IKEv1 allowed)'}; IKEv2 only"
+    yield from require_value(
+        r,
+        "connectionProtocol",
+        "IKEv2",
+        message="{path} is {value}; IKEv2 only",
+        unset="not set (IKEv2 and IKEv1 allowed)",
+    )
 
 
 @control(
@@ -343,8 +348,9 @@ def explicit_internet_deny(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set threatIntelMode to Deny (or at least Alert).",
 )
 def threat_intel(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("threatIntelMode") not in ("Deny", "Alert"):
-        yield f"threatIntelMode is {r.get('threatIntelMode') or 'not set'}; it must be Deny or Alert"
+    yield from require_value(
+        r, "threatIntelMode", "Deny", "Alert", message="{path} is {value}; it must be Deny or Alert", unset="not set"
+    )
 
 
 @control(
@@ -359,8 +365,8 @@ def threat_intel(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set disableBgpRoutePropagation to true.",
 )
 def no_bgp_propagation(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.member is not None and r.get("disableBgpRoutePropagation") is not True:
-        yield "disableBgpRoutePropagation is not true"
+    if r.member is not None:
+        yield from require_value(r, "disableBgpRoutePropagation", True, message="{path} is not true")
 
 
 def _endpoint_targets(resources: Sequence[Resource]) -> set[tuple[str, str]]:
