@@ -14,10 +14,12 @@ from .util import (
     id_segment,
     is_open_to_internet,
     is_secret,
+    mappings,
     network,
     port_matches,
     ref_id,
     rule_ports,
+    rule_sources,
 )
 
 AREA = "network"
@@ -68,7 +70,7 @@ def nsg_rules(r: Resource) -> list[Mapping[str, Any]]:
     """The security rules of an NSG (inline) or a standalone SecurityRule resource."""
     if r.type == RULE:
         return [r.props]
-    return [rule for rule in as_list(r.get("securityRules")) if isinstance(rule, Mapping)]
+    return mappings(r.get("securityRules"))
 
 
 def _open_port(port: int, service: str, cid: str, cis_azure: str | None) -> Any:
@@ -90,10 +92,7 @@ def _open_port(port: int, service: str, cid: str, cis_azure: str | None) -> Any:
                 and is_open_to_internet(rule)
                 and any(port_matches(s, port) for s in rule_ports(rule))
             ):
-                sources = ", ".join(
-                    str(x)
-                    for x in as_list(rule.get("sourceAddressPrefix")) + as_list(rule.get("sourceAddressPrefixes"))
-                )
+                sources = ", ".join(rule_sources(rule))
                 yield f"rule {rule.get('name', '?')} allows {service} ({port}) inbound from {sources}"
 
     return check
@@ -128,7 +127,7 @@ def no_winrm(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
 def _subnets(r: Resource) -> list[Mapping[str, Any]]:
     if r.type == SUBNET:
         return [{**r.props, "name": r.get("subnetName") or r.get("name") or r.name}]
-    return [s for s in as_list(r.get("subnets")) if isinstance(s, Mapping)]
+    return mappings(r.get("subnets"))
 
 
 @control(
@@ -179,7 +178,7 @@ def no_member_public_ip(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
 def default_route(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     if r.member is None:
         return
-    routes = [x for x in as_list(r.get("routes")) if isinstance(x, Mapping)]
+    routes = mappings(r.get("routes"))
     wanted = ["0.0.0.0/0"] + ([p["supernet"]] if p["supernet"] else [])
     firewall = network(p["firewall_subnet"]) if p["firewall_subnet"] else None
     for prefix in wanted:
@@ -222,6 +221,11 @@ def peering_local_vnet(r: Resource) -> str:
     return str(r.get("virtualNetworkName") or id_segment(r.azure_id, "virtualNetworks") or "")
 
 
+def peering_remote_vnet(r: Resource) -> str:
+    """The VNet a peering reaches, from its ``remoteVirtualNetwork`` reference."""
+    return id_segment(ref_id(r.get("remoteVirtualNetwork")), "virtualNetworks") or ""
+
+
 def hub_vnet_names(resources: Sequence[Resource], p: Mapping[str, Any]) -> set[str]:
     names = {str(n) for n in as_list(p.get("hub_vnet_names"))}
     names |= {r.azure_name("virtualNetworkName") for r in resources if r.type == VNET and r.member is None}
@@ -248,7 +252,7 @@ def no_spoke_peering(resources: Sequence[Resource], p: Mapping[str, Any]) -> Ite
         if r.type != PEERING:
             continue
         local = peering_local_vnet(r)
-        remote = id_segment(ref_id(r.get("remoteVirtualNetwork")), "virtualNetworks") or ""
+        remote = peering_remote_vnet(r)
         if local not in hubs and remote not in hubs:
             yield (
                 r,
@@ -287,7 +291,7 @@ def ikev2(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set ipsecPolicies to AES256/SHA384 (IKE), GCMAES256 (IPsec), DHGroup24/ECP384 and PFS24/ECP384.",
 )
 def ipsec_policy(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    policies = [x for x in as_list(r.get("ipsecPolicies")) if isinstance(x, Mapping)]
+    policies = mappings(r.get("ipsecPolicies"))
     if not policies:
         yield "no custom IPsec policy: Azure's default proposals include weak algorithms"
     for pol in policies:
@@ -369,6 +373,14 @@ def no_bgp_propagation(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
         yield from require_value(r, "disableBgpRoutePropagation", True, message="{path} is not true")
 
 
+def endpoint_connections(resources: Sequence[Resource]) -> Iterator[Mapping[str, Any]]:
+    """The private link connections, automatic and manual, of every private endpoint among ``resources``."""
+    for r in resources:
+        if r.type == PRIVATE_ENDPOINT:
+            yield from mappings(r.get("privateLinkServiceConnections"))
+            yield from mappings(r.get("manualPrivateLinkServiceConnections"))
+
+
 def _endpoint_targets(resources: Sequence[Resource]) -> set[tuple[str, str]]:
     """(``<namespace>/<type>/<name>`` of the target, lower-cased, group id) of every endpoint connection.
 
@@ -376,19 +388,11 @@ def _endpoint_targets(resources: Sequence[Resource]) -> set[tuple[str, str]]:
     of the first deployment, where the vault's id is still unknown) counts as ``*``: not judged.
     """
     reached = set()
-    for r in resources:
-        if r.type != PRIVATE_ENDPOINT:
-            continue
-        connections = as_list(r.get("privateLinkServiceConnections")) + as_list(
-            r.get("manualPrivateLinkServiceConnections")
-        )
-        for c in connections:
-            if not isinstance(c, Mapping):
-                continue
-            target = str(c.get("privateLinkServiceId") or "").lower()
-            key = target.rsplit("/providers/", 1)[1] if "/providers/" in target else "*"
-            for group in as_list(c.get("groupIds")):
-                reached.add((key, str(group)))
+    for c in endpoint_connections(resources):
+        target = str(c.get("privateLinkServiceId") or "").lower()
+        key = target.rsplit("/providers/", 1)[1] if "/providers/" in target else "*"
+        for group in as_list(c.get("groupIds")):
+            reached.add((key, str(group)))
     return reached
 
 
