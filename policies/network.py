@@ -53,8 +53,8 @@ PRIVATE_ONLY: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("AzureBackup",),
     ),
 }
-# Azure-managed subnets that must not (or cannot) carry an NSG.
-NSG_EXEMPT_SUBNETS = frozenset(
+# Azure-managed subnets: they must not (or cannot) carry an NSG; the subnet controls pass them over.
+MANAGED_SUBNETS = frozenset(
     {
         "GatewaySubnet",
         "AzureFirewallSubnet",
@@ -130,6 +130,13 @@ def _subnets(r: Resource) -> list[Mapping[str, Any]]:
     return mappings(r.get("subnets"))
 
 
+def _subnets_without(r: Resource, key: str) -> Iterator[Any]:
+    """Names of the subnets, Azure-managed ones aside, that reference nothing under ``key``."""
+    for s in _subnets(r):
+        if s.get("name") not in MANAGED_SUBNETS and not ref_id(s.get(key)):
+            yield s.get("name", "?")
+
+
 @control(
     "MCS-NET-005",
     "Every subnet has a network security group",
@@ -141,9 +148,8 @@ def _subnets(r: Resource) -> list[Mapping[str, Any]]:
     fix="Associate an NSG with the subnet (Azure's gateway, firewall and bastion subnets are exempt).",
 )
 def subnet_nsg(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    for s in _subnets(r):
-        if s.get("name") not in NSG_EXEMPT_SUBNETS and not ref_id(s.get("networkSecurityGroup")):
-            yield f"subnet {s.get('name', '?')} has no network security group"
+    for name in _subnets_without(r, "networkSecurityGroup"):
+        yield f"subnet {name} has no network security group"
 
 
 @control(
@@ -211,9 +217,8 @@ def default_route(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
 def subnet_route_table(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     if r.member is None:
         return
-    for s in _subnets(r):
-        if s.get("name") not in NSG_EXEMPT_SUBNETS and not ref_id(s.get("routeTable")):
-            yield f"subnet {s.get('name', '?')} has no route table"
+    for name in _subnets_without(r, "routeTable"):
+        yield f"subnet {name} has no route table"
 
 
 def peering_local_vnet(r: Resource) -> str:
