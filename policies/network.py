@@ -443,9 +443,8 @@ def _ingress_translations(resources: Sequence[Resource], member: str) -> dict[ip
     """LAN prefix -> translated prefix, from the member's ingress SNAT rules its connections use.
 
     By name (an id's last segment), so plans and deployed state read alike; a reference without an
-    id counts every rule of the member (under CrossGuard, a preview where the ids are still unknown
-    does not run the policy at all). Per member, not per site: the registry keeps one member's LAN
-    ranges apart, so a LAN prefix names one site.
+    id counts every rule of the member. Per member, not per site: the registry keeps one member's
+    LAN ranges apart, so a LAN prefix names one site.
     """
     used: set[str] = set()
     unknown = False
