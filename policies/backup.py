@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .framework import Param, Resource, Severity, control
+from .framework import Param, Resource, Severity, control, require_value
 
 AREA = "backup"
 VAULT = "azure-native:recoveryservices:Vault"
@@ -23,9 +23,14 @@ POLICY = "azure-native:recoveryservices:ProtectionPolicy"
     fix="Set properties.securitySettings.softDeleteSettings.softDeleteState to AlwaysON (or Enabled).",
 )
 def vault_soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    state = r.get("properties.securitySettings.softDeleteSettings.softDeleteState")
-    if state not in ("Enabled", "AlwaysON"):
-        yield f"soft delete state is {state or 'not set'}; it must be AlwaysON or Enabled"
+    yield from require_value(
+        r,
+        "properties.securitySettings.softDeleteSettings.softDeleteState",
+        "Enabled",
+        "AlwaysON",
+        message="soft delete state is {value}; it must be AlwaysON or Enabled",
+        unset="not set",
+    )
 
 
 @control(
@@ -39,9 +44,14 @@ def vault_soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set properties.securitySettings.immutabilitySettings.state to Unlocked, then Locked once proven.",
 )
 def vault_immutable(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    state = r.get("properties.securitySettings.immutabilitySettings.state")
-    if state not in ("Unlocked", "Locked"):
-        yield f"immutability state is {state or 'not set (Disabled)'}; it must be Unlocked or Locked"
+    yield from require_value(
+        r,
+        "properties.securitySettings.immutabilitySettings.state",
+        "Unlocked",
+        "Locked",
+        message="immutability state is {value}; it must be Unlocked or Locked",
+        unset="not set (Disabled)",
+    )
 
 
 @control(
@@ -55,9 +65,13 @@ def vault_immutable(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set properties.publicNetworkAccess to Disabled.",
 )
 def vault_private(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    access = r.get("properties.publicNetworkAccess")
-    if access != "Disabled":
-        yield f"properties.publicNetworkAccess is {access or 'not set (Enabled)'}; it must be Disabled"
+    yield from require_value(
+        r,
+        "properties.publicNetworkAccess",
+        "Disabled",
+        message="{path} is {value}; it must be Disabled",
+        unset="not set (Enabled)",
+    )
 
 
 @control(
@@ -71,9 +85,13 @@ def vault_private(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set properties.redundancySettings.standardTierStorageRedundancy to GeoRedundant.",
 )
 def vault_geo(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    redundancy = r.get("properties.redundancySettings.standardTierStorageRedundancy")
-    if redundancy != "GeoRedundant":
-        yield f"storage redundancy is {redundancy or 'not set'}; it must be GeoRedundant"
+    yield from require_value(
+        r,
+        "properties.redundancySettings.standardTierStorageRedundancy",
+        "GeoRedundant",
+        message="storage redundancy is {value}; it must be GeoRedundant",
+        unset="not set",
+    )
 
 
 def _retention_days(r: Resource) -> int | None:
@@ -116,9 +134,14 @@ def retention(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set properties.schedulePolicy.scheduleRunFrequency to Daily (or Hourly).",
 )
 def daily(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    frequency = r.get("properties.schedulePolicy.scheduleRunFrequency")
-    if frequency not in ("Daily", "Hourly"):
-        yield f"schedule frequency is {frequency or 'not set'}; backups must run at least daily"
+    yield from require_value(
+        r,
+        "properties.schedulePolicy.scheduleRunFrequency",
+        "Daily",
+        "Hourly",
+        message="schedule frequency is {value}; backups must run at least daily",
+        unset="not set",
+    )
 
 
 @control(
@@ -137,12 +160,23 @@ def daily(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
 def enhanced_vm_policy(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     if r.get("properties.backupManagementType") != "AzureIaasVM":
         return
-    policy_type = r.get("properties.policyType")
-    schedule = r.get("properties.schedulePolicy.schedulePolicyType")
-    if policy_type != "V2":
-        yield f"policyType is {policy_type or 'not set (V1, Standard)'}; VM policies must be Enhanced (V2)"
-    elif schedule != "SimpleSchedulePolicyV2":
-        yield f"schedulePolicyType is {schedule or 'not set'}; an Enhanced policy takes SimpleSchedulePolicyV2"
+    not_enhanced = list(
+        require_value(
+            r,
+            "properties.policyType",
+            "V2",
+            message="policyType is {value}; VM policies must be Enhanced (V2)",
+            unset="not set (V1, Standard)",
+        )
+    )
+    # A V1 policy has a V1 schedule by necessity: judge the schedule once the type is right.
+    yield from not_enhanced or require_value(
+        r,
+        "properties.schedulePolicy.schedulePolicyType",
+        "SimpleSchedulePolicyV2",
+        message="schedulePolicyType is {value}; an Enhanced policy takes SimpleSchedulePolicyV2",
+        unset="not set",
+    )
 
 
 CONTROLS = (vault_soft_delete, vault_immutable, vault_private, vault_geo, retention, daily, enhanced_vm_policy)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from . import backup, governance, identity, isolation, keyvault, logging, network, storage
+from . import backup, governance, identity, isolation, keyvault, logging, network, storage, vpn
 from .framework import Control
 from .safeguards import IG1_IDS
 
 CATALOG: tuple[Control, ...] = (
     *storage.CONTROLS,
     *keyvault.CONTROLS,
-    *network.CONTROLS,
+    # The network area spans two modules; its controls keep their id order (reports list the catalog in order).
+    *sorted((*network.CONTROLS, *vpn.CONTROLS), key=lambda c: c.id),
     *backup.CONTROLS,
     *identity.CONTROLS,
     *logging.CONTROLS,

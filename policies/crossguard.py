@@ -21,7 +21,7 @@ from pulumi_policy import (
 )
 
 from .catalog import CATALOG
-from .framework import Control, Resource, stack_of
+from .framework import Control, Resource, resolve_params, stack_of
 
 _ENFORCEMENT = {
     "mandatory": EnforcementLevel.MANDATORY,
@@ -39,12 +39,6 @@ def to_resource(type_: str, props: Mapping[str, Any], urn: str, name: str, paren
     return Resource(urn=urn, type=type_, name=name, stack=stack, member=member_of(stack), props=props, parent=parent)
 
 
-def _params(ctrl: Control, config: Mapping[str, Any] | None) -> dict[str, Any]:
-    values = {k: p.default for k, p in ctrl.params.items()}
-    values.update({k: v for k, v in (config or {}).items() if k in ctrl.params})
-    return values
-
-
 def _schema(ctrl: Control) -> PolicyConfigSchema | None:
     if not ctrl.params:
         return None
@@ -60,7 +54,7 @@ def _resource_validator(ctrl: Control) -> Callable[[ResourceValidationArgs, Any]
         if args.resource_type not in ctrl.types:
             return
         r = to_resource(args.resource_type, args.props, args.urn, args.name)
-        for message in ctrl.check(r, _params(ctrl, args.get_config())):  # type: ignore[call-arg]
+        for message in ctrl.check(r, resolve_params(ctrl, args.get_config())):  # type: ignore[call-arg]
             report_violation(f"{ctrl.id}: {message}", args.urn)
 
     return validate
@@ -72,7 +66,7 @@ def _stack_validator(ctrl: Control) -> Callable[[StackValidationArgs, Any], None
             to_resource(r.resource_type, r.props, r.urn, r.name, r.parent.urn if r.parent else None)
             for r in args.resources
         ]
-        for r, message in ctrl.check(resources, _params(ctrl, args.get_config())):  # type: ignore[call-arg,misc]
+        for r, message in ctrl.check(resources, resolve_params(ctrl, args.get_config())):  # type: ignore[call-arg,misc]
             report_violation(f"{ctrl.id}: {message}", r.urn if r else None)
 
     return validate

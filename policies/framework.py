@@ -14,7 +14,7 @@ both, so a control reads one shape.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -154,6 +154,20 @@ def control(
     return wrap
 
 
+def require_value(
+    r: Resource, path: str, *allowed: Any, message: str, unset: str | None = None, default: Any = None
+) -> Iterator[str]:
+    """Yield ``message`` when the property at ``path`` is none of ``allowed``: the one-property control.
+
+    ``message`` is a format string over ``{path}`` and ``{value}``; ``unset`` stands in for a missing
+    or empty value, ``default`` is what a missing property counts as. True and False match only
+    themselves: CrossGuard hands numbers over as floats, and ``1.0 == True``.
+    """
+    value = r.get(path, default)
+    if not any(value is a if isinstance(a, bool) else value == a for a in allowed):
+        yield message.format(path=path, value=unset if unset is not None and not value else value)
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     """A violation of a control by a resource (or by the stack, when ``urn`` is empty)."""
@@ -167,9 +181,10 @@ class Finding:
     stack: str = field(default="", compare=False)
 
 
-def resolve_params(ctrl: Control, overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def resolve_params(ctrl: Control, config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The control's parameters: its defaults, overridden by ``config`` (keys it does not declare are ignored)."""
     values = {name: p.default for name, p in ctrl.params.items()}
-    values.update({k: v for k, v in (overrides.get(ctrl.id) or {}).items() if k in ctrl.params})
+    values.update({k: v for k, v in (config or {}).items() if k in ctrl.params})
     return values
 
 
@@ -202,7 +217,7 @@ def evaluate(
     findings: list[Finding] = []
     checks: list[Check] = []
     for ctrl in controls:
-        params = resolve_params(ctrl, overrides or {})
+        params = resolve_params(ctrl, (overrides or {}).get(ctrl.id))
         if ctrl.scope == "resource":
             for t in ctrl.types:
                 for r in by_type.get(t, ()):

@@ -6,12 +6,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .framework import Param, Resource, Severity, control
-from .util import as_list
+from .identity import RESOURCE_GROUP
+from .network import PRIVATE_ENDPOINT, SUBNET, VNET, endpoint_connections
+from .util import as_list, mappings
 
 AREA = "governance"
 REQUIRED_TAGS = ("consortium", "member", "cost-center", "phase", "managed-by")
 BUDGET = "azure-native:consumption:Budget"
-RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 # Resource types that accept tags (sub-resources such as subnets, rules, routes, peerings, role
 # assignments, diagnostic settings and budgets do not).
 TAGGABLE = frozenset(
@@ -37,9 +38,6 @@ TAGGABLE = frozenset(
     }
 )
 
-PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
-VNET = "azure-native:network:VirtualNetwork"
-SUBNET = "azure-native:network:Subnet"
 # The spoke as far as private endpoints need it: every service with a private data plane brings it
 # (its endpoints must exist before the vaults are used), and networking builds on it.
 LANDING_ZONE: tuple[tuple[str, int, str], ...] = (
@@ -150,21 +148,12 @@ def member_budget(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterat
 
 def _endpoint_groups(resources: Sequence[Resource]) -> set[str]:
     """Every group id some private endpoint among ``resources`` connects to."""
-    groups: set[str] = set()
-    for r in resources:
-        if r.type != PRIVATE_ENDPOINT:
-            continue
-        for c in as_list(r.get("privateLinkServiceConnections")) + as_list(
-            r.get("manualPrivateLinkServiceConnections")
-        ):
-            if isinstance(c, Mapping):
-                groups.update(str(g) for g in as_list(c.get("groupIds")))
-    return groups
+    return {str(g) for c in endpoint_connections(resources) for g in as_list(c.get("groupIds"))}
 
 
 def _subnet_names(vnet: Resource, resources: Sequence[Resource]) -> set[str]:
     """The subnets ``vnet`` carries: declared inline, or as subnet resources of the same stack naming it."""
-    names = {str(s.get("name")) for s in as_list(vnet.get("subnets")) if isinstance(s, Mapping) and s.get("name")}
+    names = {str(s.get("name")) for s in mappings(vnet.get("subnets")) if s.get("name")}
     vnet_name = vnet.azure_name("virtualNetworkName")
     names.update(
         r.azure_name("subnetName")

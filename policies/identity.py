@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .framework import Enforcement, Resource, Severity, control
+from .framework import Enforcement, Resource, Severity, control, require_value
 from .util import as_list
 
 AREA = "identity"
@@ -138,8 +138,13 @@ def security_group(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="state: enabled; grantControls.builtInControls: [mfa]; conditions.applications.includedApplications: [All].",
 )
 def ca_requires_mfa(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("state") != "enabled":
-        yield f"state is {r.get('state') or 'not set'}; the policy must be enabled (not report-only)"
+    yield from require_value(
+        r,
+        "state",
+        "enabled",
+        message="{path} is {value}; the policy must be enabled (not report-only)",
+        unset="not set",
+    )
     if "mfa" not in [str(c).lower() for c in as_list(r.get("grantControls.builtInControls"))]:
         yield "grant controls do not require MFA"
     if "All" not in as_list(r.get("conditions.applications.includedApplications")):

@@ -13,8 +13,8 @@ from typing import Any
 
 from .framework import Param, Resource, Severity, control
 from .identity import ASSIGNMENT, member_resource_groups, scope_resource_group
-from .network import NSG, PEERING, ROUTE_TABLE, RULE, VNET, nsg_rules, peering_local_vnet
-from .util import RangeIndex, allows_inbound, as_list, id_segment, network, ref_id, rule_sources
+from .network import NSG, PEERING, ROUTE_TABLE, RULE, VNET, nsg_rules, peering_local_vnet, peering_remote_vnet
+from .util import RangeIndex, allows_inbound, as_list, mappings, network, rule_sources
 
 AREA = "isolation"
 ROUTE = "azure-native:network:Route"
@@ -84,10 +84,7 @@ def no_cross_member_peering(resources: Sequence[Resource], p: Mapping[str, Any])
     for r in resources:
         if r.type != PEERING or r.member is None:
             continue
-        for name in (
-            peering_local_vnet(r),
-            id_segment(ref_id(r.get("remoteVirtualNetwork")), "virtualNetworks") or "",
-        ):
+        for name in (peering_local_vnet(r), peering_remote_vnet(r)):
             if vnets.get(name) not in (None, r.member):
                 yield r, f"{r.member}'s peering reaches {vnets[name]}'s network {name}"
 
@@ -109,7 +106,7 @@ def no_cross_member_routes(resources: Sequence[Resource], p: Mapping[str, Any]) 
     for r in resources:
         if r.member is None or r.type not in (ROUTE_TABLE, ROUTE):
             continue
-        routes = [r.props] if r.type == ROUTE else [x for x in as_list(r.get("routes")) if isinstance(x, Mapping)]
+        routes = [r.props] if r.type == ROUTE else mappings(r.get("routes"))
         for route in routes:
             net = network(route.get("addressPrefix"))
             if net is None:
@@ -150,10 +147,6 @@ def no_cross_member_nsg(resources: Sequence[Resource], p: Mapping[str, Any]) -> 
                     yield r, f"rule {rule.get('name', '?')} admits {src}, which covers {hit}'s address space"
 
 
-def _collections(r: Resource) -> list[Mapping[str, Any]]:
-    return [c for c in as_list(r.get("ruleCollections")) if isinstance(c, Mapping)]
-
-
 def _addresses(rule: Mapping[str, Any], key: str) -> list[str]:
     return [str(a) for a in as_list(rule.get(key))]
 
@@ -176,7 +169,7 @@ def firewall_isolation(resources: Sequence[Resource], p: Mapping[str, Any]) -> I
     for r in resources:
         if r.type != RULE_GROUP:
             continue
-        collections = _collections(r)
+        collections = mappings(r.get("ruleCollections"))
         deny_priority = min(
             (
                 int(c.get("priority") or 65000)
@@ -193,7 +186,7 @@ def firewall_isolation(resources: Sequence[Resource], p: Mapping[str, Any]) -> I
         for c in collections:
             if str((c.get("action") or {}).get("type", "")).lower() != "allow":
                 continue
-            for rule in [x for x in as_list(c.get("rules")) if isinstance(x, Mapping)]:
+            for rule in mappings(c.get("rules")):
                 sources = [network(s) for s in _addresses(rule, "sourceAddresses")]
                 for dest in _addresses(rule, "destinationAddresses"):
                     net = network(dest)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .framework import Param, Resource, Severity, control
+from .framework import Param, Resource, Severity, control, require_value
 
 AREA = "data protection"
 VAULT = "azure-native:keyvault:Vault"
@@ -23,8 +23,7 @@ VAULT = "azure-native:keyvault:Vault"
     fix="Set properties.enablePurgeProtection to true.",
 )
 def purge_protection(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("properties.enablePurgeProtection") is not True:
-        yield "properties.enablePurgeProtection is not true"
+    yield from require_value(r, "properties.enablePurgeProtection", True, message="{path} is not true")
 
 
 @control(
@@ -59,8 +58,7 @@ def soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set properties.enableRbacAuthorization to true.",
 )
 def rbac(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("properties.enableRbacAuthorization") is not True:
-        yield "properties.enableRbacAuthorization is not true"
+    yield from require_value(r, "properties.enableRbacAuthorization", True, message="{path} is not true")
 
 
 @control(
@@ -75,10 +73,10 @@ def rbac(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set properties.publicNetworkAccess to Disabled (and networkAcls.defaultAction to Deny).",
 )
 def private_vault(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("properties.publicNetworkAccess") != "Disabled":
-        yield f"properties.publicNetworkAccess is {r.get('properties.publicNetworkAccess') or 'not set (Enabled)'}"
-    if r.get("properties.networkAcls.defaultAction") != "Deny":
-        yield "properties.networkAcls.defaultAction is not Deny"
+    yield from require_value(
+        r, "properties.publicNetworkAccess", "Disabled", message="{path} is {value}", unset="not set (Enabled)"
+    )
+    yield from require_value(r, "properties.networkAcls.defaultAction", "Deny", message="{path} is not Deny")
 
 
 CONTROLS = (purge_protection, soft_delete, rbac, private_vault)

@@ -6,22 +6,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .framework import Param, Resource, Severity, StackCheck, control
-from .util import as_list, id_segment
+from .util import as_list, id_segment, mappings
 
 AREA = "logging"
 DIAGNOSTIC = "azure-native:monitor:DiagnosticSetting"
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 
-# resource type -> (the id segment naming it in a resourceUri, the input holding its Azure name)
+# resource type -> (its provider namespace, the id segment naming it in a resourceUri, the input holding its Azure name)
 SOURCES = {
-    "azure-native:recoveryservices:Vault": ("vaults", "vaultName"),
-    "azure-native:keyvault:Vault": ("vaults", "vaultName"),
-    "azure-native:network:NetworkSecurityGroup": ("networkSecurityGroups", "networkSecurityGroupName"),
-}
-PROVIDER = {
-    "azure-native:recoveryservices:Vault": "microsoft.recoveryservices",
-    "azure-native:keyvault:Vault": "microsoft.keyvault",
-    "azure-native:network:NetworkSecurityGroup": "microsoft.network",
+    "azure-native:recoveryservices:Vault": ("microsoft.recoveryservices", "vaults", "vaultName"),
+    "azure-native:keyvault:Vault": ("microsoft.keyvault", "vaults", "vaultName"),
+    "azure-native:network:NetworkSecurityGroup": (
+        "microsoft.network",
+        "networkSecurityGroups",
+        "networkSecurityGroupName",
+    ),
 }
 
 
@@ -34,7 +33,7 @@ def hub_workspaces(resources: Sequence[Resource], p: Mapping[str, Any]) -> set[s
 
 
 def _diagnostics_to(resource_type: str) -> StackCheck:
-    segment, name_key = SOURCES[resource_type]
+    provider, segment, name_key = SOURCES[resource_type]
 
     def check(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
         workspaces = hub_workspaces(resources, p)
@@ -45,7 +44,7 @@ def _diagnostics_to(resource_type: str) -> StackCheck:
             # plans carry resourceUri; deployed state only the setting's id, which starts with it
             uri = str(d.get("resourceUri") or d.azure_id).lower()
             target = (id_segment(d.get("workspaceId"), "workspaces") or "").lower()
-            if PROVIDER[resource_type] in uri and (not workspaces or target in workspaces):
+            if provider in uri and (not workspaces or target in workspaces):
                 sent.add((d.stack, (id_segment(uri, segment) or "").lower()))
         for r in resources:
             if r.type == resource_type:
@@ -108,7 +107,7 @@ def workspace_retention(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Enable the allLogs (or audit) category group.",
 )
 def all_logs(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    logs = [entry for entry in as_list(r.get("logs")) if isinstance(entry, Mapping) and entry.get("enabled")]
+    logs = [entry for entry in mappings(r.get("logs")) if entry.get("enabled")]
     if not any(str(entry.get("categoryGroup", "")).lower() in ("alllogs", "audit") for entry in logs):
         yield "no enabled allLogs/audit category group"
 

@@ -1,23 +1,22 @@
-"""Network controls: NSGs, subnets, routes, peerings, VPN connections, the hub firewall."""
+"""Network controls: NSGs, subnets, routes, peerings, private endpoints, the hub firewall (site VPNs: vpn.py)."""
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .framework import Enforcement, Param, Resource, Severity, control
+from .framework import Enforcement, Param, Resource, Severity, control, require_value
 from .util import (
-    RangeIndex,
     allows_inbound,
     as_list,
     id_segment,
     is_open_to_internet,
-    is_secret,
+    mappings,
     network,
     port_matches,
     ref_id,
     rule_ports,
+    rule_sources,
 )
 
 AREA = "network"
@@ -28,7 +27,6 @@ SUBNET = "azure-native:network:Subnet"
 PUBLIC_IP = "azure-native:network:PublicIPAddress"
 ROUTE_TABLE = "azure-native:network:RouteTable"
 PEERING = "azure-native:network:VirtualNetworkPeering"
-CONNECTION = "azure-native:network:VirtualNetworkGatewayConnection"
 FIREWALL_POLICY = "azure-native:network:FirewallPolicy"
 PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 # Resources the program keeps off the public network: where their public access switch sits, and the
@@ -51,8 +49,8 @@ PRIVATE_ONLY: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("AzureBackup",),
     ),
 }
-# Azure-managed subnets that must not (or cannot) carry an NSG.
-NSG_EXEMPT_SUBNETS = frozenset(
+# Azure-managed subnets: they must not (or cannot) carry an NSG; the subnet controls pass them over.
+MANAGED_SUBNETS = frozenset(
     {
         "GatewaySubnet",
         "AzureFirewallSubnet",
@@ -61,14 +59,13 @@ NSG_EXEMPT_SUBNETS = frozenset(
         "RouteServerSubnet",
     }
 )
-WEAK_IPSEC = frozenset({"DES", "DES3", "MD5", "SHA1", "DHGroup1", "DHGroup2", "PFS1", "PFS2", "None", "GCMAES128"})
 
 
 def nsg_rules(r: Resource) -> list[Mapping[str, Any]]:
     """The security rules of an NSG (inline) or a standalone SecurityRule resource."""
     if r.type == RULE:
         return [r.props]
-    return [rule for rule in as_list(r.get("securityRules")) if isinstance(rule, Mapping)]
+    return mappings(r.get("securityRules"))
 
 
 def _open_port(port: int, service: str, cid: str, cis_azure: str | None) -> Any:
@@ -90,10 +87,7 @@ def _open_port(port: int, service: str, cid: str, cis_azure: str | None) -> Any:
                 and is_open_to_internet(rule)
                 and any(port_matches(s, port) for s in rule_ports(rule))
             ):
-                sources = ", ".join(
-                    str(x)
-                    for x in as_list(rule.get("sourceAddressPrefix")) + as_list(rule.get("sourceAddressPrefixes"))
-                )
+                sources = ", ".join(rule_sources(rule))
                 yield f"rule {rule.get('name', '?')} allows {service} ({port}) inbound from {sources}"
 
     return check
@@ -128,7 +122,14 @@ def no_winrm(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
 def _subnets(r: Resource) -> list[Mapping[str, Any]]:
     if r.type == SUBNET:
         return [{**r.props, "name": r.get("subnetName") or r.get("name") or r.name}]
-    return [s for s in as_list(r.get("subnets")) if isinstance(s, Mapping)]
+    return mappings(r.get("subnets"))
+
+
+def _subnets_without(r: Resource, key: str) -> Iterator[Any]:
+    """Names of the subnets, Azure-managed ones aside, that reference nothing under ``key``."""
+    for s in _subnets(r):
+        if s.get("name") not in MANAGED_SUBNETS and not ref_id(s.get(key)):
+            yield s.get("name", "?")
 
 
 @control(
@@ -142,9 +143,8 @@ def _subnets(r: Resource) -> list[Mapping[str, Any]]:
     fix="Associate an NSG with the subnet (Azure's gateway, firewall and bastion subnets are exempt).",
 )
 def subnet_nsg(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    for s in _subnets(r):
-        if s.get("name") not in NSG_EXEMPT_SUBNETS and not ref_id(s.get("networkSecurityGroup")):
-            yield f"subnet {s.get('name', '?')} has no network security group"
+    for name in _subnets_without(r, "networkSecurityGroup"):
+        yield f"subnet {name} has no network security group"
 
 
 @control(
@@ -179,7 +179,7 @@ def no_member_public_ip(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
 def default_route(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     if r.member is None:
         return
-    routes = [x for x in as_list(r.get("routes")) if isinstance(x, Mapping)]
+    routes = mappings(r.get("routes"))
     wanted = ["0.0.0.0/0"] + ([p["supernet"]] if p["supernet"] else [])
     firewall = network(p["firewall_subnet"]) if p["firewall_subnet"] else None
     for prefix in wanted:
@@ -212,14 +212,18 @@ def default_route(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
 def subnet_route_table(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     if r.member is None:
         return
-    for s in _subnets(r):
-        if s.get("name") not in NSG_EXEMPT_SUBNETS and not ref_id(s.get("routeTable")):
-            yield f"subnet {s.get('name', '?')} has no route table"
+    for name in _subnets_without(r, "routeTable"):
+        yield f"subnet {name} has no route table"
 
 
 def peering_local_vnet(r: Resource) -> str:
     """The VNet a peering belongs to: an input in plans, part of the peering's id in state."""
     return str(r.get("virtualNetworkName") or id_segment(r.azure_id, "virtualNetworks") or "")
+
+
+def peering_remote_vnet(r: Resource) -> str:
+    """The VNet a peering reaches, from its ``remoteVirtualNetwork`` reference."""
+    return id_segment(ref_id(r.get("remoteVirtualNetwork")), "virtualNetworks") or ""
 
 
 def hub_vnet_names(resources: Sequence[Resource], p: Mapping[str, Any]) -> set[str]:
@@ -248,64 +252,12 @@ def no_spoke_peering(resources: Sequence[Resource], p: Mapping[str, Any]) -> Ite
         if r.type != PEERING:
             continue
         local = peering_local_vnet(r)
-        remote = id_segment(ref_id(r.get("remoteVirtualNetwork")), "virtualNetworks") or ""
+        remote = peering_remote_vnet(r)
         if local not in hubs and remote not in hubs:
             yield (
                 r,
                 f"peering {local or '?'} -> {remote or '?'} connects two spokes; spokes peer with the hub only",
             )
-
-
-@control(
-    "MCS-NET-010",
-    "Site-to-site VPN connections use IKEv2",
-    area=AREA,
-    types=[CONNECTION],
-    severity=Severity.HIGH,
-    cis_v8=["4.2", "3.10"],
-    rationale="IKEv1 lacks modern protections against downgrade and denial of service.",
-    fix="Set connectionProtocol to IKEv2.",
-)
-def ikev2(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("connectionProtocol") != "IKEv2":
-        yield f"connectionProtocol is {r.get('connectionProtocol') or 'not set (IKEv2 and IKEv1 allowed)'}; IKEv2 only"
-
-
-@control(
-    "MCS-NET-011",
-    "VPN connections use a custom IPsec policy without weak algorithms",
-    area=AREA,
-    types=[CONNECTION],
-    severity=Severity.HIGH,
-    cis_v8=["4.2", "3.10"],
-    rationale="Azure's default proposals include SHA1 and DH group 2; the consortium pins strong ones.",
-    fix="Set ipsecPolicies to AES256/SHA384 (IKE), GCMAES256 (IPsec), DHGroup24/ECP384 and PFS24/ECP384.",
-)
-def ipsec_policy(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    policies = [x for x in as_list(r.get("ipsecPolicies")) if isinstance(x, Mapping)]
-    if not policies:
-        yield "no custom IPsec policy: Azure's default proposals include weak algorithms"
-    for pol in policies:
-        weak = sorted({str(v) for v in pol.values() if str(v) in WEAK_IPSEC})
-        if weak:
-            yield f"IPsec policy uses weak algorithms: {', '.join(weak)}"
-
-
-@control(
-    "MCS-NET-012",
-    "VPN shared keys are secrets",
-    area=AREA,
-    types=[CONNECTION],
-    severity=Severity.CRITICAL,
-    cis_v8=["3.3", "5.2"],
-    crossguard=False,
-    rationale="A shared key in plain text in a plan or in state is readable by anyone with the file.",
-    fix="Set the key with `pulumi config set --secret vpn-psk-<site>`; never as a plain value.",
-)
-def psk_secret(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    key = r.get("sharedKey")
-    if key is not None and not is_secret(key):
-        yield "sharedKey is stored in plain text; it must be a Pulumi secret"
 
 
 @control(
@@ -343,8 +295,9 @@ def explicit_internet_deny(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set threatIntelMode to Deny (or at least Alert).",
 )
 def threat_intel(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("threatIntelMode") not in ("Deny", "Alert"):
-        yield f"threatIntelMode is {r.get('threatIntelMode') or 'not set'}; it must be Deny or Alert"
+    yield from require_value(
+        r, "threatIntelMode", "Deny", "Alert", message="{path} is {value}; it must be Deny or Alert", unset="not set"
+    )
 
 
 @control(
@@ -359,8 +312,16 @@ def threat_intel(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set disableBgpRoutePropagation to true.",
 )
 def no_bgp_propagation(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.member is not None and r.get("disableBgpRoutePropagation") is not True:
-        yield "disableBgpRoutePropagation is not true"
+    if r.member is not None:
+        yield from require_value(r, "disableBgpRoutePropagation", True, message="{path} is not true")
+
+
+def endpoint_connections(resources: Sequence[Resource]) -> Iterator[Mapping[str, Any]]:
+    """The private link connections, automatic and manual, of every private endpoint among ``resources``."""
+    for r in resources:
+        if r.type == PRIVATE_ENDPOINT:
+            yield from mappings(r.get("privateLinkServiceConnections"))
+            yield from mappings(r.get("manualPrivateLinkServiceConnections"))
 
 
 def _endpoint_targets(resources: Sequence[Resource]) -> set[tuple[str, str]]:
@@ -370,19 +331,11 @@ def _endpoint_targets(resources: Sequence[Resource]) -> set[tuple[str, str]]:
     of the first deployment, where the vault's id is still unknown) counts as ``*``: not judged.
     """
     reached = set()
-    for r in resources:
-        if r.type != PRIVATE_ENDPOINT:
-            continue
-        connections = as_list(r.get("privateLinkServiceConnections")) + as_list(
-            r.get("manualPrivateLinkServiceConnections")
-        )
-        for c in connections:
-            if not isinstance(c, Mapping):
-                continue
-            target = str(c.get("privateLinkServiceId") or "").lower()
-            key = target.rsplit("/providers/", 1)[1] if "/providers/" in target else "*"
-            for group in as_list(c.get("groupIds")):
-                reached.add((key, str(group)))
+    for c in endpoint_connections(resources):
+        target = str(c.get("privateLinkServiceId") or "").lower()
+        key = target.rsplit("/providers/", 1)[1] if "/providers/" in target else "*"
+        for group in as_list(c.get("groupIds")):
+            reached.add((key, str(group)))
     return reached
 
 
@@ -416,94 +369,6 @@ def private_endpoints(resources: Sequence[Resource], p: Mapping[str, Any]) -> It
             yield r, f"public network access is disabled but no private endpoint reaches {', '.join(missing)}"
 
 
-LOCAL_GATEWAY = "azure-native:network:LocalNetworkGateway"
-NAT_RULE = "azure-native:network:VirtualNetworkGatewayNatRule"
-
-
-def _last_segment(value: Any) -> str:
-    return ref_id(value).rstrip("/").rsplit("/", 1)[-1]
-
-
-def _ingress_translations(resources: Sequence[Resource], member: str) -> dict[ipaddress.IPv4Network, str]:
-    """LAN prefix -> translated prefix, from the member's ingress SNAT rules its connections use.
-
-    By name (an id's last segment), so plans and deployed state read alike; a reference without an
-    id counts every rule of the member (under CrossGuard, a preview where the ids are still unknown
-    does not run the policy at all). Per member, not per site: the registry keeps one member's LAN
-    ranges apart, so a LAN prefix names one site.
-    """
-    used: set[str] = set()
-    unknown = False
-    for c in resources:
-        if c.type == CONNECTION and c.member == member:
-            for ref in as_list(c.get("ingressNatRules")):
-                name = _last_segment(ref)
-                if name:
-                    used.add(name)
-                else:
-                    unknown = True
-    out: dict[ipaddress.IPv4Network, str] = {}
-    for r in resources:
-        if r.type != NAT_RULE or r.member != member or str(r.get("mode", "")).lower() != "ingresssnat":
-            continue
-        if not (unknown or r.azure_name("natRuleName") in used):
-            continue
-        for inner, outer in zip(as_list(r.get("internalMappings")), as_list(r.get("externalMappings")), strict=False):
-            lan = network(inner.get("addressSpace")) if isinstance(inner, Mapping) else None
-            if lan is not None and isinstance(outer, Mapping):
-                out[lan] = str(outer.get("addressSpace"))
-    return out
-
-
-@control(
-    "MCS-NET-017",
-    "No two members' site VPNs claim the same on-premises range on the hub gateway (NAT where town LANs overlap)",
-    area=AREA,
-    types=[LOCAL_GATEWAY, CONNECTION, NAT_RULE],
-    severity=Severity.HIGH,
-    cis_v8=["3.3", "4.2", "12.2"],
-    scope="stack",
-    params={
-        "onprem_ranges": Param(
-            {},
-            "object",
-            "Member slug -> its on-premises ranges as the hub gateway sees them (translated where NAT), "
-            "members with site VPNs only (from the registry)",
-        )
-    },
-    rationale="The hub's route-based gateway routes a range to one connection: when two towns' halls use the same "
-    "LAN (say 192.168.1.0/24) one town's traffic goes down the other town's tunnel, or a tunnel breaks.",
-    fix="Translate one of the two sites: nat_cidrs in its member file (from network.nat_pool), which gives its "
-    "connection a static IngressSnat rule on the hub gateway.",
-)
-def onprem_ranges_distinct(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
-    seen: list[tuple[Resource, str, ipaddress.IPv4Network]] = []  # (local gateway, LAN prefix, as Azure sees it)
-    translations = {
-        m: _ingress_translations(resources, m)
-        for m in {r.member for r in resources if r.type == LOCAL_GATEWAY and r.member is not None}
-    }
-    for r in resources:
-        if r.type != LOCAL_GATEWAY or r.member is None:
-            continue
-        for prefix in as_list(r.get("localNetworkAddressSpace.addressPrefixes")):
-            lan = network(prefix)
-            if lan is not None:
-                azure = network(translations[r.member].get(lan, str(lan)))
-                seen.append((r, str(prefix), azure or lan))
-    owned = [
-        (str(slug), n)
-        for slug, nets in (p.get("onprem_ranges") or {}).items()
-        for n in map(network, as_list(nets))
-        if n
-    ]
-    index = RangeIndex(owned + [(str(r.member), azure) for r, _, azure in seen])
-    for r, prefix, azure in seen:
-        for other in index.owners(azure):
-            if other != r.member:
-                how = f"{prefix} (no NAT)" if str(azure) == prefix else f"{prefix} translated to {azure}"
-                yield r, f"{how} overlaps {other}'s on-premises range on the hub gateway; translate one of the sites"
-
-
 CONTROLS = (
     no_ssh,
     no_rdp,
@@ -514,12 +379,8 @@ CONTROLS = (
     default_route,
     subnet_route_table,
     no_spoke_peering,
-    ikev2,
-    ipsec_policy,
-    psk_secret,
     explicit_internet_deny,
     threat_intel,
     no_bgp_propagation,
     private_endpoints,
-    onprem_ranges_distinct,
 )

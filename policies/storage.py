@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .framework import Enforcement, Param, Resource, Severity, control
+from .framework import Enforcement, Param, Resource, Severity, control, require_value
 
 AREA = "data protection"
 ACCOUNT = "azure-native:storage:StorageAccount"
@@ -26,9 +26,14 @@ GEO_SKUS = frozenset({"Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standa
     fix="Set minimumTlsVersion to TLS1_2.",
 )
 def tls_minimum(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    version = r.get("minimumTlsVersion")
-    if version not in ("TLS1_2", "TLS1_3"):
-        yield f"minimumTlsVersion is {version or 'not set (Azure default TLS1_0)'}; TLS1_2 or newer is required"
+    yield from require_value(
+        r,
+        "minimumTlsVersion",
+        "TLS1_2",
+        "TLS1_3",
+        message="{path} is {value}; TLS1_2 or newer is required",
+        unset="not set (Azure default TLS1_0)",
+    )
 
 
 @control(
@@ -43,8 +48,7 @@ def tls_minimum(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set enableHttpsTrafficOnly to true.",
 )
 def https_only(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("enableHttpsTrafficOnly") is not True:
-        yield f"enableHttpsTrafficOnly is {r.get('enableHttpsTrafficOnly')!r}; it must be true"
+    yield from require_value(r, "enableHttpsTrafficOnly", True, message="{path} is {value!r}; it must be true")
 
 
 @control(
@@ -59,8 +63,7 @@ def https_only(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set allowBlobPublicAccess to false.",
 )
 def no_public_blob(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("allowBlobPublicAccess") is not False:
-        yield f"allowBlobPublicAccess is {r.get('allowBlobPublicAccess')!r}; it must be false"
+    yield from require_value(r, "allowBlobPublicAccess", False, message="{path} is {value!r}; it must be false")
 
 
 @control(
@@ -74,8 +77,7 @@ def no_public_blob(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set allowSharedKeyAccess to false and use Entra ID (RBAC) for data access.",
 )
 def no_shared_key(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("allowSharedKeyAccess") is not False:
-        yield f"allowSharedKeyAccess is {r.get('allowSharedKeyAccess')!r}; it must be false"
+    yield from require_value(r, "allowSharedKeyAccess", False, message="{path} is {value!r}; it must be false")
 
 
 @control(
@@ -89,9 +91,13 @@ def no_shared_key(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Use a GRS, RA-GRS, GZRS or RA-GZRS SKU.",
 )
 def geo_redundant(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    sku = r.get("sku.name")
-    if sku not in GEO_SKUS:
-        yield f"sku is {sku or 'not set'}; backup data needs a geo-redundant SKU ({', '.join(sorted(GEO_SKUS))})"
+    yield from require_value(
+        r,
+        "sku.name",
+        *sorted(GEO_SKUS),
+        message=f"sku is {{value}}; backup data needs a geo-redundant SKU ({', '.join(sorted(GEO_SKUS))})",
+        unset="not set",
+    )
 
 
 @control(
@@ -105,8 +111,7 @@ def geo_redundant(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set isVersioningEnabled to true on the account's blob service.",
 )
 def versioning(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("isVersioningEnabled") is not True:
-        yield f"isVersioningEnabled is {r.get('isVersioningEnabled')!r}; blob versioning must be on"
+    yield from require_value(r, "isVersioningEnabled", True, message="{path} is {value!r}; blob versioning must be on")
 
 
 @control(
@@ -120,8 +125,12 @@ def versioning(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set immutableStorageWithVersioning.enabled to true.",
 )
 def immutable(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("immutableStorageWithVersioning.enabled") is not True:
-        yield "immutableStorageWithVersioning.enabled is not true; backup storage must be immutable"
+    yield from require_value(
+        r,
+        "immutableStorageWithVersioning.enabled",
+        True,
+        message="{path} is not true; backup storage must be immutable",
+    )
 
 
 @control(
@@ -136,13 +145,16 @@ def immutable(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set publicNetworkAccess to Disabled and networkRuleSet.defaultAction to Deny.",
 )
 def private_only(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("publicNetworkAccess") != "Disabled":
-        yield f"publicNetworkAccess is {r.get('publicNetworkAccess') or 'not set (Enabled)'}; it must be Disabled"
-    if r.get("networkRuleSet.defaultAction") != "Deny":
-        yield (
-            f"networkRuleSet.defaultAction is {r.get('networkRuleSet.defaultAction') or 'not set (Allow)'}; "
-            "it must be Deny"
-        )
+    yield from require_value(
+        r,
+        "publicNetworkAccess",
+        "Disabled",
+        message="{path} is {value}; it must be Disabled",
+        unset="not set (Enabled)",
+    )
+    yield from require_value(
+        r, "networkRuleSet.defaultAction", "Deny", message="{path} is {value}; it must be Deny", unset="not set (Allow)"
+    )
 
 
 @control(
@@ -157,8 +169,9 @@ def private_only(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set publicAccess to None.",
 )
 def private_container(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("publicAccess", "None") != "None":
-        yield f"publicAccess is {r.get('publicAccess')}; containers must be private (None)"
+    yield from require_value(
+        r, "publicAccess", "None", message="{path} is {value}; containers must be private (None)", default="None"
+    )
 
 
 @control(
@@ -195,8 +208,7 @@ def blob_soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     fix="Set allowCrossTenantReplication to false.",
 )
 def no_cross_tenant(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.get("allowCrossTenantReplication") is not False:
-        yield f"allowCrossTenantReplication is {r.get('allowCrossTenantReplication')!r}; it should be false"
+    yield from require_value(r, "allowCrossTenantReplication", False, message="{path} is {value!r}; it should be false")
 
 
 CONTROLS = (

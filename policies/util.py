@@ -18,6 +18,11 @@ def as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
+def mappings(value: Any) -> list[Mapping[str, Any]]:
+    """The object entries of a list property (rules, subnets, routes...), skipping anything else."""
+    return [entry for entry in as_list(value) if isinstance(entry, Mapping)]
+
+
 def rule_ports(rule: Mapping[str, Any]) -> list[str]:
     """All destination port specs of an NSG rule (single and plural forms)."""
     return [str(p) for p in as_list(rule.get("destinationPortRange")) + as_list(rule.get("destinationPortRanges"))]

@@ -1,4 +1,4 @@
-"""Helpers for policy tests: plan records -> resources, selecting and mutating records."""
+"""Helpers for policy tests: plan records -> resources, findings, selecting and mutating records."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ from typing import Any
 
 from consortium.audit.run import registry_params
 from consortium.registry.load import Registry
+from policies.catalog import by_id
 from policies.framework import Control, Finding, Resource, evaluate
 
 Record = dict[str, Any]
+ENDPOINT = "azure-native:network:PrivateEndpoint"
+ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
+# member -> its phase in the bundled example
+PHASES = {"sun-prairie": 2, "waunakee": 2, "mcfarland": 3, "monona": 3, "verona": 4, "fitchburg": 4}
 
 
 def to_resources(records: Iterable[Record]) -> list[Resource]:
@@ -30,6 +35,11 @@ def to_resources(records: Iterable[Record]) -> list[Resource]:
 
 def findings(control: Control, records: list[Record], registry: Registry) -> list[Finding]:
     return evaluate([control], to_resources(records), registry_params(registry)).findings
+
+
+def messages(cid: str, records: list[Record], registry: Registry, urn: str | None = None) -> list[str]:
+    """The messages of one control's findings, on ``urn`` only when given."""
+    return [f.message for f in findings(by_id()[cid], records, registry) if urn is None or f.urn == urn]
 
 
 def pick(
@@ -56,3 +66,22 @@ def clone(records: list[Record], template: Record, name: str, **inputs: Any) -> 
     }
     records.append(new)
     return new
+
+
+def group_of(endpoint: Record) -> str:
+    (group,) = endpoint["inputs"]["privateLinkServiceConnections"][0]["groupIds"]
+    return group
+
+
+def drop_endpoints(records: list[Record], member: str | None, groups: set[str]) -> None:
+    """Remove a member's (None: the hub's) private endpoints for ``groups``, with their DNS zone groups."""
+    records[:] = [
+        r
+        for r in records
+        if not (r["member"] == member and r["type"] == ENDPOINT and group_of(r) in groups)
+        and not (
+            r["member"] == member
+            and r["type"] == ZONE_GROUP
+            and r["inputs"]["privateEndpointName"].endswith(tuple(f"-{g.lower()}" for g in groups))
+        )
+    ]
