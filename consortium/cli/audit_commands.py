@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from consortium.cli.common import bad_input, print_warnings, registry_dir, registry_option
-from consortium.registry.errors import InputError, Problem, fail
+from consortium.registry.errors import InputError, Problem
 from consortium.registry.files import write_atomic
 from consortium.registry.load import CONSORTIUM_FILE, Registry, load_registry
 
@@ -103,13 +103,16 @@ def audit(
 ) -> None:
     """Evaluate the consortium security standard on plans or deployed state."""
     from consortium.audit import reports
-    from consortium.audit.run import EXEMPTIONS_FILE, load_evidence, load_exemptions, load_plan, load_states, run_audit
+    from consortium.audit.evidence import load_evidence
+    from consortium.audit.exemptions import load_exemptions
+    from consortium.audit.run import run_audit
+    from consortium.audit.sources import load_plan, load_states
 
     sources = sum([bool(members), everything, plan_file is not None, bool(states)])
     if pack_config_file is not None:
         import json
 
-        from consortium.audit.run import pack_config
+        from consortium.audit.params import pack_config
 
         reg = _registry_or_none(registry_dir(registry), required=True)
         assert reg is not None
@@ -132,8 +135,8 @@ def audit(
         )
     root = registry_dir(registry)
     if members or everything:
+        from consortium.audit.sources import plan_resources
         from consortium.plan.runner import plan_registry
-        from policies.framework import Resource
 
         reg = _registry_or_none(root, required=True)
         assert reg is not None
@@ -141,19 +144,7 @@ def audit(
         if unknown:
             raise InputError([Problem("--member", "", f"{s} is not a member of the registry") for s in unknown])
         plan = plan_registry(reg, list(members) if members else None)
-        resources = [
-            Resource(
-                urn=r.urn,
-                type=r.type,
-                name=r.name,
-                stack=r.stack,
-                member=r.member,
-                props=r.inputs,
-                parent=r.parent,
-                id=getattr(r, "id", None),
-            )
-            for r in plan.records
-        ]
+        resources = plan_resources(r.to_json() for r in plan.records)
         source = "offline plan of " + (", ".join(members) if members else "the whole consortium")
     elif plan_file is not None:
         reg = _registry_or_none(root, required=False)
@@ -165,10 +156,7 @@ def audit(
         reg = _registry_or_none(root, required=False)
         resources, source = [], f"host evidence {evidence_dir}"
     hosts = load_evidence(evidence_dir, reg) if evidence_dir is not None else []
-    ex_path = exemptions_file or root / EXEMPTIONS_FILE
-    if exemptions_file is not None and not exemptions_file.is_file():
-        raise fail(str(exemptions_file), "", "file not found")
-    exemptions = load_exemptions(ex_path, str(exemptions_file or EXEMPTIONS_FILE))
+    exemptions = load_exemptions(root, exemptions_file)
     if reg is not None:
         print_warnings(reg.warnings)
     result = run_audit(

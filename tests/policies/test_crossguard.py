@@ -18,10 +18,10 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from consortium.audit.run import registry_params
+from consortium.audit.params import registry_params
 from consortium.registry.load import Registry
 from policies.catalog import CATALOG
-from policies.crossguard import policies, stack_of
+from policies.crossguard import policies
 
 from .mutations import MUTATIONS
 
@@ -59,10 +59,6 @@ def _violations(cid: str, records: list[dict[str, Any]], target: dict[str, Any],
 def test_pack_holds_every_control_crossguard_can_judge() -> None:
     assert len(BY_NAME) == sum(1 for c in CATALOG if c.crossguard)
     assert all(p.name == p.name.lower() and p.name.startswith("mcs-") for p in policies())
-
-
-def test_stack_of_reads_the_urn() -> None:
-    assert stack_of("urn:pulumi:verona::consortium::azure-native:storage:StorageAccount::st") == "verona"
 
 
 # Stack controls whose violation needs another stack's resources to be seen (CrossGuard sees one).

@@ -15,7 +15,8 @@ from xml.etree import ElementTree as ET
 
 import yaml
 
-from consortium.audit.run import HOST_FAILING, Audit, Result
+from consortium.audit.evidence import HOST_FAILING
+from consortium.audit.run import Audit, Result
 from consortium.paths import ROLES_DIR
 from policies.catalog import CATALOG
 from policies.safeguards import IG1
