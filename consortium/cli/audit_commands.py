@@ -102,9 +102,12 @@ def audit(
     on: object,
 ) -> None:
     """Evaluate the consortium security standard on plans or deployed state."""
-    from consortium.audit import reports
     from consortium.audit.evidence import load_evidence
     from consortium.audit.exemptions import load_exemptions
+    from consortium.audit.reports import RENDER
+    from consortium.audit.reports.catalog import catalog
+    from consortium.audit.reports.crosswalk import crosswalk as safeguards
+    from consortium.audit.reports.summary import summary_line
     from consortium.audit.run import run_audit
     from consortium.audit.sources import load_plan, load_states
 
@@ -127,7 +130,7 @@ def audit(
             raise click.UsageError("--crosswalk and --catalog take no audit source, and not both")
         if fmt not in ("text", "json", "markdown"):
             raise click.UsageError("--crosswalk and --catalog print text, json or markdown")
-        _emit(reports.crosswalk(fmt) if crosswalk else reports.catalog(fmt), output)
+        _emit(safeguards(fmt) if crosswalk else catalog(fmt), output)
         return
     if sources > 1 or (sources == 0 and evidence_dir is None):
         raise click.UsageError(
@@ -167,9 +170,9 @@ def audit(
         today=on.date() if hasattr(on, "date") else None,
         hosts=hosts,
     )
-    _emit(reports.RENDER[fmt](result), output)
+    _emit(RENDER[fmt](result), output)
     if output is not None:
-        click.echo(reports.summary_line(result), err=True)
+        click.echo(summary_line(result), err=True)
     sys.exit(result.exit_code)
 
 
