@@ -10,9 +10,8 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from tests.conftest import REPO, copy_registry, tree_digest
+from tests.policies.mutations import MUTATIONS
 from tests.registry.helpers import cli
-
-from .mutations import MUTATIONS
 
 
 def _plan_file(tmp_path: Path, records: list[dict[str, Any]]) -> Path:

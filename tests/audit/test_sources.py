@@ -1,4 +1,4 @@
-"""Auditing deployed state: `pulumi stack export` files, judged by their outputs."""
+"""Audit sources: plan records and `pulumi stack export` files into resources; deployed state judged by outputs."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
+from consortium.audit.sources import load_plan, load_state_file, plan_resources
+from policies.crossguard import to_resource
+from policies.framework import Resource, stack_of
+from tests.audit.stack_export import write_exports
 from tests.conftest import REPO
-
-from ..registry.helpers import cli
-from .mutations import MUTATIONS
-from .stack_export import write_exports
+from tests.policies.mutations import MUTATIONS
+from tests.registry.helpers import cli
 
 
 @pytest.fixture
@@ -122,3 +124,40 @@ def test_audit_without_a_registry_uses_defaults(exports: Path, tmp_path: Path) -
     result = cli("audit", "--state", exports, "--registry", tmp_path)
     assert result.code == 0
     assert "controls use their default parameters" in result.err
+
+
+URN = "urn:pulumi:verona::consortium::azure-native:storage:StorageAccount::stverona"
+
+
+def test_a_resource_at_a_urn_reads_what_it_is_not_told_from_the_urn() -> None:
+    r = Resource.at(URN, "azure-native:storage:StorageAccount", {"minimumTlsVersion": "TLS1_2"})
+    assert (r.name, r.stack, r.member, r.parent, r.id) == ("stverona", "verona", "verona", None, None)
+    hub = Resource.at(URN.replace(":verona::", ":hub::"), "t", {})
+    assert (hub.stack, hub.member) == ("hub", None)
+    assert stack_of(URN) == "verona" and stack_of("not-a-urn") == ""
+
+
+def test_a_plan_record_keeps_the_stack_and_member_its_file_gives() -> None:
+    record = {"urn": URN, "type": "t", "name": "st-logical", "stack": "verona", "parent": "p", "id": "/subs/x"}
+    (r,) = plan_resources([record])
+    # no member in the file: none, not one guessed from the stack; no inputs: empty
+    assert r == Resource(URN, "t", "st-logical", "verona", None, {}, parent="p", id="/subs/x")
+    (r,) = plan_resources([{**record, "member": "verona", "inputs": {"a": 1}}])
+    assert (r.member, r.props) == ("verona", {"a": 1})
+
+
+def test_plan_file_state_export_and_crossguard_give_the_same_resources(
+    tmp_path: Path, records: list[dict[str, Any]]
+) -> None:
+    """One conversion: a plan file, the export of the same records and the pack's view agree on identity."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"version": 1, "stacks": [{"stack": "verona"}], "resources": records}))
+    planned = {r.urn: r for r in load_plan(plan) if r.stack == "verona"}
+    (path,) = write_exports([r for r in records if r["stack"] == "verona"], tmp_path / "exports")
+    deployed = {r.urn: r for r in load_state_file(path)}
+    assert set(planned) < set(deployed)  # the export adds the stack and the default provider
+    for urn, p in planned.items():
+        d = deployed[urn]
+        assert (d.type, d.name, d.stack, d.member) == (p.type, p.name, p.stack, p.member)
+        pack = to_resource(p.type, p.props, p.urn, p.name, p.parent)
+        assert pack == Resource.at(urn, p.type, p.props, name=p.name, stack=p.stack, member=p.member, parent=p.parent)
