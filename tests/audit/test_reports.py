@@ -32,20 +32,14 @@ def _result(control: str, status: str, name: str, member: str = "verona", exempt
     return Result(finding, by_id()[control], status, exemption)
 
 
-EXEMPTION = Exemption(
-    control="MCS-STO-011",
-    member="verona",
-    reason="Replication to the county archive until June.",
-    approved_by="Board resolution 2026-14",
-    expires=date(2027, 6, 30),
+def _exemption(control: str, member: str, approved_by: str, expires: date, reason: str) -> Exemption:
+    return Exemption(control=control, member=member, approved_by=approved_by, expires=expires, reason=reason)
+
+
+EXEMPTION = _exemption(
+    "MCS-STO-011", "verona", "Board resolution 2026-14", date(2027, 6, 30), "Replication to the county archive."
 )
-EXPIRED = Exemption(
-    control="MCS-KV-001",
-    member="fitchburg",
-    reason="an old exemption that has run out",
-    approved_by="someone",
-    expires=date(2025, 1, 1),
-)
+EXPIRED = _exemption("MCS-KV-001", "fitchburg", "someone", date(2025, 1, 1), "an old exemption that has run out")
 
 
 @pytest.fixture

@@ -83,31 +83,6 @@ def test_several_state_arguments_combine(exports: Path) -> None:
     assert "hub:" in result.out and "verona:" in result.out and "fitchburg" not in result.out
 
 
-@pytest.mark.parametrize(
-    ("content", "fragment"),
-    [
-        ("{", "not valid JSON"),
-        ("[]", "deployment: missing"),
-        ('{"version": 2, "deployment": {"resources": []}}', "version: deployment version 2 is not supported"),
-        ('{"version": 3, "deployment": {"resources": {}}}', "deployment.resources: expected a list"),
-        ('{"version": 3, "deployment": {"resources": [{"type": "x"}]}}', "deployment.resources[0].urn: missing"),
-        ('{"version": 3, "deployment": {"resources": [{"urn": "arn:aws:x", "type": "x"}]}}', "not a Pulumi URN"),
-        (
-            '{"version": 3, "deployment": {"resources": '
-            '[{"urn": "urn:pulumi:a::p::t::n", "type": "t", "outputs": []}]}}',
-            "outputs: expected an object",
-        ),
-    ],
-)
-def test_malformed_state_exits_2_with_one_line(tmp_path: Path, content: str, fragment: str) -> None:
-    bad = tmp_path / "state.json"
-    bad.write_text(content)
-    result = cli("audit", "--state", bad, "--registry", REPO)
-    assert result.code == 2
-    assert len(result.err_lines) == 1 and result.err_lines[0].startswith(str(bad)) and fragment in result.err_lines[0]
-    assert "Traceback" not in result.err
-
-
 def test_same_stack_twice_is_refused(exports: Path, tmp_path: Path) -> None:
     copy_of = tmp_path / "again.json"
     copy_of.write_text((exports / "verona.json").read_text())
