@@ -17,6 +17,8 @@ HOST_STATUSES = ("compliant", "not_applicable", "not_checked", *HOST_FAILING)
 
 @dataclass(frozen=True)
 class HostControl:
+    """One baseline control on one host, as its evidence reports it."""
+
     id: str
     title: str
     status: str
