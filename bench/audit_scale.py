@@ -39,7 +39,7 @@ from synthetic import BUDGET_START, build_registry  # noqa: E402
 from consortium.plan.records import plan_document  # noqa: E402
 from consortium.plan.runner import plan_registry  # noqa: E402
 from consortium.registry.load import load_registry  # noqa: E402
-from tests.policies.stack_export import write_exports  # noqa: E402
+from tests.audit.stack_export import write_exports  # noqa: E402
 
 sys.path.insert(0, str(REPO / "playbooks" / "callback_plugins"))
 from consortium_evidence import CallbackModule  # noqa: E402

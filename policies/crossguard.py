@@ -21,7 +21,7 @@ from pulumi_policy import (
 )
 
 from .catalog import CATALOG
-from .framework import Control, Resource, resolve_params, stack_of
+from .framework import Control, Resource, resolve_params
 
 _ENFORCEMENT = {
     "mandatory": EnforcementLevel.MANDATORY,
@@ -30,13 +30,8 @@ _ENFORCEMENT = {
 }
 
 
-def member_of(stack: str) -> str | None:
-    return None if stack == "hub" else stack
-
-
 def to_resource(type_: str, props: Mapping[str, Any], urn: str, name: str, parent: str | None = None) -> Resource:
-    stack = stack_of(urn)
-    return Resource(urn=urn, type=type_, name=name, stack=stack, member=member_of(stack), props=props, parent=parent)
+    return Resource.at(urn, type_, props, name=name, parent=parent)
 
 
 def _schema(ctrl: Control) -> PolicyConfigSchema | None:

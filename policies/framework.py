@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-_MISSING = object()
+_MISSING: Any = object()
 
 
 class Severity(StrEnum):
@@ -52,6 +52,36 @@ class Resource:
     props: Mapping[str, Any]
     parent: str | None = None
     id: str | None = None  # the provider id (Azure resource id, Entra object id) where known
+
+    @classmethod
+    def at(
+        cls,
+        urn: str,
+        type: str,
+        props: Mapping[str, Any],
+        *,
+        name: str | None = None,
+        stack: str | None = None,
+        member: str | None = _MISSING,
+        parent: str | None = None,
+        id: str | None = None,
+    ) -> Resource:
+        """The resource at ``urn``: what a caller does not know is read from the URN.
+
+        The name defaults to the URN's last part, the stack to the URN's stack, and the member to
+        the stack (none for the hub); a plan names its member itself, so ``member=None`` is kept.
+        """
+        stack = stack_of(urn) if stack is None else stack
+        return cls(
+            urn=urn,
+            type=type,
+            name=urn.rsplit("::", 1)[-1] if name is None else name,
+            stack=stack,
+            member=(None if stack == "hub" else stack) if member is _MISSING else member,
+            props=props,
+            parent=parent,
+            id=id,
+        )
 
     def get(self, path: str, default: Any = None) -> Any:
         """``props`` at a dotted path (``properties.securitySettings.softDeleteSettings``)."""

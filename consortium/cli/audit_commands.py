@@ -1,4 +1,8 @@
-"""``consortium audit``: the security standard, evaluated in-process.
+"""``consortium audit``: the security standard, evaluated in-process (attached in :mod:`consortium.cli`).
+
+One command, four modes: write the CrossGuard pack config; list the catalog or the CIS crosswalk;
+audit one source (an offline plan of members, a plan file, state exports), with or without host
+evidence; or audit host evidence alone.
 
 Exit codes: 0 no mandatory violation (and no expired exemption), 1 any, 2 bad input.
 """
@@ -6,46 +10,60 @@ Exit codes: 0 no mandatory violation (and no expired exemption), 1 any, 2 bad in
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from consortium.cli.common import bad_input, print_warnings, registry_dir, registry_option
-from consortium.registry.errors import fail
 from consortium.registry.files import write_atomic
 from consortium.registry.load import CONSORTIUM_FILE, Registry, load_registry
 
+if TYPE_CHECKING:
+    from consortium.audit.run import Audit
+    from policies.framework import Resource
 
-def _registry_or_none(root: Path, required: bool) -> Registry | None:
-    if not required and not (root / CONSORTIUM_FILE).is_file():
-        click.echo(f"warning: no {CONSORTIUM_FILE} in {root}: controls use their default parameters", err=True)
-        return None
-    return load_registry(root)
+
+@dataclass(frozen=True)
+class Source:
+    """What one audit reads: the registry setting the parameters (None: defaults), the resources, a title."""
+
+    registry: Registry | None
+    resources: list[Resource]
+    title: str
+
+
+def _path_option(
+    *decls: str, metavar: str, help: str, file_only: bool = False, multiple: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An option naming a file (``file_only``) or a file or directory, as a :class:`Path`."""
+    return click.option(
+        *decls,
+        type=click.Path(dir_okay=not file_only, path_type=Path),
+        metavar=metavar,
+        multiple=multiple,
+        help=help,
+    )
 
 
 @click.command()
 @registry_option
 @click.option("--member", "members", multiple=True, metavar="SLUG", help="Plan this member offline, then audit it.")
 @click.option("--all", "everything", is_flag=True, help="Plan the whole consortium offline, then audit it.")
-@click.option(
-    "--plan",
-    "plan_file",
-    type=click.Path(path_type=Path),
-    metavar="FILE",
-    help="Audit a `consortium plan --json` file.",
-)
-@click.option(
+@_path_option("--plan", "plan_file", metavar="FILE", help="Audit a `consortium plan --json` file.")
+@_path_option(
     "--state",
     "states",
-    multiple=True,
-    type=click.Path(path_type=Path),
     metavar="FILE|DIR",
+    multiple=True,
     help="Audit `pulumi stack export` files (a directory: every *.json in it). Repeatable.",
 )
-@click.option(
+@_path_option(
     "--evidence",
     "evidence_dir",
-    type=click.Path(path_type=Path),
     metavar="DIR",
     help="Include host baseline evidence (playbooks/baseline_audit.yml output), alone or with a source.",
 )
@@ -56,26 +74,26 @@ def _registry_or_none(root: Path, required: bool) -> Registry | None:
     default="text",
     show_default=True,
 )
-@click.option(
+@_path_option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
+    file_only=True,
     help="Write the report to FILE (atomically) instead of standard output.",
 )
-@click.option(
+@_path_option(
     "--exemptions",
     "exemptions_file",
-    type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
+    file_only=True,
     help="Exemptions register (default: exemptions.yaml in the registry).",
 )
 @click.option("--catalog", "show_catalog", is_flag=True, help="List the controls (text, json or markdown).")
 @click.option("--crosswalk", is_flag=True, help="List every CIS v8 IG1 safeguard and the controls giving evidence.")
-@click.option(
+@_path_option(
     "--pack-config",
     "pack_config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
+    file_only=True,
     help="Write the CrossGuard pack config (the registry's parameters) to FILE and exit.",
 )
 @click.option(
@@ -99,88 +117,110 @@ def audit(
     show_catalog: bool,
     crosswalk: bool,
     pack_config_file: Path | None,
-    on: object,
+    on: datetime | None,
 ) -> None:
     """Evaluate the consortium security standard on plans or deployed state."""
-    from consortium.audit import reports
-    from consortium.audit.run import EXEMPTIONS_FILE, load_evidence, load_exemptions, load_plan, load_states, run_audit
-
-    sources = sum([bool(members), everything, plan_file is not None, bool(states)])
+    root = registry_dir(registry)
     if pack_config_file is not None:
-        import json
-
-        from consortium.audit.run import pack_config
-
-        reg = _registry_or_none(registry_dir(registry), required=True)
-        assert reg is not None
-        write_atomic(pack_config_file, json.dumps(pack_config(reg), indent=2, sort_keys=True) + "\n")
-        click.echo(
-            f"wrote {pack_config_file}: use `pulumi preview --policy-pack policies "
-            f"--policy-pack-config {pack_config_file}`"
-        )
+        _write_pack_config(root, pack_config_file)
         return
+    sources = sum([bool(members), everything, plan_file is not None, bool(states)])
     if crosswalk or show_catalog:
         if sources or (crosswalk and show_catalog):
             raise click.UsageError("--crosswalk and --catalog take no audit source, and not both")
-        if fmt not in ("text", "json", "markdown"):
-            raise click.UsageError("--crosswalk and --catalog print text, json or markdown")
-        _emit(reports.crosswalk(fmt) if crosswalk else reports.catalog(fmt), output)
+        _list(crosswalk, fmt, output)
         return
     if sources > 1 or (sources == 0 and evidence_dir is None):
         raise click.UsageError(
             "give one source: --member SLUG..., --all, --plan FILE or --state FILE|DIR (and/or --evidence DIR)"
         )
-    root = registry_dir(registry)
     if members or everything:
-        from consortium.plan.runner import plan_registry
-        from policies.framework import Resource
-
-        reg = _registry_or_none(root, required=True)
-        assert reg is not None
-        reg.select(members)  # every unknown --member is bad input, before any planning
-        plan = plan_registry(reg, list(members) if members else None)
-        resources = [
-            Resource(
-                urn=r.urn,
-                type=r.type,
-                name=r.name,
-                stack=r.stack,
-                member=r.member,
-                props=r.inputs,
-                parent=r.parent,
-                id=getattr(r, "id", None),
-            )
-            for r in plan.records
-        ]
-        source = "offline plan of " + (", ".join(members) if members else "the whole consortium")
-    elif plan_file is not None:
-        reg = _registry_or_none(root, required=False)
-        resources, source = load_plan(plan_file), f"plan {plan_file}"
-    elif states:
-        reg = _registry_or_none(root, required=False)
-        resources, source = load_states(list(states)), "state " + ", ".join(str(s) for s in states)
+        source = _offline_plan(root, members)
     else:
-        reg = _registry_or_none(root, required=False)
-        resources, source = [], f"host evidence {evidence_dir}"
-    hosts = load_evidence(evidence_dir, reg) if evidence_dir is not None else []
-    ex_path = exemptions_file or root / EXEMPTIONS_FILE
-    if exemptions_file is not None and not exemptions_file.is_file():
-        raise fail(str(exemptions_file), "", "file not found")
-    exemptions = load_exemptions(ex_path, str(exemptions_file or EXEMPTIONS_FILE))
-    if reg is not None:
-        print_warnings(reg.warnings)
-    result = run_audit(
-        resources,
-        source=source,
-        registry=reg,
+        source = _read_source(root, plan_file, states, evidence_dir)
+    result = _run(root, source, evidence_dir, exemptions_file, on)
+    _report(result, fmt, output)
+    sys.exit(result.exit_code)
+
+
+def _write_pack_config(root: Path, path: Path) -> None:
+    import json
+
+    from consortium.audit.params import pack_config
+
+    write_atomic(path, json.dumps(pack_config(load_registry(root)), indent=2, sort_keys=True) + "\n")
+    click.echo(f"wrote {path}: use `pulumi preview --policy-pack policies --policy-pack-config {path}`")
+
+
+def _list(show_crosswalk: bool, fmt: str, output: Path | None) -> None:
+    """The CIS crosswalk, or else the control catalog."""
+    from consortium.audit.reports.catalog import catalog
+    from consortium.audit.reports.crosswalk import crosswalk
+
+    if fmt not in ("text", "json", "markdown"):
+        raise click.UsageError("--crosswalk and --catalog print text, json or markdown")
+    _emit(crosswalk(fmt) if show_crosswalk else catalog(fmt), output)
+
+
+def _offline_plan(root: Path, members: tuple[str, ...]) -> Source:
+    """Plan the members (none: everyone) offline first, then audit the plan's inputs."""
+    from consortium.audit.sources import plan_resources
+    from consortium.plan.runner import plan_registry
+
+    reg = load_registry(root)
+    reg.select(members)  # every unknown --member is bad input, before any planning
+    plan = plan_registry(reg, list(members) if members else None)
+    resources = plan_resources(r.to_json() for r in plan.records)
+    return Source(reg, resources, "offline plan of " + (", ".join(members) if members else "the whole consortium"))
+
+
+def _read_source(root: Path, plan_file: Path | None, states: tuple[Path, ...], evidence_dir: Path | None) -> Source:
+    """A plan file, state exports or host evidence alone; the registry is optional for these."""
+    from consortium.audit.sources import load_plan, load_states
+
+    reg = _optional_registry(root)
+    if plan_file is not None:
+        return Source(reg, load_plan(plan_file), f"plan {plan_file}")
+    if states:
+        return Source(reg, load_states(list(states)), "state " + ", ".join(str(s) for s in states))
+    return Source(reg, [], f"host evidence {evidence_dir}")
+
+
+def _optional_registry(root: Path) -> Registry | None:
+    if not (root / CONSORTIUM_FILE).is_file():
+        click.echo(f"warning: no {CONSORTIUM_FILE} in {root}: controls use their default parameters", err=True)
+        return None
+    return load_registry(root)
+
+
+def _run(
+    root: Path, source: Source, evidence_dir: Path | None, exemptions_file: Path | None, on: datetime | None
+) -> Audit:
+    from consortium.audit.evidence import load_evidence
+    from consortium.audit.exemptions import load_exemptions
+    from consortium.audit.run import run_audit
+
+    hosts = load_evidence(evidence_dir, source.registry) if evidence_dir is not None else []
+    exemptions = load_exemptions(root, exemptions_file)
+    if source.registry is not None:
+        print_warnings(source.registry.warnings)
+    return run_audit(
+        source.resources,
+        source=source.title,
+        registry=source.registry,
         exemptions=exemptions,
-        today=on.date() if hasattr(on, "date") else None,
+        today=on.date() if on is not None else None,
         hosts=hosts,
     )
-    _emit(reports.RENDER[fmt](result), output)
+
+
+def _report(result: Audit, fmt: str, output: Path | None) -> None:
+    from consortium.audit.reports import RENDER
+    from consortium.audit.reports.summary import summary_line
+
+    _emit(RENDER[fmt](result), output)
     if output is not None:
-        click.echo(reports.summary_line(result), err=True)
-    sys.exit(result.exit_code)
+        click.echo(summary_line(result), err=True)
 
 
 def _emit(text: str, output: Path | None) -> None:

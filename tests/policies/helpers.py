@@ -1,14 +1,15 @@
-"""Helpers for policy tests: plan records -> resources, findings, selecting and mutating records."""
+"""Helpers for policy tests: a control's findings on plan records, selecting and mutating records."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from consortium.audit.run import registry_params
+from consortium.audit.params import registry_params
+from consortium.audit.sources import plan_resources
 from consortium.registry.load import Registry
 from policies.catalog import by_id
-from policies.framework import Control, Finding, Resource, evaluate
+from policies.framework import Control, Finding, evaluate
 
 Record = dict[str, Any]
 ENDPOINT = "azure-native:network:PrivateEndpoint"
@@ -17,24 +18,8 @@ ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
 PHASES = {"sun-prairie": 2, "waunakee": 2, "mcfarland": 3, "monona": 3, "verona": 4, "fitchburg": 4}
 
 
-def to_resources(records: Iterable[Record]) -> list[Resource]:
-    return [
-        Resource(
-            urn=r["urn"],
-            type=r["type"],
-            name=r["name"],
-            stack=r["stack"],
-            member=r["member"],
-            props=r["inputs"],
-            parent=r["parent"],
-            id=r.get("id"),
-        )
-        for r in records
-    ]
-
-
 def findings(control: Control, records: list[Record], registry: Registry) -> list[Finding]:
-    return evaluate([control], to_resources(records), registry_params(registry)).findings
+    return evaluate([control], plan_resources(records), registry_params(registry)).findings
 
 
 def messages(cid: str, records: list[Record], registry: Registry, urn: str | None = None) -> list[str]:

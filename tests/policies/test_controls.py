@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from consortium.audit.run import registry_params
+from consortium.audit.params import registry_params
+from consortium.audit.sources import plan_resources
 from consortium.registry.load import Registry
 from policies.catalog import CATALOG, by_id, check_catalog
 from policies.framework import Enforcement, evaluate
 
-from .helpers import findings, to_resources
+from .helpers import findings
 from .mutations import MUTATIONS
 
 CONTROLS = by_id()
@@ -57,7 +58,7 @@ def test_mutation_score(
     for cid, (mutate, _) in sorted(MUTATIONS.items()):
         mutated = copy.deepcopy(records)
         target = mutate(mutated)
-        result = evaluate(CATALOG, to_resources(mutated), params)
+        result = evaluate(CATALOG, plan_resources(mutated), params)
         if any(f.control == cid and f.urn == target["urn"] for f in result.findings):
             caught.append(cid)
     with capsys.disabled():
@@ -69,7 +70,7 @@ def test_mutation_score(
 
 
 def test_whole_example_consortium_audits_clean(records: list[dict[str, Any]], example_registry: Registry) -> None:
-    result = evaluate(CATALOG, to_resources(records), registry_params(example_registry))
+    result = evaluate(CATALOG, plan_resources(records), registry_params(example_registry))
     mandatory = [f for f in result.findings if CONTROLS[f.control].enforcement == Enforcement.MANDATORY]
     assert mandatory == []
     assert result.findings == []  # no advisory either: the example is the reference tenancy

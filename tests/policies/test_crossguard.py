@@ -18,7 +18,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from consortium.audit.run import registry_params
+from consortium.audit.params import registry_params
 from consortium.registry.load import Registry
 from policies.catalog import CATALOG
 from policies.crossguard import policies

@@ -60,3 +60,13 @@ def test_resolve_params_overrides_declared_keys_only() -> None:
 def test_stack_of_reads_the_urn() -> None:
     assert stack_of("urn:pulumi:verona::consortium::azure-native:storage:StorageAccount::st") == "verona"
     assert stack_of("not-a-urn") == ""
+
+
+STORAGE_URN = "urn:pulumi:verona::consortium::azure-native:storage:StorageAccount::stverona"
+
+
+def test_a_resource_at_a_urn_reads_what_it_is_not_told_from_the_urn() -> None:
+    r = Resource.at(STORAGE_URN, "azure-native:storage:StorageAccount", {"minimumTlsVersion": "TLS1_2"})
+    assert (r.name, r.stack, r.member, r.parent, r.id) == ("stverona", "verona", "verona", None, None)
+    hub = Resource.at(STORAGE_URN.replace(":verona::", ":hub::"), "t", {})
+    assert (hub.stack, hub.member) == ("hub", None)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from consortium.audit.run import registry_params
+from consortium.audit.params import registry_params
+from consortium.audit.sources import plan_resources
 from consortium.registry.ipam import LANDING_ZONE_SUBNET, WORKLOAD_SUBNETS
 from policies.catalog import by_id
 from policies.framework import evaluate
 
-from .helpers import ENDPOINT, PHASES, Record, drop_endpoints, findings, messages, pick, to_resources
+from .helpers import ENDPOINT, PHASES, Record, drop_endpoints, findings, messages, pick
 
 CONTROLS = by_id()
 VNET = "azure-native:network:VirtualNetwork"
@@ -132,4 +133,4 @@ def test_without_the_registrys_layout_the_subnets_are_not_judged(records, exampl
     keep_subnets(pick(records, VNET), {LANDING_ZONE_SUBNET})
     params = registry_params(example_registry)
     params["MCS-GOV-004"] = {k: v for k, v in params["MCS-GOV-004"].items() if k != "workload_subnets"}
-    assert evaluate([CONTROLS["MCS-GOV-004"]], to_resources(records), params).findings == []
+    assert evaluate([CONTROLS["MCS-GOV-004"]], plan_resources(records), params).findings == []

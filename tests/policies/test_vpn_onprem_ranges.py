@@ -12,14 +12,15 @@ from typing import Any
 
 import pytest
 
-from consortium.audit.run import registry_params
+from consortium.audit.params import registry_params
+from consortium.audit.sources import plan_resources
 from consortium.plan import runner as offline
 from consortium.registry.load import Registry
 from consortium.registry.stackconfig import member_stack
 from policies.catalog import by_id
 from policies.framework import evaluate
 
-from .helpers import Record, pick, to_resources
+from .helpers import Record, pick
 
 CONTROL = by_id()["MCS-NET-017"]
 LNG = "azure-native:network:LocalNetworkGateway"
@@ -45,7 +46,7 @@ def towns(_two_towns: list[Record]) -> list[Record]:
 
 
 def _findings(records: list[Record], params: dict[str, Any] | None = None) -> list[tuple[str, str]]:
-    result = evaluate([CONTROL], to_resources(records), {CONTROL.id: params or {}})
+    result = evaluate([CONTROL], plan_resources(records), {CONTROL.id: params or {}})
     return [(f.urn.rsplit("::", 1)[-1], f.message) for f in result.findings]
 
 

@@ -1,4 +1,4 @@
-"""Auditing deployed state: `pulumi stack export` files, judged by their outputs."""
+"""Audit sources: plan records and `pulumi stack export` files into resources; deployed state judged by outputs."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
+from consortium.audit.sources import load_plan, load_state_file, plan_resources
+from policies.crossguard import to_resource
+from policies.framework import Resource
+from tests.audit.stack_export import write_exports
 from tests.conftest import REPO
-
-from ..registry.helpers import cli
-from .mutations import MUTATIONS
-from .stack_export import write_exports
+from tests.policies.mutations import MUTATIONS
+from tests.registry.helpers import cli
 
 
 @pytest.fixture
@@ -81,31 +83,6 @@ def test_several_state_arguments_combine(exports: Path) -> None:
     assert "hub:" in result.out and "verona:" in result.out and "fitchburg" not in result.out
 
 
-@pytest.mark.parametrize(
-    ("content", "fragment"),
-    [
-        ("{", "not valid JSON"),
-        ("[]", "deployment: missing"),
-        ('{"version": 2, "deployment": {"resources": []}}', "version: deployment version 2 is not supported"),
-        ('{"version": 3, "deployment": {"resources": {}}}', "deployment.resources: expected a list"),
-        ('{"version": 3, "deployment": {"resources": [{"type": "x"}]}}', "deployment.resources[0].urn: missing"),
-        ('{"version": 3, "deployment": {"resources": [{"urn": "arn:aws:x", "type": "x"}]}}', "not a Pulumi URN"),
-        (
-            '{"version": 3, "deployment": {"resources": '
-            '[{"urn": "urn:pulumi:a::p::t::n", "type": "t", "outputs": []}]}}',
-            "outputs: expected an object",
-        ),
-    ],
-)
-def test_malformed_state_exits_2_with_one_line(tmp_path: Path, content: str, fragment: str) -> None:
-    bad = tmp_path / "state.json"
-    bad.write_text(content)
-    result = cli("audit", "--state", bad, "--registry", REPO)
-    assert result.code == 2
-    assert len(result.err_lines) == 1 and result.err_lines[0].startswith(str(bad)) and fragment in result.err_lines[0]
-    assert "Traceback" not in result.err
-
-
 def test_same_stack_twice_is_refused(exports: Path, tmp_path: Path) -> None:
     copy_of = tmp_path / "again.json"
     copy_of.write_text((exports / "verona.json").read_text())
@@ -122,3 +99,32 @@ def test_audit_without_a_registry_uses_defaults(exports: Path, tmp_path: Path) -
     result = cli("audit", "--state", exports, "--registry", tmp_path)
     assert result.code == 0
     assert "controls use their default parameters" in result.err
+
+
+URN = "urn:pulumi:verona::consortium::azure-native:storage:StorageAccount::stverona"
+
+
+def test_a_plan_record_keeps_the_stack_and_member_its_file_gives() -> None:
+    record = {"urn": URN, "type": "t", "name": "st-logical", "stack": "verona", "parent": "p", "id": "/subs/x"}
+    (r,) = plan_resources([record])
+    # no member in the file: none, not one guessed from the stack; no inputs: empty
+    assert r == Resource(URN, "t", "st-logical", "verona", None, {}, parent="p", id="/subs/x")
+    (r,) = plan_resources([{**record, "member": "verona", "inputs": {"a": 1}}])
+    assert (r.member, r.props) == ("verona", {"a": 1})
+
+
+def test_plan_file_state_export_and_crossguard_give_the_same_resources(
+    tmp_path: Path, records: list[dict[str, Any]]
+) -> None:
+    """One conversion: a plan file, the export of the same records and the pack's view agree on identity."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"version": 1, "stacks": [{"stack": "verona"}], "resources": records}))
+    planned = {r.urn: r for r in load_plan(plan) if r.stack == "verona"}
+    (path,) = write_exports([r for r in records if r["stack"] == "verona"], tmp_path / "exports")
+    deployed = {r.urn: r for r in load_state_file(path)}
+    assert set(planned) < set(deployed)  # the export adds the stack and the default provider
+    for urn, p in planned.items():
+        d = deployed[urn]
+        assert (d.type, d.name, d.stack, d.member) == (p.type, p.name, p.stack, p.member)
+        pack = to_resource(p.type, p.props, p.urn, p.name, p.parent)
+        assert pack == Resource.at(urn, p.type, p.props, name=p.name, stack=p.stack, member=p.member, parent=p.parent)

@@ -1,0 +1,47 @@
+"""The exemptions register (``exemptions.yaml``): approved, dated exceptions to a control.
+
+A matching violation becomes "exempted"; an expired exemption is itself a failure, and one that
+matches nothing is a warning (both judged in :mod:`consortium.audit.run`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from consortium.registry.errors import InputError, Problem, fail
+from consortium.registry.load import parse_model
+from consortium.registry.models import Exemption, ExemptionsFile
+from consortium.registry.safeyaml import load_mapping
+from policies.catalog import CATALOG
+from policies.framework import Finding
+
+EXEMPTIONS_FILE = "exemptions.yaml"
+
+
+def load_exemptions(registry_root: Path, path: Path | None = None) -> list[Exemption]:
+    """The register at ``path`` (which must exist), else the registry's own ``exemptions.yaml`` if any."""
+    if path is not None and not path.is_file():
+        raise fail(str(path), "", "file not found")
+    source = path or registry_root / EXEMPTIONS_FILE
+    if not source.is_file():
+        return []
+    shown = str(path or EXEMPTIONS_FILE)
+    exemptions = parse_model(ExemptionsFile, load_mapping(source, shown), shown).exemptions
+    known = {c.id for c in CATALOG}
+    bad = [
+        Problem(shown, f"exemptions[{i}].control", f"{e.control} is not a control of the catalog")
+        for i, e in enumerate(exemptions)
+        if e.control not in known
+    ]
+    if bad:
+        raise InputError(bad)
+    return exemptions
+
+
+def covers(exemption: Exemption, finding: Finding) -> bool:
+    """Whether the exemption is for this finding: same control and member, and its resource if it names one."""
+    return (
+        exemption.control == finding.control
+        and exemption.member == finding.member
+        and exemption.resource in (None, finding.resource_name)
+    )

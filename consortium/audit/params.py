@@ -1,0 +1,52 @@
+"""Control parameters from the registry (the consortium's minimum retention, its supernet, each
+member's range ...), so the auditor never retypes them, for ``consortium audit`` and CrossGuard alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from consortium.registry import naming
+from consortium.registry.ipam import WORKLOAD_SUBNETS, hub_subnets
+from consortium.registry.load import Registry
+from consortium.registry.models import Service
+from policies.catalog import CATALOG
+
+
+def registry_params(registry: Registry | None) -> dict[str, dict[str, Any]]:
+    """Control parameters the registry knows, keyed by control id (unknown names are ignored)."""
+    if registry is None:
+        return {}
+    c = registry.consortium
+    values: dict[str, Any] = {
+        "minimum_retention_days": c.backup.minimum_retention_days,
+        "supernet": str(c.network.supernet),
+        "firewall_subnet": str(hub_subnets(c.network.hub)["AzureFirewallSubnet"]),
+        "member_ranges": {e.member.slug: [str(e.member.network.cidr)] for e in registry.members},
+        # What the hub gateway sees of each town hall (translated where NAT), for members with site VPNs.
+        "onprem_ranges": {
+            e.member.slug: [str(n) for site in e.member.network.onprem for n in site.azure_cidrs]
+            for e in registry.members
+            if Service.NETWORKING in c.services_for(e.member.phase) and e.member.network.onprem
+        },
+        "consortium": c.slug,
+        "phase_services": {str(p.phase): [s.value for s in p.services] for p in c.phases},
+        "workload_subnets": list(WORKLOAD_SUBNETS),
+        "hub_vnet_names": [naming.hub_vnet(c.slug)],
+        "hub_workspace_names": [naming.hub_workspace(c.slug)],
+    }
+    return {ctrl.id: {k: v for k, v in values.items() if k in ctrl.params} for ctrl in CATALOG}
+
+
+def pack_config(registry: Registry) -> dict[str, Any]:
+    """The CrossGuard pack config with the registry's parameters (``--policy-pack-config``).
+
+    Keys are policy names (``mcs-bak-005``); each value sets the enforcement level and the
+    parameters, so ``pulumi preview --policy-pack policies`` judges with the same values as
+    ``consortium audit``.
+    """
+    params = registry_params(registry)
+    return {
+        c.policy_name: {"enforcementLevel": c.enforcement.value, **params.get(c.id, {})}
+        for c in CATALOG
+        if c.crossguard
+    }

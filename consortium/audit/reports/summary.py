@@ -1,0 +1,87 @@
+"""Lines every report shares: the summary, the resource a result is about, the hosts, the exemptions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from consortium.audit.run import Audit, Result
+from policies.catalog import CATALOG
+
+
+def where(r: Result) -> str:
+    """The resource of a result (``StorageAccount stverona``), or ``(member)`` for a stack control's."""
+    f = r.finding
+    return f"{f.resource_type.rsplit(':', 1)[-1]} {f.resource_name}" if f.urn else "(member)"
+
+
+def percent(passed: int, total: int) -> int:
+    """A member's score in whole percent (0 when nothing was checked)."""
+    return 100 * passed // max(total, 1)
+
+
+def exemption_lines(audit: Audit) -> list[str]:
+    """Expired exemptions (failures) and exemptions that matched nothing (warnings)."""
+    lines = [
+        f"EXPIRED exemption #{i} ({e.control} for {e.member}, approved by {e.approved_by}) expired {e.expires}"
+        for i, e in audit.expired
+    ]
+    lines += [
+        f"warning: exemption #{i} ({e.control} for {e.member}{' ' + e.resource if e.resource else ''}) matches nothing"
+        for i, e in audit.unused
+    ]
+    return lines
+
+
+def summary_line(audit: Audit) -> str:
+    """Checks, controls, members and results counted in one line (also the CLI's line on stderr)."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in audit.results:
+        counts[r.status] += 1
+    line = (
+        f"{len(audit.checks)} checks, {len(CATALOG)} controls, {len(audit.members())} members: "
+        f"{counts['failed']} failed, {counts['advisory']} advisory, {counts['exempted']} exempted, "
+        f"{len(audit.expired)} expired exemptions"
+    )
+    if audit.hosts:
+        line += f"; {len(audit.hosts)} hosts baselined, {_failing_hosts(audit)}"
+    return line
+
+
+def _failing_hosts(audit: Audit) -> str:
+    """How many hosts fail and why, each host counted once by its worst failure (unreachable, then
+    errors, then drift): a host whose run stopped or never connected must not read as drift, which
+    says the audit checked it and found settings to fix. Only non-zero parts are named."""
+    kinds: dict[str, int] = defaultdict(int)
+    for h in audit.hosts:
+        statuses = {c.status for c in h.failing}
+        if not h.reachable or "unreachable" in statuses:
+            kinds["unreachable"] += 1
+        elif "error" in statuses:
+            kinds["with errors"] += 1
+        elif statuses:
+            kinds["with drift"] += 1
+    parts = [f"{kinds[k]} {k}" for k in ("with drift", "with errors", "unreachable") if kinds[k]]
+    return f"{sum(kinds.values())} failing" + (f": {', '.join(parts)}" if parts else "")
+
+
+def host_lines(audit: Audit) -> list[str]:
+    """Per member, per host: the baseline evidence in one line each."""
+    lines = []
+    for h in sorted(audit.hosts, key=lambda h: (h.member, h.host)):
+        counts: dict[str, int] = defaultdict(int)
+        for c in h.controls:
+            counts[c.status] += 1
+        # Failing controls that share a reason (e.g. all those a stopped run never checked) share one note.
+        shared: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        for c in h.failing:
+            shared[(c.status, c.reason, "" if c.reason else c.id)].append(c.id)
+        notes = [f"{', '.join(ids)} {status}" + (f": {why}" if why else "") for (status, why, _), ids in shared.items()]
+        notes += [f"{c.id} not applicable: {c.reason or 'no reason given'}" for c in h.not_applicable]
+        lines.append(
+            f"{h.member} {h.host}: {counts['compliant']} compliant, {counts['drift']} drift, "
+            f"{counts['error']} error"
+            + (f", {counts['not_applicable']} not applicable" if counts["not_applicable"] else "")
+            + (", unreachable" if not h.reachable else "")
+            + (f" ({'; '.join(notes)})" if notes else "")
+        )
+    return lines

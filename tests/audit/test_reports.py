@@ -1,0 +1,188 @@
+"""Every report format on a small audit built by hand (no plan, no registry): shape, escaping, counts."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from consortium.audit.evidence import HostControl, HostEvidence
+from consortium.audit.reports import RENDER
+from consortium.audit.reports.catalog import catalog
+from consortium.audit.reports.crosswalk import crosswalk
+from consortium.audit.reports.summary import summary_line
+from consortium.audit.run import Audit, Result
+from consortium.registry.models import Exemption
+from policies.catalog import CATALOG, by_id
+from policies.framework import Check, Finding
+from policies.safeguards import IG1
+
+HOSTILE = "st<script>alert('x')</script>&"
+STORAGE = "azure-native:storage:StorageAccount"
+
+
+def _urn(member: str, name: str) -> str:
+    return f"urn:pulumi:{member}::consortium::{STORAGE}::{name}"
+
+
+def _result(control: str, status: str, name: str, member: str = "verona", exemption: Exemption | None = None) -> Result:
+    finding = Finding(control, member, _urn(member, name), STORAGE, name, f"{name} is wrong", member)
+    return Result(finding, by_id()[control], status, exemption)
+
+
+def _exemption(control: str, member: str, approved_by: str, expires: date, reason: str) -> Exemption:
+    return Exemption(control=control, member=member, approved_by=approved_by, expires=expires, reason=reason)
+
+
+EXEMPTION = _exemption(
+    "MCS-STO-011", "verona", "Board resolution 2026-14", date(2027, 6, 30), "Replication to the county archive."
+)
+EXPIRED = _exemption("MCS-KV-001", "fitchburg", "someone", date(2025, 1, 1), "an old exemption that has run out")
+
+
+@pytest.fixture
+def audit() -> Audit:
+    """verona fails TLS on a hostile name and has an exempted finding; fitchburg passes; one host drifts."""
+    results = [
+        _result("MCS-STO-001", "failed", HOSTILE),
+        _result("MCS-STO-011", "exempted", "starchive", exemption=EXEMPTION),
+    ]
+    checks = [
+        Check("MCS-STO-001", "verona", _urn("verona", HOSTILE), HOSTILE),
+        Check("MCS-STO-011", "verona", _urn("verona", "starchive"), "starchive"),
+        Check("MCS-STO-001", "fitchburg", _urn("fitchburg", "stfitchburg"), "stfitchburg"),
+    ]
+    hosts = [
+        HostEvidence(
+            "ver-app01",
+            "verona",
+            True,
+            (
+                HostControl("LNX-SSH-001", "SSH root login off", "compliant", ("4.1",)),
+                HostControl("LNX-SSH-002", "SSH idle timeout", "drift", ("4.3",)),
+                HostControl("WIN-LAPS-001", "LAPS", "not_applicable", ("5.2",), "domain controller"),
+            ),
+        )
+    ]
+    return Audit(
+        "plan <hostile> & 'quoted'",
+        results,
+        checks,
+        expired=[(1, EXPIRED)],
+        unused=[],
+        today=date(2026, 12, 6),
+        hosts=hosts,
+    )
+
+
+def test_every_format_renders_the_same_audit_deterministically(audit: Audit) -> None:
+    assert set(RENDER) == {"text", "json", "junit", "sarif", "html", "markdown"}
+    for fmt, render in RENDER.items():
+        out = render(audit)
+        assert out.endswith("\n") and out == render(audit), fmt
+
+
+def test_summary_counts_results_hosts_and_expired_exemptions(audit: Audit) -> None:
+    assert summary_line(audit) == (
+        f"3 checks, {len(CATALOG)} controls, 2 members: 1 failed, 0 advisory, 1 exempted, 1 expired exemptions; "
+        "1 hosts baselined, 1 failing: 1 with drift"
+    )
+
+
+def test_text_lists_each_member_with_its_score_and_ends_with_the_summary(audit: Audit) -> None:
+    lines = RENDER["text"](audit).splitlines()
+    assert lines[0] == "audit of plan <hostile> & 'quoted' (2026-12-06)"
+    # an exempted finding does not fail its check
+    assert "fitchburg: 1/1 checks pass" in lines and "verona: 1/2 checks pass" in lines
+    assert f"            StorageAccount {HOSTILE}: {HOSTILE} is wrong" in lines
+    assert (
+        "  verona ver-app01: 1 compliant, 1 drift, 0 error, 1 not applicable "
+        "(LNX-SSH-002 drift; WIN-LAPS-001 not applicable: domain controller)"
+    ) in lines
+    assert lines[-2].startswith("EXPIRED exemption #1 (MCS-KV-001 for fitchburg")
+    assert lines[-1] == summary_line(audit)
+
+
+def test_json_carries_scores_results_and_exemptions(audit: Audit) -> None:
+    doc = json.loads(RENDER["json"](audit))
+    assert doc["exit_code"] == 1 and doc["date"] == "2026-12-06"
+    assert doc["members"] == {"fitchburg": {"passed": 1, "total": 1}, "verona": {"passed": 1, "total": 2}}
+    assert [(r["control"], r["status"], r["name"]) for r in doc["results"]] == [
+        ("MCS-STO-001", "failed", HOSTILE),
+        ("MCS-STO-011", "exempted", "starchive"),
+    ]
+    assert doc["results"][1]["exemption"]["approved_by"] == "Board resolution 2026-14"
+    assert [e["control"] for e in doc["expired_exemptions"]] == ["MCS-KV-001"]
+    assert doc["hosts"][0]["failing"] == ["LNX-SSH-002"]
+    assert doc["hosts"][0]["controls"]["WIN-LAPS-001"]["reason"] == "domain controller"
+
+
+def test_junit_parses_with_a_suite_per_member_and_a_case_per_check_and_host_control(audit: Audit) -> None:
+    suites = ET.fromstring(RENDER["junit"](audit))
+    by_name = {s.get("name"): s for s in suites.findall("testsuite")}
+    assert set(by_name) == {"fitchburg", "verona"}
+    verona = by_name["verona"]
+    assert verona.get("tests") == "5" and verona.get("failures") == "2"
+    assert [f.get("type") for f in verona.iter("failure")] == ["MCS-STO-001", "LNX-SSH-002"]
+    assert [s.get("message") for s in verona.iter("skipped")] == ["not applicable: domain controller"]
+    assert by_name["fitchburg"].get("failures") == "0"
+    exempted = verona.find("testcase[@name='starchive']/system-out")
+    assert exempted is not None and exempted.text == "exempted: starchive is wrong"
+
+
+def test_sarif_rules_are_the_catalog_and_results_point_at_their_rule(audit: Audit) -> None:
+    doc = json.loads(RENDER["sarif"](audit))
+    assert doc["version"] == "2.1.0" and doc["$schema"].endswith("sarif-2.1.0.json")
+    (run,) = doc["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == [c.id for c in CATALOG]
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["level"] in ("error", "warning", "note")
+        assert result["message"]["text"] and result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+    failed, exempted = run["results"]
+    assert failed["level"] == "error" and "suppressions" not in failed
+    assert exempted["level"] == "note"
+    assert exempted["suppressions"] == [{"kind": "external", "justification": EXEMPTION.reason}]
+
+
+def test_html_escapes_hostile_names_and_titles(audit: Audit) -> None:
+    page = RENDER["html"](audit)
+    assert "<script>" not in page and "'x'" not in page
+    assert "st&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&amp;" in page
+    assert "<p>plan &lt;hostile&gt; &amp; &#x27;quoted&#x27; &middot; 2026-12-06 &middot; " in page
+    assert page.startswith("<!doctype html>") and page.endswith("</html>\n")
+    assert "<link" not in page and "src=" not in page  # self-contained
+
+
+def test_html_matrix_shows_the_worst_result_per_control_and_member(audit: Audit) -> None:
+    page = RENDER["html"](audit)
+    row = next(line for line in page.splitlines() if ">MCS-STO-001 " in line and line.startswith("<tr><td title="))
+    # members in order fitchburg, verona: a pass where checked clean, a failure where the finding is
+    assert row.endswith("<td class=pass>✓</td><td class=fail>✗</td></tr>")
+    unchecked = next(line for line in page.splitlines() if ">MCS-KV-001 " in line and line.startswith("<tr><td"))
+    assert unchecked.endswith("<td>&ndash;</td><td>&ndash;</td></tr>")
+    assert "<h2>Host baselines</h2><ul><li>verona ver-app01: " in page
+    assert "<p>EXPIRED exemption #1 (MCS-KV-001 for fitchburg" in page
+
+
+def test_markdown_tables_and_sections(audit: Audit) -> None:
+    page = RENDER["markdown"](audit)
+    assert "| verona | 1/2 | 50 % |" in page and "| fitchburg | 1/1 | 100 % |" in page
+    assert "| failed | verona | MCS-STO-001 " in page
+    assert "## Host baselines" in page and "## Exemptions" in page
+    empty = Audit("nothing", [], [], today=date(2026, 12, 6))
+    assert "| - | - | - | - | no findings | - |" in RENDER["markdown"](empty)
+    assert "## Exemptions" not in RENDER["markdown"](empty)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_catalog_and_crosswalk_list_every_control_and_safeguard(fmt: str) -> None:
+    listing, walk = catalog(fmt), crosswalk(fmt)
+    assert all(c.id in listing for c in CATALOG)
+    assert all(sid in walk for sid, _ in IG1)
+    if fmt == "json":
+        assert [c["id"] for c in json.loads(listing)] == [c.id for c in CATALOG]
+        assert json.loads(walk)["total"] == len(IG1)
