@@ -22,7 +22,6 @@ from .subnets import subnet_ids, subnet_nsg
 FIREWALL_SUBNET = "AzureFirewallSubnet"
 GATEWAY_SUBNET = "GatewaySubnet"
 SHARED_SERVICES = "shared-services"
-MANAGEMENT = "management"
 PRIVATE_ENDPOINTS = "private-endpoints"  # the hub's own private endpoints (the consortium Key Vault)
 # Subnets Azure reserves for its own appliances: no NSG, no route table of ours.
 AZURE_MANAGED_SUBNETS = frozenset({FIREWALL_SUBNET, GATEWAY_SUBNET})

@@ -1,7 +1,7 @@
 """The program's entry point: read the stack's one config key, build the hub or a member.
 
 ``pulumi up`` (via :mod:`infra.__main__`) and ``consortium plan`` (via the mock runtime in
-:mod:`consortium.offline`) both call :func:`main`, so the offline plan is the real program.
+:mod:`consortium.plan.runner`) both call :func:`main`, so the offline plan is the real program.
 """
 
 from __future__ import annotations
