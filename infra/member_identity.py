@@ -74,14 +74,14 @@ class MemberIdentity(pulumi.ComponentResource):
         }
 
         def assign(
-            principal: str, principal_id: pulumi.Input[str], role: Role, scope: pulumi.Input[str], kind: str
+            principal: str, principal_id: pulumi.Input[str], role: Role, scope: pulumi.Input[str], principal_type: str
         ) -> authorization.RoleAssignment:
             return authorization.RoleAssignment(
                 f"{member_slug}-{principal}-{role.name.lower().replace('_', '-')}",
                 role_assignment_name=naming.role_assignment(args.consortium_slug, member_slug, principal, role.name),
                 scope=scope,
                 principal_id=principal_id,
-                principal_type=kind,
+                principal_type=principal_type,
                 role_definition_id=role_definition_id_output(args.subscription_id, role),
                 opts=child,
             )
