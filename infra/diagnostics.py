@@ -10,7 +10,7 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import monitor
 
-SETTING_NAME = "to-hub-workspace"
+from consortium.registry import naming
 
 
 def send_to_workspace(
@@ -23,7 +23,7 @@ def send_to_workspace(
 ) -> monitor.DiagnosticSetting:
     return monitor.DiagnosticSetting(
         f"{logical_name}-diagnostics",
-        name=SETTING_NAME,
+        name=naming.DIAGNOSTIC_SETTING,
         resource_uri=resource_id,
         workspace_id=workspace_id,
         logs=[{"category_group": "allLogs", "enabled": True}],

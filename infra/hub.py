@@ -6,10 +6,8 @@ Vault, the two consortium-wide Entra ID groups the member stacks grant access to
 desk and the auditors), and the custom role whoever runs a member stack holds on the hub's resource
 group (:mod:`infra.hub_deployer_role`). Everything a member needs from here is exported (:mod:`infra.hub_outputs`).
 
-The consortium Key Vault refuses public network access like the members' vaults, so it gets a
-private endpoint of its own in the hub's ``private-endpoints`` subnet, registered in the hub's Key
-Vault zone: without one its secrets could be read from nowhere, and the tempting fix would be to
-open it to the internet.
+The consortium Key Vault refuses public network access like the members' vaults, so it has a private
+endpoint in the hub's ``private-endpoints`` subnet: without one its secrets could be read from nowhere.
 """
 
 from __future__ import annotations
@@ -17,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_azuread as azuread
 from pulumi_azure_native import operationalinsights, privatedns, resources
 
 from consortium.registry import naming
 from consortium.registry.stackconfig import HubStack
 
-from .hub_deployer_role import HubDeployerRole
+from .groups import security_group
+from .hub_deployer_role import HubDeployerRole, HubDeployerRoleArgs
 from .hub_firewall import HubFirewall, HubFirewallArgs
 from .hub_gateway import HubVpnGateway, HubVpnGatewayArgs
 from .hub_network import (
@@ -37,6 +35,9 @@ from .hub_network import (
 from .hub_outputs import HubOutput
 from .key_vault import hardened_key_vault
 from .private_endpoint import PRIVATE_DNS_ZONES, key_vault_target, private_endpoint
+
+# The consortium-wide groups (named ``<consortium>-<purpose>``) the member stacks grant access to.
+SERVICE_DESK, AUDITORS = "service-desk", "auditors"
 
 
 def backup_zones(locations: list[str]) -> list[str]:
@@ -61,26 +62,28 @@ class Hub(pulumi.ComponentResource):
         super().__init__("consortium:hub:Hub", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         stack = args.stack
-        c = stack.consortium.slug
+        consortium_slug = stack.consortium.slug
         tags = stack.tags
         subnets = {k: str(v) for k, v in stack.subnets.items()}
 
-        rg_name = naming.resource_group(c, naming.HUB)
+        rg_name = naming.resource_group(consortium_slug, naming.HUB)
         rg = resources.ResourceGroup(
             rg_name, resource_group_name=rg_name, location=stack.location, tags=tags, opts=child
         )
         deployer_role = HubDeployerRole(
             "member-deployer",
-            consortium=c,
-            consortium_name=stack.consortium.name,
-            resource_group_id=rg.id,
-            subscription_id=args.subscription_id,
-            deployers=stack.member_deployers,
+            HubDeployerRoleArgs(
+                consortium_slug=consortium_slug,
+                consortium_name=stack.consortium.name,
+                resource_group_id=rg.id,
+                subscription_id=args.subscription_id,
+                deployers=tuple(stack.member_deployers),
+            ),
             opts=child,
         )
         workspace = operationalinsights.Workspace(
-            naming.hub_workspace(c),
-            workspace_name=naming.hub_workspace(c),
+            naming.hub_workspace(consortium_slug),
+            workspace_name=naming.hub_workspace(consortium_slug),
             resource_group_name=rg.name,
             location=stack.location,
             sku={"name": "PerGB2018"},
@@ -88,10 +91,10 @@ class Hub(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        net = HubNetwork(
+        hub_network = HubNetwork(
             "network",
             HubNetworkArgs(
-                consortium=c,
+                consortium_slug=consortium_slug,
                 resource_group_name=rg.name,
                 location=stack.location,
                 address_space=str(stack.address_space),
@@ -105,10 +108,10 @@ class Hub(pulumi.ComponentResource):
         firewall = HubFirewall(
             "firewall",
             HubFirewallArgs(
-                consortium=c,
+                consortium_slug=consortium_slug,
                 resource_group_name=rg.name,
                 location=stack.location,
-                firewall_subnet_id=net.subnet_ids[FIREWALL_SUBNET],
+                firewall_subnet_id=hub_network.subnet_ids[FIREWALL_SUBNET],
                 supernet=str(stack.supernet),
                 shared_services_prefix=subnets[SHARED_SERVICES],
                 workspace_id=workspace.id,
@@ -120,17 +123,17 @@ class Hub(pulumi.ComponentResource):
         gateway = HubVpnGateway(
             "vpn",
             HubVpnGatewayArgs(
-                consortium=c,
+                consortium_slug=consortium_slug,
                 resource_group_name=rg.name,
                 location=stack.location,
-                gateway_subnet_id=net.subnet_ids[GATEWAY_SUBNET],
+                gateway_subnet_id=hub_network.subnet_ids[GATEWAY_SUBNET],
                 workspace_id=workspace.id,
                 tags=tags,
                 nat=stack.nat_pool is not None,
             ),
             opts=child,
         )
-        vault_name = naming.key_vault(c, naming.HUB)
+        vault_name = naming.key_vault(consortium_slug, naming.HUB)
         vault = hardened_key_vault(
             vault_name,
             resource_group_name=rg.name,
@@ -153,11 +156,11 @@ class Hub(pulumi.ComponentResource):
             )
             privatedns.VirtualNetworkLink(
                 f"{zone_name}-hub-link",
-                virtual_network_link_name=naming.hub_vnet(c),
+                virtual_network_link_name=naming.hub_vnet(consortium_slug),
                 private_zone_name=zone.name,
                 resource_group_name=rg.name,
                 location="global",
-                virtual_network={"id": net.vnet.id},
+                virtual_network={"id": hub_network.vnet.id},
                 registration_enabled=False,
                 tags=tags,
                 opts=child,
@@ -167,29 +170,22 @@ class Hub(pulumi.ComponentResource):
             key_vault_target(vault_name, vault.id),
             resource_group_name=rg.name,
             location=stack.location,
-            subnet_id=net.subnet_ids[PRIVATE_ENDPOINTS],
+            subnet_id=hub_network.subnet_ids[PRIVATE_ENDPOINTS],
             zone_ids=zone_ids,
             tags=tags,
             parent=self,
         )
 
         groups = {
-            purpose: azuread.Group(
-                naming.group(c, purpose),
-                display_name=naming.group(c, purpose),
-                description=description,
-                security_enabled=True,
-                mail_enabled=False,
-                prevent_duplicate_names=True,
+            purpose: security_group(
+                naming.group(consortium_slug, purpose),
+                description=f"{stack.consortium.name}: {description}",
                 owners=[args.deployer_object_id],
-                opts=child,
+                parent=self,
             )
             for purpose, description in (
-                (
-                    "service-desk",
-                    f"{stack.consortium.name}: service desk staff (each member's helpdesk group)",
-                ),
-                ("auditors", f"{stack.consortium.name}: auditors (read-only on every member)"),
+                (SERVICE_DESK, "service desk staff (each member's helpdesk group)"),
+                (AUDITORS, "auditors (read-only on every member)"),
             )
         }
 
@@ -197,16 +193,16 @@ class Hub(pulumi.ComponentResource):
             HubOutput.SUBSCRIPTION_ID: args.subscription_id,
             HubOutput.RESOURCE_GROUP: rg.name,
             HubOutput.LOCATION: stack.location,
-            HubOutput.VNET_ID: net.vnet.id,
-            HubOutput.VNET_NAME: net.vnet.name,
+            HubOutput.VNET_ID: hub_network.vnet.id,
+            HubOutput.VNET_NAME: hub_network.vnet.name,
             HubOutput.FIREWALL_PRIVATE_IP: firewall.private_ip,
             HubOutput.SHARED_SERVICES_PREFIX: subnets[SHARED_SERVICES],
-            HubOutput.SHARED_SERVICES_ROUTE_TABLE: net.shared_services_route_table.name,
+            HubOutput.SHARED_SERVICES_ROUTE_TABLE: hub_network.shared_services_route_table.name,
             HubOutput.VPN_GATEWAY_ID: gateway.gateway.id,
             HubOutput.WORKSPACE_ID: workspace.id,
             HubOutput.KEY_VAULT_ID: vault.id,
-            HubOutput.SERVICE_DESK_GROUP_ID: groups["service-desk"].object_id,
-            HubOutput.AUDITORS_GROUP_ID: groups["auditors"].object_id,
+            HubOutput.SERVICE_DESK_GROUP_ID: groups[SERVICE_DESK].object_id,
+            HubOutput.AUDITORS_GROUP_ID: groups[AUDITORS].object_id,
             HubOutput.PRIVATE_DNS_ZONE_IDS: zone_ids,
             HubOutput.MEMBER_DEPLOYER_ROLE_ID: deployer_role.definition_id,
         }

@@ -1,24 +1,20 @@
 """The custom role "member deployer, hub side": exactly what a member stack does to the hub, nothing more.
 
-A member stack creates some resources inside the hub's resource group with an explicit provider for the
-hub's subscription (:mod:`infra.member_network`: the hub side of the peering, the route back in the
-shared-services route table, the towns' local network gateways, IPsec connections and NAT rules on the
-hub gateway), and links others of its own to hub resources (its private endpoints' DNS zone groups write
-records into the hub's private DNS zones, its peering names the hub VNet as remote, its diagnostic
-settings send to the hub's workspace). Whoever runs a member stack therefore needs rights on the hub's
-resource group; this role is those rights, so that a town's deployer can never touch the hub firewall,
+A member stack creates resources in the hub's resource group (:mod:`infra.member_network`: the hub side
+of its peering, its route in the shared-services route table, its towns' local network gateways, IPsec
+connections and NAT rules) and links others to hub resources (DNS zone groups, the peering's remote VNet,
+diagnostic settings). This role grants exactly that, so a town's deployer can never touch the firewall,
 its policy, the VPN gateway itself, the route tables themselves or anyone's access.
 
-:data:`HUB_SIDE_ACTIONS` is the one mapping "member-stack resource type that touches the hub -> the
-actions it needs on the hub's resource group"; the role's actions are its union. The infra tests plan
-every example member (and a networking member with a NAT site) and fail when a member resource in or
-pointing into the hub has a type this mapping lacks, so a new hub-side resource cannot ship without its
-permission. Every action string is Microsoft's, from the pages cited next to it; none is a wildcard.
+:data:`HUB_SIDE_ACTIONS` maps each member resource type that touches the hub to the actions it needs; the
+role's actions are their union. A test plans every example member and fails on a hub-touching type the
+mapping lacks. Every action string is Microsoft's, from the sources below; none is a wildcard.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import pulumi
@@ -26,7 +22,7 @@ from pulumi_azure_native import authorization
 
 from consortium.registry import naming
 
-from .roles import role_definition_id
+from .roles import role_definition_id_output
 
 PURPOSE = "member deployer, hub side"
 
@@ -104,6 +100,15 @@ def role_actions() -> list[str]:
     return sorted({*COMMON_ACTIONS, *(a for actions in HUB_SIDE_ACTIONS.values() for a in actions)})
 
 
+@dataclass(frozen=True)
+class HubDeployerRoleArgs:
+    consortium_slug: str
+    consortium_name: str
+    resource_group_id: pulumi.Input[str]  # the hub's: the role's only assignable scope
+    subscription_id: pulumi.Input[str]
+    deployers: tuple[str, ...]  # object ids of the service principals that run member stacks
+
+
 class HubDeployerRole(pulumi.ComponentResource):
     """The role, assignable only on the hub's resource group, and one assignment there per deployer."""
 
@@ -111,43 +116,33 @@ class HubDeployerRole(pulumi.ComponentResource):
     # The id role assignments use (subscription-scoped, like a built-in role's).
     definition_id: pulumi.Output[str]
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        consortium: str,
-        consortium_name: str,
-        resource_group_id: pulumi.Input[str],
-        subscription_id: pulumi.Input[str],
-        deployers: Sequence[str],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, name: str, args: HubDeployerRoleArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:hub:MemberDeployerRole", name, None, opts)
-        guid = naming.role_definition(consortium, PURPOSE)
+        guid = naming.role_definition(args.consortium_slug, PURPOSE)
         self.definition = authorization.RoleDefinition(
             "member-deployer-hub-side",
             role_definition_id=guid,
-            role_name=naming.role_display_name(consortium, PURPOSE),
+            role_name=naming.role_display_name(args.consortium_slug, PURPOSE),
             description=(
-                f"{consortium_name}: what a member stack needs in the hub resource group (peering, route, "
+                f"{args.consortium_name}: what a member stack needs in the hub resource group (peering, route, "
                 "site VPNs, NAT rules, DNS zone groups, diagnostics); not the firewall, the gateway or access."
             ),
             role_type="CustomRole",
-            scope=resource_group_id,
-            assignable_scopes=[resource_group_id],
+            scope=args.resource_group_id,
+            assignable_scopes=[args.resource_group_id],
             permissions=[{"actions": role_actions(), "not_actions": [], "data_actions": [], "not_data_actions": []}],
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.definition_id = pulumi.Output.from_input(subscription_id).apply(lambda sub: role_definition_id(sub, guid))
-        for object_id in deployers:
-            # principal_type is set because it cannot be left unset: principalType is optional in the
-            # Microsoft.Authorization/roleAssignments API, but azure-native sends "User" when it is None,
-            # and Azure refuses a type that does not match the principal. Member deployers are the
-            # service principals (pipelines, workload identities) that run member stacks.
+        self.definition_id = role_definition_id_output(args.subscription_id, guid)
+        for object_id in args.deployers:
+            # azure-native sends principalType "User" when it is unset, and Azure refuses a type that
+            # does not match the principal: member deployers are service principals.
             authorization.RoleAssignment(
                 f"member-deployer-{object_id}",
-                role_assignment_name=naming.role_assignment(consortium, naming.HUB, object_id, "member-deployer"),
-                scope=resource_group_id,
+                role_assignment_name=naming.role_assignment(
+                    args.consortium_slug, naming.HUB, object_id, "member-deployer"
+                ),
+                scope=args.resource_group_id,
                 principal_id=object_id,
                 principal_type="ServicePrincipal",
                 role_definition_id=self.definition_id,

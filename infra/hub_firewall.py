@@ -15,7 +15,10 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import network
 
+from consortium.registry import naming
+
 from .diagnostics import send_to_workspace
+from .public_ip import hub_public_ip
 
 # RFC 1918: other members' on-premises networks live here; spokes never reach them via the hub.
 # Translated town LANs (the consortium's NAT pool) are added to these where the pool exists.
@@ -104,7 +107,7 @@ def _first_private_ip(configs: list[Any] | None) -> str | None:
 
 @dataclass(frozen=True)
 class HubFirewallArgs:
-    consortium: str
+    consortium_slug: str
     resource_group_name: pulumi.Input[str]
     location: str
     firewall_subnet_id: pulumi.Input[str]
@@ -122,22 +125,18 @@ class HubFirewall(pulumi.ComponentResource):
     def __init__(self, name: str, args: HubFirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:hub:Firewall", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        base = f"{args.consortium}-hub"
-
-        public_ip = network.PublicIPAddress(
-            f"pip-{base}-firewall",
-            public_ip_address_name=f"pip-{base}-firewall",
+        public_ip = hub_public_ip(
+            args.consortium_slug,
+            "firewall",
             resource_group_name=args.resource_group_name,
             location=args.location,
-            sku={"name": "Standard", "tier": "Regional"},
-            public_ip_allocation_method="Static",
-            public_ip_address_version="IPv4",
             tags=args.tags,
-            opts=child,
+            parent=self,
         )
+        policy_name = naming.hub_firewall_policy(args.consortium_slug)
         policy = network.FirewallPolicy(
-            f"afwp-{base}",
-            firewall_policy_name=f"afwp-{base}",
+            policy_name,
+            firewall_policy_name=policy_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             sku={"tier": "Standard"},
@@ -148,17 +147,18 @@ class HubFirewall(pulumi.ComponentResource):
             opts=child,
         )
         rules = network.FirewallPolicyRuleCollectionGroup(
-            f"afwp-{base}-spoke-traffic",
-            rule_collection_group_name="spoke-traffic",
+            f"{policy_name}-{naming.FIREWALL_RULE_COLLECTION_GROUP}",
+            rule_collection_group_name=naming.FIREWALL_RULE_COLLECTION_GROUP,
             firewall_policy_name=policy.name,
             resource_group_name=args.resource_group_name,
             priority=200,
             rule_collections=rule_collections(args.supernet, args.shared_services_prefix, args.nat_pool),
             opts=child,
         )
+        firewall_name = naming.hub_firewall(args.consortium_slug)
         self.firewall = network.AzureFirewall(
-            f"afw-{base}",
-            azure_firewall_name=f"afw-{base}",
+            firewall_name,
+            azure_firewall_name=firewall_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             sku={"name": "AZFW_VNet", "tier": "Standard"},
@@ -174,6 +174,6 @@ class HubFirewall(pulumi.ComponentResource):
             # Azure rejects concurrent updates of a policy's rules and the firewall using it.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[rules]),
         )
-        send_to_workspace(f"afw-{base}", self.firewall.id, args.workspace_id, metrics=True, parent=self)
+        send_to_workspace(firewall_name, self.firewall.id, args.workspace_id, metrics=True, parent=self)
         self.private_ip = self.firewall.ip_configurations.apply(_first_private_ip)
         self.register_outputs({"private_ip": self.private_ip})

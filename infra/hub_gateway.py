@@ -1,15 +1,12 @@
 """The hub's route-based VPN gateway: the one tunnel endpoint for every member's town hall.
 
-Each member stack adds its own local network gateways and IPsec connections to this gateway (see
-:mod:`infra.member_network`), so adding a town never touches the hub stack. The zone-redundant
-``AZ`` SKU and a zone-redundant Standard public IP are what Azure now offers for new gateways.
+Each member stack adds its own local network gateways, IPsec connections and NAT rules to this
+gateway (:mod:`infra.member_network`), so adding a town never touches the hub stack. Zone-redundant
+``AZ`` SKU and public IP: what Azure offers for new gateways.
 
-NAT: member stacks also add static NAT rules to this gateway for towns whose LANs overlap (see
-:mod:`infra.member_network`). Azure supports NAT on VpnGw2-5 and VpnGw2AZ-5AZ only, not on
-VpnGw1/VpnGw1AZ ("About NAT on Azure VPN Gateway", learn.microsoft.com), so a consortium with a
-NAT pool (``HubStack.nat_pool``) gets ``VpnGw2AZ``; one without keeps the cheaper ``VpnGw1AZ``.
-Adding the pool later resizes the gateway in place (1AZ -> 2AZ is a resize within one family, not
-a rebuild), which the hub must be deployed for before any member stack adds a NAT rule.
+Azure supports NAT on VpnGw2(AZ) and up only, so a consortium with a NAT pool (``HubStack.nat_pool``)
+gets ``VpnGw2AZ``, one without the cheaper ``VpnGw1AZ``. Adding a pool later resizes the gateway in
+place; deploy the hub before any member stack adds a NAT rule.
 """
 
 from __future__ import annotations
@@ -19,7 +16,10 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network
 
+from consortium.registry import naming
+
 from .diagnostics import send_to_workspace
+from .public_ip import hub_public_ip
 
 SKU = "VpnGw1AZ"
 NAT_SKU = "VpnGw2AZ"  # the smallest zone-redundant SKU that supports NAT rules
@@ -33,7 +33,7 @@ def gateway_sku(nat: bool) -> str:
 
 @dataclass(frozen=True)
 class HubVpnGatewayArgs:
-    consortium: str
+    consortium_slug: str
     resource_group_name: pulumi.Input[str]
     location: str
     gateway_subnet_id: pulumi.Input[str]
@@ -47,35 +47,21 @@ class HubVpnGateway(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: HubVpnGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:hub:VpnGateway", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        base = f"{args.consortium}-hub"
-        public_ip = network.PublicIPAddress(
-            f"pip-{base}-vpn",
-            public_ip_address_name=f"pip-{base}-vpn",
+        public_ip = hub_public_ip(
+            args.consortium_slug,
+            "vpn",
             resource_group_name=args.resource_group_name,
             location=args.location,
-            sku={"name": "Standard", "tier": "Regional"},
-            public_ip_allocation_method="Static",
-            public_ip_address_version="IPv4",
-            zones=list(ZONES),
             tags=args.tags,
-            opts=child,
+            zones=ZONES,
+            parent=self,
         )
-        # No `nat_rules` here, on purpose: member stacks own them (VirtualNetworkGatewayNatRule). A
-        # gateway PUT without natRules removes them (ARM PUT semantics; terraform-provider-azurerm PR
-        # #25690 reports it for this gateway), but pulumi-azure-native keeps them, as it keeps a VNet's
-        # subnets: its code generator marks an array input whose items are the body of a
-        # standalone child resource "maintain if unset" (genProperty, maintainSubResourceIfUnset, in
-        # provider/pkg/gen/properties.go of pulumi/pulumi-azure-native; such an input's docstring gets
-        # "These are also available as standalone resources. Do not mix inline and standalone resource
-        # ...", which VirtualNetworkGateway.nat_rules carries in the pinned pulumi-azure-native 3.29.0),
-        # and on update the provider reads the gateway and copies the unset natRules into the PUT
-        # (defaultUpdate in provider/pkg/provider/provider.go -> MaintainSubResourcePropertiesIfNotSet
-        # in provider/pkg/provider/crud/crud.go). That is a read then a write, not atomic: a hub update
-        # running while a member stack adds a rule can drop the new rule, so deploy them one at a time.
+        gateway_name = naming.hub_vpn_gateway(args.consortium_slug)
+        # No ``nat_rules``: member stacks own them. azure-native keeps existing rules on update by a read
+        # then a write, so a hub update racing a member stack's new rule can drop it: never run both at once.
         self.gateway = network.VirtualNetworkGateway(
-            f"vgw-{base}",
-            virtual_network_gateway_name=f"vgw-{base}",
+            gateway_name,
+            virtual_network_gateway_name=gateway_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             gateway_type="Vpn",
@@ -93,7 +79,7 @@ class HubVpnGateway(pulumi.ComponentResource):
                 }
             ],
             tags=args.tags,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        send_to_workspace(f"vgw-{base}", self.gateway.id, args.workspace_id, metrics=True, parent=self)
+        send_to_workspace(gateway_name, self.gateway.id, args.workspace_id, metrics=True, parent=self)
         self.register_outputs({"gateway_id": self.gateway.id})

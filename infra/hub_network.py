@@ -17,12 +17,11 @@ from pulumi_azure_native import network
 from consortium.registry import naming
 
 from . import security_rules
-from .diagnostics import send_to_workspace
+from .subnets import subnet_ids, subnet_nsg
 
 FIREWALL_SUBNET = "AzureFirewallSubnet"
 GATEWAY_SUBNET = "GatewaySubnet"
 SHARED_SERVICES = "shared-services"
-MANAGEMENT = "management"
 PRIVATE_ENDPOINTS = "private-endpoints"  # the hub's own private endpoints (the consortium Key Vault)
 # Subnets Azure reserves for its own appliances: no NSG, no route table of ours.
 AZURE_MANAGED_SUBNETS = frozenset({FIREWALL_SUBNET, GATEWAY_SUBNET})
@@ -30,7 +29,7 @@ AZURE_MANAGED_SUBNETS = frozenset({FIREWALL_SUBNET, GATEWAY_SUBNET})
 
 @dataclass(frozen=True)
 class HubNetworkArgs:
-    consortium: str
+    consortium_slug: str
     resource_group_name: pulumi.Input[str]
     location: str
     address_space: str
@@ -38,6 +37,22 @@ class HubNetworkArgs:
     supernet: str
     workspace_id: pulumi.Input[str]
     tags: dict[str, str]
+
+
+def subnet_rules(subnet: str, supernet: str) -> list[dict[str, object]]:
+    """An NSG subnet's rules: the explicit internet deny, and the spokes into the shared services."""
+    rules = [security_rules.deny_internet_inbound()]
+    if subnet == SHARED_SERVICES:
+        rules.insert(
+            0,
+            security_rules.allow_inbound_from(
+                "allow-spokes-inbound",
+                [supernet],
+                100,
+                "The members' spokes reach the shared services (through the hub firewall).",
+            ),
+        )
+    return rules
 
 
 class HubNetwork(pulumi.ComponentResource):
@@ -48,38 +63,26 @@ class HubNetwork(pulumi.ComponentResource):
     def __init__(self, name: str, args: HubNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:hub:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        vnet_name = naming.hub_vnet(args.consortium)
+        vnet_name = naming.hub_vnet(args.consortium_slug)
 
-        nsgs: dict[str, network.NetworkSecurityGroup] = {}
-        for subnet in sorted(set(args.subnets) - AZURE_MANAGED_SUBNETS):
-            rules = [security_rules.deny_internet_inbound()]
-            if subnet == SHARED_SERVICES:
-                rules.insert(
-                    0,
-                    security_rules.allow_inbound_from(
-                        "allow-spokes-inbound",
-                        [args.supernet],
-                        100,
-                        "The members' spokes reach the shared services (through the hub firewall).",
-                    ),
-                )
-            nsg_name = f"nsg-{args.consortium}-hub-{subnet}"
-            nsgs[subnet] = network.NetworkSecurityGroup(
-                nsg_name,
-                network_security_group_name=nsg_name,
+        nsgs = {
+            subnet: subnet_nsg(
+                naming.hub_subnet_nsg(args.consortium_slug, subnet),
+                subnet_rules(subnet, args.supernet),
                 resource_group_name=args.resource_group_name,
                 location=args.location,
-                security_rules=rules,
+                workspace_id=args.workspace_id,
                 tags=args.tags,
-                opts=child,
+                parent=self,
             )
-            send_to_workspace(nsg_name, nsgs[subnet].id, args.workspace_id, metrics=False, parent=self)
+            for subnet in sorted(set(args.subnets) - AZURE_MANAGED_SUBNETS)
+        }
 
-        rt_name = f"rt-{args.consortium}-hub-{SHARED_SERVICES}"
-        # Routes are added by the member stacks (their spoke through the firewall); none here.
+        route_table_name = naming.hub_route_table(args.consortium_slug, SHARED_SERVICES)
+        # No routes here: each member stack adds its own (its spoke through the firewall).
         self.shared_services_route_table = network.RouteTable(
-            rt_name,
-            route_table_name=rt_name,
+            route_table_name,
+            route_table_name=route_table_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             disable_bgp_route_propagation=False,
@@ -108,7 +111,5 @@ class HubNetwork(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        self.subnet_ids = {
-            subnet: self.vnet.id.apply(lambda vnet_id, s=subnet: f"{vnet_id}/subnets/{s}") for subnet in args.subnets
-        }
+        self.subnet_ids = subnet_ids(self.vnet, args.subnets)
         self.register_outputs({"vnet_id": self.vnet.id})

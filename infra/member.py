@@ -10,14 +10,10 @@ resource group and budget from day one, since the service desk works in that ten
   workload subnets, on-premises routes and site VPNs
 
 and, as soon as Backup or Identity has a private-only resource to reach, the member's *landing
-zone*: :class:`~infra.member_network.MemberNetwork` without workloads (the spoke VNet with only its
-``private-endpoints`` subnet, peered to the hub) and
-:class:`~infra.member_private_endpoints.MemberPrivateEndpoints` in that subnet, deployed together
-with the vaults. Why not wait for the networking phase: Azure refuses an ``AzureBackup`` private
-endpoint on a Recovery Services vault that already has a registered item, so the endpoint must
-exist before the first VM is protected (and until then the vaults' data planes would be reachable
-from nowhere). The landing zone and the full spoke are the same component with the same resource
-names, so reaching the networking phase is an in-place update, never a replacement.
+zone* (:class:`~infra.member_network.MemberNetwork` without workloads) and
+:class:`~infra.member_private_endpoints.MemberPrivateEndpoints` in it, deployed with the vaults
+(Azure refuses an ``AzureBackup`` endpoint on a vault that already protects an item). Reaching the
+networking phase later updates the same resources in place.
 
 The hub's outputs are read through a ``StackReference`` only when a service needs them, so a
 phase-1 member can be deployed before the hub exists.
@@ -65,17 +61,17 @@ class Member(pulumi.ComponentResource):
         super().__init__("consortium:member:Member", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         stack = args.stack
-        m, c, tags = stack.member, stack.consortium.slug, stack.tags
+        member, consortium_slug, tags = stack.member, stack.consortium.slug, stack.tags
         services = set(stack.services)
 
-        rg_name = naming.resource_group(c, m.slug)
+        rg_name = naming.resource_group(consortium_slug, member.slug)
         self.resource_group = rg = resources.ResourceGroup(
             rg_name, resource_group_name=rg_name, location=stack.location, tags=tags, opts=child
         )
         MemberBudget(
             "budget",
             MemberBudgetArgs(
-                slug=m.slug,
+                member_slug=member.slug,
                 scope=rg.id,
                 amount=stack.budget.amount,
                 thresholds=stack.budget.thresholds,
@@ -95,8 +91,8 @@ class Member(pulumi.ComponentResource):
             backup = MemberBackup(
                 "backup",
                 MemberBackupArgs(
-                    consortium=c,
-                    slug=m.slug,
+                    consortium_slug=consortium_slug,
+                    member_slug=member.slug,
                     resource_group_name=rg.name,
                     location=stack.location,
                     retention_days=stack.backup_retention_days,
@@ -108,13 +104,13 @@ class Member(pulumi.ComponentResource):
             targets += backup.private_endpoint_targets()
         if Service.IDENTITY in services:
             if args.admin_object_ids is None:
-                raise ValueError(f"{m.slug} has identity but no admin object ids were looked up")
+                raise ValueError(f"{member.slug} has identity but no admin object ids were looked up")
             identity = MemberIdentity(
                 "identity",
                 MemberIdentityArgs(
-                    consortium=c,
-                    slug=m.slug,
-                    member_name=m.name,
+                    consortium_slug=consortium_slug,
+                    member_slug=member.slug,
+                    member_name=member.name,
                     resource_group_name=rg.name,
                     resource_group_id=rg.id,
                     location=stack.location,
@@ -131,20 +127,20 @@ class Member(pulumi.ComponentResource):
             targets += identity.private_endpoint_targets()
         workloads = Service.NETWORKING in services
         if workloads or targets:
-            if m.network.cidr is None:  # stackconfig refuses this; keep the type checker honest
-                raise ValueError(f"{m.slug} has no allocated network.cidr")
+            if member.network.cidr is None:  # stackconfig refuses this; keep the type checker honest
+                raise ValueError(f"{member.slug} has no allocated network.cidr")
             # One component, one name, in both steps: the landing zone grows into the full spoke in place.
             spoke = MemberNetwork(
                 "network",
                 MemberNetworkArgs(
-                    slug=m.slug,
+                    member_slug=member.slug,
                     resource_group_name=rg.name,
                     location=stack.location,
-                    cidr=str(m.network.cidr),
+                    cidr=str(member.network.cidr),
                     subnets={k: str(v) for k, v in stack.subnets.items()},
                     supernet=str(stack.supernet),
                     management_range=str(stack.management_range),
-                    sites=list(m.network.onprem),
+                    sites=list(member.network.onprem),
                     vpn_shared_keys=dict(args.vpn_shared_keys or {}),
                     hub=HubView(
                         subscription_id=hub.get(HubOutput.SUBSCRIPTION_ID),
@@ -154,7 +150,7 @@ class Member(pulumi.ComponentResource):
                         vnet_name=hub.get(HubOutput.VNET_NAME),
                         firewall_private_ip=hub.get(HubOutput.FIREWALL_PRIVATE_IP),
                         shared_services_prefix=hub.get(HubOutput.SHARED_SERVICES_PREFIX),
-                        shared_services_route_table=hub.get(HubOutput.SHARED_SERVICES_ROUTE_TABLE),
+                        shared_services_route_table_name=hub.get(HubOutput.SHARED_SERVICES_ROUTE_TABLE),
                         vpn_gateway_id=hub.get(HubOutput.VPN_GATEWAY_ID),
                         workspace_id=hub.get(HubOutput.WORKSPACE_ID),
                     ),

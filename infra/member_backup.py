@@ -5,10 +5,8 @@ off again, which is the point: ransomware with admin rights cannot remove it), i
 enabled but not locked (locking is irreversible and blocks shortening retention; the runbook
 locks it once the member's retention has settled), and reachable only through private endpoints.
 Its daily VM policy and file-share policy keep ``backup_retention_days`` from the registry. The VM
-policy is Enhanced (policy type V2): the Standard one cannot protect Premium SSD v2 or Ultra disks,
-and Trusted Launch VMs (Azure's default for new generation-2 VMs) only through API versions newer
-than the one azure-native's ProtectionPolicy uses; Enhanced also keeps its instant-restore
-snapshots zone-redundant.
+policy is Enhanced (policy type V2): through azure-native's API version the Standard one cannot
+protect Trusted Launch VMs (Azure's default), Premium SSD v2 or Ultra disks.
 
 The storage account receives the file-level backups of the member's servers and endpoints:
 HTTPS and TLS 1.2 only, no anonymous blob access, no shared keys (Entra ID only), no public
@@ -32,9 +30,8 @@ MAX_BLOB_SOFT_DELETE_DAYS = 365
 VAULT_SOFT_DELETE_DAYS = 14
 # 01:00 UTC, after the town halls' working day; only the time of day counts.
 DAILY_RUN_TIME = "2024-01-01T01:00:00Z"
-BACKUP_CONTAINERS = ("servers", "endpoints")
-# The Enhanced VM policy (policy type V2) keeps instant-restore snapshots 1-30 days; a week lets the
-# service desk restore last week's mistakes in minutes, from the snapshot, without a vault restore.
+# Enhanced policies keep instant-restore snapshots 1-30 days: a week restores last week's mistakes in
+# minutes, from the snapshot, without a vault restore.
 VM_INSTANT_RESTORE_DAYS = 7
 
 
@@ -68,8 +65,8 @@ def daily_retention(days: int) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class MemberBackupArgs:
-    consortium: str
-    slug: str
+    consortium_slug: str
+    member_slug: str
     resource_group_name: pulumi.Input[str]
     location: str
     retention_days: int  # MemberStack.backup_retention_days
@@ -84,13 +81,12 @@ class MemberBackup(pulumi.ComponentResource):
     def __init__(self, name: str, args: MemberBackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:member:Backup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        slug = args.slug
         self._location = args.location
 
-        self._vault_name = f"rsv-{slug}"
+        self._vault_name = vault_name = naming.recovery_vault(args.member_slug)
         self.vault = recoveryservices.Vault(
-            self._vault_name,
-            vault_name=self._vault_name,
+            vault_name,
+            vault_name=vault_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             sku={"name": "RS0", "tier": "Standard"},
@@ -113,44 +109,45 @@ class MemberBackup(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        send_to_workspace(f"rsv-{slug}", self.vault.id, args.workspace_id, metrics=True, parent=self)
+        send_to_workspace(vault_name, self.vault.id, args.workspace_id, metrics=True, parent=self)
 
-        recoveryservices.ProtectionPolicy(
-            f"rsv-{slug}-vm-daily",
-            policy_name="vm-daily",
-            vault_name=self.vault.name,
-            resource_group_name=args.resource_group_name,
-            location=args.location,
-            # Enhanced, not Standard: see the module docstring (Trusted Launch VMs, newer disk types).
-            properties={
-                "backup_management_type": "AzureIaasVM",
-                "policy_type": "V2",
-                "schedule_policy": enhanced_daily_schedule(),
-                "retention_policy": daily_retention(args.retention_days),
-                "instant_rp_retention_range_in_days": VM_INSTANT_RESTORE_DAYS,
-                "time_zone": "UTC",
-            },
-            tags=args.tags,
-            opts=child,
+        policies = (
+            # Enhanced, not Standard: see the module docstring.
+            (
+                naming.VM_BACKUP_POLICY,
+                {
+                    "backup_management_type": "AzureIaasVM",
+                    "policy_type": "V2",
+                    "schedule_policy": enhanced_daily_schedule(),
+                    "retention_policy": daily_retention(args.retention_days),
+                    "instant_rp_retention_range_in_days": VM_INSTANT_RESTORE_DAYS,
+                    "time_zone": "UTC",
+                },
+            ),
+            (
+                naming.FILE_SHARE_BACKUP_POLICY,
+                {
+                    "backup_management_type": "AzureStorage",
+                    "work_load_type": "AzureFileShare",
+                    "schedule_policy": daily_schedule(),
+                    "retention_policy": daily_retention(args.retention_days),
+                    "time_zone": "UTC",
+                },
+            ),
         )
-        recoveryservices.ProtectionPolicy(
-            f"rsv-{slug}-files-daily",
-            policy_name="files-daily",
-            vault_name=self.vault.name,
-            resource_group_name=args.resource_group_name,
-            location=args.location,
-            properties={
-                "backup_management_type": "AzureStorage",
-                "work_load_type": "AzureFileShare",
-                "schedule_policy": daily_schedule(),
-                "retention_policy": daily_retention(args.retention_days),
-                "time_zone": "UTC",
-            },
-            tags=args.tags,
-            opts=child,
-        )
+        for policy_name, properties in policies:
+            recoveryservices.ProtectionPolicy(
+                f"{vault_name}-{policy_name}",
+                policy_name=policy_name,
+                vault_name=self.vault.name,
+                resource_group_name=args.resource_group_name,
+                location=args.location,
+                properties=properties,
+                tags=args.tags,
+                opts=child,
+            )
 
-        self._account_name = account_name = naming.storage_account(args.consortium, slug)
+        self._account_name = account_name = naming.storage_account(args.consortium_slug, args.member_slug)
         self.storage_account = storage.StorageAccount(
             account_name,
             account_name=account_name,
@@ -190,7 +187,7 @@ class MemberBackup(pulumi.ComponentResource):
             container_delete_retention_policy={"enabled": True, "days": soft_delete_days},
             opts=child,
         )
-        for container in BACKUP_CONTAINERS:
+        for container in naming.BACKUP_CONTAINERS:
             storage.BlobContainer(
                 f"{account_name}-{container}",
                 container_name=container,

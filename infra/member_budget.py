@@ -14,10 +14,12 @@ from datetime import date
 import pulumi
 from pulumi_azure_native import consumption
 
+from consortium.registry import naming
+
 
 @dataclass(frozen=True)
 class MemberBudgetArgs:
-    slug: str
+    member_slug: str
     scope: pulumi.Input[str]  # the member's resource group id
     amount: float
     thresholds: list[int]  # percent of the amount
@@ -46,9 +48,10 @@ class MemberBudget(pulumi.ComponentResource):
         super().__init__("consortium:member:Budget", name, None, opts)
         if args.start.day != 1:
             raise ValueError(f"a budget starts on the first of a month, not {args.start.isoformat()}")
+        budget_name = naming.budget(args.member_slug)
         self.budget = consumption.Budget(
-            f"budget-{args.slug}",
-            budget_name=f"budget-{args.slug}",
+            budget_name,
+            budget_name=budget_name,
             scope=args.scope,
             amount=args.amount,
             category="Cost",

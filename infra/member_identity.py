@@ -19,17 +19,18 @@ from pulumi_azure_native import authorization, keyvault, managedidentity
 
 from consortium.registry import naming
 
+from .groups import security_group
 from .key_vault import hardened_key_vault
 from .private_endpoint import EndpointTarget, key_vault_target
-from .roles import Role, role_definition_id
+from .roles import Role, role_definition_id_output
 
 ADMINS, STAFF, HELPDESK, AUDITORS = "admins", "staff", "helpdesk", "auditors"
 
 
 @dataclass(frozen=True)
 class MemberIdentityArgs:
-    consortium: str
-    slug: str
+    consortium_slug: str
+    member_slug: str
     member_name: str
     resource_group_name: pulumi.Input[str]
     resource_group_id: pulumi.Input[str]
@@ -51,19 +52,15 @@ class MemberIdentity(pulumi.ComponentResource):
     def __init__(self, name: str, args: MemberIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:member:Identity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        slug = args.slug
+        member_slug = args.member_slug
 
         def group(purpose: str, description: str, members: pulumi.Input[list[str]] | None) -> azuread.Group:
-            return azuread.Group(
-                naming.group(slug, purpose),
-                display_name=naming.group(slug, purpose),
+            return security_group(
+                naming.group(member_slug, purpose),
                 description=f"{args.member_name}: {description}",
-                security_enabled=True,
-                mail_enabled=False,
-                prevent_duplicate_names=True,
                 owners=args.admin_object_ids,
                 members=members,
-                opts=child,
+                parent=self,
             )
 
         self.groups = {
@@ -77,17 +74,15 @@ class MemberIdentity(pulumi.ComponentResource):
         }
 
         def assign(
-            principal: str, principal_id: pulumi.Input[str], role: Role, scope: pulumi.Input[str], kind: str
+            principal: str, principal_id: pulumi.Input[str], role: Role, scope: pulumi.Input[str], principal_type: str
         ) -> authorization.RoleAssignment:
             return authorization.RoleAssignment(
-                f"{slug}-{principal}-{role.name.lower().replace('_', '-')}",
-                role_assignment_name=naming.role_assignment(args.consortium, slug, principal, role.name),
+                f"{member_slug}-{principal}-{role.name.lower().replace('_', '-')}",
+                role_assignment_name=naming.role_assignment(args.consortium_slug, member_slug, principal, role.name),
                 scope=scope,
                 principal_id=principal_id,
-                principal_type=kind,
-                role_definition_id=pulumi.Output.from_input(args.subscription_id).apply(
-                    lambda sub, r=role: role_definition_id(sub, r)
-                ),
+                principal_type=principal_type,
+                role_definition_id=role_definition_id_output(args.subscription_id, role),
                 opts=child,
             )
 
@@ -95,7 +90,7 @@ class MemberIdentity(pulumi.ComponentResource):
         assign(HELPDESK, self.groups[HELPDESK].object_id, Role.BACKUP_OPERATOR, args.resource_group_id, "Group")
         assign(AUDITORS, args.auditors_group_id, Role.READER, args.resource_group_id, "Group")
 
-        identity_name = f"id-{slug}-automation"
+        identity_name = naming.automation_identity(member_slug)
         self.automation_identity = managedidentity.UserAssignedIdentity(
             identity_name,
             resource_name_=identity_name,
@@ -104,7 +99,7 @@ class MemberIdentity(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        self._key_vault_name = naming.key_vault(args.consortium, slug)
+        self._key_vault_name = naming.key_vault(args.consortium_slug, member_slug)
         self.key_vault = vault = hardened_key_vault(
             self._key_vault_name,
             resource_group_name=args.resource_group_name,
@@ -123,8 +118,8 @@ class MemberIdentity(pulumi.ComponentResource):
         )
 
         azuread.ConditionalAccessPolicy(
-            f"ca-{slug}-require-mfa",
-            display_name=f"{slug}: require MFA",
+            f"ca-{member_slug}-require-mfa",
+            display_name=naming.mfa_policy(member_slug),
             state="enabled",
             conditions={
                 "client_app_types": ["all"],

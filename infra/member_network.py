@@ -3,50 +3,33 @@
 The subnets and the block come from the registry (``MemberStack.subnets``); the hub's facts (its
 VNet, the firewall's address, the VPN gateway) come from the hub stack's outputs.
 
-The spoke is built in two steps, by the same component with the same resource names:
+Two steps, one component, the same resource names (so the same URNs: the second step updates the
+VNet and route table in place and only adds resources; the private endpoints are never disturbed):
 
-* the **landing zone** (``workloads=False``), as soon as the member has anything with a private
-  data plane (backup or identity): the VNet on the allocated block with only its
-  ``private-endpoints`` subnet (NSG, route table, diagnostics), both peerings, the hub's route
-  back, and DNS through the hub firewall. It exists so that the member's private endpoints
-  (:mod:`infra.member_private_endpoints`) are deployed together with the vaults they reach —
-  Azure refuses an ``AzureBackup`` private endpoint on a Recovery Services vault that already has
-  a registered item, so that endpoint must exist before the first VM is protected;
-* the **full spoke** (``workloads=True``, the networking service): the same VNet gains the
-  workload subnets (servers, endpoints, management), the route table gains the on-premises
-  routes, and the site VPNs (local network gateways and IPsec connections) are added.
+* the **landing zone** (``workloads=False``), as soon as the member has backup or identity: the VNet
+  with only its ``private-endpoints`` subnet, both peerings, the hub's route back, DNS through the
+  hub firewall. Azure refuses an ``AzureBackup`` private endpoint on a Recovery Services vault that
+  already has a registered item, so the endpoint must come with the vault
+  (:mod:`infra.member_private_endpoints`);
+* the **full spoke** (``workloads=True``, the networking service): the workload subnets, the
+  on-premises routes, and the site VPNs (local network gateways and IPsec connections).
 
-Same component and resource names in both steps means same URNs: moving a member to the
-networking phase updates the VNet and the route table in place and adds resources; nothing is
-replaced, so the private endpoints (and the vaults' registered items) are never disturbed.
+Routing: ``0.0.0.0/0``, the supernet (every other spoke) and the hub's shared services go to the
+hub firewall; each of the member's on-premises ranges, as Azure sees them, goes straight to the VPN
+gateway (its own tunnel, so the return path matches); BGP propagation is off so nothing learnt
+elsewhere bypasses the firewall. The member adds its block, through the firewall, to the hub's
+shared-services route table, so that traffic crosses the firewall both ways.
 
-Routing:
+NAT, for a town hall whose LAN overlaps another town's (``OnPremSite.nat_cidrs``): one static
+``IngressSnat`` rule per LAN range on the hub gateway (Azure takes one prefix per rule), attached to
+the site's connection when it is created. Inside Azure the town is then its translated range (the
+spoke routes and the firewall use it); the local network gateway keeps the real LAN ranges, which
+Azure allows for overlapping sites once ingress SNAT maps them apart, and which the town's device
+announces in its traffic selectors.
 
-* the spoke's route table sends ``0.0.0.0/0``, the consortium supernet (every other spoke; the
-  spoke's own block and the hub are more specific system routes) and the hub's shared-services
-  subnet to the hub firewall; each of the member's own on-premises ranges, as Azure sees them
-  (translated under NAT, below), goes straight to the VPN gateway (its own tunnel, not
-  inspected, so the return path through the gateway matches); BGP propagation is off so nothing
-  learnt elsewhere bypasses the firewall;
-* the member adds the route back (its block through the firewall) to the hub's shared-services
-  route table, so that traffic crosses the firewall in both directions.
-
-NAT, for a town hall whose LAN overlaps another town's (``OnPremSite.nat_cidrs``, checked by the
-registry): one static ``IngressSnat`` rule per LAN range on the hub gateway (internal mapping the
-LAN range, external mapping its translation; one prefix per rule, as Azure requires), attached to
-the site's connection as its ingress NAT rules in the same request that creates the connection.
-Azure then translates the town's source addresses on the way in and the destinations on the way
-back, so inside Azure the town is its translated range: the spoke routes and the hub firewall
-(which denies the whole NAT pool to spokes) use the translated ranges. The local network gateway
-keeps the town's real LAN ranges: for a VPN gateway (not Virtual WAN) Azure documents that two
-local network gateways may carry the same address space when ingress SNAT rules map them to
-distinct ranges ("Once a NAT rule is defined for a connection, the effective address space for
-the connection will change with the rule", About NAT on Azure VPN Gateway); it is the address
-space the town's device announces in its traffic selectors.
-
-Resources that live in the hub (the hub side of the peering, that route, the local network
-gateways, NAT rules and IPsec connections) are created with an explicit provider for the hub's
-subscription: adding a town never needs a change to, or a deployment of, the hub stack.
+Resources that live in the hub (the hub side of the peering, the route back, the local network
+gateways, NAT rules and connections) use an explicit provider for the hub's subscription: adding a
+town never needs a deployment of the hub stack.
 """
 
 from __future__ import annotations
@@ -63,10 +46,9 @@ from consortium.registry.ipam import LANDING_ZONE_SUBNET, WORKLOAD_SUBNETS
 from consortium.registry.models import OnPremSite
 
 from . import security_rules
-from .diagnostics import send_to_workspace
+from .subnets import subnet_ids, subnet_nsg
 
-# Subnets people or servers use (the registry's workload subnets, not the private endpoints') get
-# remote management from the hub's management range.
+# Subnets people or servers use get remote management from the hub's management range.
 MANAGED_SUBNETS = frozenset(WORKLOAD_SUBNETS)
 # The landing zone's only subnet (named by the registry's spoke layout).
 PRIVATE_ENDPOINTS_SUBNET = LANDING_ZONE_SUBNET
@@ -98,14 +80,14 @@ class HubView:
     vnet_name: pulumi.Input[str]
     firewall_private_ip: pulumi.Input[str]
     shared_services_prefix: pulumi.Input[str]
-    shared_services_route_table: pulumi.Input[str]
+    shared_services_route_table_name: pulumi.Input[str]
     vpn_gateway_id: pulumi.Input[str]
     workspace_id: pulumi.Input[str]
 
 
 @dataclass(frozen=True)
 class MemberNetworkArgs:
-    slug: str
+    member_slug: str
     resource_group_name: pulumi.Input[str]
     location: str
     cidr: str
@@ -144,7 +126,7 @@ def spoke_routes(
         for i, cidr in enumerate(site.azure_cidrs):
             routes.append(
                 {
-                    "name": f"onprem-{site.name}-{i}",
+                    "name": naming.onprem_route(site.name, i),
                     "address_prefix": str(cidr),
                     "next_hop_type": "VirtualNetworkGateway",
                 }
@@ -156,17 +138,17 @@ def spoke_routes(
 class NatRuleSpec:
     """One static ingress SNAT rule on the hub gateway: one LAN range of a site and its translation."""
 
-    name: str  # unique on the shared gateway: carries the member and the site
+    name: str  # naming.nat_rule: unique on the shared gateway
     internal: str  # the town's LAN range (pre-NAT)
     external: str  # how Azure sees it (post-NAT)
 
 
-def nat_rule_specs(slug: str, site: OnPremSite) -> list[NatRuleSpec]:
+def nat_rule_specs(member_slug: str, site: OnPremSite) -> list[NatRuleSpec]:
     """The NAT rules a site needs: none without ``nat_cidrs``, else one per LAN range, in order."""
     if site.nat_cidrs is None:
         return []
     return [
-        NatRuleSpec(f"nat-{slug}-{site.name}-{i}", str(lan), str(out))
+        NatRuleSpec(naming.nat_rule(member_slug, site.name, i), str(lan), str(out))
         for i, (lan, out) in enumerate(zip(site.cidrs, site.nat_cidrs, strict=True))
     ]
 
@@ -187,9 +169,9 @@ class MemberNetwork(pulumi.ComponentResource):
     def __init__(self, name: str, args: MemberNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:member:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        slug, hub = args.slug, args.hub
+        member_slug, hub = args.member_slug, args.hub
         hub_provider = azure_native.Provider(
-            f"{slug}-hub-subscription",
+            f"{member_slug}-hub-subscription",
             subscription_id=hub.subscription_id,
             location=hub.location,
             opts=child,
@@ -197,26 +179,26 @@ class MemberNetwork(pulumi.ComponentResource):
         in_hub = pulumi.ResourceOptions(parent=self, provider=hub_provider)
         subnets, sites = args.built_subnets(), args.built_sites()
 
-        self.nsgs = {}
-        for subnet in sorted(subnets):
-            nsg_name = f"nsg-{slug}-{subnet}"
-            self.nsgs[subnet] = network.NetworkSecurityGroup(
-                nsg_name,
-                network_security_group_name=nsg_name,
+        self.nsgs = {
+            subnet: subnet_nsg(
+                naming.spoke_subnet_nsg(member_slug, subnet),
+                subnet_rules(subnet, args.management_range),
                 resource_group_name=args.resource_group_name,
                 location=args.location,
-                security_rules=subnet_rules(subnet, args.management_range),
+                workspace_id=hub.workspace_id,
                 tags=args.tags,
-                opts=child,
+                parent=self,
             )
-            send_to_workspace(nsg_name, self.nsgs[subnet].id, hub.workspace_id, metrics=False, parent=self)
+            for subnet in sorted(subnets)
+        }
 
         routes = pulumi.Output.all(hub.firewall_private_ip, hub.shared_services_prefix).apply(
             lambda hub_facts: spoke_routes(hub_facts[0], args.supernet, hub_facts[1], sites)
         )
+        route_table_name = naming.spoke_route_table(member_slug)
         self.route_table = network.RouteTable(
-            f"rt-{slug}",
-            route_table_name=f"rt-{slug}",
+            route_table_name,
+            route_table_name=route_table_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             disable_bgp_route_propagation=True,
@@ -225,9 +207,10 @@ class MemberNetwork(pulumi.ComponentResource):
             opts=child,
         )
 
+        vnet_name = naming.spoke_vnet(member_slug)
         self.vnet = network.VirtualNetwork(
-            naming.spoke_vnet(slug),
-            virtual_network_name=naming.spoke_vnet(slug),
+            vnet_name,
+            virtual_network_name=vnet_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             address_space={"address_prefixes": [args.cidr]},
@@ -247,14 +230,12 @@ class MemberNetwork(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        self.subnet_ids = {
-            subnet: self.vnet.id.apply(lambda vnet_id, s=subnet: f"{vnet_id}/subnets/{s}") for subnet in subnets
-        }
+        self.subnet_ids = subnet_ids(self.vnet, subnets)
 
         # Hub side first: the spoke may only use the hub's gateway once the hub allows transit.
         hub_side = network.VirtualNetworkPeering(
-            f"peer-hub-to-{slug}",
-            virtual_network_peering_name=f"to-{slug}",
+            f"peer-hub-to-{member_slug}",
+            virtual_network_peering_name=naming.hub_peering_to_spoke(member_slug),
             resource_group_name=hub.resource_group_name,
             virtual_network_name=hub.vnet_name,
             remote_virtual_network={"id": self.vnet.id},
@@ -265,8 +246,8 @@ class MemberNetwork(pulumi.ComponentResource):
             opts=in_hub,
         )
         network.VirtualNetworkPeering(
-            f"peer-{slug}-to-hub",
-            virtual_network_peering_name="to-hub",
+            f"peer-{member_slug}-to-hub",
+            virtual_network_peering_name=naming.SPOKE_PEERING_TO_HUB,
             resource_group_name=args.resource_group_name,
             virtual_network_name=self.vnet.name,
             remote_virtual_network={"id": hub.vnet_id},
@@ -277,9 +258,9 @@ class MemberNetwork(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[hub_side]),
         )
         network.Route(
-            f"route-hub-to-{slug}",
-            route_name=f"spoke-{slug}",
-            route_table_name=hub.shared_services_route_table,
+            f"route-hub-to-{member_slug}",
+            route_name=naming.hub_route_to_spoke(member_slug),
+            route_table_name=hub.shared_services_route_table_name,
             resource_group_name=hub.resource_group_name,
             address_prefix=args.cidr,
             next_hop_type="VirtualAppliance",
@@ -301,28 +282,30 @@ class MemberNetwork(pulumi.ComponentResource):
                     external_mappings=[{"address_space": spec.external}],
                     opts=in_hub,
                 )
-                for spec in nat_rule_specs(slug, site)
+                for spec in nat_rule_specs(member_slug, site)
             ]
-            local = network.LocalNetworkGateway(
-                f"lng-{slug}-{site.name}",
-                local_network_gateway_name=f"lng-{slug}-{site.name}",
+            local_gateway_name = naming.local_network_gateway(member_slug, site.name)
+            local_gateway = network.LocalNetworkGateway(
+                local_gateway_name,
+                local_network_gateway_name=local_gateway_name,
                 resource_group_name=hub.resource_group_name,
                 location=hub.location,
                 gateway_ip_address=str(site.public_ip),
                 # The town's real LAN ranges, also under NAT (see the module docstring).
-                local_network_address_space={"address_prefixes": [str(c) for c in site.cidrs]},
+                local_network_address_space={"address_prefixes": [str(cidr) for cidr in site.cidrs]},
                 tags=args.tags,
                 opts=in_hub,
             )
+            connection_name = naming.vpn_connection(member_slug, site.name)
             network.VirtualNetworkGatewayConnection(
-                f"cn-{slug}-{site.name}",
-                virtual_network_gateway_connection_name=f"cn-{slug}-{site.name}",
+                connection_name,
+                virtual_network_gateway_connection_name=connection_name,
                 resource_group_name=hub.resource_group_name,
                 location=hub.location,
                 connection_type="IPsec",
                 connection_protocol="IKEv2",
                 virtual_network_gateway1={"id": hub.vpn_gateway_id},
-                local_network_gateway2={"id": local.id},
+                local_network_gateway2={"id": local_gateway.id},
                 shared_key=args.vpn_shared_keys[site.name],
                 ipsec_policies=[dict(IPSEC_POLICY)],
                 # NAT rules need route-based (any-to-any) selectors: Azure refuses them with policy-based ones.

@@ -1,30 +1,16 @@
 """A member's private endpoints: how its private-only vaults and storage are reached at all.
 
-The backup storage account, the member's Key Vault and the Recovery Services vault all refuse
-public network access, so clients (the member's servers, the service desk, the MARS agent, Azure
-Backup itself) reach them only through a private endpoint in the member's ``private-endpoints``
-subnet, whose name resolves through the hub's private DNS zones (the spoke's DNS server is the hub
-firewall's DNS proxy, which resolves them). One endpoint per protected resource and sub-resource
-(``blob`` and ``file`` of the backup storage, ``vault`` of the Key Vault, ``AzureBackup`` of the
-Recovery Services vault); the zones each needs are listed in :mod:`infra.private_endpoint`.
+The backup storage account, the member's Key Vault and the Recovery Services vault refuse public
+network access, so clients reach them only through endpoints in the member's ``private-endpoints``
+subnet, resolved through the hub's private DNS zones (the spoke's DNS server is the hub firewall's
+proxy). One endpoint per resource and sub-resource; the zones each needs are in
+:mod:`infra.private_endpoint`.
 
-Why the endpoints come with the protected resources, not with the networking service. An endpoint
-needs the protected resource (backup: phase 2, identity: phase 3) and a subnet. Waiting for the
-member's full spoke (networking, phase 4) would leave every vault's data plane unreachable for two
-phases, and worse, would make phase 4 fail for good: **Azure accepts an ``AzureBackup`` private
-endpoint on a Recovery Services vault only while no item is registered in it**, so a vault that
-protected even one VM in phase 2 could never get its endpoint (short of a new vault and moving
-every protected item to it). So a member with anything private to reach gets a
-*landing zone* in the same deployment as the vault (:class:`infra.member_network.MemberNetwork`
-without workloads: the spoke VNet with only its ``private-endpoints`` subnet, peered to the hub),
-and these endpoints in it; the networking service later adds the workload subnets and the site
-VPNs to that same VNet, in place. Opening public access for phases 2-3 instead would be a weaker
-default than any of this.
-
-Why a component of its own rather than inside Backup and Identity: Backup and Identity stay the
-same whatever subnet exists (no "subnet, if any" argument), the member decides in one place
-(:class:`infra.member.Member`) where its endpoints go, and an auditor finds every endpoint of a
-member under one component.
+The endpoints come with the protected resources (backup: phase 2, identity: phase 3), in the
+member's landing zone, not with the networking phase: Azure accepts an ``AzureBackup`` endpoint on
+a Recovery Services vault only while no item is registered in it, so waiting would lock the vault
+out for good. A component of its own, so that Backup and Identity need no "subnet, if any" argument
+and every endpoint of a member sits under one component.
 """
 
 from __future__ import annotations

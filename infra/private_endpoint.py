@@ -33,7 +33,7 @@ from consortium.registry import naming
 
 # Zones the private endpoints register in: Key Vault, blob, file and queue storage (the Recovery
 # Services vault's endpoint also uses blob and queue), plus one Azure Backup zone per region
-# (:func:`consortium.naming.backup_private_dns_zone`; its name depends on the region).
+# (:func:`consortium.registry.naming.backup_private_dns_zone`; its name depends on the region).
 KEY_VAULT_ZONE = "privatelink.vaultcore.azure.net"
 BLOB_ZONE = "privatelink.blob.core.windows.net"
 FILE_ZONE = "privatelink.file.core.windows.net"
@@ -41,8 +41,6 @@ QUEUE_ZONE = "privatelink.queue.core.windows.net"
 PRIVATE_DNS_ZONES = (KEY_VAULT_ZONE, BLOB_ZONE, FILE_ZONE, QUEUE_ZONE)
 
 BLOB, FILE, VAULT, AZURE_BACKUP = "blob", "file", "vault", "AzureBackup"
-# Azure's conventional name for an endpoint's (only) DNS zone group.
-DNS_ZONE_GROUP = "default"
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ def private_endpoint(
         resource_group_name=resource_group_name,
         location=location,
         subnet={"id": subnet_id},
-        custom_network_interface_name=f"{endpoint_name}-nic",
+        custom_network_interface_name=naming.private_endpoint_nic(endpoint_name),
         private_link_service_connections=[
             {
                 "name": endpoint_name,
@@ -115,7 +113,7 @@ def private_endpoint(
     )
     network.PrivateDnsZoneGroup(
         f"{endpoint_name}-dns",
-        private_dns_zone_group_name=DNS_ZONE_GROUP,
+        private_dns_zone_group_name=naming.PRIVATE_DNS_ZONE_GROUP,
         private_endpoint_name=endpoint.name,
         resource_group_name=resource_group_name,
         private_dns_zone_configs=pulumi.Output.from_input(zone_ids).apply(

@@ -1,7 +1,7 @@
 """The program's entry point: read the stack's one config key, build the hub or a member.
 
 ``pulumi up`` (via :mod:`infra.__main__`) and ``consortium plan`` (via the mock runtime in
-:mod:`consortium.offline`) both call :func:`main`, so the offline plan is the real program.
+:mod:`consortium.plan.runner`) both call :func:`main`, so the offline plan is the real program.
 """
 
 from __future__ import annotations
@@ -50,36 +50,38 @@ def budget_start(config: pulumi.Config, today: date | None = None) -> date:
 def main() -> None:
     config = pulumi.Config(PROJECT)
     stack = read_stack(config.require_object(CONFIG_KEY))
-    client = authorization.get_client_config_output()
+    client_config = authorization.get_client_config_output()
     if isinstance(stack, HubStack):
         hub = Hub(
             "hub",
             HubArgs(
                 stack=stack,
-                tenant_id=client.tenant_id,
-                subscription_id=client.subscription_id,
-                deployer_object_id=client.object_id,
+                tenant_id=client_config.tenant_id,
+                subscription_id=client_config.subscription_id,
+                deployer_object_id=client_config.object_id,
             ),
         )
         export_hub_outputs(hub.outputs)
         return
 
     services = set(stack.services)
-    admins = None
+    admin_object_ids = None
     if Service.IDENTITY in services:
-        admins = azuread.get_users_output(user_principal_names=list(stack.member.admins)).object_ids
-    keys = None
+        admin_object_ids = azuread.get_users_output(user_principal_names=list(stack.member.admins)).object_ids
+    vpn_shared_keys = None
     if Service.NETWORKING in services:
-        keys = {site: config.require_secret(key) for site, key in sorted(stack.vpn_secret_keys.items())}
+        vpn_shared_keys = {
+            site: config.require_secret(config_key) for site, config_key in sorted(stack.vpn_secret_keys.items())
+        }
     member = Member(
         stack.member.slug,
         MemberArgs(
             stack=stack,
-            tenant_id=client.tenant_id,
-            subscription_id=client.subscription_id,
+            tenant_id=client_config.tenant_id,
+            subscription_id=client_config.subscription_id,
             budget_start=budget_start(config),
-            admin_object_ids=admins,
-            vpn_shared_keys=keys,
+            admin_object_ids=admin_object_ids,
+            vpn_shared_keys=vpn_shared_keys,
         ),
     )
     pulumi.export("resource_group_name", member.resource_group.name)

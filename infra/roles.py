@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import pulumi
+
 
 class Role(StrEnum):
     # Full control of the resources in the member's resource group, but no access management.
@@ -23,3 +25,8 @@ class Role(StrEnum):
 def role_definition_id(subscription_id: str, role: Role | str) -> str:
     """The subscription-scoped resource id under which ARM expects a role definition (built-in or custom GUID)."""
     return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{role}"
+
+
+def role_definition_id_output(subscription_id: pulumi.Input[str], role: Role | str) -> pulumi.Output[str]:
+    """:func:`role_definition_id` once the subscription id is known (it is an output at deployment)."""
+    return pulumi.Output.from_input(subscription_id).apply(lambda sub: role_definition_id(sub, role))
