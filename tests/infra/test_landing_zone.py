@@ -81,7 +81,7 @@ def test_the_args_say_what_each_step_builds(example_registry):
 
     def args(workloads: bool) -> MemberNetworkArgs:
         return MemberNetworkArgs(
-            slug="fitchburg",
+            member_slug="fitchburg",
             resource_group_name="rg",
             location="centralus",
             cidr=str(config.member.network.cidr),

@@ -84,8 +84,8 @@ def test_backup_alone_caps_blob_soft_delete_at_azures_limit(example_registry):
         MemberBackup(
             "backup",
             MemberBackupArgs(
-                consortium="dane-county",
-                slug="verona",
+                consortium_slug="dane-county",
+                member_slug="verona",
                 resource_group_name="rg-test",
                 location="centralus",
                 retention_days=400,
@@ -106,7 +106,7 @@ def test_budget_alone_alerts_every_threshold_and_starts_on_the_first(example_reg
         MemberBudget(
             "budget",
             MemberBudgetArgs(
-                slug="verona",
+                member_slug="verona",
                 scope="/subscriptions/x/resourceGroups/rg-test",
                 amount=1538.0,
                 thresholds=[50, 80, 100],
@@ -128,7 +128,9 @@ def test_budget_refuses_a_start_that_is_not_the_first(example_registry):
     def build(config):
         MemberBudget(
             "budget",
-            MemberBudgetArgs(slug="v", scope="/x", amount=1.0, thresholds=[100], contacts=[], start=date(2026, 3, 2)),
+            MemberBudgetArgs(
+                member_slug="v", scope="/x", amount=1.0, thresholds=[100], contacts=[], start=date(2026, 3, 2)
+            ),
         )
 
     with pytest.raises(ValueError, match="first of a month"):
