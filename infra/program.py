@@ -15,15 +15,11 @@ from pulumi_azure_native import authorization
 from pydantic import Field, TypeAdapter, ValidationError
 
 from consortium.registry.models import Service
-from consortium.registry.stackconfig import CONFIG_KEY, PROJECT, HubStack, MemberStack
+from consortium.registry.stackconfig import BUDGET_START_KEY, CONFIG_KEY, PROJECT, HubStack, MemberStack
 
 from .hub import Hub, HubArgs
 from .hub_outputs import export_hub_outputs
 from .member import Member, MemberArgs
-
-# Optional: the first day of the month a new member's budget starts (``YYYY-MM-01``). Unset, it is
-# the current month; the offline runner pins it so that plans are reproducible.
-BUDGET_START_KEY = "budget-start"
 
 _STACK = TypeAdapter(Annotated[HubStack | MemberStack, Field(discriminator="kind")])
 

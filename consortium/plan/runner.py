@@ -47,6 +47,7 @@ from consortium.plan.records import Plan, StackPlan
 from consortium.registry.errors import InputError, Problem
 from consortium.registry.load import Registry
 from consortium.registry.stackconfig import (
+    BUDGET_START_KEY,
     CONFIG_KEY,
     HUB_STACK,
     PROJECT,
@@ -85,7 +86,6 @@ def stack_name(config: HubStack | MemberStack) -> str:
     return HUB_STACK if isinstance(config, HubStack) else config.member.slug
 
 
-BUDGET_START_KEY = "budget-start"  # infra.program.BUDGET_START_KEY (a test keeps the two equal)
 
 
 def stack_config(config: HubStack | MemberStack, budget_start: date | None = None) -> tuple[dict[str, str], list[str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,16 @@ MAX_JSON_BYTES = 512 * 1024 * 1024  # a whole state-wide plan or stack export is
 def read_text(path: Path, shown: str, *, max_bytes: int) -> str:
     """The UTF-8 text of ``path``, refusing oversized, binary, unreadable and non-UTF-8 files."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise fail(shown, "", f"file is {size} bytes; such files are limited to {max_bytes} bytes")
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise fail(shown, "", "is a directory, expected a file")
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device could block or never end
+            raise fail(shown, "", "not a regular file")
+        if info.st_size > max_bytes:
+            raise fail(shown, "", f"file is {info.st_size} bytes; such files are limited to {max_bytes} bytes")
         data = path.read_bytes()
     except FileNotFoundError:
         raise fail(shown, "", "file not found") from None
-    except IsADirectoryError:
-        raise fail(shown, "", "is a directory, expected a file") from None
     except OSError as exc:
         raise fail(shown, "", f"cannot read: {exc.strerror}") from None
     if len(data) > max_bytes:  # grew between stat and read
@@ -55,7 +58,13 @@ def write_atomic(path: Path, text: str) -> None:
 
     The temp file lives beside the target so the rename never crosses a filesystem; it is fsynced
     before the rename and removed if anything fails. An existing file keeps its permission bits.
+    Only regular files are replaced: a rename onto a device, a FIFO or a directory would swap it for
+    a plain file (``/dev/null`` replaced under root), so such a target is bad input. A symbolic link
+    keeps pointing where it did; its target is what gets replaced.
     """
+    path = path.resolve() if path.is_symlink() else path
+    if path.exists() and not path.is_file():
+        raise fail(str(path), "", "not a regular file; refusing to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -74,7 +74,7 @@ def load_consortium(root: Path) -> Consortium:
             CONSORTIUM_FILE,
             f"azure.locations[{i}]",
             f"{loc}: no Azure Backup private DNS zone is known for this "
-            "region; add its geo code to consortium/naming.py BACKUP_GEO_CODES",
+            "region; add its geo code to BACKUP_GEO_CODES in consortium/registry/naming.py",
         )
         for i, loc in enumerate(consortium.azure.locations)
         if loc not in naming.BACKUP_GEO_CODES

@@ -218,6 +218,6 @@ def backup_private_dns_zone(location: str) -> str:
     if code is None:
         raise ValueError(
             f"no Azure Backup geo code known for location {location!r} (known: {', '.join(sorted(BACKUP_GEO_CODES))}); "
-            "add it to consortium.naming.BACKUP_GEO_CODES"
+            "add it to BACKUP_GEO_CODES in consortium/registry/naming.py"
         )
     return f"privatelink.{code}.backup.windowsazure.com"

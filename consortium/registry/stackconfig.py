@@ -20,6 +20,9 @@ from consortium.registry.models import Consortium, ConsortiumContacts, Email, Me
 PROJECT = "consortium"  # the Pulumi project name (Pulumi.yaml), also the config namespace
 CONFIG_KEY = "stack"  # one structured key: ``consortium:stack``
 HUB_STACK = "hub"
+# Optional config key: the first day of the month a new member's budget starts (``YYYY-MM-01``).
+# Unset, the program takes the current month; the offline runner pins it so plans are reproducible.
+BUDGET_START_KEY = "budget-start"
 MANAGED_BY = "consortium-toolkit"
 
 

@@ -62,7 +62,3 @@ def test_the_secret_placeholder_never_reaches_a_plan(example_plan):
     assert UNKNOWN not in text, "an input depends on an output the fake Azure does not fill"
 
 
-def test_the_runner_pins_the_budget_start_under_the_programs_key():
-    from infra.program import BUDGET_START_KEY
-
-    assert runner.BUDGET_START_KEY == BUDGET_START_KEY

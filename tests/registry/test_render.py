@@ -1,4 +1,4 @@
-"""Rendering: golden files for one member, staleness checks, orphans, kept secrets, atomic writes."""
+"""Rendering: golden files for one member, staleness checks, orphans, kept secrets."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from consortium.registry import files as atomic
 from consortium.registry.load import load_registry
 from consortium.registry.render import render_registry
 from tests.conftest import REPO, tree_digest
@@ -142,20 +141,6 @@ def test_undefined_template_variable_is_an_error_not_blank(registry_dir: Path, t
     runbook.write_text(runbook.read_text() + "{{ member.mayor }}\n")
     with pytest.raises(Exception, match="mayor"):
         render_registry(load_registry(registry_dir), templates)
-
-
-def test_atomic_write_leaves_the_old_file_when_the_rename_fails(tmp_path: Path, monkeypatch) -> None:
-    target = tmp_path / "f.yaml"
-    target.write_text("old\n")
-
-    def boom(src: str, dst: str) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(atomic.os, "replace", boom)
-    with pytest.raises(OSError):
-        atomic.write_atomic(target, "new\n")
-    assert target.read_text() == "old\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["f.yaml"]
 
 
 def test_schema_files_are_current() -> None:
