@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from consortium.registry.errors import InputError, Problem, fail
-from consortium.registry.load import parse_model
 from consortium.registry.models import Exemption, ExemptionsFile
 from consortium.registry.safeyaml import load_mapping
+from consortium.registry.validation import parse_model
 from policies.catalog import CATALOG
 from policies.framework import Finding
 

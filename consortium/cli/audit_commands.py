@@ -20,7 +20,8 @@ import click
 
 from consortium.cli.common import bad_input, print_warnings, registry_dir, registry_option
 from consortium.registry.files import write_atomic
-from consortium.registry.load import CONSORTIUM_FILE, Registry, load_registry
+from consortium.registry.load import Registry, load_registry
+from consortium.registry.models import CONSORTIUM_FILE
 
 if TYPE_CHECKING:
     from consortium.audit.run import Audit

@@ -14,11 +14,10 @@ from pathlib import Path
 
 from consortium.registry import naming
 from consortium.registry.errors import InputError, Problem
+from consortium.registry.fields import SLUG_HINT, SLUG_PATTERN
 from consortium.registry.models import (
     CONSORTIUM_FILE,
     MEMBERS_DIR,
-    SLUG_HINT,
-    SLUG_PATTERN,
     Consortium,
     Member,
     MemberEntry,

@@ -13,9 +13,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from consortium.registry.fields import Email, ObjectId
 from consortium.registry.ipam import hub_subnets, spoke_subnets
 from consortium.registry.load import Registry
-from consortium.registry.models import Consortium, ConsortiumContacts, Email, Member, ObjectId, Service, Strict
+from consortium.registry.models import Consortium, ConsortiumContacts, Member, Service, Strict
 
 PROJECT = "consortium"  # the Pulumi project name (Pulumi.yaml), also the config namespace
 CONFIG_KEY = "stack"  # one structured key: ``consortium:stack``

@@ -13,13 +13,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from consortium.registry import models
+from consortium.registry import fields
 from consortium.registry.errors import InputError, Problem
 
 # What a pattern means, said instead of the pattern itself.
 PATTERN_HINTS = {
-    models.SLUG_PATTERN: models.SLUG_HINT,
-    models.EMAIL_PATTERN: "must be an e-mail address",
+    fields.SLUG_PATTERN: fields.SLUG_HINT,
+    fields.EMAIL_PATTERN: "must be an e-mail address",
 }
 
 

@@ -2,8 +2,4 @@
 
 from __future__ import annotations
 
-from tests.policies.conftest import (  # noqa: F401 - fixtures, found by pytest by name
-    _plan_records,
-    example_registry,
-    records,
-)
+from tests.planned_example import example_registry, records  # noqa: F401 - fixtures, found by pytest by name

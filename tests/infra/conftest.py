@@ -7,7 +7,7 @@ same path ``consortium plan`` takes — so what is asserted is exactly what the 
 from __future__ import annotations
 
 from consortium.plan.runner import load_program
-from tests.plan.planned_example import (  # noqa: F401 - fixtures, found by pytest by name
+from tests.planned_example import (  # noqa: F401 - fixtures, found by pytest by name
     example_plan,
     example_registry,
     hub_plan,

@@ -27,7 +27,7 @@ from consortium.registry.stackconfig import hub_stack
 from infra.hub_deployer_role import HUB_SIDE_ACTIONS, PURPOSE, role_actions
 from infra.hub_outputs import HubOutput
 from tests.infra.helpers import of_type, one
-from tests.plan.planned_example import BUDGET_START
+from tests.planned_example import BUDGET_START
 
 ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"

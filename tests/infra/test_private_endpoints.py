@@ -16,7 +16,7 @@ from consortium.registry.models import Service
 from consortium.registry.stackconfig import hub_stack, member_stack
 from infra.private_endpoint import zone_configs
 from tests.infra.helpers import of_type, one
-from tests.plan.planned_example import BUDGET_START
+from tests.planned_example import BUDGET_START
 
 ENDPOINT = "azure-native:network:PrivateEndpoint"
 ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"

@@ -17,7 +17,7 @@ from infra.member_backup import MAX_BLOB_SOFT_DELETE_DAYS, MemberBackup, MemberB
 from infra.member_budget import MemberBudget, MemberBudgetArgs
 from infra.member_network import spoke_routes, subnet_rules
 from tests.infra.helpers import inputs
-from tests.plan.planned_example import BUDGET_START
+from tests.planned_example import BUDGET_START
 
 LONGEST_SLUG = "a23456789-123456789-1234"  # 24 characters, the registry's maximum
 

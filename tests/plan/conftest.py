@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.plan.planned_example import (  # noqa: F401 - fixtures, found by pytest by name
+from tests.planned_example import (  # noqa: F401 - fixtures, found by pytest by name
     example_plan,
     example_registry,
     hub_plan,

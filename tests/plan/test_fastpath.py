@@ -21,7 +21,7 @@ from pulumi.runtime import rpc as sdk_rpc
 from consortium.plan import fastpath, records, runner
 from consortium.plan.monitor import RecordingMonitor
 from consortium.registry.stackconfig import member_stack
-from tests.plan.planned_example import BUDGET_START
+from tests.planned_example import BUDGET_START
 
 ONE_PER_PHASE = ["cottage-grove", "sun-prairie", "mcfarland", "verona"]  # phases 1, 2, 3, 4
 

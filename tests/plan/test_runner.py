@@ -19,7 +19,7 @@ from consortium.plan import records, runner
 from consortium.plan.records import Plan
 from consortium.registry.errors import InputError
 from consortium.wire import UNKNOWN
-from tests.plan.planned_example import BUDGET_START
+from tests.planned_example import BUDGET_START
 
 GOLDEN = Path(__file__).parent / "golden" / "verona.json"
 

@@ -12,8 +12,9 @@ from ipaddress import IPv4Network
 import pytest
 
 from consortium.registry import naming
+from consortium.registry.fields import SLUG_PATTERN
 from consortium.registry.ipam import SPOKE_LAYOUT, hub_subnets
-from consortium.registry.models import SLUG_PATTERN, OnPremSite
+from consortium.registry.models import OnPremSite
 
 LONGEST_SLUG = "a23456789-123456789-1234"  # 24 characters, the registry's maximum
 LONGEST_SITE = "s23456789-123456789-123456789-1234567890"  # 40 characters, the registry's maximum

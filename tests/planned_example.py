@@ -1,18 +1,20 @@
-"""The bundled example consortium planned once per test session, for tests/plan and tests/infra.
+"""The bundled example consortium planned once per test session, for tests/plan, infra, policies, audit.
 
-Both conftests import these fixtures; the plan itself is computed once per process (cached
-below), so the two families share it instead of planning the example twice.
+Their conftests import these fixtures; the plan itself is computed once per process (cached
+below), so the families share it instead of planning the example once each.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import date
 from functools import cache
+from typing import Any
 
 import pytest
 
-from consortium.plan.records import Plan, StackPlan
+from consortium.plan.records import Plan, StackPlan, plan_document
 from consortium.plan.runner import plan_registry, plan_stack
 from consortium.registry.load import Registry, load_registry
 from consortium.registry.stackconfig import member_stack
@@ -30,6 +32,17 @@ def _example_registry() -> Registry:
 @cache
 def _example_plan() -> Plan:
     return plan_registry(_example_registry(), None, include_hub=True, budget_start=BUDGET_START)
+
+
+@cache
+def _example_records() -> list[dict[str, Any]]:
+    return plan_document(_example_plan())["resources"]
+
+
+@pytest.fixture
+def records() -> list[dict[str, Any]]:
+    """A private deep copy of every plan record (hub + all members), as in the plan file: mutate freely."""
+    return copy.deepcopy(_example_records())
 
 
 @pytest.fixture(scope="session")

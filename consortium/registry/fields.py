@@ -1,0 +1,96 @@
+"""The value types registry files are made of: slugs, names, e-mail addresses, networks, GUIDs, counts.
+
+Each type carries its own check and a message a person can act on. The models of the files
+themselves are in :mod:`consortium.registry.models`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import uuid
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,22}[a-z0-9]$"
+SLUG_HINT = "must be 3-24 characters: lowercase letters, digits and hyphens, not starting or ending with a hyphen"
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=254)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+SiteName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")]
+# 15 characters: the NetBIOS limit, so the same name works for Windows and Linux servers.
+Hostname = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,13}[a-z0-9]$")]
+Count = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
+Days = Annotated[int, Field(strict=True, ge=1, le=3650)]
+MAX_DAILY_RETENTION = 200  # Azure Backup's limit for daily recovery points of file shares
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Money = Annotated[float, Field(ge=0, le=100_000_000)]
+
+
+def _strict_network(value: object) -> object:
+    """Parse ``a.b.c.d/n`` strictly, keeping ipaddress's precise reason (e.g. "has host bits set")."""
+    if isinstance(value, str):
+        try:
+            return ipaddress.IPv4Network(value, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a valid IPv4 network: {exc}") from None
+    return value
+
+
+def _strict_address(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return ipaddress.IPv4Address(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a valid IPv4 address: {exc}") from None
+    return value
+
+
+Network = Annotated[ipaddress.IPv4Network, BeforeValidator(_strict_network)]
+Address = Annotated[ipaddress.IPv4Address, BeforeValidator(_strict_address)]
+
+CONTROLLER_FILE_PATTERN = r"^/[A-Za-z0-9._/-]*[A-Za-z0-9_-]$"
+
+
+def _controller_file(path: object) -> object:
+    """A file the Ansible controller reads (a CA certificate): one message for every such field,
+    naming the value, instead of the bare pattern."""
+    if isinstance(path, str) and not re.fullmatch(CONTROLLER_FILE_PATTERN, path):
+        raise ValueError(
+            f"{path!r} must be the absolute path of a file on the Ansible controller (letters, digits . _ - /)"
+        )
+    return path
+
+
+# Absolute path of a file on the Ansible controller (not a directory: it cannot end in "/").
+ControllerFile = Annotated[str, StringConstraints(pattern=CONTROLLER_FILE_PATTERN), BeforeValidator(_controller_file)]
+
+
+def require_unique(what: str, values: list[str]) -> None:
+    """Refuse repeated ``values``, naming each once (sorted)."""
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"{what} must be unique, repeated: {', '.join(repeated)}")
+
+
+def _guid(value: object) -> object:
+    """An Entra ID object id: a GUID, kept in its canonical lowercase form (role assignment names derive from it)."""
+    if isinstance(value, str):
+        try:
+            parsed = uuid.UUID(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not an Entra ID object id (a GUID like 00000000-0000-0000-0000-000000000000)"
+            ) from None
+        if str(parsed) != value.lower():  # uuid.UUID also takes braces, urn: and no hyphens
+            raise ValueError(f"{value!r} is not an Entra ID object id in the usual 8-4-4-4-12 form")
+        return str(parsed)
+    return value
+
+
+GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# The pattern is for the JSON schema (editors); the validator is what checks, with the clearer error.
+ObjectId = Annotated[str, BeforeValidator(_guid), WithJsonSchema({"type": "string", "pattern": GUID_PATTERN})]
