@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import backup, governance, identity, isolation, keyvault, logging, network, storage, vpn
+from . import backup, diagnostic_logs, governance, identity, isolation, keyvault, network, storage, vpn
 from .framework import Control
 from .safeguards import IG1_IDS
 
@@ -13,7 +13,7 @@ CATALOG: tuple[Control, ...] = (
     *sorted((*network.CONTROLS, *vpn.CONTROLS), key=lambda c: c.id),
     *backup.CONTROLS,
     *identity.CONTROLS,
-    *logging.CONTROLS,
+    *diagnostic_logs.CONTROLS,
     *governance.CONTROLS,
     *isolation.CONTROLS,
 )

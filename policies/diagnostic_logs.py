@@ -1,4 +1,4 @@
-"""Logging: diagnostics of vaults, Key Vaults and NSGs go to the hub's Log Analytics workspace."""
+"""Diagnostic logs: diagnostics of vaults, Key Vaults and NSGs go to the hub's Log Analytics workspace."""
 
 from __future__ import annotations
 
