@@ -54,6 +54,17 @@ def _tree(stack: StackPlan) -> Tree:
     return tree
 
 
+def _has_unknown(value: object) -> bool:
+    """Whether a plan-form value holds the unknown mask anywhere."""
+    from consortium.wire import UNKNOWN
+
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return value == UNKNOWN
+
+
 @click.command()
 @registry_option
 @click.option("--member", "members", multiple=True, metavar="SLUG", help="Plan this member (repeatable).")
@@ -85,6 +96,14 @@ def _tree(stack: StackPlan) -> Tree:
     default=None,
     help="Plan member stacks in N processes (default: one per CPU for large plans, else 1).",
 )
+@click.option(
+    "--first-preview",
+    is_flag=True,
+    help="Plan as the first `pulumi preview` of stacks never deployed: nothing Azure computes is known "
+    "(resource ids and names, principal ids, private addresses, the hub's outputs as members read them). "
+    'Inputs that depend on them are "[unknown]" in the plan file, record ids too; same resources and URNs '
+    "as the full plan. Judge it with `consortium audit --plan FILE`.",
+)
 @bad_input
 def plan(
     registry: str | None,
@@ -95,6 +114,7 @@ def plan(
     summary: bool,
     against: Path | None,
     jobs: int | None,
+    first_preview: bool,
 ) -> None:
     """Show what `pulumi up` would create, offline (no Azure, no Pulumi CLI needed).
 
@@ -102,6 +122,11 @@ def plan(
     and prints each stack's resources. With --json, writes every resource record (stack, member,
     urn, type, name, parent, provider, dependencies, inputs with secrets masked) for the policies.
     With --against FILE (an earlier --json file), also prints what changed since then, stack by stack.
+
+    With --first-preview, the run answers as a first `pulumi preview` of stacks never deployed does
+    (a fake Azure that computes nothing; members read the hub's first-preview outputs): what a
+    policy can judge before anything exists. Inputs that depend on what Azure computes are
+    "[unknown]"; the plan file has the same format and resources as the full plan.
     """
     from consortium.plan.diff import diff_plans, report_lines
     from consortium.plan.records import index_plan, plan_json, read_plan
@@ -119,7 +144,7 @@ def plan(
     print_warnings(reg.warnings)
     if jobs is None:  # forking pays off from a few dozen members on
         jobs = min(os.cpu_count() or 1, max(1, len(selected) // MEMBERS_PER_JOB))
-    result = plan_registry(reg, selected, include_hub=hub or everything, jobs=jobs)
+    result = plan_registry(reg, selected, include_hub=hub or everything, jobs=jobs, first_preview=first_preview)
     # The process ends after this command; a big plan leaves millions of objects, and the
     # interpreter's collection at exit would scan them all (0.6 s for 351 members) to free memory
     # the process is about to give back anyway. Frozen objects are exempt (atexit runs before it).
@@ -137,6 +162,9 @@ def plan(
         write_atomic(json_file, text)
         click.echo(f"wrote {json_file}")
     click.echo(f"planned {len(result.stacks)} stacks, {total} resources")
+    if first_preview:
+        unknown = sum(1 for s in result.stacks for r in s.records if _has_unknown(r.inputs))
+        click.echo(f'first preview: {unknown} resources have inputs unknown until deployed ("[unknown]")')
     if previous is not None:
         # Compared as the plan file holds it (JSON round trip), so a plan compared with its own file is equal.
         current = index_plan(json.loads(text), "the new plan")

@@ -15,6 +15,11 @@ by stack).
 
 Between runs the SDK's global state (root resource, RPC manager, outputs, config) is reset, so
 any number of stacks can be planned in one process, and member stacks in parallel processes.
+
+``first_preview=True`` plans stacks never deployed, as a first ``pulumi preview`` sees them: the
+fake Azure fills in nothing it computes (:mod:`consortium.plan.first_preview`), members read the
+hub's first-preview exports, and inputs that depend on those unknowns are ``"[unknown]"``. Same
+URNs as the full plan; an exception inside an ``apply`` fails the run, as it fails a preview.
 """
 
 from __future__ import annotations
@@ -116,18 +121,21 @@ def plan_stack(
     budget_start: date | None = None,
     fast: bool = True,
     program: Callable[[], None] | None = None,
+    first_preview: bool = False,
 ) -> StackPlan:
     """Run the program for one stack under the mock runtime; return what it would register.
 
-    ``hub_outputs`` answers the member's ``StackReference`` (normally the hub plan's outputs);
-    ``program`` replaces :func:`infra.program.main` (tests of single components use it);
-    ``fast=False`` is the SDK's default path (for comparison: same records, much slower).
+    ``hub_outputs`` answers the member's ``StackReference`` (normally the hub plan's outputs;
+    ``"[unknown]"`` values are read as unknowns); ``program`` replaces :func:`infra.program.main`
+    (tests of single components use it); ``fast=False`` is the SDK's default path (for
+    comparison: same records, much slower); ``first_preview=True`` answers as a first preview
+    (nothing Azure computes is known; the exports keep ``"[unknown]"`` where they depend on it).
     """
     main = program or load_program().main
     name = stack_name(config)
     member = None if isinstance(config, HubStack) else config.member.slug
     fake = FakeAzure(config.consortium.slug)
-    monitor = RecordingMonitor(name, member, fake, dict(hub_outputs or {}))
+    monitor = RecordingMonitor(name, member, fake, dict(hub_outputs or {}), first_preview=first_preview)
 
     # What ``set_mocks`` does, minus creating a root stack: ``run_in_stack`` creates a fresh one,
     # and a fresh MockSettings brings a fresh RPC manager, so nothing of a previous run is reused.
@@ -170,7 +178,9 @@ def plan_stack(
         settings.ROOT.set(None)
         runtime_config.set_all_config({}, [])
     records = tuple(sorted(monitor.records, key=lambda r: r.urn))
-    return StackPlan(name, member, records, json.loads(json.dumps(exports)))
+    # An apply does not run on unknowns, so in a first preview only the engine's view has every export.
+    outputs = monitor.stack_outputs if first_preview else exports
+    return StackPlan(name, member, records, json.loads(json.dumps(outputs)))
 
 
 # --------------------------------------------------------------------------- whole registries
@@ -183,12 +193,14 @@ def clear_hub_cache() -> None:
     _HUB_CACHE.clear()
 
 
-def plan_hub(registry: Registry, *, budget_start: date | None = None, fast: bool = True) -> StackPlan:
+def plan_hub(
+    registry: Registry, *, budget_start: date | None = None, fast: bool = True, first_preview: bool = False
+) -> StackPlan:
     """The hub's plan, computed once per process and configuration (members read its outputs)."""
     config = hub_stack(registry)
-    key = json.dumps([config.model_dump(mode="json"), str(budget_start), fast])
+    key = json.dumps([config.model_dump(mode="json"), str(budget_start), fast, first_preview])
     if key not in _HUB_CACHE:
-        _HUB_CACHE[key] = plan_stack(config, budget_start=budget_start, fast=fast)
+        _HUB_CACHE[key] = plan_stack(config, budget_start=budget_start, fast=fast, first_preview=first_preview)
     return _HUB_CACHE[key]
 
 
@@ -204,6 +216,7 @@ def _plan_members(
     hub_outputs: dict[str, Any],
     budget_start: date | None,
     fast: bool,
+    first_preview: bool = False,
 ) -> list[StackPlan]:
     return [
         plan_stack(
@@ -211,6 +224,7 @@ def _plan_members(
             hub_outputs=hub_outputs,
             budget_start=budget_start,
             fast=fast,
+            first_preview=first_preview,
         )
         for slug in slugs
     ]
@@ -225,6 +239,7 @@ class _Job:
     budget_start: date | None
     fast: bool
     stacks_per_worker: int
+    first_preview: bool = False
 
 
 # Per worker process (set by its initializer; never used in the parent): its job, and its copy of
@@ -249,7 +264,7 @@ def _worker_init(job: _Job) -> None:
 
 def _worker(slugs: list[str]) -> list[StackPlan]:
     job: _Job = _WORKER_STATE["job"]
-    return _plan_members(job.registry, slugs, job.hub_outputs, job.budget_start, job.fast)
+    return _plan_members(job.registry, slugs, job.hub_outputs, job.budget_start, job.fast, job.first_preview)
 
 
 def _chunks(slugs: list[str], jobs: int) -> list[list[str]]:
@@ -267,22 +282,28 @@ def plan_registry(
     budget_start: date | None = None,
     fast: bool = True,
     jobs: int = 1,
+    first_preview: bool = False,
 ) -> Plan:
     """Plan the hub (if asked) and the given members (all when ``members`` is None).
 
     Member stacks are independent once the hub's outputs are known, so with ``jobs > 1`` they are
     planned in that many forked processes, which take small chunks of members as they free up.
-    The result does not depend on ``jobs``: stacks and records are sorted.
+    The result does not depend on ``jobs``: stacks and records are sorted. ``first_preview``: every
+    stack as in a first ``pulumi preview``, members reading the hub's first-preview exports.
     """
     slugs = select_members(registry, members)
     jobs = max(1, min(jobs, len(slugs)))
     with fastpath.collector_session() if fast else nullcontext():
-        hub = plan_hub(registry, budget_start=budget_start, fast=fast) if (slugs or include_hub) else None
+        hub = (
+            plan_hub(registry, budget_start=budget_start, fast=fast, first_preview=first_preview)
+            if (slugs or include_hub)
+            else None
+        )
         hub_outputs = hub.outputs if hub else {}
         if jobs == 1:
-            plans = _plan_members(registry, slugs, hub_outputs, budget_start, fast)
+            plans = _plan_members(registry, slugs, hub_outputs, budget_start, fast, first_preview)
         else:
-            job = _Job(registry, hub_outputs, budget_start, fast, -(-len(slugs) // jobs))
+            job = _Job(registry, hub_outputs, budget_start, fast, -(-len(slugs) // jobs), first_preview)
             context = multiprocessing.get_context("fork")
             with context.Pool(jobs, initializer=_worker_init, initargs=(job,)) as pool:
                 plans = [p for chunk in pool.imap_unordered(_worker, _chunks(slugs, jobs)) for p in chunk]
