@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from consortium.cli import main
+from consortium.wire import UNKNOWN
 from tests.conftest import REPO
 
 plan_command = main.commands["plan"]
@@ -63,3 +64,25 @@ def test_up_without_the_pulumi_cli_is_one_line(tmp_path, monkeypatch):
 def test_up_needs_exactly_one_stack():
     assert CliRunner().invoke(up_command, ["--registry", str(REPO)]).exit_code == 2
     assert CliRunner().invoke(up_command, ["--registry", str(REPO), "--hub", "--member", "verona"]).exit_code == 2
+
+
+def test_plan_first_preview_writes_a_plan_file_the_audit_reads(tmp_path):
+    out = tmp_path / "first-preview.json"
+    args = ["--registry", str(REPO), "--member", "verona", "--first-preview", "--summary", "--json", str(out)]
+    result = CliRunner().invoke(plan_command, args)
+    assert result.exit_code == 0, result.output
+    assert "verona: 52 resources" in result.stdout  # the same resources as the full plan
+    assert 'resources have inputs unknown until deployed ("[unknown]")' in result.stdout
+    doc = json.loads(out.read_text())
+    assert doc["version"] == 1 and [s["stack"] for s in doc["stacks"]] == ["verona"]
+    assert {r["id"] for r in doc["resources"] if r["custom"] and r["type"] != "pulumi:pulumi:StackReference"} == {
+        UNKNOWN
+    }
+    audit = CliRunner().invoke(main.commands["audit"], ["--registry", str(REPO), "--plan", str(out)])
+    assert audit.exit_code in (0, 1), audit.output  # judged (pass or fail), never bad input or a crash
+    assert "verona" in audit.stdout and "Traceback" not in audit.output
+
+
+def test_plan_help_explains_the_first_preview():
+    text = CliRunner().invoke(plan_command, ["--help"]).stdout
+    assert "--first-preview" in text and "never deployed" in text
