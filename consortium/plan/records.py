@@ -29,6 +29,9 @@ and ``plan --against`` read::
       ]
     }
 
+``consortium plan --first-preview`` writes the same format: every custom resource's id and every
+input that depends on what Azure computes are ``"[unknown]"`` (see :mod:`consortium.plan.first_preview`).
+
 Reading a plan file checks its shape and names the file and the field of the first problem, so a
 truncated, hand-edited or older-format file is one line, not a traceback or a bogus report.
 """
