@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .framework import Param, Resource, Severity, StackCheck, control
+from .framework import Message, Param, Resource, Severity, StackCheck, Unknown, control, is_unknown
 from .util import as_list, id_segment, mappings
 
 AREA = "logging"
@@ -35,21 +35,32 @@ def hub_workspaces(resources: Sequence[Resource], p: Mapping[str, Any]) -> set[s
 def _diagnostics_to(resource_type: str) -> StackCheck:
     provider, segment, name_key = SOURCES[resource_type]
 
-    def check(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+    def check(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, Message]]:
         workspaces = hub_workspaces(resources, p)
         sent: set[tuple[str, str]] = set()
+        # stack -> settings whose source is not known yet (in a first preview it is a resource being created)
+        pending: dict[str, list[str]] = {}
         for d in resources:
             if d.type != DIAGNOSTIC:
                 continue
             # plans carry resourceUri; deployed state only the setting's id, which starts with it
-            uri = str(d.get("resourceUri") or d.azure_id).lower()
+            uri = d.get("resourceUri") or d.azure_id
+            if is_unknown(uri):
+                pending.setdefault(d.stack, []).append(d.name)
+                continue
+            uri = str(uri).lower()
             target = (id_segment(d.get("workspaceId"), "workspaces") or "").lower()
             if provider in uri and (not workspaces or target in workspaces):
                 sent.add((d.stack, (id_segment(uri, segment) or "").lower()))
         for r in resources:
             if r.type == resource_type:
                 name = r.azure_name(name_key).lower()
-                if (r.stack, name) not in sent:
+                if (r.stack, name) in sent:
+                    continue
+                if r.stack in pending:  # one of those settings may be this resource's
+                    count = len(pending[r.stack])
+                    yield r, Unknown(f"the resourceUri of {count} diagnostic setting(s) in stack {r.stack}")
+                else:
                     yield r, f"{name} sends no diagnostics to the hub workspace"
 
     return check

@@ -9,6 +9,12 @@ defaults live with the control and are overridden from the registry (or the pack
 Resources carry ``props``: the inputs for a plan (what ``pulumi preview`` sends the engine) or the
 outputs for deployed state (what Azure reports). azure-native uses the same camelCase names for
 both, so a control reads one shape.
+
+A value nobody can know before deployment (an id in a first preview) is the plan's mask
+``consortium.wire.UNKNOWN``. A check that needs such a value says so for that resource alone: it
+reads through :meth:`Resource.known` (which raises :class:`UnknownValue`) or yields an
+:class:`Unknown`; :func:`verdicts` turns either into an advisory "cannot be judged until deployed"
+finding on that resource, and a stack check written with :func:`each` goes on judging the others.
 """
 
 from __future__ import annotations
@@ -19,7 +25,47 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from consortium.wire import UNKNOWN, UNKNOWN_VALUE
+
 _MISSING: Any = object()
+
+
+def is_unknown(value: Any) -> bool:
+    """True for a value that stays unknown until deployment: the plan's mask, or the engine's sentinel."""
+    return isinstance(value, str) and value in (UNKNOWN, UNKNOWN_VALUE)
+
+
+def unknown_path(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first unknown value in ``value`` (itself: ``path``), or None when all is known."""
+    if is_unknown(value):
+        return path
+    if isinstance(value, Mapping):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        items = enumerate(value)
+    else:
+        return None
+    for key, child in items:
+        found = unknown_path(child, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+class UnknownValue(Exception):
+    """A check read a value that is unknown until deployment; the resource cannot be judged yet."""
+
+    def __init__(self, path: str, resource: Resource | None = None) -> None:
+        super().__init__(f"{path} is not known until deployed")
+        self.path = path
+        self.resource = resource
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Yielded by a check instead of a message: ``path`` (a property, or a sentence naming one) is unknown."""
+
+    path: str
 
 
 class Severity(StrEnum):
@@ -94,6 +140,14 @@ class Resource:
                 return default
         return node
 
+    def known(self, path: str, default: Any = None) -> Any:
+        """Like :meth:`get`, but raises :class:`UnknownValue` when the value (or anything in it) is unknown."""
+        value = self.get(path, default)
+        found = unknown_path(value, path)
+        if found is not None:
+            raise UnknownValue(found, self)
+        return value
+
     def azure_name(self, input_key: str) -> str:
         """The resource's Azure name: its name input in a plan, its ``name`` output in state."""
         return str(self.get(input_key) or self.get("name") or self.name)
@@ -116,8 +170,21 @@ class Param:
     description: str
 
 
-ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[str]]
-StackCheck = Callable[[Sequence[Resource], Mapping[str, Any]], Iterable[tuple[Resource | None, str]]]
+Message = str | Unknown  # what a check yields for one resource: a violation, or "cannot judge this yet"
+ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[Message]]
+StackCheck = Callable[[Sequence[Resource], Mapping[str, Any]], Iterable[tuple[Resource | None, Message]]]
+
+
+def each(
+    resources: Iterable[Resource], judge: Callable[[Resource], Iterable[Message]]
+) -> Iterator[tuple[Resource, Message]]:
+    """Judge resources one by one for a stack check: an unknown value stops the judgement of its resource only."""
+    for r in resources:
+        try:
+            for message in judge(r):
+                yield r, message
+        except UnknownValue as e:
+            yield r, Unknown(e.path)
 
 
 @dataclass(frozen=True)
@@ -191,9 +258,10 @@ def require_value(
 
     ``message`` is a format string over ``{path}`` and ``{value}``; ``unset`` stands in for a missing
     or empty value, ``default`` is what a missing property counts as. True and False match only
-    themselves: CrossGuard hands numbers over as floats, and ``1.0 == True``.
+    themselves: CrossGuard hands numbers over as floats, and ``1.0 == True``. An unknown value
+    raises :class:`UnknownValue` (the resource cannot be judged yet).
     """
-    value = r.get(path, default)
+    value = r.known(path, default)
     if not any(value is a if isinstance(a, bool) else value == a for a in allowed):
         yield message.format(path=path, value=unset if unset is not None and not value else value)
 
@@ -209,6 +277,8 @@ class Finding:
     resource_name: str
     message: str
     stack: str = field(default="", compare=False)
+    # True when the resource could not be judged (an unknown value): advisory whatever the control's level.
+    advisory: bool = False
 
 
 def resolve_params(ctrl: Control, config: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -234,6 +304,50 @@ class Evaluation:
     checks: list[Check]
 
 
+UNKNOWN_MESSAGE = "cannot be judged until deployed: {paths} not known yet"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one control says about one resource (None: the stack as a whole)."""
+
+    resource: Resource | None
+    message: str
+    advisory: bool = False  # the resource could not be judged: some value it needs is unknown
+
+
+def verdicts(ctrl: Control, resources: Sequence[Resource], params: Mapping[str, Any]) -> list[Verdict]:
+    """The control's violations on ``resources`` (all of them for a stack control, those of its types otherwise).
+
+    Unknown values become one advisory verdict per resource naming the properties, after that
+    resource's violations; in-process and CrossGuard both judge through here.
+    """
+    found: list[tuple[Resource | None, Message]] = []
+    if ctrl.scope == "resource":
+        for r in resources:
+            if r.type in ctrl.types:
+                try:
+                    found.extend((r, m) for m in ctrl.check(r, params))  # type: ignore[call-arg]
+                except UnknownValue as e:
+                    found.append((r, Unknown(e.path)))
+    else:
+        try:
+            found.extend(ctrl.check(resources, params))  # type: ignore[call-arg,arg-type]
+        except UnknownValue as e:  # a check that read an unknown outside `each`: it judged no further
+            found.append((e.resource, Unknown(e.path)))
+    out = [Verdict(r, m) for r, m in found if isinstance(m, str)]
+    unknown: dict[str, tuple[Resource | None, list[str]]] = {}
+    for r, m in found:
+        if isinstance(m, Unknown):
+            paths = unknown.setdefault(r.urn if r else "", (r, []))[1]
+            if m.path not in paths:
+                paths.append(m.path)
+    for r, paths in unknown.values():
+        text = (paths[0] + " is") if len(paths) == 1 else (", ".join(paths) + " are")
+        out.append(Verdict(r, UNKNOWN_MESSAGE.format(paths=text), advisory=True))
+    return out
+
+
 def evaluate(
     controls: Sequence[Control],
     resources: Sequence[Resource],
@@ -249,20 +363,18 @@ def evaluate(
     for ctrl in controls:
         params = resolve_params(ctrl, (overrides or {}).get(ctrl.id))
         if ctrl.scope == "resource":
-            for t in ctrl.types:
-                for r in by_type.get(t, ()):
-                    checks.append(Check(ctrl.id, r.member or "hub", r.urn, r.name))
-                    for message in ctrl.check(r, params):  # type: ignore[call-arg]
-                        findings.append(_finding(ctrl, r, message))
+            mine = [r for t in ctrl.types for r in by_type.get(t, ())]
+            checks.extend(Check(ctrl.id, r.member or "hub", r.urn, r.name) for r in mine)
         else:
+            mine = list(resources)
             seen = {r.member or "hub" for t in ctrl.types for r in by_type.get(t, ())}
             checks.extend(Check(ctrl.id, m, "", "") for m in members if m in seen)
-            for r, message in ctrl.check(resources, params):  # type: ignore[call-arg,misc]
-                findings.append(_finding(ctrl, r, message))
+        findings.extend(_finding(ctrl, v) for v in verdicts(ctrl, mine, params))
     return Evaluation(sorted(findings), sorted(checks))
 
 
-def _finding(ctrl: Control, r: Resource | None, message: str) -> Finding:
+def _finding(ctrl: Control, v: Verdict) -> Finding:
+    r = v.resource
     if r is None:
-        return Finding(ctrl.id, "consortium", "", "", "", message)
-    return Finding(ctrl.id, r.member or "hub", r.urn, r.type, r.name, message, r.stack)
+        return Finding(ctrl.id, "consortium", "", "", "", v.message, advisory=v.advisory)
+    return Finding(ctrl.id, r.member or "hub", r.urn, r.type, r.name, v.message, r.stack, v.advisory)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .framework import Enforcement, Resource, Severity, control, require_value
+from .framework import Enforcement, Message, Resource, Severity, Unknown, control, each, is_unknown, require_value
 from .util import as_list
 
 AREA = "identity"
@@ -41,7 +41,7 @@ def scope_resource_group(scope: Any) -> str | None:
     fix="Scope the assignment to the member's resource group.",
 )
 def no_wide_scope(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    if r.member is not None and scope_resource_group(r.get("scope")) is None:
+    if r.member is not None and scope_resource_group(r.known("scope")) is None:
         yield f"scope {r.get('scope') or '(none)'} is a subscription or wider"
 
 
@@ -65,17 +65,16 @@ def member_resource_groups(resources: Sequence[Resource]) -> dict[str, set[str]]
     rationale="Least privilege: a town's groups manage the town's resources and nothing else.",
     fix="Scope the assignment to the member's own resource group.",
 )
-def own_group_only(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+def own_group_only(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, Message]]:
     groups = member_resource_groups(resources)
-    for r in resources:
-        if r.type != ASSIGNMENT or r.member is None:
-            continue
-        rg = scope_resource_group(r.get("scope"))
-        if rg is not None and rg not in groups.get(r.member, set()):
-            yield (
-                r,
-                f"scope is resource group {rg}, not {r.member}'s own ({', '.join(sorted(groups.get(r.member, [])))})",
-            )
+
+    def judge(r: Resource) -> Iterator[str]:
+        rg = scope_resource_group(r.known("scope"))
+        own = groups.get(r.member or "", set())
+        if rg is not None and rg not in own:
+            yield f"scope is resource group {rg}, not {r.member}'s own ({', '.join(sorted(own))})"
+
+    yield from each((r for r in resources if r.type == ASSIGNMENT and r.member is not None), judge)
 
 
 @control(
@@ -169,20 +168,28 @@ def _group_ids(r: Resource) -> set[str]:
     rationale="A group left out of the policy is a way around MFA.",
     fix="Include every <slug>-admins/-staff/-helpdesk group in the member's MFA policy.",
 )
-def groups_covered(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+def groups_covered(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, Message]]:
     covered: dict[str, set[str]] = {}
+    pending: dict[str, list[str]] = {}  # member -> its enabled policies whose group list is not known yet
     for r in resources:
         if r.type == CA_POLICY and r.member is not None and r.get("state") == "enabled":
-            covered.setdefault(r.member, set()).update(
-                str(g) for g in as_list(r.get("conditions.users.includedGroups"))
-            )
+            groups = as_list(r.get("conditions.users.includedGroups"))
+            if any(is_unknown(g) for g in groups):
+                pending.setdefault(r.member, []).append(r.name)
+            covered.setdefault(r.member, set()).update(str(g) for g in groups if not is_unknown(g))
     for r in resources:
         if r.type != GROUP or r.member is None:
             continue
         ids = _group_ids(r)
         if not ids:
             continue  # a plan without ids cannot be matched; state always has objectId
-        if not ids & covered.get(r.member, set()):
+        if ids & covered.get(r.member, set()):
+            continue
+        if any(is_unknown(i) for i in ids):
+            yield r, Unknown("the group's object id")
+        elif r.member in pending:
+            yield r, Unknown(f"the group list of {', '.join(pending[r.member])}")
+        else:
             yield r, f"group {r.get('displayName') or r.name} is in no enabled MFA policy of {r.member}"
 
 

@@ -2,7 +2,9 @@
 
 These are stack controls: under ``consortium audit`` they see every member at once (all plans, or
 every stack export in a directory); under CrossGuard they see one stack, and learn the other
-members' ranges from the pack config (``member_ranges``).
+members' resource groups, VNets and ranges from the pack config (``member_resource_groups``,
+``member_vnets``, ``member_ranges``, from the registry), so one stack's resources are enough to
+find a reach into another member. What the resources show and what the config says add up.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .framework import Param, Resource, Severity, control
+from .framework import Message, Param, Resource, Severity, control, each
 from .identity import ASSIGNMENT, member_resource_groups, scope_resource_group
-from .network import NSG, PEERING, ROUTE_TABLE, RULE, VNET, nsg_rules, peering_local_vnet, peering_remote_vnet
+from .network import NSG, PEERING, ROUTE_TABLE, RULE, VNET, nsg_rules, peering_local, peering_remote
 from .util import RangeIndex, allows_inbound, as_list, mappings, network, rule_sources
 
 AREA = "isolation"
@@ -45,48 +47,83 @@ def other_owner(index: RangeIndex, net: ipaddress.IPv4Network | None, member: st
 
 
 RANGES_PARAM = {"member_ranges": Param({}, "object", "Member slug -> spoke CIDRs (from the registry)")}
+GROUPS_PARAM = {
+    "member_resource_groups": Param({}, "object", "Member slug -> its resource group names (from the registry)")
+}
+VNETS_PARAM = {"member_vnets": Param({}, "object", "Member slug -> its VNet names (from the registry)")}
+
+
+def _owners(configured: Any, found: Mapping[str, set[str]]) -> dict[str, str]:
+    """Lower-case name -> member slug, from the pack config (``slug -> [names]``) and the resources seen."""
+    owner = {str(n).lower(): str(slug) for slug, names in (configured or {}).items() for n in as_list(names)}
+    owner.update({n.lower(): slug for slug, names in found.items() for n in names})
+    return owner
+
+
+def group_owners(resources: Sequence[Resource], p: Mapping[str, Any]) -> dict[str, str]:
+    """Resource group (lower case) -> the member it belongs to."""
+    return _owners(p.get("member_resource_groups"), member_resource_groups(resources))
+
+
+def vnet_owners(resources: Sequence[Resource], p: Mapping[str, Any]) -> dict[str, str]:
+    """VNet name (lower case) -> the member it belongs to."""
+    found: dict[str, set[str]] = {}
+    for r in resources:
+        if r.type == VNET and r.member is not None:
+            found.setdefault(r.member, set()).add(r.azure_name("virtualNetworkName"))
+    return _owners(p.get("member_vnets"), found)
 
 
 @control(
     "MCS-ISO-001",
     "No role assignment of one member reaches into another member's resource group",
     area=AREA,
+    # Resource groups are read too, but a member is checked only where it has assignments (as before).
     types=[ASSIGNMENT],
     severity=Severity.CRITICAL,
     cis_v8=["3.3", "6.1"],
     scope="stack",
+    params=GROUPS_PARAM,
     rationale="Each town's data is its own; the consortium shares a tenancy, not access.",
     fix="Remove the assignment; cross-member work goes through the consortium service desk.",
 )
-def no_cross_member_roles(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
-    groups = member_resource_groups(resources)
-    owner = {rg: slug for slug, rgs in groups.items() for rg in rgs}
-    for r in resources:
-        if r.type == ASSIGNMENT and r.member is not None:
-            rg = scope_resource_group(r.get("scope"))
-            if rg in owner and owner[rg] != r.member:
-                yield r, f"{r.member} is granted a role in {owner[rg]}'s resource group {rg}"
+def no_cross_member_roles(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, Message]]:
+    owner = group_owners(resources, p)
+
+    def judge(r: Resource) -> Iterator[str]:
+        rg = scope_resource_group(r.known("scope"))
+        if rg in owner and owner[rg] != r.member:
+            yield f"{r.member} is granted a role in {owner[rg]}'s resource group {rg}"
+
+    yield from each((r for r in resources if r.type == ASSIGNMENT and r.member is not None), judge)
 
 
 @control(
     "MCS-ISO-002",
     "No peering of one member reaches another member's network",
     area=AREA,
-    types=[PEERING, VNET],
+    types=[PEERING, VNET],  # and resource groups, which alone make no member subject to the control
     severity=Severity.CRITICAL,
     cis_v8=["3.3", "4.2"],
     scope="stack",
+    params={**VNETS_PARAM, **GROUPS_PARAM},
     rationale="A direct peering bypasses the hub firewall's default deny between towns.",
     fix="Remove the peering.",
 )
-def no_cross_member_peering(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
-    vnets = {r.azure_name("virtualNetworkName"): r.member for r in resources if r.type == VNET and r.member}
-    for r in resources:
-        if r.type != PEERING or r.member is None:
-            continue
-        for name in (peering_local_vnet(r), peering_remote_vnet(r)):
-            if vnets.get(name) not in (None, r.member):
-                yield r, f"{r.member}'s peering reaches {vnets[name]}'s network {name}"
+def no_cross_member_peering(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, Message]]:
+    vnets = vnet_owners(resources, p)
+    groups = group_owners(resources, p)
+
+    def judge(r: Resource) -> Iterator[str]:
+        # The local end first: a peering on another member's VNet is judged even if its remote end is unknown.
+        for end in (peering_local, peering_remote):
+            rg, name = end(r)
+            # By the VNet's name, else by its resource group: any VNet in another member's group is its network.
+            owner = vnets.get(name.lower()) or groups.get(rg.lower())
+            if owner not in (None, r.member):
+                yield f"{r.member}'s peering reaches {owner}'s network {name}"
+
+    yield from each((r for r in resources if r.type == PEERING and r.member is not None), judge)
 
 
 @control(

@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .framework import Enforcement, Param, Resource, Severity, control, require_value
+from .framework import (
+    Enforcement,
+    Message,
+    Param,
+    Resource,
+    Severity,
+    UnknownValue,
+    control,
+    each,
+    is_unknown,
+    require_value,
+)
 from .util import (
     allows_inbound,
     as_list,
@@ -216,14 +227,36 @@ def subnet_route_table(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
         yield f"subnet {name} has no route table"
 
 
+def peering_local(r: Resource) -> tuple[str, str]:
+    """(resource group, name) of the VNet a peering belongs to: inputs in plans, the peering's id in state.
+
+    Raises :class:`UnknownValue` when neither is known yet (a peering's id in a first preview).
+    """
+    name = r.known("virtualNetworkName")
+    if name:
+        return str(r.known("resourceGroupName") or id_segment(r.azure_id, "resourceGroups") or ""), str(name)
+    if is_unknown(r.azure_id):
+        raise UnknownValue("id", r)
+    return id_segment(r.azure_id, "resourceGroups") or "", id_segment(r.azure_id, "virtualNetworks") or ""
+
+
+def peering_remote(r: Resource) -> tuple[str, str]:
+    """(resource group, name) of the VNet a peering reaches, from its ``remoteVirtualNetwork`` reference.
+
+    Raises :class:`UnknownValue` when the reference is not known yet (the VNet is created in the same preview).
+    """
+    ref = ref_id(r.known("remoteVirtualNetwork"))
+    return id_segment(ref, "resourceGroups") or "", id_segment(ref, "virtualNetworks") or ""
+
+
 def peering_local_vnet(r: Resource) -> str:
-    """The VNet a peering belongs to: an input in plans, part of the peering's id in state."""
-    return str(r.get("virtualNetworkName") or id_segment(r.azure_id, "virtualNetworks") or "")
+    """The name of the VNet a peering belongs to (see :func:`peering_local`)."""
+    return peering_local(r)[1]
 
 
 def peering_remote_vnet(r: Resource) -> str:
-    """The VNet a peering reaches, from its ``remoteVirtualNetwork`` reference."""
-    return id_segment(ref_id(r.get("remoteVirtualNetwork")), "virtualNetworks") or ""
+    """The name of the VNet a peering reaches (see :func:`peering_remote`)."""
+    return peering_remote(r)[1]
 
 
 def hub_vnet_names(resources: Sequence[Resource], p: Mapping[str, Any]) -> set[str]:
@@ -244,20 +277,20 @@ def hub_vnet_names(resources: Sequence[Resource], p: Mapping[str, Any]) -> set[s
     fix="Remove the peering; every spoke peers with the hub only.",
     params={"hub_vnet_names": Param([], "array", "Names of the hub VNets (from the hub stack if audited)")},
 )
-def no_spoke_peering(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, str]]:
+def no_spoke_peering(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, Message]]:
     hubs = hub_vnet_names(resources, p)
     if not hubs:
         return  # nothing to compare against: the pack needs hub_vnet_names in its config
-    for r in resources:
-        if r.type != PEERING:
-            continue
+
+    def judge(r: Resource) -> Iterator[str]:
         local = peering_local_vnet(r)
+        if local in hubs:
+            return  # the hub's side: judged without the remote end, which may not be known yet
         remote = peering_remote_vnet(r)
-        if local not in hubs and remote not in hubs:
-            yield (
-                r,
-                f"peering {local or '?'} -> {remote or '?'} connects two spokes; spokes peer with the hub only",
-            )
+        if remote not in hubs:
+            yield f"peering {local or '?'} -> {remote or '?'} connects two spokes; spokes peer with the hub only"
+
+    yield from each((r for r in resources if r.type == PEERING), judge)
 
 
 @control(

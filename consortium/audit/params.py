@@ -22,6 +22,11 @@ def registry_params(registry: Registry | None) -> dict[str, dict[str, Any]]:
         "supernet": str(c.network.supernet),
         "firewall_subnet": str(hub_subnets(c.network.hub)["AzureFirewallSubnet"]),
         "member_ranges": {e.member.slug: [str(e.member.network.cidr)] for e in registry.members},
+        # What a one-stack preview cannot see of the other members: where their resources and networks live.
+        "member_resource_groups": {
+            e.member.slug: [naming.resource_group(c.slug, e.member.slug)] for e in registry.members
+        },
+        "member_vnets": {e.member.slug: [naming.spoke_vnet(e.member.slug)] for e in registry.members},
         # What the hub gateway sees of each town hall (translated where NAT), for members with site VPNs.
         "onprem_ranges": {
             e.member.slug: [str(n) for site in e.member.network.onprem for n in site.azure_cidrs]

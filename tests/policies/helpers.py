@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
 from consortium.audit.params import registry_params
 from consortium.audit.sources import plan_resources
 from consortium.registry.load import Registry
+from consortium.wire import UNKNOWN
 from policies.catalog import by_id
 from policies.framework import Control, Finding, evaluate
 
 Record = dict[str, Any]
 ENDPOINT = "azure-native:network:PrivateEndpoint"
 ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 # member -> its phase in the bundled example
 PHASES = {"sun-prairie": 2, "waunakee": 2, "mcfarland": 3, "monona": 3, "verona": 4, "fitchburg": 4}
 
@@ -70,3 +73,29 @@ def drop_endpoints(records: list[Record], member: str | None, groups: set[str]) 
             and r["inputs"]["privateEndpointName"].endswith(tuple(f"-{g.lower()}" for g in groups))
         )
     ]
+
+
+def first_preview(records: list[Record], stack: str) -> list[Record]:
+    """One stack's records as a first preview would plan them: every id of its own resources unknown.
+
+    Nothing of the stack exists yet, so its resources' ids, and every input made from them (references,
+    scopes, resource URIs, group object ids), are the plan's unknown mask; what other stacks already
+    deployed (the hub, through a stack reference) stays known.
+    """
+    mine = [copy.deepcopy(r) for r in records if r["stack"] == stack]
+    ids = {r["id"] for r in mine if r.get("id") and r["type"] != STACK_REFERENCE}
+
+    def mask(value: Any) -> Any:
+        if isinstance(value, str):
+            return UNKNOWN if value in ids or any(value.startswith(i + "/") for i in ids) else value
+        if isinstance(value, list):
+            return [mask(v) for v in value]
+        if isinstance(value, dict):
+            return {k: mask(v) for k, v in value.items()}
+        return value
+
+    for r in mine:
+        r["inputs"] = mask(r["inputs"])
+        if r["type"] != STACK_REFERENCE:
+            r["id"] = UNKNOWN
+    return mine

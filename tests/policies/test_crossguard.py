@@ -61,11 +61,9 @@ def test_pack_holds_every_control_crossguard_can_judge() -> None:
     assert all(p.name == p.name.lower() and p.name.startswith("mcs-") for p in policies())
 
 
-# Stack controls whose violation needs another stack's resources to be seen (CrossGuard sees one).
-NEEDS_OTHER_STACKS = {"MCS-ISO-001", "MCS-ISO-002"}
-
-
-@pytest.mark.parametrize("cid", sorted(c.id for c in CATALOG if c.crossguard and c.id not in NEEDS_OTHER_STACKS))
+# Every control, the isolation ones included: a stack policy sees one stack, and the other members
+# through the pack config (registry_params).
+@pytest.mark.parametrize("cid", sorted(c.id for c in CATALOG if c.crossguard))
 def test_policy_fires_and_stays_quiet_like_the_audit(
     cid: str, records: list[dict[str, Any]], example_registry: Registry
 ) -> None:
