@@ -13,7 +13,7 @@ import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .framework import Message, Param, Resource, Severity, control, each
+from .framework import Message, Param, Resource, Severity, Unknown, UnknownValue, control, each
 from .identity import ASSIGNMENT, member_resource_groups, scope_resource_group
 from .network import NSG, PEERING, ROUTE_TABLE, RULE, VNET, nsg_rules, peering_local, peering_remote
 from .util import RangeIndex, allows_inbound, as_list, mappings, network, rule_sources
@@ -114,10 +114,14 @@ def no_cross_member_peering(resources: Sequence[Resource], p: Mapping[str, Any])
     vnets = vnet_owners(resources, p)
     groups = group_owners(resources, p)
 
-    def judge(r: Resource) -> Iterator[str]:
-        # The local end first: a peering on another member's VNet is judged even if its remote end is unknown.
+    def judge(r: Resource) -> Iterator[Message]:
+        # Each end on its own: in a first preview the local end is unknown while a planted remote end is not.
         for end in (peering_local, peering_remote):
-            rg, name = end(r)
+            try:
+                rg, name = end(r)
+            except UnknownValue as e:
+                yield Unknown(e.path)
+                continue
             # By the VNet's name, else by its resource group: any VNet in another member's group is its network.
             owner = vnets.get(name.lower()) or groups.get(rg.lower())
             if owner not in (None, r.member):

@@ -190,7 +190,7 @@ def no_member_public_ip(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
 def default_route(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     if r.member is None:
         return
-    routes = mappings(r.get("routes"))
+    routes = mappings(r.known("routes"))
     wanted = ["0.0.0.0/0"] + ([p["supernet"]] if p["supernet"] else [])
     firewall = network(p["firewall_subnet"]) if p["firewall_subnet"] else None
     for prefix in wanted:
