@@ -1,0 +1,168 @@
+"""The policy pack as the Pulumi engine runs it: a separate process spoken to over the analyzer protocol.
+
+Each preview launches (or reuses, one per stack) the pack exactly as the Python language host
+does (``tests/policies/engine``), configures it with ``consortium audit --pack-config``'s config
+reconciled against the pack's own schema, sends every resource's inputs to ``Remediate`` and
+``Analyze`` and every resource's outputs to ``AnalyzeStack``. The pack's verdicts (control,
+resource, enforcement level, message) must equal ``consortium audit``'s on the same plan with the
+same parameters, for every stack of the example and for every mutation of the catalog's tests.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from pulumi.runtime.proto import analyzer_pb2
+
+from consortium.audit.params import pack_config, registry_params
+from consortium.audit.sources import plan_resources
+from consortium.registry.load import Registry
+from consortium.wire import UNKNOWN
+from policies.catalog import CATALOG
+from policies.framework import evaluate
+
+from .engine.config import ConfigError, reconcile
+from .engine.pack import Pack, Preview, Verdict, stack_config
+from .helpers import pick
+from .mutations import MUTATIONS, PEERING
+
+PACK_CONTROLS = [c for c in CATALOG if c.crossguard]
+JUDGED = {c.id for c in PACK_CONTROLS}
+
+# Mutations whose audit verdicts only another part of issue 11 can make the pack agree with: ISO-001
+# and ISO-002 need the other members' resources (resource groups, VNets), which a one-stack preview
+# does not send; the pack config is to carry them (one-stack isolation parameters, being added to
+# policies/isolation.py and consortium/audit/params.py). When that lands these pass, and the strict
+# xfail fails the run until they are removed here.
+NEEDS_ONE_STACK_ISOLATION = {
+    "MCS-ISO-001": "ISO-001 misses a role assignment into another member's resource group: the pack sees one stack",
+    "MCS-ISO-002": "ISO-002 misses a peering to another member's VNet: the pack sees one stack",
+    "MCS-NET-009": "the planted spoke peering also breaks ISO-002, which the pack cannot see in one stack",
+}
+
+
+@pytest.fixture(scope="module")
+def packs() -> Iterator[Callable[[str], Pack]]:
+    """One pack process per stack for the module (started on first use, always stopped)."""
+    started: dict[str, Pack] = {}
+
+    def get(stack: str) -> Pack:
+        if stack not in started:
+            pack = Pack(stack, stack_config=stack_config(stack))
+            started[stack] = pack.__enter__()
+        return started[stack]
+
+    try:
+        yield get
+    finally:
+        for pack in started.values():
+            pack.close()
+
+
+def audit_verdicts(records: list[dict[str, Any]], stack: str, registry: Registry) -> list[Verdict]:
+    """``consortium audit`` on the whole plan, the pack's controls only, findings on ``stack``'s resources."""
+    levels = {name: entry["enforcementLevel"] for name, entry in pack_config(registry).items()}
+    findings = evaluate(PACK_CONTROLS, plan_resources(records), registry_params(registry)).findings
+    return sorted(
+        Verdict(f.control, f.urn, levels[f.control.lower()], f.message)
+        for f in findings
+        if f.stack == stack or not f.urn
+    )
+
+
+def preview(packs: Callable[[str], Pack], records: list[dict[str, Any]], stack: str, registry: Registry) -> Preview:
+    return packs(stack).preview(records, pack_config(registry))
+
+
+def _stacks() -> list[str]:
+    from tests.planned_example import _example_records
+
+    return sorted({r["stack"] for r in _example_records()})
+
+
+@pytest.mark.parametrize("stack", _stacks())
+def test_pack_agrees_with_the_audit_on_every_stack_of_the_example(
+    stack: str, packs: Callable[[str], Pack], records: list[dict[str, Any]], example_registry: Registry
+) -> None:
+    got = preview(packs, records, stack, example_registry)
+    assert got.verdicts() == audit_verdicts(records, stack, example_registry)
+    assert not got.remediations
+
+
+def _mutation_cases() -> list[Any]:
+    return [
+        pytest.param(
+            cid,
+            marks=pytest.mark.xfail(reason=NEEDS_ONE_STACK_ISOLATION[cid], strict=True)
+            if cid in NEEDS_ONE_STACK_ISOLATION
+            else (),
+        )
+        for cid in sorted(MUTATIONS)
+    ]
+
+
+@pytest.mark.parametrize("cid", _mutation_cases())
+def test_pack_agrees_with_the_audit_on_every_mutation(
+    cid: str, packs: Callable[[str], Pack], records: list[dict[str, Any]], example_registry: Registry
+) -> None:
+    mutate, fragment = MUTATIONS[cid]
+    target = mutate(records)
+    stack = target["stack"]
+    got = preview(packs, records, stack, example_registry).verdicts()
+    assert got == audit_verdicts(records, stack, example_registry)
+    if cid in JUDGED:  # the pack itself catches it, on the resource the audit names
+        assert any(v.control == cid and v.urn == target["urn"] and fragment in v.message for v in got), got
+
+
+def test_an_unknown_input_reaches_the_controls_as_the_plan_masks_it(
+    packs: Callable[[str], Pack], records: list[dict[str, Any]], example_registry: Registry
+) -> None:
+    # A first preview: the peering's remote VNet id is not known yet. The engine sends the SDK's
+    # sentinel; the controls must see the plan's UNKNOWN mask, as `consortium audit` does.
+    peering = pick(records, PEERING)
+    peering["inputs"]["remoteVirtualNetwork"] = {"id": UNKNOWN}
+    got = preview(packs, records, "verona", example_registry)
+    assert got.verdicts() == audit_verdicts(records, "verona", example_registry)
+    assert not any("can't run policy" in d.message for d in got.diagnostics)
+
+
+def test_numbers_reach_the_messages_as_the_audit_prints_them(
+    packs: Callable[[str], Pack], records: list[dict[str, Any]], example_registry: Registry
+) -> None:
+    target = MUTATIONS["MCS-KV-002"][0](records)
+    got = [v for v in preview(packs, records, "verona", example_registry).verdicts() if v.control == "MCS-KV-002"]
+    message = "properties.softDeleteRetentionInDays is 7; at least 90 is required"  # never 7.0, never 90.0
+    assert got == [Verdict("MCS-KV-002", target["urn"], "mandatory", message)]
+    assert [v for v in audit_verdicts(records, "verona", example_registry) if v.control == "MCS-KV-002"] == got
+
+
+def test_every_diagnostic_names_its_control_once(
+    packs: Callable[[str], Pack], records: list[dict[str, Any]], example_registry: Registry
+) -> None:
+    MUTATIONS["MCS-STO-001"][0](records)
+    got = preview(packs, records, "verona", example_registry)
+    assert got.diagnostics
+    for d in got.diagnostics:
+        assert d.message.count(d.policyName.upper()) == 1, d.message
+
+
+def test_the_pack_starts_as_the_language_host_starts_it(example_registry: Registry) -> None:
+    with Pack("verona", stack_config=stack_config("verona")) as pack:
+        assert pack.stub is not None
+        info = pack.stub.GetAnalyzerInfo(analyzer_pb2.google_dot_protobuf_dot_empty__pb2.Empty())
+        assert info.name == "consortium-security-standard"
+        assert sorted(p.name for p in info.policies) == sorted(c.policy_name for c in PACK_CONTROLS)
+        assert pack.engine.logs == []  # the pack logs nothing to the engine on a clean start
+
+
+def test_the_engine_refuses_a_pack_config_that_does_not_fit_the_schema(example_registry: Registry) -> None:
+    config = copy.deepcopy(pack_config(example_registry))
+    config["mcs-kv-002"]["minimum_days"] = "ninety"
+    with Pack("hub") as pack:
+        assert pack.stub is not None
+        info = pack.stub.GetAnalyzerInfo(analyzer_pb2.google_dot_protobuf_dot_empty__pb2.Empty())
+    with pytest.raises(ConfigError, match="mcs-kv-002: 'ninety' is not of type 'integer'"):
+        reconcile(info, config)
