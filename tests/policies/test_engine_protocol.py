@@ -166,3 +166,49 @@ def test_the_engine_refuses_a_pack_config_that_does_not_fit_the_schema(example_r
         info = pack.stub.GetAnalyzerInfo(analyzer_pb2.google_dot_protobuf_dot_empty__pb2.Empty())
     with pytest.raises(ConfigError, match="mcs-kv-002: 'ninety' is not of type 'integer'"):
         reconcile(info, config)
+
+
+# The adapter boundary itself, on the very objects pulumi_policy builds from an engine request.
+
+
+def test_plain_turns_the_sdks_view_into_the_plans() -> None:
+    from pulumi_policy.deserialize import deserialize_properties
+    from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, unknown_checking_proxy
+
+    from consortium.wire import SECRET, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE
+    from policies.crossguard import plain
+
+    sent = {
+        "days": 7.0,
+        "ratio": 0.5,
+        "on": True,
+        "rules": [{"ports": ["22", "3389"], "priority": 300.0}],
+        "id": UNKNOWN_VALUE,
+        "count": UNKNOWN_NUMBER_VALUE,
+        "key": {SIG_KEY: SECRET_SIG, "value": "s3cret"},
+    }
+    as_analyze = unknown_checking_proxy(deserialize_properties(sent))  # what Analyze hands a policy
+    assert not isinstance(as_analyze["rules"], list)  # a read-only Sequence proxy
+    expected = {
+        "days": 7,
+        "ratio": 0.5,
+        "on": True,
+        "rules": [{"ports": ["22", "3389"], "priority": 300}],
+        "id": UNKNOWN,
+        "count": UNKNOWN,
+        "key": "s3cret",  # Analyze decrypts secrets before the policy sees them (hence crossguard=False controls)
+    }
+    got = plain(as_analyze)
+    assert got == expected and type(got["days"]) is int and type(got["rules"]) is list
+    as_remediate = unknown_checking_proxy(deserialize_properties(sent, True))  # Remediate keeps Secret objects
+    assert plain(as_remediate)["key"] == SECRET
+
+
+def test_as_list_keeps_a_read_only_sequence() -> None:
+    from pulumi_policy.proxy import unknown_checking_proxy
+
+    from policies.util import as_list, mappings
+
+    proxied = unknown_checking_proxy({"rules": [{"name": "a"}, {"name": "b"}], "one": "x"})
+    assert [r["name"] for r in mappings(proxied["rules"])] == ["a", "b"]
+    assert as_list(proxied["one"]) == ["x"] and as_list("abc") == ["abc"] and as_list(None) == []
