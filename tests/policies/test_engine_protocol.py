@@ -11,23 +11,26 @@ same parameters, for every stack of the example and for every mutation of the ca
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
-from consortium.audit.params import pack_config, registry_params
+from consortium.audit.params import registry_params
 from consortium.audit.sources import plan_resources
 from consortium.registry.load import Registry
 from consortium.wire import UNKNOWN
 from policies.catalog import CATALOG
 from policies.framework import evaluate
+from tests.conftest import REPO
+from tests.registry.helpers import cli
 
 from .engine.config import ConfigError, reconcile
-from .engine.pack import Pack, Preview, Verdict, stack_config
+from .engine.pack import Pack, Verdict, stack_config
 from .helpers import pick
-from .mutations import MUTATIONS, PEERING
+from .mutations import ACCOUNT, MUTATIONS, PEERING
 
 PACK_CONTROLS = [c for c in CATALOG if c.crossguard]
 JUDGED = {c.id for c in PACK_CONTROLS}
@@ -42,6 +45,15 @@ NEEDS_ONE_STACK_ISOLATION = {
     "MCS-ISO-002": "ISO-002 misses a peering to another member's VNet: the pack sees one stack",
     "MCS-NET-009": "the planted spoke peering also breaks ISO-002, which the pack cannot see in one stack",
 }
+
+
+@pytest.fixture(scope="module")
+def file_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """What an auditor passes as ``--policy-pack-config``: written by ``consortium audit --pack-config``."""
+    path = tmp_path_factory.mktemp("pack") / "policy-config.json"
+    assert cli("audit", "--pack-config", path, "--registry", REPO).code == 0
+    config: dict[str, Any] = json.loads(path.read_text())
+    return config
 
 
 @pytest.fixture(scope="module")
@@ -62,19 +74,20 @@ def packs() -> Iterator[Callable[[str], Pack]]:
             pack.close()
 
 
-def audit_verdicts(records: list[dict[str, Any]], stack: str, registry: Registry) -> list[Verdict]:
-    """``consortium audit`` on the whole plan, the pack's controls only, findings on ``stack``'s resources."""
-    levels = {name: entry["enforcementLevel"] for name, entry in pack_config(registry).items()}
+def audit_verdicts(
+    records: list[dict[str, Any]], stack: str, registry: Registry, config: dict[str, Any]
+) -> list[Verdict]:
+    """``consortium audit`` on the whole plan, the pack's controls only, findings on ``stack``'s resources.
+
+    Enforcement levels are the pack config's (the audit's own, written out by ``--pack-config``).
+    """
+    levels = {name: entry["enforcementLevel"] for name, entry in config.items()}
     findings = evaluate(PACK_CONTROLS, plan_resources(records), registry_params(registry)).findings
     return sorted(
         Verdict(f.control, f.urn, levels[f.control.lower()], f.message)
         for f in findings
         if f.stack == stack or not f.urn
     )
-
-
-def preview(packs: Callable[[str], Pack], records: list[dict[str, Any]], stack: str, registry: Registry) -> Preview:
-    return packs(stack).preview(records, pack_config(registry))
 
 
 def _stacks() -> list[str]:
@@ -85,10 +98,14 @@ def _stacks() -> list[str]:
 
 @pytest.mark.parametrize("stack", _stacks())
 def test_pack_agrees_with_the_audit_on_every_stack_of_the_example(
-    stack: str, packs: Callable[[str], Pack], records: list[dict[str, Any]], example_registry: Registry
+    stack: str,
+    packs: Callable[[str], Pack],
+    records: list[dict[str, Any]],
+    example_registry: Registry,
+    file_config: dict[str, Any],
 ) -> None:
-    got = preview(packs, records, stack, example_registry)
-    assert got.verdicts() == audit_verdicts(records, stack, example_registry)
+    got = packs(stack).preview(records, file_config)
+    assert got.verdicts() == audit_verdicts(records, stack, example_registry, file_config)
     assert not got.remediations
 
 
@@ -106,50 +123,68 @@ def _mutation_cases() -> list[Any]:
 
 @pytest.mark.parametrize("cid", _mutation_cases())
 def test_pack_agrees_with_the_audit_on_every_mutation(
-    cid: str, packs: Callable[[str], Pack], records: list[dict[str, Any]], example_registry: Registry
+    cid: str,
+    packs: Callable[[str], Pack],
+    records: list[dict[str, Any]],
+    example_registry: Registry,
+    file_config: dict[str, Any],
 ) -> None:
     mutate, fragment = MUTATIONS[cid]
     target = mutate(records)
     stack = target["stack"]
-    got = preview(packs, records, stack, example_registry).verdicts()
-    assert got == audit_verdicts(records, stack, example_registry)
+    got = packs(stack).preview(records, file_config).verdicts()
+    assert got == audit_verdicts(records, stack, example_registry, file_config)
     if cid in JUDGED:  # the pack itself catches it, on the resource the audit names
         assert any(v.control == cid and v.urn == target["urn"] and fragment in v.message for v in got), got
 
 
 def test_an_unknown_input_reaches_the_controls_as_the_plan_masks_it(
-    packs: Callable[[str], Pack], records: list[dict[str, Any]], example_registry: Registry
+    packs: Callable[[str], Pack],
+    records: list[dict[str, Any]],
+    example_registry: Registry,
+    file_config: dict[str, Any],
 ) -> None:
-    # A first preview: the peering's remote VNet id is not known yet. The engine sends the SDK's
-    # sentinel; the controls must see the plan's UNKNOWN mask, as `consortium audit` does.
-    peering = pick(records, PEERING)
-    peering["inputs"]["remoteVirtualNetwork"] = {"id": UNKNOWN}
-    got = preview(packs, records, "verona", example_registry)
-    assert got.verdicts() == audit_verdicts(records, "verona", example_registry)
+    # A first preview: the peering's remote VNet id and a storage setting are not known yet. The
+    # engine sends the SDK's sentinel; the controls must see the plan's UNKNOWN mask, as
+    # `consortium audit` does (the storage control names the value in its message).
+    pick(records, PEERING)["inputs"]["remoteVirtualNetwork"] = {"id": UNKNOWN}
+    pick(records, ACCOUNT)["inputs"]["minimumTlsVersion"] = UNKNOWN
+    got = packs("verona").preview(records, file_config)
+    expected = audit_verdicts(records, "verona", example_registry, file_config)
+    assert got.verdicts() == expected
+    assert any(UNKNOWN in v.message for v in expected)
     assert not any("can't run policy" in d.message for d in got.diagnostics)
 
 
 def test_numbers_reach_the_messages_as_the_audit_prints_them(
-    packs: Callable[[str], Pack], records: list[dict[str, Any]], example_registry: Registry
+    packs: Callable[[str], Pack],
+    records: list[dict[str, Any]],
+    example_registry: Registry,
+    file_config: dict[str, Any],
 ) -> None:
     target = MUTATIONS["MCS-KV-002"][0](records)
-    got = [v for v in preview(packs, records, "verona", example_registry).verdicts() if v.control == "MCS-KV-002"]
+    got = [v for v in packs("verona").preview(records, file_config).verdicts() if v.control == "MCS-KV-002"]
     message = "properties.softDeleteRetentionInDays is 7; at least 90 is required"  # never 7.0, never 90.0
     assert got == [Verdict("MCS-KV-002", target["urn"], "mandatory", message)]
-    assert [v for v in audit_verdicts(records, "verona", example_registry) if v.control == "MCS-KV-002"] == got
+    assert [
+        v for v in audit_verdicts(records, "verona", example_registry, file_config) if v.control == "MCS-KV-002"
+    ] == got
 
 
 def test_every_diagnostic_names_its_control_once(
-    packs: Callable[[str], Pack], records: list[dict[str, Any]], example_registry: Registry
+    packs: Callable[[str], Pack],
+    records: list[dict[str, Any]],
+    example_registry: Registry,
+    file_config: dict[str, Any],
 ) -> None:
     MUTATIONS["MCS-STO-001"][0](records)
-    got = preview(packs, records, "verona", example_registry)
+    got = packs("verona").preview(records, file_config)
     assert got.diagnostics
     for d in got.diagnostics:
         assert d.message.count(d.policyName.upper()) == 1, d.message
 
 
-def test_the_pack_starts_as_the_language_host_starts_it(example_registry: Registry) -> None:
+def test_the_pack_starts_as_the_language_host_starts_it() -> None:
     with Pack("verona", stack_config=stack_config("verona")) as pack:
         assert pack.stub is not None
         info = pack.stub.GetAnalyzerInfo(analyzer_pb2.google_dot_protobuf_dot_empty__pb2.Empty())
@@ -158,8 +193,8 @@ def test_the_pack_starts_as_the_language_host_starts_it(example_registry: Regist
         assert pack.engine.logs == []  # the pack logs nothing to the engine on a clean start
 
 
-def test_the_engine_refuses_a_pack_config_that_does_not_fit_the_schema(example_registry: Registry) -> None:
-    config = copy.deepcopy(pack_config(example_registry))
+def test_the_engine_refuses_a_pack_config_that_does_not_fit_the_schema(file_config: dict[str, Any]) -> None:
+    config = copy.deepcopy(file_config)
     config["mcs-kv-002"]["minimum_days"] = "ninety"
     with Pack("hub") as pack:
         assert pack.stub is not None
