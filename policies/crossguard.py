@@ -1,11 +1,17 @@
 """Adapters from catalog controls to CrossGuard policies (used by ``policies/__main__.py`` only).
 
 Importing this module does not start anything; only constructing ``PolicyPack`` does.
+
+Inside a pack, ``pulumi_policy`` hands a policy read-only ``Mapping``/``Sequence`` proxies whose
+numbers are doubles (protobuf ``Struct``), whose unknowns are the SDK's sentinel strings (reading
+one raises) and, in remediations, whose secrets are ``Secret`` objects; the config is plain JSON
+with doubles. :func:`plain` turns all of that, at this boundary only, into what ``consortium
+audit`` hands the same controls in-process, so both runners give the same verdicts and messages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
@@ -15,13 +21,49 @@ from pulumi_policy import (
     PolicyConfigSchema,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    Secret,
     Severity,
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy import proxy as _sdk_proxy
+from pulumi_policy import secret as _sdk_secret
+
+from consortium.wire import SECRET, UNKNOWN
 
 from .catalog import CATALOG
 from .framework import Control, Resource, resolve_params
+
+# Every unknown sentinel the SDK recognises (one per kind of value); the engine itself sends the string one.
+SDK_UNKNOWNS = frozenset(
+    getattr(_sdk_proxy, name) for name in dir(_sdk_proxy) if name.startswith("UNKNOWN_") and name.endswith("_VALUE")
+)
+# The SDK's proxies: read through ``["__target"]`` (as its own serializer does), so unknowns never raise.
+_PROXIES = (_sdk_proxy._DictProxy, _sdk_proxy._ListProxy, _sdk_secret._DictSecretsProxy, _sdk_secret._ListSecretsProxy)
+
+
+def plain(value: Any) -> Any:
+    """A property or config value as the controls see it in-process (a plan record's shape).
+
+    dict/list instead of proxies, integral doubles as ints (``7``, never ``7.0``), the SDK's
+    unknowns as the plan's ``UNKNOWN`` and secrets as the plan's ``SECRET``.
+    """
+    if isinstance(value, _PROXIES):
+        value = value["__target"]
+    if isinstance(value, Secret):
+        return SECRET
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, str):
+        return UNKNOWN if value in SDK_UNKNOWNS else value
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        return [plain(v) for v in value]
+    return value
+
 
 _ENFORCEMENT = {
     "mandatory": EnforcementLevel.MANDATORY,
@@ -31,7 +73,13 @@ _ENFORCEMENT = {
 
 
 def to_resource(type_: str, props: Mapping[str, Any], urn: str, name: str, parent: str | None = None) -> Resource:
-    return Resource.at(urn, type_, props, name=name, parent=parent)
+    """The control's view of a resource the engine sent (its properties made :func:`plain`)."""
+    return Resource.at(urn, type_, plain(props), name=name, parent=parent)
+
+
+def config(args: ResourceValidationArgs | StackValidationArgs, ctrl: Control) -> dict[str, Any]:
+    """The control's parameters from the pack config (doubles back to ints, as the registry wrote them)."""
+    return resolve_params(ctrl, plain(args.get_config()))
 
 
 def _schema(ctrl: Control) -> PolicyConfigSchema | None:
@@ -49,7 +97,7 @@ def _resource_validator(ctrl: Control) -> Callable[[ResourceValidationArgs, Any]
         if args.resource_type not in ctrl.types:
             return
         r = to_resource(args.resource_type, args.props, args.urn, args.name)
-        for message in ctrl.check(r, resolve_params(ctrl, args.get_config())):  # type: ignore[call-arg]
+        for message in ctrl.check(r, config(args, ctrl)):  # type: ignore[call-arg]
             report_violation(f"{ctrl.id}: {message}", args.urn)
 
     return validate
@@ -61,7 +109,7 @@ def _stack_validator(ctrl: Control) -> Callable[[StackValidationArgs, Any], None
             to_resource(r.resource_type, r.props, r.urn, r.name, r.parent.urn if r.parent else None)
             for r in args.resources
         ]
-        for r, message in ctrl.check(resources, resolve_params(ctrl, args.get_config())):  # type: ignore[call-arg,misc]
+        for r, message in ctrl.check(resources, config(args, ctrl)):  # type: ignore[call-arg,misc]
             report_violation(f"{ctrl.id}: {message}", r.urn if r else None)
 
     return validate
@@ -70,7 +118,9 @@ def _stack_validator(ctrl: Control) -> Callable[[StackValidationArgs, Any], None
 def policy(ctrl: Control) -> Policy:
     common: dict[str, Any] = {
         "name": ctrl.policy_name,
-        "description": f"{ctrl.id}: {ctrl.title}",
+        # The engine prints "<description>\n<message>" under the policy name; the message already
+        # starts with the control id, so the description is the title alone (the id once per diagnostic).
+        "description": ctrl.title,
         "enforcement_level": _ENFORCEMENT[ctrl.enforcement.value],
         "config_schema": _schema(ctrl),
         "severity": Severity(ctrl.severity.value),

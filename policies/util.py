@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from consortium.wire import SECRET, SECRET_SIG, SIG_KEY
@@ -13,9 +13,10 @@ ANY_SOURCE = frozenset({"*", "internet", "any", "0.0.0.0/0", "0.0.0.0"})
 
 
 def as_list(value: Any) -> list[Any]:
+    """A list property as a list: any sequence but text (the pack's read-only proxies too), one value as one entry."""
     if value is None:
         return []
-    return list(value) if isinstance(value, list | tuple) else [value]
+    return list(value) if isinstance(value, Sequence) and not isinstance(value, str | bytes) else [value]
 
 
 def mappings(value: Any) -> list[Mapping[str, Any]]:
