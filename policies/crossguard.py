@@ -28,11 +28,12 @@ from pulumi_policy import (
 )
 from pulumi_policy import proxy as _sdk_proxy
 from pulumi_policy import secret as _sdk_secret
+from pulumi_policy.proxy import UnknownValueError
 
 from consortium.wire import SECRET, UNKNOWN
 
 from .catalog import CATALOG
-from .framework import Control, Resource, resolve_params
+from .framework import Control, Resource, Verdict, resolve_params, verdicts
 
 # Every unknown sentinel the SDK recognises (one per kind of value); the engine itself sends the string one.
 SDK_UNKNOWNS = frozenset(
@@ -92,13 +93,37 @@ def _schema(ctrl: Control) -> PolicyConfigSchema | None:
     )
 
 
+class CannotJudgeYet(UnknownValueError):
+    """Resources a policy could not judge because values they need are unknown until deployed.
+
+    The SDK turns this error into its advisory "can't run policy ... during preview" diagnostic; the
+    violations reported before it are kept, so a first preview still fails on what can be judged.
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        Exception.__init__(self, "; ".join(lines))
+        self.message = "; ".join(lines)
+
+
+def _report(ctrl: Control, found: list[Verdict], report_violation: Any) -> None:
+    """Violations at the policy's level; the resources that cannot be judged yet, after them, as one advisory."""
+    pending = []
+    for v in found:
+        if v.advisory:
+            where = f"{v.resource.type.rsplit(':', 1)[-1]} {v.resource.name}: " if v.resource else ""
+            pending.append(where + v.message)
+        else:
+            report_violation(f"{ctrl.id}: {v.message}", v.resource.urn if v.resource else None)
+    if pending:
+        raise CannotJudgeYet(pending)
+
+
 def _resource_validator(ctrl: Control) -> Callable[[ResourceValidationArgs, Any], None]:
     def validate(args: ResourceValidationArgs, report_violation: Any) -> None:
         if args.resource_type not in ctrl.types:
             return
         r = to_resource(args.resource_type, args.props, args.urn, args.name)
-        for message in ctrl.check(r, config(args, ctrl)):  # type: ignore[call-arg]
-            report_violation(f"{ctrl.id}: {message}", args.urn)
+        _report(ctrl, verdicts(ctrl, [r], config(args, ctrl)), report_violation)
 
     return validate
 
@@ -109,8 +134,7 @@ def _stack_validator(ctrl: Control) -> Callable[[StackValidationArgs, Any], None
             to_resource(r.resource_type, r.props, r.urn, r.name, r.parent.urn if r.parent else None)
             for r in args.resources
         ]
-        for r, message in ctrl.check(resources, config(args, ctrl)):  # type: ignore[call-arg,misc]
-            report_violation(f"{ctrl.id}: {message}", r.urn if r else None)
+        _report(ctrl, verdicts(ctrl, resources, config(args, ctrl)), report_violation)
 
     return validate
 

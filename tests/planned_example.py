@@ -79,3 +79,14 @@ def plan_member_at(example_registry: Registry, hub_plan: StackPlan) -> Callable[
         )
 
     return plan
+
+
+@cache
+def _first_preview_records() -> list[dict[str, Any]]:
+    plan = plan_registry(_example_registry(), None, include_hub=True, budget_start=BUDGET_START, first_preview=True)
+    return [r.to_json() for r in plan.records]
+
+
+def first_preview_records() -> list[dict[str, Any]]:
+    """A private copy of the example's offline first preview (nothing deployed: ids and computed values unknown)."""
+    return copy.deepcopy(_first_preview_records())

@@ -6,25 +6,16 @@ Every id and everything Azure computes is unknown; the policies must judge what 
 
 from __future__ import annotations
 
-import copy
-from functools import cache
 from typing import Any
 
 from consortium.audit.run import Audit, run_audit
 from consortium.audit.sources import plan_resources
-from consortium.plan.runner import plan_registry
 from consortium.registry.load import Registry
 from consortium.wire import UNKNOWN
-from tests.planned_example import BUDGET_START, _example_registry
-from tests.policies.mutations import FITCHBURG_RG, PEERING
+from tests.planned_example import first_preview_records
+from tests.policies.mutations import planted_spoke_peering
 
 Record = dict[str, Any]
-
-
-@cache
-def _first_preview_records() -> list[Record]:
-    plan = plan_registry(_example_registry(), None, budget_start=BUDGET_START, first_preview=True)
-    return [r.to_json() for r in plan.records]
 
 
 def _audit(records: list[Record], registry: Registry) -> Audit:
@@ -32,7 +23,7 @@ def _audit(records: list[Record], registry: Registry) -> Audit:
 
 
 def test_a_first_preview_of_the_whole_consortium_fails_nothing_it_cannot_see(example_registry: Registry) -> None:
-    records = _first_preview_records()
+    records = first_preview_records()
     assert any(r["id"] == UNKNOWN for r in records)
     result = _audit(records, example_registry)
     assert [f"{r.finding.control} {r.finding.resource_name}: {r.finding.message}" for r in result.failed] == []
@@ -46,15 +37,7 @@ def test_a_first_preview_of_the_whole_consortium_fails_nothing_it_cannot_see(exa
 
 
 def test_a_first_preview_still_flags_a_peering_to_another_spoke(example_registry: Registry) -> None:
-    records = copy.deepcopy(_first_preview_records())
-    template = next(r for r in records if r["type"] == PEERING and r["name"] == "peer-verona-to-hub")
-    planted = copy.deepcopy(template)
-    planted["name"] = "peer-verona-to-fitchburg"
-    planted["urn"] = template["urn"].replace("peer-verona-to-hub", "peer-verona-to-fitchburg")
-    planted["inputs"]["virtualNetworkPeeringName"] = "to-fitchburg"
-    planted["inputs"]["remoteVirtualNetwork"] = {
-        "id": f"{FITCHBURG_RG}/providers/Microsoft.Network/virtualNetworks/vnet-fitchburg"
-    }
-    records.append(planted)
+    records = first_preview_records()
+    records.append(planted_spoke_peering(records))
     failed = {(r.finding.control, r.finding.resource_name) for r in _audit(records, example_registry).failed}
     assert ("MCS-ISO-002", "peer-verona-to-fitchburg") in failed

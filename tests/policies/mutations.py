@@ -7,6 +7,7 @@ to a fresh copy of the compliant plan and checks that the intended control catch
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -130,6 +131,19 @@ def _spoke_peering(records: list[Record]) -> Record:
         virtualNetworkPeeringName="to-fitchburg",
         remoteVirtualNetwork={"id": f"{FITCHBURG_RG}/providers/Microsoft.Network/virtualNetworks/vnet-fitchburg"},
     )
+
+
+def planted_spoke_peering(records: list[Record]) -> Record:
+    """A new peering from verona's VNet to fitchburg's (a first preview's records: no record is changed)."""
+    template = pick(records, PEERING, where=lambda r: r["name"] == "peer-verona-to-hub")
+    planted = copy.deepcopy(template)
+    planted["name"] = "peer-verona-to-fitchburg"
+    planted["urn"] = template["urn"].replace("peer-verona-to-hub", "peer-verona-to-fitchburg")
+    planted["inputs"]["virtualNetworkPeeringName"] = "to-fitchburg"
+    planted["inputs"]["remoteVirtualNetwork"] = {
+        "id": f"{FITCHBURG_RG}/providers/Microsoft.Network/virtualNetworks/vnet-fitchburg"
+    }
+    return planted
 
 
 def _drop_internet_deny(records: list[Record]) -> Record:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import selectors
 import subprocess
 import tempfile
@@ -56,6 +57,10 @@ class _Engine(engine_pb2_grpc.EngineServicer):
         return empty_pb2.Empty()
 
 
+# How pulumi_policy words an UnknownValueError: "can't run policy 'x' from policy pack 'p@v1' during preview: ..."
+CANNOT_RUN = re.compile(r"^can't run policy '[^']+' from policy pack '[^']+' during preview: ")
+
+
 @dataclass(frozen=True, order=True)
 class Verdict:
     """One diagnostic as the engine reports it: control, resource, enforcement level, message."""
@@ -87,7 +92,11 @@ class Preview:
                 text = text[len(head) :]
             if text.startswith(f"{cid}: "):
                 text = text[len(cid) + 2 :]
-            out.append(Verdict(cid, d.urn, LEVEL_NAMES[d.enforcementLevel].lower(), text))
+            level = LEVEL_NAMES[d.enforcementLevel].lower()
+            if CANNOT_RUN.match(text):  # the SDK's advisory for what a first preview cannot judge: one per resource
+                out.extend(Verdict(cid, d.urn, level, part) for part in CANNOT_RUN.sub("", text).split("; "))
+            else:
+                out.append(Verdict(cid, d.urn, level, text))
         return sorted(out)
 
 
