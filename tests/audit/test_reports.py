@@ -1,4 +1,6 @@
-"""Every report format on a small audit built by hand (no plan, no registry): shape, escaping, counts."""
+"""Every report format on a small audit built by hand (no plan, no registry): shape, escaping, counts;
+SARIF against the SARIF 2.1.0 schema; JUnit and SARIF on the planned example with a planted spoke-to-spoke
+peering (a stack-level failure), and the JUnit writer's work as the audit grows."""
 
 from __future__ import annotations
 
@@ -194,6 +196,9 @@ def test_junit_and_sarif_name_the_resource_that_fails_a_stack_level_control(peer
     named = f"{peering}: verona's peering reaches fitchburg's network vnet-fitchburg"
     assert failure.get("message") == named
     assert failure.text == f"{named} (fix: Remove the peering.)"
+    # MCS-NET-009's message names the two VNets; the case names the peering that joins them
+    net = verona.find("testcase[@classname='verona.MCS-NET-009']/failure")
+    assert net is not None and net.get("message", "").startswith(f"{peering}: peering vnet-verona -> vnet-fitchburg ")
     sarif = json.loads(RENDER["sarif"](peering_audit))
     (iso,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "MCS-ISO-002"]
     assert iso["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == result.finding.urn
