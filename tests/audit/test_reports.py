@@ -1,24 +1,34 @@
-"""Every report format on a small audit built by hand (no plan, no registry): shape, escaping, counts."""
+"""Every report format on a small audit built by hand (no plan, no registry): shape, escaping, counts;
+SARIF against the SARIF 2.1.0 schema; JUnit and SARIF on the planned example with a planted spoke-to-spoke
+peering (a stack-level failure), and the JUnit writer's work as the audit grows."""
 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
+from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
+import jsonschema
 import pytest
 
 from consortium.audit.evidence import HostControl, HostEvidence
-from consortium.audit.reports import RENDER
+from consortium.audit.reports import RENDER, junit
 from consortium.audit.reports.catalog import catalog
 from consortium.audit.reports.crosswalk import crosswalk
 from consortium.audit.reports.summary import summary_line
-from consortium.audit.run import Audit, Result
+from consortium.audit.run import Audit, Result, run_audit
+from consortium.audit.sources import plan_resources
+from consortium.registry.load import Registry
 from consortium.registry.models import Exemption
 from policies.catalog import CATALOG, by_id
 from policies.framework import Check, Finding
 from policies.safeguards import IG1
+from tests.policies.mutations import MUTATIONS
 
+SARIF_SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "sarif-2.1.0.schema.json").read_text())
 HOSTILE = "st<script>alert('x')</script>&"
 STORAGE = "azure-native:storage:StorageAccount"
 
@@ -77,6 +87,16 @@ def audit() -> Audit:
     )
 
 
+@pytest.fixture
+def peering_audit(records: list[dict[str, Any]], example_registry: Registry) -> Audit:
+    """The example consortium planned, with verona peered straight to fitchburg's spoke."""
+    mutate, _ = MUTATIONS["MCS-ISO-002"]
+    mutate(records)
+    return run_audit(
+        plan_resources(records), source="plan", registry=example_registry, exemptions=[], today=date(2026, 12, 6)
+    )
+
+
 def test_every_format_renders_the_same_audit_deterministically(audit: Audit) -> None:
     assert set(RENDER) == {"text", "json", "junit", "sarif", "html", "markdown"}
     for fmt, render in RENDER.items():
@@ -132,20 +152,109 @@ def test_junit_parses_with_a_suite_per_member_and_a_case_per_check_and_host_cont
     assert exempted is not None and exempted.text == "exempted: starchive is wrong"
 
 
-def test_sarif_rules_are_the_catalog_and_results_point_at_their_rule(audit: Audit) -> None:
+def test_sarif_rules_are_the_catalog_then_failing_host_controls_and_results_point_at_their_rule(audit: Audit) -> None:
     doc = json.loads(RENDER["sarif"](audit))
     assert doc["version"] == "2.1.0" and doc["$schema"].endswith("sarif-2.1.0.json")
     (run,) = doc["runs"]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == [c.id for c in CATALOG]
+    # the drifting host control is a rule after the catalog's; compliant and not-applicable ones are not
+    assert [r["id"] for r in rules] == [*(c.id for c in CATALOG), "LNX-SSH-002"]
     for result in run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
         assert result["level"] in ("error", "warning", "note")
         assert result["message"]["text"] and result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
-    failed, exempted = run["results"]
+    failed, exempted, drift = run["results"]
     assert failed["level"] == "error" and "suppressions" not in failed
     assert exempted["level"] == "note"
     assert exempted["suppressions"] == [{"kind": "external", "justification": EXEMPTION.reason}]
+    assert drift["level"] == "error" and drift["message"]["text"] == "verona: ver-app01: LNX-SSH-002 drift"
+    assert drift["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "verona/ver-app01"
+
+
+def test_sarif_validates_against_the_sarif_2_1_0_schema(audit: Audit, peering_audit: Audit) -> None:
+    validator = jsonschema.Draft202012Validator(SARIF_SCHEMA)
+    validator.check_schema(SARIF_SCHEMA)
+    for a in (audit, peering_audit, Audit("nothing", [], [], today=date(2026, 12, 6))):
+        doc = json.loads(RENDER["sarif"](a))
+        assert [e.message for e in validator.iter_errors(doc)] == []
+    # the schema is no formality: a level SARIF does not know is refused
+    doc["runs"][0]["results"] = [{"message": {"text": "x"}, "level": "fatal"}]
+    refused = [e.message for e in validator.iter_errors(doc)]
+    assert refused == ["'fatal' is not one of ['none', 'note', 'warning', 'error']"]
+
+
+def test_junit_and_sarif_name_the_resource_that_fails_a_stack_level_control(peering_audit: Audit) -> None:
+    (result,) = [r for r in peering_audit.results if r.finding.control == "MCS-ISO-002"]
+    assert result.status == "failed" and result.finding.resource_name == "peer-verona-to-fitchburg"
+    verona = ET.fromstring(RENDER["junit"](peering_audit)).find("testsuite[@name='verona']")
+    assert verona is not None
+    case = verona.find("testcase[@classname='verona.MCS-ISO-002']")
+    assert case is not None and case.get("name") == "MCS-ISO-002 (verona)"  # the check: one per member
+    failure = case.find("failure")
+    assert failure is not None
+    peering = "VirtualNetworkPeering peer-verona-to-fitchburg"
+    named = f"{peering}: verona's peering reaches fitchburg's network vnet-fitchburg"
+    assert failure.get("message") == named
+    assert failure.text == f"{named} (fix: Remove the peering.)"
+    # MCS-NET-009's message names the two VNets; the case names the peering that joins them
+    net = verona.find("testcase[@classname='verona.MCS-NET-009']/failure")
+    assert net is not None and net.get("message", "").startswith(f"{peering}: peering vnet-verona -> vnet-fitchburg ")
+    sarif = json.loads(RENDER["sarif"](peering_audit))
+    (iso,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "MCS-ISO-002"]
+    assert iso["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == result.finding.urn
+    assert iso["message"]["text"] == f"verona: {named}"
+
+
+def test_junit_gives_a_result_no_check_covers_a_case_of_its_own() -> None:
+    """A stack control may blame a resource of a member it recorded no check for: the failure must
+    still appear, named, in that member's suite."""
+    failing = _result("MCS-ISO-001", "failed", "stwaunakee", member="waunakee")
+    audit = Audit("hand-made", [failing], [Check("MCS-STO-001", "verona", _urn("verona", "stverona"), "stverona")])
+    suite = ET.fromstring(RENDER["junit"](audit)).find("testsuite[@name='waunakee']")
+    assert suite is not None and suite.get("tests") == "1" and suite.get("failures") == "1"
+    case = suite.find("testcase")
+    assert case is not None and case.get("name") == "stwaunakee" and case.get("classname") == "waunakee.MCS-ISO-001"
+    failure = case.find("failure")
+    assert failure is not None and failure.get("message") == "StorageAccount stwaunakee: stwaunakee is wrong"
+
+
+def _stack_audit(members: int) -> Audit:
+    """Every member fails two stack-level controls on two resources each (a large consortium's shape)."""
+    results, checks = [], []
+    for i in range(members):
+        member = f"m{i:04d}"
+        for control in ("MCS-ISO-001", "MCS-ISO-002"):
+            checks.append(Check(control, member, "", ""))
+            results += [_result(control, "failed", f"st{member}{n}", member=member) for n in range(2)]
+    return Audit("scale", results, checks, today=date(2026, 12, 6))
+
+
+def _junit_lines_executed(audit: Audit) -> int:
+    """Lines the JUnit writer executes (a loop's every turn counts): its work, without timing it."""
+    count = 0
+
+    def tracer(frame, event, arg):  # type: ignore[no-untyped-def]
+        nonlocal count
+        if frame.f_code.co_filename == junit.__file__:
+            if event == "line":
+                count += 1
+            return tracer
+        return None
+
+    previous = sys.gettrace()  # a coverage tool's tracer, put back afterwards
+    sys.settrace(tracer)
+    try:
+        junit.render(audit)
+    finally:
+        sys.settrace(previous)
+    return count
+
+
+def test_junit_writer_work_grows_linearly_with_stack_level_checks_and_results() -> None:
+    """It used to scan every result for every stack-level check: 3.4x the text report's time on 351
+    members. Doubling the consortium must (about) double the writer's work, not quadruple it."""
+    small, large = _junit_lines_executed(_stack_audit(100)), _junit_lines_executed(_stack_audit(200))
+    assert large <= 2.1 * small, (small, large)
 
 
 def test_html_escapes_hostile_names_and_titles(audit: Audit) -> None:
