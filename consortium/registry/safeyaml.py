@@ -26,6 +26,15 @@ def _where(mark: Any) -> str:
     return f"line {mark.line + 1}" if mark is not None else "?"
 
 
+def _tab_at(text: str, mark: Any) -> bool:
+    """Whether the parser stopped on a tab: YAML forbids tabs in indentation, and PyYAML's own
+    wording ("found character that cannot start any token") never says so."""
+    if mark is None:
+        return False
+    lines = text.splitlines()
+    return mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t"
+
+
 def _check_events(text: str, rel: str) -> None:
     """Walk the event stream once: reject aliases and duplicate mapping keys."""
     frames: list[dict[str, Any]] = []
@@ -60,6 +69,9 @@ def parse_mapping(text: str, rel: str) -> dict[str, Any]:
         docs = list(yaml.load_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if _tab_at(text, mark):
+            where = f"line {mark.line + 1}, column {mark.column + 1}"
+            raise fail(rel, where, "tab used for indentation; YAML allows only spaces there") from None
         problem = exc.problem or exc.context or "invalid YAML"
         raise fail(rel, _where(mark), f"YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
