@@ -217,7 +217,6 @@ def backup_private_dns_zone(location: str) -> str:
     code = BACKUP_GEO_CODES.get(location)
     if code is None:
         raise ValueError(
-            f"no Azure Backup geo code known for location {location!r} (known: {', '.join(sorted(BACKUP_GEO_CODES))}); "
-            "add it to BACKUP_GEO_CODES in consortium/registry/naming.py"
+            f"no Azure Backup geo code known for location {location!r} (known: {', '.join(sorted(BACKUP_GEO_CODES))})"
         )
     return f"privatelink.{code}.backup.windowsazure.com"

@@ -178,6 +178,8 @@ def server_names_unique(entries: Sequence[MemberEntry]) -> list[Problem]:
     problems = []
     for e in entries:
         for i, server in enumerate(e.member.servers):
+            if not server.name:  # a name its file's model refused (see load._salvaged)
+                continue
             if server.name in owner:
                 problems.append(
                     Problem(e.path, f"servers[{i}].name", f"{server.name} is already a server of {owner[server.name]}")
