@@ -39,6 +39,11 @@ def templates_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 warning``, ``2 warnings``, ``0 warnings``: every count the registry commands print."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 # --------------------------------------------------------------------------- validate
 
 
@@ -67,9 +72,8 @@ def validate(registry: str | None, as_json: bool) -> None:
         return
     print_warnings(reg.warnings)
     phases = ", ".join(f"phase {k}: {v}" for k, v in summary["by_phase"].items())
-    click.echo(
-        f"ok: {reg.consortium.slug}: {len(reg.members)} members ({phases}), 0 errors, {len(reg.warnings)} warnings"
-    )
+    counts = f"{_count(len(reg.members), 'member')} ({phases}), 0 errors, {_count(len(reg.warnings), 'warning')}"
+    click.echo(f"ok: {reg.consortium.slug}: {counts}")
 
 
 # --------------------------------------------------------------------------- members
@@ -97,7 +101,7 @@ def members(registry: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table(title=f"{reg.consortium.name}: {len(rows)} members")
+    table = Table(title=f"{reg.consortium.name}: {_count(len(rows), 'member')}")
     for col in ("slug", "name", "kind", "population", "phase", "status", "cidr"):
         table.add_column(col, justify="right" if col in ("population", "phase") else "left", no_wrap=True)
     for r in rows:
@@ -138,10 +142,13 @@ def render(registry: str | None, check: bool, templates: Path, as_json: bool) ->
                 for rel in change.stale:
                     why = "generated for a member that no longer exists" if rel in change.orphaned else "out of date"
                     click.echo(f"stale: {rel}: {why}")
-                click.echo(f"{len(change.stale)} rendered file(s) disagree with the registry; run: consortium render")
+                stale = _count(len(change.stale), "rendered file")
+                verb = "disagrees" if len(change.stale) == 1 else "disagree"
+                click.echo(f"{stale} {verb} with the registry; run: consortium render")
             sys.exit(EXIT_FINDINGS)
         if not as_json:
-            click.echo(f"ok: {len(desired)} rendered files match the registry")
+            verb = "matches" if len(desired) == 1 else "match"
+            click.echo(f"ok: {_count(len(desired), 'rendered file')} {verb} the registry")
         return
     apply(reg.root, desired, change)
     if not as_json:
@@ -150,7 +157,7 @@ def render(registry: str | None, check: bool, templates: Path, as_json: bool) ->
         for rel in change.orphaned:
             click.echo(f"removed {rel}")
         click.echo(
-            f"rendered {len(desired)} files: {len(change.changed)} written, "
+            f"rendered {_count(len(desired), 'file')}: {len(change.changed)} written, "
             f"{len(change.orphaned)} removed, {change.unchanged} unchanged"
         )
 
@@ -187,7 +194,7 @@ def onboard(files: tuple[Path, ...], registry: str | None, templates: Path) -> N
         click.echo(f"{a.path}: network.cidr: {verb} {a.cidr}")
         for field, ranges in a.nat:
             click.echo(f"{a.path}: {field}: allocated {', '.join(map(str, ranges))} (its LAN overlaps another town's)")
-    click.echo(f"rendered {len(desired)} files: {len(change.changed)} written, {change.unchanged} unchanged")
+    click.echo(f"rendered {_count(len(desired), 'file')}: {len(change.changed)} written, {change.unchanged} unchanged")
     for a in allocations:
         click.echo(
             f"next: review {a.path} and docs/members/{a.slug}.md (VPN secrets to set), then "
