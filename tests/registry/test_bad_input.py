@@ -36,6 +36,12 @@ def _append(text: str) -> Callable[[Path], None]:
 # (id, file to damage, damage, fragment of the one error line for that file)
 CASES: list[tuple[str, str, Callable[[Path], None], str]] = [
     ("yaml-syntax", VERONA, _append("notes: [unclosed\n"), "YAML syntax error"),
+    (
+        "tab-indent",
+        VERONA,
+        lambda p: p.write_text(p.read_text().replace("\n  - {name: ver-dc01", "\n\t- {name: ver-dc01")),
+        "column 1: tab used for indentation",
+    ),
     ("empty", VERONA, _replace(""), "file is empty"),
     ("only-comments", VERONA, _replace("# nothing here\n"), "file is empty"),
     ("binary", VERONA, lambda p: p.write_bytes(b"\x7fELF\x02\x01\x01\x00" * 64), "binary file"),

@@ -54,7 +54,7 @@ def test_check_lists_a_hand_edited_file_and_writes_nothing(registry_dir: Path) -
     assert result.code == 1
     assert result.out.splitlines() == [
         "stale: playbooks/inventories/monona.yml: out of date",
-        "1 rendered file(s) disagree with the registry; run: consortium render",
+        "1 rendered file disagrees with the registry; run: consortium render",
     ]
     assert tree_digest(registry_dir) == before
 
