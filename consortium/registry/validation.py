@@ -20,6 +20,12 @@ from consortium.registry.errors import InputError, Problem
 PATTERN_HINTS = {
     fields.SLUG_PATTERN: fields.SLUG_HINT,
     fields.EMAIL_PATTERN: "must be an e-mail address",
+    # models.AzureSettings.locations, fields.Hostname and fields.SiteName (their patterns are written inline there)
+    r"^[a-z][a-z0-9]{2,30}$": "must be an Azure region name as Azure writes it, e.g. centralus",
+    r"^[a-z0-9][a-z0-9-]{0,13}[a-z0-9]$": "must be a host name of 2-15 characters: lowercase letters, digits and "
+    "hyphens, not starting or ending with a hyphen",
+    r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$": "must be 2-40 characters: lowercase letters, digits and hyphens, "
+    "not starting or ending with a hyphen",
 }
 
 
