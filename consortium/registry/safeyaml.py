@@ -119,8 +119,12 @@ def parse_mapping(text: str, rel: str) -> dict[str, Any]:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         raise fail(rel, _where(mark), f"YAML syntax error: {problem}") from None
+    except yaml.reader.ReaderError as exc:  # its str() spans three lines
+        line = text.count("\n", 0, exc.position) + 1
+        message = f"character U+{exc.character:04X} is not allowed in YAML ({exc.reason})"
+        raise fail(rel, f"line {line}", message) from None
     except yaml.YAMLError as exc:
-        raise fail(rel, "", f"YAML error: {exc}") from None
+        raise fail(rel, "", f"YAML error: {' '.join(str(exc).split())}") from None
     except RecursionError:
         raise fail(rel, "", "YAML nesting too deep") from None
     docs = [d for d in docs if d is not None]
