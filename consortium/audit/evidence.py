@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from consortium.registry.errors import fail
 from consortium.registry.files import read_json
@@ -44,8 +45,41 @@ class HostEvidence:
         return [c for c in self.controls if c.status == "not_applicable"]
 
 
+def _optional(doc: dict[str, Any], key: str, kind: type, shown: str, field: str) -> Any:
+    """``doc[key]`` if present and not null, which must then be a ``kind``; None otherwise."""
+    value = doc.get(key)
+    if value is not None and not isinstance(value, kind):
+        raise fail(shown, field, f"expected {_KIND_NAMES[kind]}, got {_json_type(value)}")
+    return value
+
+
+_KIND_NAMES = {str: "a string", bool: "true or false", list: "a list of strings", dict: "an object"}
+
+
+def _json_type(value: Any) -> str:
+    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _control(cid: str, c: Any, shown: str) -> HostControl:
+    """One control of an evidence file, every field of the type the baseline audit writes."""
+    if not isinstance(c, dict) or c.get("status") not in HOST_STATUSES:
+        raise fail(shown, f"controls.{cid}.status", f"expected one of {', '.join(HOST_STATUSES)}")
+    title = _optional(c, "title", str, shown, f"controls.{cid}.title")
+    safeguards = _optional(c, "safeguards", list, shown, f"controls.{cid}.safeguards") or []
+    for i, s in enumerate(safeguards):
+        if not isinstance(s, str):
+            raise fail(shown, f"controls.{cid}.safeguards[{i}]", f"expected a string, got {_json_type(s)}")
+    reason = _optional(c, "reason", str, shown, f"controls.{cid}.reason")
+    return HostControl(cid, title or "", c["status"], tuple(safeguards), reason or "")
+
+
 def load_evidence(folder: Path, registry: Registry | None) -> list[HostEvidence]:
-    """Every ``<host>.json`` the baseline audit wrote in ``folder``, tied to its member."""
+    """Every ``<host>.json`` the baseline audit wrote in ``folder``, tied to its member.
+
+    Every field is checked for the type the baseline audit writes: a ``reachable`` of ``"false"``
+    (a string, truthy) must not count as a reachable host.
+    """
     if not folder.is_dir():
         raise fail(str(folder), "", "not a directory of baseline evidence")
     owner = {s.name: e.member.slug for e in (registry.members if registry else ()) for s in e.member.servers}
@@ -57,23 +91,10 @@ def load_evidence(folder: Path, registry: Registry | None) -> list[HostEvidence]
             raise fail(shown, "host", "missing: not a baseline evidence file")
         if not isinstance(doc.get("controls"), dict):
             raise fail(shown, "controls", "expected an object")
-        controls = []
-        for cid, c in sorted(doc["controls"].items()):
-            if not isinstance(c, dict) or c.get("status") not in HOST_STATUSES:
-                raise fail(shown, f"controls.{cid}.status", f"expected one of {', '.join(HOST_STATUSES)}")
-            controls.append(
-                HostControl(
-                    cid,
-                    str(c.get("title", "")),
-                    c["status"],
-                    tuple(str(x) for x in c.get("safeguards") or ()),
-                    str(c.get("reason") or ""),
-                )
-            )
+        reachable = _optional(doc, "reachable", bool, shown, "reachable")
+        controls = [_control(cid, c, shown) for cid, c in sorted(doc["controls"].items())]
         hosts.append(
-            HostEvidence(
-                doc["host"], owner.get(doc["host"], "unknown"), bool(doc.get("reachable", True)), tuple(controls)
-            )
+            HostEvidence(doc["host"], owner.get(doc["host"], "unknown"), reachable is not False, tuple(controls))
         )
     if not hosts:
         raise fail(str(folder), "", "holds no baseline evidence (*.json)")

@@ -1,12 +1,16 @@
 """Reading the files people hand the toolkit, and writing its outputs.
 
 Reads turn every way a file can be wrong (missing, a directory, too big, binary, not UTF-8, not
-JSON) into one ``path: field: message`` line; writes are atomic, so a reader (or a crash) sees the
-old file or the new one, never half of one.
+JSON, nested too deep, an integer too long) into one ``path: field: message`` line; writes are
+atomic, so a reader (or a crash) sees the old file or the new one, never half of one, and every way
+a write can fail (below a regular file, a name too long, no permission, a read-only filesystem) is
+one such line too, with nothing left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import stat
@@ -17,6 +21,18 @@ from typing import Any
 from consortium.registry.errors import fail
 
 MAX_JSON_BYTES = 512 * 1024 * 1024  # a whole state-wide plan or stack export is far below this
+MAX_JSON_INT_DIGITS = 64  # ids, counts and ports; far below Python's 4300-digit int() limit
+_TMP_PREFIX_CHARS = 32  # the temp file's name must stay legal when the target's name is near NAME_MAX
+
+
+class _IntTooLong(Exception):
+    """Raised from inside ``json.loads`` (a ValueError would be confused with a decode error)."""
+
+
+def _json_int(literal: str) -> int:
+    if len(literal) > MAX_JSON_INT_DIGITS:
+        raise _IntTooLong(len(literal))
+    return int(literal)
 
 
 def read_text(path: Path, shown: str, *, max_bytes: int) -> str:
@@ -48,26 +64,85 @@ def read_json(path: Path, shown: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any
     """The JSON document in ``path`` (see :func:`read_text` for what is refused)."""
     text = read_text(path, shown, max_bytes=max_bytes)
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise fail(shown, f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
+    except _IntTooLong as exc:
+        digits = exc.args[0]
+        message = f"integer literal of {digits} digits is too long (at most {MAX_JSON_INT_DIGITS})"
+        raise fail(shown, "", message) from None
+    except RecursionError:
+        raise fail(shown, "", "values nested too deep") from None
 
 
-def write_atomic(path: Path, text: str) -> None:
+def _why(exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return "file name too long for the filesystem"
+    return exc.strerror or str(exc)
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """The nearest ancestor of ``path`` (itself excluded) that exists."""
+    parent = path.parent
+    while not os.path.lexists(parent) and parent != parent.parent:
+        parent = parent.parent
+    return parent
+
+
+def _check_target(path: Path, shown: str) -> Path:
+    """Refuse what no write could fix (not a regular file, below a file, a name too long); the folder that exists."""
+    try:
+        if path.is_symlink():
+            path = path.resolve()
+        if os.path.lexists(path) and not path.is_file():
+            raise fail(shown, "", "not a regular file; refusing to replace it")
+        ancestor = _existing_ancestor(path)
+        if not ancestor.is_dir():
+            raise fail(shown, "", f"cannot write below {ancestor}: not a directory")
+        if len(os.fsencode(path.name)) > os.pathconf(ancestor, "PC_NAME_MAX"):
+            raise fail(shown, "", "file name too long for the filesystem")
+    except OSError as exc:
+        raise fail(shown, "", f"cannot write: {_why(exc)}") from None
+    return ancestor
+
+
+def check_writable(path: Path, shown: str | None = None) -> None:
+    """Refuse a target that :func:`write_atomic` could not write, before anything is written.
+
+    The folder is probed by creating (and removing) a temp file in it: permission bits say nothing
+    under root, on a read-only mount or with ACLs, and the probe is what the real write does.
+    """
+    shown = str(path) if shown is None else shown
+    ancestor = _check_target(path, shown)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=ancestor)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise fail(shown, "", f"cannot write: {_why(exc)}") from None
+
+
+def write_atomic(path: Path, text: str, shown: str | None = None) -> None:
     """Write ``text`` to ``path`` via a temp file in the same directory and ``os.replace``.
 
     The temp file lives beside the target so the rename never crosses a filesystem; it is fsynced
-    before the rename and removed if anything fails. An existing file keeps its permission bits.
-    Only regular files are replaced: a rename onto a device, a FIFO or a directory would swap it for
-    a plain file (``/dev/null`` replaced under root), so such a target is bad input. A symbolic link
-    keeps pointing where it did; its target is what gets replaced.
+    before the rename and removed if anything fails, like any folder made for it. An existing file
+    keeps its permission bits. Only regular files are replaced: a rename onto a device, a FIFO or a
+    directory would swap it for a plain file (``/dev/null`` replaced under root), so such a target
+    is bad input. A symbolic link keeps pointing where it did; its target is what gets replaced.
+    A write that fails (see :func:`check_writable`) is an ``InputError`` naming ``shown`` (the path).
     """
+    shown = str(path) if shown is None else shown
+    _check_target(path, shown)
     path = path.resolve() if path.is_symlink() else path
-    if path.exists() and not path.is_file():
-        raise fail(str(path), "", "not a regular file; refusing to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    made: list[Path] = []
+    tmp: str | None = None
     try:
+        for folder in reversed(path.parents):
+            if not os.path.lexists(folder):
+                folder.mkdir()
+                made.append(folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:_TMP_PREFIX_CHARS]}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
@@ -77,6 +152,12 @@ def write_atomic(path: Path, text: str) -> None:
         else:
             os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(exc, OSError):
+            raise fail(shown, "", f"cannot write: {_why(exc)}") from None
         raise

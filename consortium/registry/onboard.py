@@ -9,6 +9,11 @@ A site of the member whose LAN overlaps another town's untranslated LAN also get
 and this way the clash never becomes an error when both towns reach networking. It is always the
 member being onboarded that is translated, never the town already connected. Without a NAT pool
 nothing is allocated and validation reports the clash.
+
+All or nothing: before returning, every file the command will write (the member files and the
+rendered folders) is probed for writing (:func:`consortium.registry.files.check_writable`), so a
+registry whose ``members/`` is writable but whose rendered folders are not is refused with nothing
+written, instead of a CIDR written and nothing rendered.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from consortium.registry.errors import InputError, Problem, fail
+from consortium.registry.files import check_writable
 from consortium.registry.ipam import allocate
 from consortium.registry.load import Registry, load_member, load_registry
 from consortium.registry.models import MEMBERS_DIR, Member
+from consortium.registry.render import inventory_path, runbook_path, stack_path
 from consortium.registry.safeyaml import parse_mapping, read_text
 from consortium.registry.validation import parse_model
 
@@ -165,4 +172,18 @@ def onboard(root: Path, files: list[Path]) -> tuple[Registry, list[Allocation], 
         found = tuple((f"network.onprem[{i}].nat_cidrs", tuple(n)) for i, n in nat.items())
         allocations.append(Allocation(rel, member.slug, cidr, new=new, nat=found))
     registry = load_registry(root, overrides=overrides)
+    _check_targets(root, list(texts), [a.slug for a in allocations])
     return registry, allocations, texts
+
+
+def _check_targets(root: Path, member_files: list[str], slugs: list[str]) -> None:
+    """Refuse before writing anything if a member file or a rendered file of the members cannot be written."""
+    rendered = [f(slug) for slug in slugs for f in (stack_path, inventory_path, runbook_path)]
+    problems: list[Problem] = []
+    for rel in [*member_files, stack_path("hub"), *rendered]:
+        try:
+            check_writable(root / rel, rel)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)

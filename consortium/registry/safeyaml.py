@@ -3,7 +3,10 @@
 Member files are small, hand-written and reviewed in pull requests, so anything unusual in one
 is a mistake or an attack: we refuse files over 1 MiB, binary or non-UTF-8 content, empty
 documents, aliases (the "billion laughs" bomb expands through them), duplicate keys (PyYAML
-silently keeps the last, hiding a typo'd second ``cidr:``) and non-mapping top levels.
+silently keeps the last, hiding a typo'd second ``cidr:``), non-mapping top levels, values nested
+deeper than :data:`MAX_DEPTH` (PyYAML's composer recurses: thousands of ``[`` crash the interpreter),
+integer literals longer than :data:`MAX_INT_DIGITS` and dates or times that do not exist
+(``2026-02-30``: PyYAML's constructors raise a bare ``ValueError`` on both).
 Every refusal is an :class:`InputError` naming the file, so the CLI prints one line.
 """
 
@@ -18,6 +21,8 @@ from consortium.registry import files
 from consortium.registry.errors import fail
 
 MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 64  # a member file nests about 5 deep; the limit only has to stop the composer's recursion
+MAX_INT_DIGITS = 64  # populations, counts and ports; far below Python's 4300-digit int() limit
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -35,24 +40,76 @@ def _tab_at(text: str, mark: Any) -> bool:
     return mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t"
 
 
+def _field(frames: list[dict[str, Any]]) -> str:
+    """The dotted path (``network.onprem[0].cidrs``) of the node the event stream is at."""
+    out = ""
+    for frame in frames:
+        at = frame.get("at")
+        if at is None:
+            continue
+        out += f"[{at}]" if isinstance(at, int) else (f".{at}" if out else str(at))
+    return out
+
+
+_resolver = yaml.resolver.Resolver()
+_constructor = yaml.constructor.SafeConstructor()
+_CHECKED_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:timestamp")
+
+
+def _check_scalar(event: Any, rel: str, field: str) -> None:
+    """Refuse an integer literal too long, or a date/time that does not exist, before PyYAML builds it."""
+    tag = event.tag
+    if tag in (None, "!"):
+        tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag not in _CHECKED_TAGS:
+        return
+    where = field or _where(event.start_mark)
+    if tag == _CHECKED_TAGS[0]:
+        digits = len(event.value.replace("_", ""))
+        if digits > MAX_INT_DIGITS:
+            raise fail(rel, where, f"integer literal of {digits} characters is too long (at most {MAX_INT_DIGITS})")
+    try:
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+        _constructor.construct_object(node, deep=True)
+    except (ValueError, OverflowError, yaml.YAMLError) as exc:
+        kind = "an integer" if tag == _CHECKED_TAGS[0] else "a date or time that exists"
+        raise fail(rel, where, f"{event.value[:40]!r} is not {kind} ({exc})") from None
+
+
 def _check_events(text: str, rel: str) -> None:
-    """Walk the event stream once: reject aliases and duplicate mapping keys."""
+    """Walk the event stream once (libyaml's parser does not recurse): refuse what the module doc lists."""
     frames: list[dict[str, Any]] = []
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent):
             raise fail(rel, _where(event.start_mark), "YAML aliases (*name) are not allowed in registry files")
         is_node = isinstance(event, yaml.ScalarEvent | yaml.MappingStartEvent | yaml.SequenceStartEvent)
-        if is_node and frames and frames[-1]["map"]:
+        is_key = False
+        if is_node and frames:
             frame = frames[-1]
-            if frame["expect_key"] and isinstance(event, yaml.ScalarEvent):
-                if event.value in frame["keys"]:
-                    raise fail(rel, event.value, f"duplicate key at {_where(event.start_mark)}")
-                frame["keys"].add(event.value)
-            frame["expect_key"] = not frame["expect_key"]
-        if isinstance(event, yaml.MappingStartEvent):
-            frames.append({"map": True, "keys": set(), "expect_key": True})
-        elif isinstance(event, yaml.SequenceStartEvent):
-            frames.append({"map": False})
+            if frame["map"]:
+                is_key = frame["expect_key"]
+                if is_key and isinstance(event, yaml.ScalarEvent):
+                    if event.value in frame["keys"]:
+                        raise fail(rel, event.value, f"duplicate key at {_where(event.start_mark)}")
+                    frame["keys"].add(event.value)
+                    frame["next"] = event.value
+                elif is_key:
+                    frame["next"] = None  # a complex key: no name to show
+                else:
+                    frame["at"] = frame["next"]
+                frame["expect_key"] = not frame["expect_key"]
+            else:
+                frame["at"] = frame["count"]
+                frame["count"] += 1
+        if isinstance(event, yaml.ScalarEvent):
+            _check_scalar(event, rel, _field(frames) if not is_key else "")
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            if len(frames) >= MAX_DEPTH:
+                raise fail(rel, _where(event.start_mark), f"values nested more than {MAX_DEPTH} deep")
+            if isinstance(event, yaml.MappingStartEvent):
+                frames.append({"map": True, "keys": set(), "expect_key": True, "at": None, "next": None})
+            else:
+                frames.append({"map": False, "count": 0, "at": None})
         elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
             frames.pop()
 
@@ -74,8 +131,12 @@ def parse_mapping(text: str, rel: str) -> dict[str, Any]:
             raise fail(rel, where, "tab used for indentation; YAML allows only spaces there") from None
         problem = exc.problem or exc.context or "invalid YAML"
         raise fail(rel, _where(mark), f"YAML syntax error: {problem}") from None
+    except yaml.reader.ReaderError as exc:  # its str() spans three lines
+        line = text.count("\n", 0, exc.position) + 1
+        message = f"character U+{exc.character:04X} is not allowed in YAML ({exc.reason})"
+        raise fail(rel, f"line {line}", message) from None
     except yaml.YAMLError as exc:
-        raise fail(rel, "", f"YAML error: {exc}") from None
+        raise fail(rel, "", f"YAML error: {' '.join(str(exc).split())}") from None
     except RecursionError:
         raise fail(rel, "", "YAML nesting too deep") from None
     docs = [d for d in docs if d is not None]
