@@ -234,6 +234,20 @@ def test_render_into_an_unwritable_folder_is_one_line(registry_dir: Path, monkey
     assert "stacks/Pulumi.verona.yaml: cannot write: Permission denied" in result.err
 
 
+def test_render_writes_nothing_unless_every_file_can_be_written(
+    registry_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stacks/ writable, docs/ not: before, the stack was rewritten, then render stopped at the runbook."""
+    (registry_dir / "stacks" / "Pulumi.verona.yaml").unlink()
+    (registry_dir / "docs" / "members" / "verona.md").unlink()
+    _refuse_writes_under(monkeypatch, registry_dir / "docs")
+    result, before = run(registry_dir, "render", "--registry", registry_dir)
+    assert result.code == 2
+    assert_contract(result, registry_dir, before)
+    assert not (registry_dir / "stacks" / "Pulumi.verona.yaml").exists()
+    assert result.err_lines == ["docs/members/verona.md: cannot write: Permission denied"]
+
+
 def test_onboarding_is_all_or_nothing(registry_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """members/ writable, the rendered folders not: before, the CIDR was written and nothing rendered."""
     new = registry_dir / "members" / "dunn.yaml"

@@ -25,6 +25,7 @@ from consortium.cli.common import (
     registry_option,
 )
 from consortium.paths import TEMPLATES_DIR
+from consortium.registry.files import check_all_writable
 from consortium.registry.load import Registry, load_registry
 from consortium.registry.render import apply, diff, render_registry
 
@@ -150,6 +151,7 @@ def render(registry: str | None, check: bool, templates: Path, as_json: bool) ->
             verb = "matches" if len(desired) == 1 else "match"
             click.echo(f"ok: {_count(len(desired), 'rendered file')} {verb} the registry")
         return
+    check_all_writable(reg.root, list(change.changed))  # nothing written unless every file can be
     apply(reg.root, desired, change)
     if not as_json:
         for rel in change.changed:

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from consortium.registry.errors import fail
+from consortium.registry.errors import InputError, fail
 
 MAX_JSON_BYTES = 512 * 1024 * 1024  # a whole state-wide plan or stack export is far below this
 MAX_JSON_INT_DIGITS = 64  # ids, counts and ports; far below Python's 4300-digit int() limit
@@ -161,3 +161,15 @@ def write_atomic(path: Path, text: str, shown: str | None = None) -> None:
         if isinstance(exc, OSError):
             raise fail(shown, "", f"cannot write: {_why(exc)}") from None
         raise
+
+
+def check_all_writable(root: Path, rels: list[str]) -> None:
+    """:func:`check_writable` for every ``root/rel``, all problems at once: nothing is written unless all can be."""
+    problems = []
+    for rel in rels:
+        try:
+            check_writable(root / rel, rel)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)

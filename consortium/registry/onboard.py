@@ -27,7 +27,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from consortium.registry.errors import InputError, Problem, fail
-from consortium.registry.files import check_writable
+from consortium.registry.files import check_all_writable
 from consortium.registry.ipam import allocate
 from consortium.registry.load import Registry, load_member, load_registry
 from consortium.registry.models import MEMBERS_DIR, Member
@@ -179,11 +179,4 @@ def onboard(root: Path, files: list[Path]) -> tuple[Registry, list[Allocation], 
 def _check_targets(root: Path, member_files: list[str], slugs: list[str]) -> None:
     """Refuse before writing anything if a member file or a rendered file of the members cannot be written."""
     rendered = [f(slug) for slug in slugs for f in (stack_path, inventory_path, runbook_path)]
-    problems: list[Problem] = []
-    for rel in [*member_files, stack_path("hub"), *rendered]:
-        try:
-            check_writable(root / rel, rel)
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
+    check_all_writable(root, [*member_files, stack_path("hub"), *rendered])

@@ -194,7 +194,7 @@ def test_an_unknown_region_fails_clearly():
 
 def test_the_hub_refuses_a_location_without_a_backup_zone(example_registry):
     config = hub_stack(example_registry).model_copy(update={"locations": ["centralus", "atlantis"]})
-    with pytest.raises(ValueError, match=r"add it to BACKUP_GEO_CODES in consortium/registry/naming\.py"):
+    with pytest.raises(ValueError, match=r"no Azure Backup geo code known for location 'atlantis'"):
         runner.plan_stack(config, budget_start=BUDGET_START)
 
 
