@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from consortium.cli.common import bad_input, print_warnings, registry_dir, registry_option
+from consortium.cli.common import (
+    bad_input,
+    complete_member,
+    plan_members,
+    print_warnings,
+    registry_dir,
+    registry_option,
+)
 from consortium.registry.files import write_atomic
 from consortium.registry.load import Registry, load_registry
 from consortium.registry.models import CONSORTIUM_FILE
@@ -52,7 +59,14 @@ def _path_option(
 
 @click.command()
 @registry_option
-@click.option("--member", "members", multiple=True, metavar="SLUG", help="Plan this member offline, then audit it.")
+@click.option(
+    "--member",
+    "members",
+    multiple=True,
+    metavar="SLUG",
+    shell_complete=complete_member,
+    help="Plan this member offline, then audit it.",
+)
 @click.option("--all", "everything", is_flag=True, help="Plan the whole consortium offline, then audit it.")
 @_path_option("--plan", "plan_file", metavar="FILE", help="Audit a `consortium plan --json` file.")
 @_path_option(
@@ -166,11 +180,11 @@ def _list(show_crosswalk: bool, fmt: str, output: Path | None) -> None:
 def _offline_plan(root: Path, members: tuple[str, ...]) -> Source:
     """Plan the members (none: everyone) offline first, then audit the plan's inputs."""
     from consortium.audit.sources import plan_resources
-    from consortium.plan.runner import plan_registry
+    from consortium.plan.runner import select_members
 
     reg = load_registry(root)
-    reg.select(members)  # every unknown --member is bad input, before any planning
-    plan = plan_registry(reg, list(members) if members else None)
+    slugs = select_members(reg, members or None)  # every unknown --member is bad input, before any planning
+    plan = plan_members(reg, slugs, include_hub=True)
     resources = plan_resources(r.to_json() for r in plan.records)
     return Source(reg, resources, "offline plan of " + (", ".join(members) if members else "the whole consortium"))
 

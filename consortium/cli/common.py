@@ -7,15 +7,25 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+from click.shell_completion import CompletionItem
 from rich.console import Console
 
 from consortium.registry.errors import InputError, Problem
 
+if TYPE_CHECKING:
+    from consortium.plan.records import Plan
+    from consortium.registry.load import Registry
+
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
+REGISTRY_ENV = "CONSORTIUM_REGISTRY"
+# A progress bar for fewer members would flash by; planning one member takes about a second.
+PROGRESS_FROM_MEMBERS = 2
+# Steps of a progress bar: each is one call of the runner (one process pool with --jobs).
+_PROGRESS_STEPS = 50
 
 
 def console() -> Console:
@@ -23,7 +33,7 @@ def console() -> Console:
 
 
 def registry_dir(value: str | None) -> Path:
-    path = Path(value or os.environ.get("CONSORTIUM_REGISTRY") or ".")
+    path = Path(value or os.environ.get(REGISTRY_ENV) or ".")
     return path.parent if path.name == "consortium.yaml" else path
 
 
@@ -60,3 +70,58 @@ def bad_input(func: Callable[..., Any]) -> Callable[..., Any]:
 def print_warnings(warnings: tuple[Problem, ...] | list[Problem]) -> None:
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
+
+
+# --------------------------------------------------------------------------- shell completion
+
+
+def complete_member(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Member slugs for ``--member``: the registry's ``members/*.yaml`` names (``--registry``, env, cwd).
+
+    Reads file names only (no validation), so completion still works on a registry that does not
+    validate, and answers nothing rather than failing on one that cannot be read.
+    """
+    root = registry_dir(ctx.params.get("registry"))
+    try:
+        slugs = sorted(p.stem for p in (root / "members").glob("*.yaml") if p.is_file())
+    except OSError:
+        return []
+    return [CompletionItem(slug) for slug in slugs if slug.startswith(incomplete)]
+
+
+# --------------------------------------------------------------------------- progress
+
+
+def progress_wanted() -> bool:
+    """A progress bar only for a person watching: stderr is a terminal and no CI says otherwise."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def plan_members(
+    reg: Registry, slugs: list[str], *, include_hub: bool, jobs: int = 1, first_preview: bool = False
+) -> Plan:
+    """``plan_registry`` of ``slugs``, with a progress bar on stderr when :func:`progress_wanted`.
+
+    With the bar the members are planned in steps (the hub once: the runner caches it); stacks are
+    independent and sorted, so the plan is the one a single call gives. Without it: one call, as ever.
+    """
+    from consortium.plan.records import Plan
+    from consortium.plan.runner import plan_registry
+
+    if len(slugs) < PROGRESS_FROM_MEMBERS or not progress_wanted():
+        return plan_registry(reg, slugs, include_hub=include_hub, jobs=jobs, first_preview=first_preview)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    # With several processes a step must give each of them work, or the pools cost more than they save.
+    size = max(1, len(slugs) // _PROGRESS_STEPS, 4 * jobs if jobs > 1 else 1)
+    stacks = []
+    columns = (TextColumn("planning"), BarColumn(), MofNCompleteColumn(), TextColumn("members"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("plan", total=len(slugs))
+        for i in range(0, len(slugs), size):
+            chunk = slugs[i : i + size]
+            step = plan_registry(reg, chunk, include_hub=False, jobs=min(jobs, len(chunk)), first_preview=first_preview)
+            stacks.extend(step.stacks)
+            bar.advance(task, len(chunk))
+    hub = plan_registry(reg, [], include_hub=True, first_preview=first_preview).stacks if include_hub else ()
+    return Plan(reg.consortium.slug, (*hub, *sorted(stacks, key=lambda p: p.stack)))

@@ -19,7 +19,15 @@ import click
 from rich.markup import escape
 from rich.tree import Tree
 
-from consortium.cli.common import bad_input, console, print_warnings, registry_dir, registry_option
+from consortium.cli.common import (
+    bad_input,
+    complete_member,
+    console,
+    plan_members,
+    print_warnings,
+    registry_dir,
+    registry_option,
+)
 
 if TYPE_CHECKING:
     from consortium.plan.records import ResourceRecord, StackPlan
@@ -67,7 +75,14 @@ def _has_unknown(value: object) -> bool:
 
 @click.command()
 @registry_option
-@click.option("--member", "members", multiple=True, metavar="SLUG", help="Plan this member (repeatable).")
+@click.option(
+    "--member",
+    "members",
+    multiple=True,
+    metavar="SLUG",
+    shell_complete=complete_member,
+    help="Plan this member (repeatable).",
+)
 @click.option("--hub", is_flag=True, help="Plan the hub stack.")
 @click.option("--all", "everything", is_flag=True, help="Plan the hub and every member.")
 @click.option(
@@ -130,7 +145,7 @@ def plan(
     """
     from consortium.plan.diff import diff_plans, report_lines
     from consortium.plan.records import index_plan, plan_json, read_plan
-    from consortium.plan.runner import plan_registry, select_members
+    from consortium.plan.runner import select_members
     from consortium.registry.files import write_atomic
     from consortium.registry.load import load_registry
 
@@ -144,7 +159,7 @@ def plan(
     print_warnings(reg.warnings)
     if jobs is None:  # forking pays off from a few dozen members on
         jobs = min(os.cpu_count() or 1, max(1, len(selected) // MEMBERS_PER_JOB))
-    result = plan_registry(reg, selected, include_hub=hub or everything, jobs=jobs, first_preview=first_preview)
+    result = plan_members(reg, selected, include_hub=hub or everything, jobs=jobs, first_preview=first_preview)
     # The process ends after this command; a big plan leaves millions of objects, and the
     # interpreter's collection at exit would scan them all (0.6 s for 351 members) to free memory
     # the process is about to give back anyway. Frozen objects are exempt (atexit runs before it).
@@ -175,7 +190,9 @@ def plan(
 
 @click.command()
 @registry_option
-@click.option("--member", metavar="SLUG", default=None, help="Deploy this member's stack.")
+@click.option(
+    "--member", metavar="SLUG", default=None, shell_complete=complete_member, help="Deploy this member's stack."
+)
 @click.option("--hub", is_flag=True, help="Deploy the hub stack.")
 @click.option("--preview", is_flag=True, help="Only `pulumi preview`.")
 @bad_input

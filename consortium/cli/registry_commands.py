@@ -208,19 +208,23 @@ def onboard(files: tuple[Path, ...], registry: str | None, templates: Path) -> N
 
 
 @click.command()
+@registry_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("schema"),
-    show_default=True,
+    default=None,
+    show_default="schema/ in the registry",
     help="Where to write the JSON Schema files.",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files are out of date.")
-def schema(out: Path, check: bool) -> None:
+@bad_input
+def schema(registry: str | None, out: Path | None, check: bool) -> None:
     """Export the registry's JSON Schemas (for editor validation of consortium.yaml / member files)."""
     from consortium.registry.files import write_atomic
     from consortium.registry.schema import schemas
 
+    # Member files name ../schema/member.schema.json: the schemas belong beside the registry's files.
+    out = out if out is not None else registry_dir(registry) / "schema"
     stale = []
     for name, text in schemas().items():
         path = out / name

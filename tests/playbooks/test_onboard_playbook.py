@@ -5,6 +5,7 @@ baselined end to end, and a second run changes nothing."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -46,19 +47,10 @@ def _member(registry: Path, slug: str, onprem: str, addresses: list[str], extra:
     return path
 
 
-def _onboard(registry: Path, slug: str, *args: str, env=None, inventory: bool = True):
+def _onboard(registry: Path, slug: str, *args: str, env=None, inventory: bool = True, registry_var: bool = True):
     inv = ["-i", str(registry / "playbooks/inventories")] if inventory else []
-    return run_playbook(
-        ONBOARD,
-        *inv,
-        "-e",
-        f"consortium_registry_dir={registry}",
-        "-e",
-        f"member_file=members/{slug}.yaml",
-        *args,
-        env=env,
-        timeout=900,
-    )
+    where = ["-e", f"consortium_registry_dir={registry}"] if registry_var else []
+    return run_playbook(ONBOARD, *inv, *where, "-e", f"member_file=members/{slug}.yaml", *args, env=env, timeout=900)
 
 
 # ------------------------------------------------------------------------------------------ no hosts
@@ -82,6 +74,34 @@ def test_without_the_registrys_inventory_nothing_is_written(registry_dir: Path) 
     run = _onboard(registry_dir, "dunn", inventory=False)
     assert run.rc != 0
     assert f"-i {registry_dir}/playbooks/inventories" in " ".join(run.stdout.split()), run.explain()
+    assert tree_digest(registry_dir) == before
+
+
+def test_the_registry_comes_from_consortium_registry_as_for_the_cli(tmp_path: Path) -> None:
+    """$CONSORTIUM_REGISTRY (relative to where one runs the play) is the registry, as for `consortium`;
+    the example registry in the toolkit is left alone. ``--limit localhost``: no baseline (no hosts here)."""
+    registry = copy_registry(tmp_path / "our-consortium")
+    _member(registry, "dunn", "192.0.2.0/24", ["192.0.2.10"])
+    toolkit_before = tree_digest(PLAYBOOKS.parent / "members")
+    env = {**os.environ, "CONSORTIUM_REGISTRY": "our-consortium"}
+    # localhost named in an inventory: the implicit one does not match --limit.
+    inv = ["-i", "localhost,", "-i", str(registry / "playbooks/inventories"), "--limit", "localhost"]
+    run = run_playbook(ONBOARD, *inv, "-e", "member_file=members/dunn.yaml", env=env, cwd=tmp_path)
+    assert run.rc == 0, run.explain()
+    assert "members/dunn.yaml: network.cidr: allocated 10.64." in run.stdout, run.explain()
+    for rel in ("playbooks/inventories/dunn.yml", "stacks/Pulumi.dunn.yaml", "docs/members/dunn.md"):
+        assert (registry / rel).is_file(), rel
+    assert tree_digest(PLAYBOOKS.parent / "members") == toolkit_before
+
+
+def test_consortium_registry_may_name_the_consortium_file(registry_dir: Path) -> None:
+    _member(registry_dir, "dunn", "192.0.2.0/24", ["192.0.2.10"], extra="colour: blue\n")
+    before = tree_digest(registry_dir)
+    env = {**os.environ, "CONSORTIUM_REGISTRY": str(registry_dir / "consortium.yaml")}
+    run = _onboard(registry_dir, "dunn", env=env, registry_var=False)
+    assert run.rc != 0
+    # The toolkit read the member file from that registry (not "file not found" in the toolkit's own).
+    assert "members/dunn.yaml: colour: unknown field" in run.stdout, run.explain()
     assert tree_digest(registry_dir) == before
 
 

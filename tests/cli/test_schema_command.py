@@ -1,0 +1,47 @@
+"""``consortium schema`` writes into the registry's ``schema/`` (``--registry``, ``$CONSORTIUM_REGISTRY``, cwd),
+where member files' ``$schema=../schema/member.schema.json`` finds it; ``--out`` still overrides."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from consortium.cli import main
+from consortium.registry.schema import schemas
+
+
+def _schema(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, ["schema", *args], env={"CONSORTIUM_REGISTRY": "", **(env or {})})
+
+
+def test_schema_goes_to_the_registry_given(tmp_path: Path) -> None:
+    result = _schema("--registry", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "schema").iterdir()} == set(schemas())
+    assert _schema("--registry", str(tmp_path), "--check").exit_code == 0
+
+
+def test_schema_goes_to_the_registry_of_the_environment(tmp_path: Path) -> None:
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        registry = tmp_path / "ours"
+        registry.mkdir()
+        result = _schema(env={"CONSORTIUM_REGISTRY": str(registry / "consortium.yaml")})
+        assert result.exit_code == 0, result.output
+        assert (registry / "schema" / "member.schema.json").is_file()
+        assert not (tmp_path / "schema").exists()
+        # Stale in the registry: --check finds it there.
+        (registry / "schema" / "member.schema.json").write_text("{}\n")
+        stale = _schema("--check", env={"CONSORTIUM_REGISTRY": str(registry)})
+        assert stale.exit_code == 1 and "member.schema.json" in stale.output
+    finally:
+        os.chdir(cwd)
+
+
+def test_out_overrides_the_registry(tmp_path: Path) -> None:
+    result = _schema("--registry", str(tmp_path / "reg"), "--out", str(tmp_path / "elsewhere"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "elsewhere" / "member.schema.json").is_file() and not (tmp_path / "reg").exists()
