@@ -46,6 +46,7 @@ FILES = {
 LARGEST_MEMBER_PREFIX = 22
 SMALLEST_SUPERNET = LARGEST_MEMBER_PREFIX - 4  # room for the hub and 15 members
 NAT_POOL = ipaddress.IPv4Network("100.64.0.0/16")  # RFC 6598 shared space, as in the bundled example
+SHARED_SPACE = ipaddress.IPv4Network("100.64.0.0/10")  # RFC 6598: Azure takes it for VNets, as RFC 1918
 SCHEMA_URL = "https://example.invalid/consortium-toolkit/schema/consortium.schema.json"
 
 
@@ -66,7 +67,7 @@ def _address_plan(supernet_text: str) -> dict[str, object]:
         supernet = ipaddress.IPv4Network(supernet_text)
     except ValueError as exc:
         raise InputError([Problem("--supernet", "", f"{supernet_text!r} is not an IPv4 network ({exc})")]) from exc
-    if not supernet.is_private:
+    if not (supernet.is_private or supernet.subnet_of(SHARED_SPACE)):
         raise InputError([Problem("--supernet", "", f"{supernet} is not a private range (e.g. 10.80.0.0/12)")])
     if supernet.prefixlen > SMALLEST_SUPERNET:
         raise InputError(
