@@ -243,10 +243,20 @@ class WindowsConnection(Strict):
 
 
 class Operations(Strict):
-    log_collector: LogCollector
-    ntp_servers: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+$")]] = Field(min_length=1)
-    offsite_store: OffsiteStore
-    windows: WindowsConnection
+    """Settings of the services the consortium runs for members' servers. Each is optional here and
+    required by a rule (``rules.services_configured``) only once a member uses it: a consortium that
+    starts with a service desk has no servers to forward logs from, back up or reach over WinRM."""
+
+    # Linux baseline: rsyslog forwarding (required once a member has a Linux server).
+    log_collector: LogCollector | None = None
+    # Linux baseline: chrony (required once a member has a Linux server); Windows uses them if set.
+    ntp_servers: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]+$")]] | None = Field(
+        default=None, min_length=1
+    )
+    # Backup agent (required once a member with the backup service and offsite backups has a Linux server).
+    offsite_store: OffsiteStore | None = None
+    # How Ansible reaches Windows hosts (required once a member has a Windows server).
+    windows: WindowsConnection | None = None
 
 
 class Consortium(Strict):
@@ -259,7 +269,7 @@ class Consortium(Strict):
     phases: list[Phase] = Field(min_length=1)
     contacts: ConsortiumContacts
     identity: IdentitySettings
-    operations: Operations
+    operations: Operations = Operations()
     costs: CostModel
 
     @field_validator("phases")

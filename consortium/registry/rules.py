@@ -50,6 +50,7 @@ def check_registry(
         *translated_ranges_in_pool(network, entries),
         *nat_rules_fit_the_gateway(entries),
         *translated_ranges_disjoint(entries),
+        *services_configured(consortium, entries),
     ]
     lan = lan_clashes(consortium, entries, onboarding)
     return Findings([*errors, *lan.errors], lan.warnings)
@@ -310,3 +311,92 @@ def _lan_clash(mine: _SiteRange, other: _SiteRange, pool: IPv4Network | None) ->
         f"({other.entry.path}) and both have site-to-site VPNs on the hub gateway, which routes a range to one "
         f"town only: give one of the two sites nat_cidrs (ranges of the same sizes {source})",
     )
+
+
+# --------------------------------------------------------------------------- settings required once used
+# consortium.yaml's operations settings are optional in the model; each becomes required once a member
+# has what uses it, so a consortium that starts with a service desk declares only what it really has.
+
+
+def _who_needs(users: list[tuple[MemberEntry, list[str]]]) -> str:
+    """``members/a.yaml (fs01, db01) and 2 more members``: the first user and its servers, then a count."""
+    (first, servers), rest = users[0], len(users) - 1
+    more = f" and {rest} more member{'s' if rest > 1 else ''}" if rest else ""
+    return f"{first.path} ({', '.join(servers)}){more}"
+
+
+def _servers_of(entries: Sequence[MemberEntry], family: str) -> list[tuple[MemberEntry, list[str]]]:
+    return [
+        (e, names) for e in entries if (names := [s.name for s in e.member.servers if s.os.family == family])
+    ]
+
+
+def windows_connection_for_windows_servers(consortium: Consortium, entries: Sequence[MemberEntry]) -> list[Problem]:
+    """Windows servers need ``operations.windows``: the inventory tells Ansible how to reach them with it."""
+    users = _servers_of(entries, "windows")
+    if not users or consortium.operations.windows is not None:
+        return []
+    return [
+        Problem(
+            CONSORTIUM_FILE,
+            "operations.windows",
+            f"required once a member has Windows servers (Ansible reaches them with it): {_who_needs(users)}; "
+            "give connection, auth and ca_cert",
+        )
+    ]
+
+
+def linux_baseline_settings_for_linux_servers(
+    consortium: Consortium, entries: Sequence[MemberEntry]
+) -> list[Problem]:
+    """Linux servers need ``operations.log_collector`` and ``operations.ntp_servers``: the Linux baseline
+    forwards every server's logs to the collector and sets its clock from those servers, and refuses to run
+    without them."""
+    users = _servers_of(entries, "linux")
+    if not users:
+        return []
+    ops = consortium.operations
+    needs = (
+        ("log_collector", ops.log_collector, "the Linux baseline forwards their logs to it; give host (and port, tls)"),
+        ("ntp_servers", ops.ntp_servers, "the Linux baseline sets their clocks from them; give one or more hosts"),
+    )
+    return [
+        Problem(
+            CONSORTIUM_FILE,
+            f"operations.{key}",
+            f"required once a member has Linux servers: {_who_needs(users)}; {why}",
+        )
+        for key, value, why in needs
+        if value is None
+    ]
+
+
+def offsite_store_for_offsite_backups(consortium: Consortium, entries: Sequence[MemberEntry]) -> list[Problem]:
+    """Offsite backups need ``operations.offsite_store``: the backup agent on a member's Linux servers
+    sends them there once the member's phase brings the backup service and ``backup.offsite`` is on."""
+    if consortium.operations.offsite_store is not None:
+        return []
+    users = [
+        (e, names)
+        for e, names in _servers_of(entries, "linux")
+        if e.member.backup.offsite and Service.BACKUP in consortium.services_for(e.member.phase)
+    ]
+    if not users:
+        return []
+    return [
+        Problem(
+            CONSORTIUM_FILE,
+            "operations.offsite_store",
+            f"required once a member with the backup service and backup.offsite has Linux servers (the backup "
+            f"agent sends them there): {_who_needs(users)}; give endpoint and bucket",
+        )
+    ]
+
+
+def services_configured(consortium: Consortium, entries: Sequence[MemberEntry]) -> list[Problem]:
+    """Every rule of this section: each operations setting present once a member uses it."""
+    return [
+        *windows_connection_for_windows_servers(consortium, entries),
+        *linux_baseline_settings_for_linux_servers(consortium, entries),
+        *offsite_store_for_offsite_backups(consortium, entries),
+    ]
