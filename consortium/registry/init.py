@@ -12,15 +12,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from consortium.registry import naming
 from consortium.registry.errors import InputError, Problem
 from consortium.registry.fields import SLUG_HINT, SLUG_PATTERN
 from consortium.registry.files import write_atomic
 from consortium.registry.load import Registry
 from consortium.registry.models import CONSORTIUM_FILE, MEMBERS_DIR, Consortium
-from consortium.registry.render import render_registry
+from consortium.registry.render import environment, render_registry
 from consortium.registry.rules import check_registry
 from consortium.registry.safeyaml import parse_mapping
 from consortium.registry.stackconfig import PROJECT
@@ -121,14 +119,7 @@ def render_files(root: Path, settings: InitSettings) -> dict[str, str]:
         problems += exc.problems
     if problems:
         raise InputError(problems)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(INIT_TEMPLATES)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
+    env = environment(INIT_TEMPLATES)  # the rendering's own settings (StrictUndefined, no autoescape)
     context = {
         "name": settings.name,
         "slug": settings.slug,
