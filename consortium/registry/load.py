@@ -119,13 +119,7 @@ def load_consortium(root: Path) -> Consortium:
             [Problem(CONSORTIUM_FILE, "", f"not found in {root} (point --registry at a registry directory)")]
         )
     data = load_mapping(path, CONSORTIUM_FILE)
-    problems = _consortium_checks(data)
-    try:
-        consortium: Consortium = parse_model(Consortium, data, CONSORTIUM_FILE)
-    except InputError as exc:
-        raise InputError([*exc.problems, *problems]) from None
-    if problems:
-        raise InputError(problems)
+    consortium: Consortium = _parse_reporting_all(Consortium, data, CONSORTIUM_FILE, _consortium_checks(data))
     return consortium
 
 
@@ -142,13 +136,19 @@ def _parse_member(data: dict[str, Any], path: Path, rel: str) -> Member:
         if isinstance(slug, str) and re.fullmatch(SLUG_PATTERN, slug) and slug != path.stem
         else []
     )
-    try:
-        member: Member = parse_model(Member, data, rel)
-    except InputError as exc:
-        raise InputError([*exc.problems, *mismatch]) from None
-    if mismatch:
-        raise InputError(mismatch)
+    member: Member = _parse_reporting_all(Member, data, rel, mismatch)
     return member
+
+
+def _parse_reporting_all(model: type[Any], data: dict[str, Any], rel: str, problems: list[Problem]) -> Any:
+    """``data`` as ``model``; the model's problems and ``problems`` (found apart from it) reported in one run."""
+    try:
+        parsed = parse_model(model, data, rel)
+    except InputError as exc:
+        raise InputError([*exc.problems, *problems]) from None
+    if problems:
+        raise InputError(problems)
+    return parsed
 
 
 def _salvaged(data: dict[str, Any], rel: str, names_judged: bool) -> MemberEntry:
