@@ -1,9 +1,10 @@
 """The design's one-way dependencies, checked: import-linter contracts in pyproject.toml.
 
-The rooms of consortium/ are layers (cli over audit and costs, which are independent, over plan over
-registry; the audit and the costs read plan files but never run the program); the registry imports nothing of the program, the policies or Pulumi; the
-program (infra/) and the policies import the registry only; only the CLI imports click and rich.
-A contract broken by a new import fails here, naming the import.
+The rooms of consortium/ are layers (cli over audit and costs, which are independent, over plan
+over registry; the audit and the costs read plan files but never run the program); the registry
+imports nothing of the program, the policies or Pulumi; the program (infra/) and the policies
+import the registry only; only the CLI imports click and rich. A contract broken by a new import
+fails here, naming the import.
 """
 
 from __future__ import annotations
