@@ -1,0 +1,54 @@
+"""Money as decimals: cents, strict parsing, and splits that reconcile to the cent.
+
+Every figure the costs room prints is a ``Decimal`` rounded half-up to the cent only when it is
+shown or shared out; sums are taken before rounding so totals do not drift."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+
+
+def cents(amount: Decimal) -> Decimal:
+    """``amount`` rounded half-up to the cent (how an invoice shows it)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money_text(amount: Decimal) -> str:
+    """Two decimal places, no exponent: the form every output file uses ("1234.50")."""
+    return f"{cents(amount):.2f}"
+
+
+def parse_decimal(text: str) -> Decimal:
+    """A decimal number written as text ("12.5", "-0.01", "1E+2"); ValueError for anything else
+    (NaN, infinity, empty), so a bad cell is reported instead of carried into a total."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {text!r}")
+    return value
+
+
+def largest_remainder(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """Split ``total`` (rounded to the cent) in proportion to ``weights`` so the parts add up to it
+    exactly: each part is rounded toward zero to the cent, and the cents left over go one each to
+    the parts with the largest remainders (ties: the earlier part). All weights zero: equal parts.
+    A negative total (a credit) is split the same way with the sign kept."""
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    if not weights:
+        return []
+    whole = cents(total)
+    sign = Decimal(-1) if whole < 0 else Decimal(1)
+    weight_sum = sum(weights, Decimal(0))
+    shares = list(weights) if weight_sum else [Decimal(1)] * len(weights)
+    exact = [abs(whole) * w / sum(shares, Decimal(0)) for w in shares]
+    parts = [e.quantize(CENT, rounding=ROUND_DOWN) for e in exact]
+    left = int((abs(whole) - sum(parts, Decimal(0))) / CENT)
+    for i in sorted(range(len(exact)), key=lambda i: (-(exact[i] - parts[i]), i))[:left]:
+        parts[i] += CENT
+    return [sign * p for p in parts]
