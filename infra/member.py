@@ -28,7 +28,7 @@ import pulumi
 from pulumi_azure_native import resources
 
 from consortium.registry import naming
-from consortium.registry.models import Service
+from consortium.registry.models import HUB_SERVICES, Service
 from consortium.registry.stackconfig import MemberStack
 
 from .hub_outputs import HubOutput, HubReference, hub_stack_name
@@ -38,8 +38,6 @@ from .member_identity import MemberIdentity, MemberIdentityArgs
 from .member_network import PRIVATE_ENDPOINTS_SUBNET, HubView, MemberNetwork, MemberNetworkArgs
 from .member_private_endpoints import MemberPrivateEndpoints, MemberPrivateEndpointsArgs
 from .private_endpoint import EndpointTarget
-
-NEEDS_HUB = frozenset({Service.BACKUP, Service.IDENTITY, Service.NETWORKING})
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ class Member(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        if not services & NEEDS_HUB:
+        if not services & HUB_SERVICES:
             self.register_outputs({"resource_group_id": rg.id})
             return
 

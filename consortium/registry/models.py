@@ -67,6 +67,13 @@ class Service(StrEnum):
     NETWORKING = "networking"
 
 
+# The services that put a member behind the shared hub (a spoke network, private endpoints, the
+# hub's firewall, DNS and log workspace); a service-desk-only member has none of it.
+HUB_SERVICES = frozenset({Service.BACKUP, Service.IDENTITY, Service.NETWORKING})
+# The services that need the hub's site-to-site VPN gateway.
+VPN_SERVICES = frozenset({Service.NETWORKING})
+
+
 class Phase(Strict):
     phase: Annotated[int, Field(strict=True, ge=1, le=9)]
     name: Name
