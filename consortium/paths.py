@@ -5,6 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 TOOLKIT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = TOOLKIT_ROOT / "member_templates"
+TEMPLATES_DIR = TOOLKIT_ROOT / "consortium" / "registry" / "templates"
 PROGRAM_DIR = TOOLKIT_ROOT / "infra"
 ROLES_DIR = TOOLKIT_ROOT / "playbooks" / "roles"

@@ -35,7 +35,7 @@ def templates_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "--templates",
         type=click.Path(file_okay=False, path_type=Path),
         default=TEMPLATES_DIR,
-        show_default="member_templates/",
+        show_default="the toolkit's templates",
         help="Template directory.",
     )(func)
 

@@ -1,4 +1,4 @@
-"""Rendering the registry into the files other tools read, through ``member_templates/``.
+"""Rendering the registry into the files other tools read, through its templates (``consortium/registry/templates/``).
 
 Per member: its Pulumi stack config, its Ansible inventory and its onboarding runbook; for the
 hub: its stack config. Each rendered file is parsed back (and stack configs re-validated against

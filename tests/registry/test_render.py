@@ -121,7 +121,7 @@ def test_every_rendered_yaml_parses_back(registry_dir: Path) -> None:
 def test_broken_template_is_caught_before_writing(registry_dir: Path, tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     templates.mkdir()
-    for t in (REPO / "member_templates").iterdir():
+    for t in (REPO / "consortium/registry/templates").iterdir():
         (templates / t.name).write_text(t.read_text())
     inv = templates / "inventory.yml.j2"
     inv.write_text(inv.read_text().replace("all:\n", "all: [\n", 1))
@@ -135,7 +135,7 @@ def test_broken_template_is_caught_before_writing(registry_dir: Path, tmp_path: 
 def test_undefined_template_variable_is_an_error_not_blank(registry_dir: Path, tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     templates.mkdir()
-    for t in (REPO / "member_templates").iterdir():
+    for t in (REPO / "consortium/registry/templates").iterdir():
         (templates / t.name).write_text(t.read_text())
     runbook = templates / "runbook.md.j2"
     runbook.write_text(runbook.read_text() + "{{ member.mayor }}\n")

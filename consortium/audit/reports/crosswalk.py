@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from consortium.paths import ROLES_DIR
+from consortium.registry.errors import InputError, Problem
 from policies.catalog import CATALOG
 from policies.safeguards import IG1
 
@@ -30,6 +31,9 @@ REGISTRY_EVIDENCE = (
 
 def baseline_controls(roles_dir: Path = ROLES_DIR) -> list[dict[str, Any]]:
     """Controls of the Ansible baselines (``playbooks/roles/*/controls.yml``), where they exist."""
+    if not roles_dir.is_dir():  # a pip-installed toolkit: the playbooks come with a checkout only
+        raise InputError([Problem(str(roles_dir), "", "the toolkit's Ansible roles are not installed here: "
+                                  "run the crosswalk from a checkout of the toolkit")])
     out = []
     for path in sorted(roles_dir.glob("*/controls.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
