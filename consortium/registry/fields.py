@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 import uuid
 from typing import Annotated
 
@@ -19,7 +20,21 @@ EMAIL_PATTERN = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=254)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+
+
+def _printable(value: object) -> object:
+    """Names end up in YAML, Markdown, HTML and Azure tags: refuse control characters and the
+    Unicode line separators (which YAML reads as line breaks), naming the first one."""
+    if isinstance(value, str):
+        for ch in value:
+            if unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029":
+                raise ValueError(f"must not contain control characters or line breaks (found U+{ord(ch):04X})")
+    return value
+
+
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True), BeforeValidator(_printable)
+]
 SiteName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")]
 # 15 characters: the NetBIOS limit, so the same name works for Windows and Linux servers.
 Hostname = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,13}[a-z0-9]$")]
@@ -30,8 +45,17 @@ Fraction = Annotated[float, Field(ge=0, le=1)]
 Money = Annotated[float, Field(ge=0, le=100_000_000)]
 
 
+def _not_a_number(value: object, kind: str) -> None:
+    """YAML reads an unquoted 3232235786 as an integer, which ipaddress would quietly accept as
+    192.168.1.10: addresses and networks must be written as text."""
+    if isinstance(value, int | float):
+        example = "192.168.50.0/24" if kind == "network" else "192.168.50.10"
+        raise ValueError(f"{value!r} is a number, not an IPv4 {kind}: write it dotted, e.g. {example}")
+
+
 def _strict_network(value: object) -> object:
     """Parse ``a.b.c.d/n`` strictly, keeping ipaddress's precise reason (e.g. "has host bits set")."""
+    _not_a_number(value, "network")
     if isinstance(value, str):
         try:
             return ipaddress.IPv4Network(value, strict=True)
@@ -41,6 +65,7 @@ def _strict_network(value: object) -> object:
 
 
 def _strict_address(value: object) -> object:
+    _not_a_number(value, "address")
     if isinstance(value, str):
         try:
             return ipaddress.IPv4Address(value)

@@ -59,6 +59,9 @@ def environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["to_yaml"] = _to_yaml
+    # tojson writes YAML's double-quoted scalars: keep non-ASCII as is, since YAML cannot read the
+    # surrogate-pair escapes JSON uses for characters beyond U+FFFF (an emoji in a town's name).
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     return env
 
 

@@ -5,8 +5,10 @@ is a mistake or an attack: we refuse files over 1 MiB, binary or non-UTF-8 conte
 documents, aliases (the "billion laughs" bomb expands through them), duplicate keys (PyYAML
 silently keeps the last, hiding a typo'd second ``cidr:``), non-mapping top levels, values nested
 deeper than :data:`MAX_DEPTH` (PyYAML's composer recurses: thousands of ``[`` crash the interpreter),
-integer literals longer than :data:`MAX_INT_DIGITS` and dates or times that do not exist
-(``2026-02-30``: PyYAML's constructors raise a bare ``ValueError`` on both).
+integer literals longer than :data:`MAX_INT_DIGITS`, dates or times that do not exist
+(``2026-02-30``: PyYAML's constructors raise a bare ``ValueError`` on both), and tabs that
+PyYAML takes as spaces but the round-trip editor of ``consortium onboard`` refuses (``kind:<tab>town``),
+so a file that validates can always be edited.
 Every refusal is an :class:`InputError` naming the file, so the CLI prints one line.
 """
 
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError as RoundTripError
 
 from consortium.registry import files
 from consortium.registry.errors import fail
@@ -139,6 +143,8 @@ def parse_mapping(text: str, rel: str) -> dict[str, Any]:
         raise fail(rel, "", f"YAML error: {' '.join(str(exc).split())}") from None
     except RecursionError:
         raise fail(rel, "", "YAML nesting too deep") from None
+    if "\t" in text:
+        _check_round_trip(text, rel)
     docs = [d for d in docs if d is not None]
     if not docs:
         raise fail(rel, "", "file is empty; expected a YAML mapping")
@@ -147,6 +153,20 @@ def parse_mapping(text: str, rel: str) -> dict[str, Any]:
     if not isinstance(docs[0], dict):
         raise fail(rel, "", f"expected a YAML mapping at the top level, found {type(docs[0]).__name__}")
     return docs[0]
+
+
+def _check_round_trip(text: str, rel: str) -> None:
+    """Refuse a tab the round-trip editor cannot read (outside quotes, YAML allows tabs in few
+    places and the two parsers disagree on which); called only when the text has a tab."""
+    try:
+        YAML(typ="rt").load(text)
+    except RoundTripError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if mark is not None and _tab_at(text, mark):
+            where = f"line {mark.line + 1}, column {mark.column + 1}"
+            raise fail(rel, where, "tab where YAML needs spaces; use spaces (tabs only inside quotes)") from None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise fail(rel, _where(mark) if mark is not None else "", f"YAML syntax error: {problem}") from None
 
 
 def load_mapping(path: Path, rel: str) -> dict[str, Any]:

@@ -96,3 +96,14 @@ def test_onboard_refuses_files_outside_members(registry_dir: Path, where: str) -
     line = result.err_lines[0]
     assert "not a member file of this registry" in line or "member files are members/<slug>.yaml" in line
     assert tree_digest(registry_dir.parent) == before
+
+
+def test_a_tab_the_editor_cannot_read_is_one_line_and_nothing_is_written(registry_dir: Path) -> None:
+    (registry_dir / "members/dunn.yaml").write_text(NEW_TOWN.replace("name: Town of Dunn", "name:\tTown of Dunn"))
+    before = tree_digest(registry_dir)
+    result = cli("onboard", registry_dir / "members/dunn.yaml", "--registry", registry_dir)
+    assert result.code == 2
+    assert result.err_lines == [
+        "members/dunn.yaml: line 3, column 6: tab where YAML needs spaces; use spaces (tabs only inside quotes)"
+    ]
+    assert tree_digest(registry_dir) == before

@@ -172,3 +172,15 @@ def test_each_runbook_names_exactly_the_vault_variables_its_inventory_uses() -> 
         assert (f"ansible-vault create {vault_file}" in runbook) == bool(expected), slug
         seen.add(bool(expected))
     assert seen == {True, False}  # the example registry has members of both kinds
+
+
+def test_a_name_beyond_the_basic_plane_renders_and_parses_back(registry_dir: Path) -> None:
+    # JSON escapes an emoji as a surrogate pair YAML cannot read: the templates' tojson must not
+    member = registry_dir / "members/verona.yaml"
+    data = read(member)
+    data["name"] = "City of Verona \u2603\U0001f600"
+    write(member, data)
+    result = cli("render", "--registry", registry_dir)
+    assert result.code == 0, result.err
+    inventory = yaml.safe_load((registry_dir / "playbooks/inventories/verona.yml").read_text())
+    assert "City of Verona \u2603\U0001f600" in json.dumps(inventory, ensure_ascii=False)

@@ -31,3 +31,20 @@ def test_other_syntax_errors_keep_their_wording() -> None:
     with pytest.raises(InputError) as err:
         parse_mapping("a: [\n", "f.yaml")
     assert str(err.value) == "f.yaml: line 2: YAML syntax error: did not find expected node content"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("kind:\tvillage\n", "line 1, column 6"),
+        ("a: b\t# comment\n", "line 1, column 5"),
+        ("a: b\tc\n", "line 1, column 5"),
+    ],
+)
+def test_a_tab_the_onboarding_editor_cannot_read_is_refused(text: str, where: str) -> None:
+    # PyYAML reads these, the round-trip editor of `consortium onboard` does not: refuse at load,
+    # so a file that validates can always be edited.
+    with pytest.raises(InputError) as err:
+        parse_mapping(text, "members/verona.yaml")
+    message = "tab where YAML needs spaces; use spaces (tabs only inside quotes)"
+    assert str(err.value) == f"members/verona.yaml: {where}: {message}"

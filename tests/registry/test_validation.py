@@ -16,6 +16,22 @@ FAILING: list[tuple[str, str, Callable[[Data], None], str, str]] = [
     ("slug-too-short", "members/verona.yaml", edits(("slug", "ve")), "slug", "3-24 characters"),
     ("slug-path-trick", "members/verona.yaml", edits(("slug", "../x")), "slug", "3-24 characters"),
     ("name-empty", "members/verona.yaml", edits(("name", "")), "name", "at least 1 character"),
+    ("name-control-char", "members/verona.yaml", edits(("name", "City\x07 of Verona")), "name", "(found U+0007)"),
+    ("name-line-separator", "members/verona.yaml", edits(("name", "City\u2028of Verona")), "name", "(found U+2028)"),
+    (
+        "address-as-integer",  # YAML reads an unquoted 3232248330 as a number; never taken as 192.168.50.10
+        "members/verona.yaml",
+        edits(("servers[0].address", 3232248330)),
+        "servers[0].address",
+        "3232248330 is a number, not an IPv4 address: write it dotted",
+    ),
+    (
+        "network-as-integer",
+        "consortium.yaml",
+        edits(("network.hub", 168820736)),
+        "network.hub",
+        "168820736 is a number, not an IPv4 network",
+    ),
     ("kind-unknown", "members/verona.yaml", edits(("kind", "hamlet")), "kind", "'town'"),
     ("population-zero", "members/verona.yaml", edits(("population", 0)), "population", "greater than 0"),
     (
@@ -223,6 +239,7 @@ def test_rule_fails_with_one_clear_line(
 PASSING: list[tuple[str, str, Callable[[Data], None]]] = [
     ("slug-3-chars", "members/verona.yaml", edits(("slug", "ver"))),
     ("population-one", "members/verona.yaml", edits(("population", 1))),
+    ("name-beyond-the-bmp", "members/verona.yaml", edits(("name", "City of Verona \u2603\U0001f600"))),
     (
         "member-deployer-uppercase-guid",
         "consortium.yaml",
