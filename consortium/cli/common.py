@@ -24,8 +24,6 @@ EXIT_BAD_INPUT = 2
 REGISTRY_ENV = "CONSORTIUM_REGISTRY"
 # A progress bar for fewer members would flash by; planning one member takes about a second.
 PROGRESS_FROM_MEMBERS = 2
-# Steps of a progress bar: each is one call of the runner (one process pool with --jobs).
-_PROGRESS_STEPS = 50
 
 
 def console() -> Console:
@@ -100,28 +98,18 @@ def progress_wanted() -> bool:
 def plan_members(
     reg: Registry, slugs: list[str], *, include_hub: bool, jobs: int = 1, first_preview: bool = False
 ) -> Plan:
-    """``plan_registry`` of ``slugs``, with a progress bar on stderr when :func:`progress_wanted`.
-
-    With the bar the members are planned in steps (the hub once: the runner caches it); stacks are
-    independent and sorted, so the plan is the one a single call gives. Without it: one call, as ever.
-    """
-    from consortium.plan.records import Plan
+    """``plan_registry`` of ``slugs``, with a progress bar on stderr when :func:`progress_wanted`
+    (the runner reports each member stack as it is done; the plan is the same either way)."""
     from consortium.plan.runner import plan_registry
 
     if len(slugs) < PROGRESS_FROM_MEMBERS or not progress_wanted():
         return plan_registry(reg, slugs, include_hub=include_hub, jobs=jobs, first_preview=first_preview)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    # With several processes a step must give each of them work, or the pools cost more than they save.
-    size = max(1, len(slugs) // _PROGRESS_STEPS, 4 * jobs if jobs > 1 else 1)
-    stacks = []
     columns = (TextColumn("planning"), BarColumn(), MofNCompleteColumn(), TextColumn("members"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("plan", total=len(slugs))
-        for i in range(0, len(slugs), size):
-            chunk = slugs[i : i + size]
-            step = plan_registry(reg, chunk, include_hub=False, jobs=min(jobs, len(chunk)), first_preview=first_preview)
-            stacks.extend(step.stacks)
-            bar.advance(task, len(chunk))
-    hub = plan_registry(reg, [], include_hub=True, first_preview=first_preview).stacks if include_hub else ()
-    return Plan(reg.consortium.slug, (*hub, *sorted(stacks, key=lambda p: p.stack)))
+        return plan_registry(
+            reg, slugs, include_hub=include_hub, jobs=jobs, first_preview=first_preview,
+            on_stack=lambda _stack: bar.advance(task),
+        )

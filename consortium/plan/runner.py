@@ -283,6 +283,7 @@ def plan_registry(
     fast: bool = True,
     jobs: int = 1,
     first_preview: bool = False,
+    on_stack: Callable[[StackPlan], None] | None = None,
 ) -> Plan:
     """Plan the hub (if asked) and the given members (all when ``members`` is None).
 
@@ -290,8 +291,10 @@ def plan_registry(
     planned in that many forked processes, which take small chunks of members as they free up.
     The result does not depend on ``jobs``: stacks and records are sorted. ``first_preview``: every
     stack as in a first ``pulumi preview``, members reading the hub's first-preview exports.
+    ``on_stack`` is called in this process with each member stack as it is done (a progress bar).
     """
     slugs = select_members(registry, members)
+    done = on_stack or (lambda _plan: None)
     jobs = max(1, min(jobs, len(slugs)))
     with fastpath.collector_session() if fast else nullcontext():
         hub = (
@@ -301,12 +304,19 @@ def plan_registry(
         )
         hub_outputs = hub.outputs if hub else {}
         if jobs == 1:
-            plans = _plan_members(registry, slugs, hub_outputs, budget_start, fast, first_preview)
+            plans = []
+            for slug in slugs:
+                plans += _plan_members(registry, [slug], hub_outputs, budget_start, fast, first_preview)
+                done(plans[-1])
         else:
             job = _Job(registry, hub_outputs, budget_start, fast, -(-len(slugs) // jobs), first_preview)
             context = multiprocessing.get_context("fork")
             with context.Pool(jobs, initializer=_worker_init, initargs=(job,)) as pool:
-                plans = [p for chunk in pool.imap_unordered(_worker, _chunks(slugs, jobs)) for p in chunk]
+                plans = []
+                for chunk in pool.imap_unordered(_worker, _chunks(slugs, jobs)):
+                    plans += chunk
+                    for plan in chunk:
+                        done(plan)
     plans.sort(key=lambda p: p.stack)
     stacks = ([hub] if include_hub and hub else []) + plans
     return Plan(registry.consortium.slug, tuple(stacks))

@@ -30,8 +30,21 @@ def test_two_runs_give_byte_identical_plans(example_registry, example_plan):
 
 
 def test_parallel_planning_gives_the_same_plan(example_registry, example_plan):
-    parallel = runner.plan_registry(example_registry, None, include_hub=True, budget_start=BUDGET_START, jobs=2)
+    reported = []
+    parallel = runner.plan_registry(
+        example_registry, None, include_hub=True, budget_start=BUDGET_START, jobs=2, on_stack=reported.append
+    )
     assert records.plan_json(parallel) == records.plan_json(example_plan)
+    # each member stack reported once, as it is done (the hub is not a member)
+    assert sorted(p.stack for p in reported) == [p.stack for p in parallel.stacks if p.stack != "hub"]
+
+
+def test_each_member_is_reported_as_it_is_planned(example_registry):
+    reported = []
+    plan = runner.plan_registry(
+        example_registry, ["verona", "monona"], include_hub=False, budget_start=BUDGET_START, on_stack=reported.append
+    )
+    assert [p.stack for p in reported] == ["monona", "verona"] == [p.stack for p in plan.stacks]
 
 
 def test_golden_plan_of_verona(stack_plan):
