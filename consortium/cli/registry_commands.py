@@ -73,7 +73,8 @@ def validate(registry: str | None, as_json: bool) -> None:
         return
     print_warnings(reg.warnings)
     phases = ", ".join(f"phase {k}: {v}" for k, v in summary["by_phase"].items())
-    counts = f"{_count(len(reg.members), 'member')} ({phases}), 0 errors, {_count(len(reg.warnings), 'warning')}"
+    members = _count(len(reg.members), "member") + (f" ({phases})" if phases else "")
+    counts = f"{members}, 0 errors, {_count(len(reg.warnings), 'warning')}"
     click.echo(f"ok: {reg.consortium.slug}: {counts}")
 
 

@@ -41,6 +41,7 @@ def test_init_writes_a_registry_that_validates_and_renders_with_zero_members(new
         assert (new_registry / rel).is_file(), rel
     result = cli("validate", "--registry", new_registry)
     assert result.code == 0, result.err
+    assert result.out == "ok: lakeside: 0 members, 0 errors, 0 warnings\n"
     assert cli("render", "--check", "--registry", new_registry).code == 0
     data = read(new_registry / "consortium.yaml")
     assert data["network"] == {
