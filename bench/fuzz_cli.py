@@ -4,8 +4,9 @@ Each example mutates one input of a private copy of the example registry - a mem
 exemptions.yaml (YAML lines replaced, inserted or deleted; nasty scalars: impossible dates, long integers,
 deep nesting, control characters, tabs, aliases), a plan file, a `pulumi stack export` or a baseline evidence
 file (one JSON node replaced by a random value) - runs the real CLI in-process (click's CliRunner) and counts
-the outcome: exit codes, tracebacks, exits outside {0,1,2}, exit 2 with a line not naming a file, and anything
-written on exit 2 (tree digest before and after). The suite's version is tests/test_cli_contract.py.
+the outcome: exit codes, tracebacks, exits outside {0,1,2}, exit 2 with a line not naming a file, anything
+written on exit 2 (tree digest before and after), and a registry that validates but does not render.
+The suite's version is tests/test_cli_contract.py.
 
     PYTHONPATH=. .venv/bin/python bench/fuzz_cli.py [--examples 2000] [--seed 1]
 """
@@ -138,6 +139,11 @@ def main() -> None:
                 problem = "a line not naming a file"
             elif result.code == 2 and tree_digest(root) != before:
                 problem = "written on exit 2"
+            if not problem and result.code == 0 and command[0] == "validate":
+                # what validate accepts, render must render (a name with a control character did not)
+                rendered = cli("render", "--registry", root)
+                if rendered.code != 0:
+                    problem, result = "validates but does not render", rendered
             if problem:
                 broken[f"{kind}: {problem}"] += 1
                 first.setdefault(f"{kind}: {problem}", result.err[:400])
