@@ -206,7 +206,7 @@ class _Rules:
         ]
 
     def key_vault(self, r: dict[str, Any]) -> list[Part] | str:
-        sku = _sku(r).lower()
+        sku = str(((r["inputs"].get("properties") or {}).get("sku") or {}).get("name", "")).lower()  # under properties
         if sku != "standard":
             return f"key vault sku {sku!r} has no meter in the toolkit yet"
         ops = self.usage.assumptions.key_vault_operations
