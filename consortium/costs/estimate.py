@@ -64,8 +64,15 @@ class Estimate:
     lines: tuple[Line, ...]
     stacks: tuple[str, ...]  # in plan order: the hub, then members
 
+    def __post_init__(self) -> None:
+        # Lines by stack, once: reports ask per stack, and 351 stacks x 12,000 lines is a slow scan.
+        by_stack: dict[str, list[Line]] = {}
+        for line in self.lines:
+            by_stack.setdefault(line.stack, []).append(line)
+        object.__setattr__(self, "_by_stack", by_stack)
+
     def stack_lines(self, stack: str) -> list[Line]:
-        return [line for line in self.lines if line.stack == stack]
+        return list(self._by_stack.get(stack, ()))  # type: ignore[attr-defined]
 
     def stack_total(self, stack: str) -> Decimal:
         return _sum(self.stack_lines(stack))

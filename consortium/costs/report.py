@@ -61,7 +61,8 @@ def estimate_document(est: Estimate) -> dict[str, Any]:
 
 
 def estimate_json(est: Estimate) -> str:
-    return json.dumps(estimate_document(est), indent=1) + "\n"
+    # One line: the C encoder (json's indent falls back to pure Python, 4x slower on 12,000 lines).
+    return json.dumps(estimate_document(est)) + "\n"
 
 
 def estimate_csv(est: Estimate) -> str:
