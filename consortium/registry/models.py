@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -168,12 +169,34 @@ class BudgetModel(Strict):
     )
 
 
+# A usage figure: a non-negative decimal (GB, operations, instances); written as a YAML number.
+_Usage = Annotated[Decimal, Field(ge=0, le=1_000_000_000)]
+
+
+class CostUsage(Strict):
+    """What the estimate assumes for usage-priced meters (``costs.usage:``), until bills say better.
+
+    Each default is a deliberate round figure for a small town, documented in the README; a
+    consortium replaces them with what its first bills show."""
+
+    backup_gb_per_server: _Usage = Decimal(100)  # backup storage each server's recovery points take
+    backup_gb_per_endpoint: _Usage = Decimal(10)  # each workstation's backed-up files
+    protected_instances_per_server: _Usage = Decimal(1)  # Azure Backup protected instances per server
+    log_gb_per_day_per_server: _Usage = Decimal("0.5")  # into the hub's Log Analytics workspace
+    log_gb_per_day_per_member: _Usage = Decimal("0.1")  # a member's platform logs (diagnostic settings)
+    firewall_gb_per_member: _Usage = Decimal(50)  # GB a month through the hub firewall per member behind it
+    private_endpoint_gb: _Usage = Decimal(5)  # GB a month in and out through each private endpoint
+    key_vault_operations: _Usage = Decimal(10_000)  # operations a month per key vault
+    storage_gb_per_member: _Usage = Decimal(50)  # GB a month held in a member's backup storage account
+
+
 class CostModel(Strict):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "USD"
     shared_monthly: Money
     minimum_share_monthly: Money = 0
     weights: CostWeights
     budget: BudgetModel
+    usage: CostUsage = CostUsage()
 
 
 class ConsortiumContacts(Strict):
