@@ -172,14 +172,17 @@ def render(registry: str | None, check: bool, templates: Path, as_json: bool) ->
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @registry_option
 @templates_option
+# The onboarding playbook prints these lines and applies the Linux baseline itself in its next play.
+@click.option("--baseline-runs-next", is_flag=True, hidden=True)
 @bad_input
-def onboard(files: tuple[Path, ...], registry: str | None, templates: Path) -> None:
+def onboard(files: tuple[Path, ...], registry: str | None, templates: Path, baseline_runs_next: bool) -> None:
     """Allocate each new member's address block (lowest free), then render the registry.
 
     FILES are members/<slug>.yaml files; several are allocated in the order given. A member that
     already has a block keeps it. Everything is validated before anything is written.
     """
     from consortium.registry.files import write_atomic
+    from consortium.registry.next_steps import next_steps
     from consortium.registry.onboard import onboard as run_onboard
 
     root = registry_dir(registry)
@@ -199,10 +202,9 @@ def onboard(files: tuple[Path, ...], registry: str | None, templates: Path) -> N
             click.echo(f"{a.path}: {field}: allocated {', '.join(map(str, ranges))} (its LAN overlaps another town's)")
     click.echo(f"rendered {_count(len(desired), 'file')}: {len(change.changed)} written, {change.unchanged} unchanged")
     for a in allocations:
-        click.echo(
-            f"next: review {a.path} and docs/members/{a.slug}.md (VPN secrets to set), then "
-            f"`pulumi preview --stack {a.slug} --policy-pack policies` and `pulumi up --stack {a.slug}`"
-        )
+        member = reg.entry(a.slug).member
+        for step in next_steps(reg.consortium, member, a.path, baseline_runs_next=baseline_runs_next):
+            click.echo(f"next: {step}")
 
 
 # --------------------------------------------------------------------------- schema
