@@ -24,7 +24,7 @@ from consortium.cli.common import (
     registry_dir,
     registry_option,
 )
-from consortium.paths import TEMPLATES_DIR
+from consortium.paths import TEMPLATES_DIR, policy_pack_argument
 from consortium.registry.files import check_all_writable
 from consortium.registry.load import Registry, load_registry
 from consortium.registry.render import apply, diff, render_registry
@@ -203,7 +203,8 @@ def onboard(files: tuple[Path, ...], registry: str | None, templates: Path, base
     click.echo(f"rendered {_count(len(desired), 'file')}: {len(change.changed)} written, {change.unchanged} unchanged")
     for a in allocations:
         member = reg.entry(a.slug).member
-        for step in next_steps(reg.consortium, member, a.path, baseline_runs_next=baseline_runs_next):
+        pack = policy_pack_argument(root)
+        for step in next_steps(reg.consortium, member, a.path, policy_pack=pack, baseline_runs_next=baseline_runs_next):
             click.echo(f"next: {step}")
 
 

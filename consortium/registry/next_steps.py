@@ -25,9 +25,15 @@ def vpn_sites(consortium: Consortium, member: Member) -> list[str]:
 
 
 def next_steps(
-    consortium: Consortium, member: Member, member_file: str, *, baseline_runs_next: bool = False
+    consortium: Consortium,
+    member: Member,
+    member_file: str,
+    *,
+    policy_pack: str = "policies",
+    baseline_runs_next: bool = False,
 ) -> list[str]:
     """The operator's next steps after onboarding ``member`` (its file is ``member_file``), in order.
+    ``policy_pack``: the pack's path as typed from the registry (:func:`consortium.paths.policy_pack_argument`).
 
     ``baseline_runs_next``: the onboarding playbook applies the Linux baseline in its next play, so
     that line says so instead of giving the command.
@@ -39,7 +45,11 @@ def next_steps(
     if sites:
         keys = "; ".join(f"`pulumi config set --secret {vpn_secret_key(s)} --stack {slug}` ({s})" for s in sites)
         steps.append(f"set the VPN shared keys agreed with the town (never in a file): {keys}")
-    steps.append(f"`pulumi preview --stack {slug} --policy-pack policies`, then `pulumi up --stack {slug}`")
+    steps.append(
+        "`consortium audit --pack-config out/policy-config.json`, "
+        f"`pulumi preview --stack {slug} --policy-pack {policy_pack} --policy-pack-config out/policy-config.json`, "
+        f"then `pulumi up --stack {slug}`"
+    )
     linux = sum(1 for s in member.servers if s.os.family == "linux")
     windows = sum(1 for s in member.servers if s.os.family == "windows")
     if linux and baseline_runs_next:

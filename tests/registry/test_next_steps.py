@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from consortium.paths import POLICY_PACK_DIR
 from consortium.registry.load import load_registry
 from consortium.registry.models import Consortium, Member, OnPremSite
 from consortium.registry.next_steps import next_steps, vpn_sites
@@ -51,9 +52,8 @@ def test_a_member_with_sites_in_networking_sets_one_vpn_key_per_site(example) ->
         "`pulumi config set --secret vpn-psk-site1 --stack verona` (site1)"
     ]
     assert steps[0] == "review members/verona.yaml and docs/members/verona.md"
-    assert steps.index(vpn[0]) < steps.index(
-        "`pulumi preview --stack verona --policy-pack policies`, then `pulumi up --stack verona`"
-    )
+    preview = next(s for s in steps if "pulumi preview" in s)
+    assert steps.index(vpn[0]) < steps.index(preview)
 
 
 @pytest.mark.parametrize(("phase", "sites"), [(3, 1), (1, 2), (4, 0)])
@@ -119,10 +119,14 @@ def test_cli_prints_the_next_steps_of_a_town_without_sites_or_servers(registry_d
     # NEW_TOWN: phase 1, no on-premises sites, no servers.
     printed = _onboard_dunn(registry_dir, NEW_TOWN)
     registry = load_registry(registry_dir)
-    assert printed == next_steps(registry.consortium, registry.entry("dunn").member, "members/dunn.yaml")
+    # outside the toolkit's checkout the pack is the installed toolkit's, by its absolute path
+    pack = str(POLICY_PACK_DIR)
+    member = registry.entry("dunn").member
+    assert printed == next_steps(registry.consortium, member, "members/dunn.yaml", policy_pack=pack)
     assert printed == [
         "review members/dunn.yaml and docs/members/dunn.md",
-        "`pulumi preview --stack dunn --policy-pack policies`, then `pulumi up --stack dunn`",
+        "`consortium audit --pack-config out/policy-config.json`, `pulumi preview --stack dunn --policy-pack "
+        f"{pack} --policy-pack-config out/policy-config.json`, then `pulumi up --stack dunn`",
         "no servers in members/dunn.yaml: no baseline to run",
     ]
 
