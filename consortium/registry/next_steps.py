@@ -8,20 +8,13 @@ without servers is told there is nothing to baseline.
 
 from __future__ import annotations
 
-from consortium.registry.models import VPN_SERVICES, Consortium, Member
+from consortium.registry.models import Consortium, Member
 from consortium.registry.render import inventory_path, runbook_path
-from consortium.registry.stackconfig import vpn_secret_key
+from consortium.registry.stackconfig import vpn_secret_key, vpn_sites
 
 
 def _servers(count: int, family: str) -> str:
     return f"{count} {family} server{'' if count == 1 else 's'}"
-
-
-def vpn_sites(consortium: Consortium, member: Member) -> list[str]:
-    """The member's on-premises sites that get a site-to-site VPN now (none before its phase brings networking)."""
-    if not VPN_SERVICES & set(consortium.services_for(member.phase)):
-        return []
-    return [site.name for site in member.network.onprem]
 
 
 def next_steps(

@@ -16,7 +16,7 @@ from pydantic import Field
 from consortium.registry.fields import Email, ObjectId
 from consortium.registry.ipam import hub_subnets, spoke_subnets
 from consortium.registry.load import Registry
-from consortium.registry.models import Consortium, ConsortiumContacts, Member, Service, Strict
+from consortium.registry.models import VPN_SERVICES, Consortium, ConsortiumContacts, Member, Service, Strict
 
 PROJECT = "consortium"  # the Pulumi project name (Pulumi.yaml), also the config namespace
 CONFIG_KEY = "stack"  # one structured key: ``consortium:stack``
@@ -30,6 +30,13 @@ MANAGED_BY = "consortium-toolkit"
 def vpn_secret_key(site: str) -> str:
     """The config key holding a site's VPN shared key; only ever set with ``--secret``."""
     return f"vpn-psk-{site}"
+
+
+def vpn_sites(consortium: Consortium, member: Member) -> list[str]:
+    """The member's on-premises sites that get a site-to-site VPN now (none before its phase brings networking)."""
+    if not VPN_SERVICES & set(consortium.services_for(member.phase)):
+        return []
+    return [site.name for site in member.network.onprem]
 
 
 class ConsortiumRef(Strict):

@@ -11,7 +11,8 @@ import pytest
 from consortium.paths import POLICY_PACK_DIR
 from consortium.registry.load import load_registry
 from consortium.registry.models import Consortium, Member, OnPremSite
-from consortium.registry.next_steps import next_steps, vpn_sites
+from consortium.registry.next_steps import next_steps
+from consortium.registry.stackconfig import vpn_sites
 from tests.conftest import REPO
 
 from .helpers import NEW_TOWN, cli
