@@ -132,11 +132,14 @@ class Verdicts:
     def overall(self) -> str:
         """One sentence for the whole audit (its exit code's reason)."""
         failing = self.failing
-        line = (
-            f"{len(failing)} of {_plural(len(self.members), 'member')} fail the standard"
-            if failing
-            else f"All {_plural(len(self.members), 'member')} meet the standard"
-        )
+        if len(self.members) == 1:  # a one-town report
+            line = f"{self.members[0].name} {'fails' if failing else 'meets'} the standard"
+        else:
+            line = (
+                f"{len(failing)} of {_plural(len(self.members), 'member')} fail the standard"
+                if failing
+                else f"All {_plural(len(self.members), 'member')} meet the standard"
+            )
         shared_failing = [v.name for v in self.shared if not v.meets]
         if shared_failing:
             line += f"; {' and '.join(shared_failing)} fail{'s' if len(shared_failing) == 1 else ''} it too"

@@ -38,8 +38,9 @@ def summary_line(audit: Audit) -> str:
     members = [m for m in subjects if m not in SHARED]
     # The hub is no member: counted apart, so six towns read "6 members and the shared hub".
     hub = " and the shared hub" if "hub" in subjects else ""
+    counted = f"{len(members)} member{'' if len(members) == 1 else 's'}{hub}"
     line = (
-        f"{len(audit.checks)} checks, {len(CATALOG)} controls, {len(members)} members{hub}: "
+        f"{len(audit.checks)} checks, {len(CATALOG)} controls, {counted}: "
         f"{counts['failed']} failed, {counts['advisory']} advisory, {counts['exempted']} exempted, "
         f"{len(audit.expired)} expired exemptions"
     )
