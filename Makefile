@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint lab-deps install clean
+.PHONY: demo test test-fast lint lab-deps browser-deps install clean
 
 install: $(STAMP)
 
@@ -45,8 +45,17 @@ lab-deps: $(STAMP)
 	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; fi; \
 	else echo "not root: lab tests will be skipped"; fi
 
+## browser-deps: headless Chromium (Debian package) for the HTML report's browser test (only as root;
+## otherwise that test skips when chromium is absent)
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then echo "installing chromium"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
+	else echo "not root and no chromium: the browser test will be skipped"; fi
+
 ## test: set up, lint, then the whole suite including the lab tests (pytest exit 5 = failure)
-test: $(STAMP) lint lab-deps
+test: $(STAMP) lint lab-deps browser-deps
 	$(BIN)/python -m pytest -m "lab or not lab" ; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as failure"; exit 1; fi; exit $$rc
 
