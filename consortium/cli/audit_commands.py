@@ -68,7 +68,7 @@ def _path_option(
     multiple=True,
     metavar="SLUG",
     shell_complete=complete_member,
-    help="Plan this member offline, then audit it.",
+    help="Plan this member offline, then audit it (one member: that town's report, the shared hub included).",
 )
 @click.option("--all", "everything", is_flag=True, help="Plan the whole consortium offline, then audit it.")
 @_path_option("--plan", "plan_file", metavar="FILE", help="Audit a `consortium plan --json` file.")
