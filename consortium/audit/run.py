@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
+from consortium.audit.about import About
 from consortium.audit.evidence import HostEvidence
 from consortium.audit.exemptions import covers
 from consortium.audit.params import registry_params
@@ -34,13 +35,14 @@ class Result:
 class Audit:
     """Everything a report shows: the results, the checks made, the exemptions' state and the hosts."""
 
-    source: str
+    source: str  # the source in words, without local paths (see consortium.audit.about)
     results: list[Result]
     checks: list[Check]
     expired: list[tuple[int, Exemption]] = field(default_factory=list)
     unused: list[tuple[int, Exemption]] = field(default_factory=list)
     today: date = field(default_factory=date.today)
     hosts: list[HostEvidence] = field(default_factory=list)
+    about: About = field(default_factory=About)  # names and versions, for the reports
 
     @property
     def failed(self) -> list[Result]:
@@ -80,6 +82,7 @@ def run_audit(
     exemptions: list[Exemption],
     today: date | None = None,
     hosts: list[HostEvidence] | None = None,
+    about: About | None = None,
 ) -> Audit:
     """Judge the resources with every control; exemptions active on ``today`` turn violations into "exempted"."""
     today = today or date.today()
@@ -100,4 +103,4 @@ def run_audit(
         else:
             results.append(Result(f, ctrl, "advisory"))
     unused = [(i, e) for i, e in active if i not in used]
-    return Audit(source, results, evaluation.checks, expired, unused, today, list(hosts or []))
+    return Audit(source, results, evaluation.checks, expired, unused, today, list(hosts or []), about or About())

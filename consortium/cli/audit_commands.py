@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,11 +37,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Source:
-    """What one audit reads: the registry setting the parameters (None: defaults), the resources, a title."""
+    """What one audit reads: the registry setting the parameters (None: defaults), the resources, the
+    source in words (no local path: the report is read by people who never saw this machine), and
+    the members the report is about (``--member``; empty: all)."""
 
     registry: Registry | None
     resources: list[Resource]
     title: str
+    focus: tuple[str, ...] = ()
 
 
 def _path_option(
@@ -65,7 +68,7 @@ def _path_option(
     multiple=True,
     metavar="SLUG",
     shell_complete=complete_member,
-    help="Plan this member offline, then audit it.",
+    help="Plan this member offline, then audit it (one member: that town's report, the shared hub included).",
 )
 @click.option("--all", "everything", is_flag=True, help="Plan the whole consortium offline, then audit it.")
 @_path_option("--plan", "plan_file", metavar="FILE", help="Audit a `consortium plan --json` file.")
@@ -179,6 +182,7 @@ def _list(show_crosswalk: bool, fmt: str, output: Path | None) -> None:
 
 def _offline_plan(root: Path, members: tuple[str, ...]) -> Source:
     """Plan the members (none: everyone) offline first, then audit the plan's inputs."""
+    from consortium.audit.about import offline_source
     from consortium.audit.sources import plan_resources
     from consortium.plan.runner import select_members
 
@@ -186,19 +190,24 @@ def _offline_plan(root: Path, members: tuple[str, ...]) -> Source:
     slugs = select_members(reg, members or None)  # every unknown --member is bad input, before any planning
     plan = plan_members(reg, slugs, include_hub=True)
     resources = plan_resources(r.to_json() for r in plan.records)
-    return Source(reg, resources, "offline plan of " + (", ".join(members) if members else "the whole consortium"))
+    names = [e.member.name for e in reg.select(members)]
+    return Source(reg, resources, offline_source(date.today(), names, resources), tuple(dict.fromkeys(members)))
 
 
 def _read_source(root: Path, plan_file: Path | None, states: tuple[Path, ...], evidence_dir: Path | None) -> Source:
     """A plan file, state exports or host evidence alone; the registry is optional for these."""
+    from consortium.audit.about import plan_source, state_source
     from consortium.audit.sources import load_plan, load_states
 
     reg = _optional_registry(root)
     if plan_file is not None:
-        return Source(reg, load_plan(plan_file), f"plan {plan_file}")
+        resources = load_plan(plan_file)
+        # A plan file holds no timestamp (two runs give identical files): the day it was written stands in.
+        return Source(reg, resources, plan_source(date.fromtimestamp(plan_file.stat().st_mtime), resources))
     if states:
-        return Source(reg, load_states(list(states)), "state " + ", ".join(str(s) for s in states))
-    return Source(reg, [], f"host evidence {evidence_dir}")
+        resources = load_states(list(states))
+        return Source(reg, resources, state_source(resources))
+    return Source(reg, [], "")  # host evidence alone: described once it is read
 
 
 def _optional_registry(root: Path) -> Registry | None:
@@ -211,21 +220,24 @@ def _optional_registry(root: Path) -> Registry | None:
 def _run(
     root: Path, source: Source, evidence_dir: Path | None, exemptions_file: Path | None, on: datetime | None
 ) -> Audit:
+    from consortium.audit.about import about, evidence_source
     from consortium.audit.evidence import load_evidence
     from consortium.audit.exemptions import load_exemptions
     from consortium.audit.run import run_audit
 
     hosts = load_evidence(evidence_dir, source.registry) if evidence_dir is not None else []
+    title = "; ".join(t for t in (source.title, evidence_source(hosts) if hosts else "") if t)
     exemptions = load_exemptions(root, exemptions_file)
     if source.registry is not None:
         print_warnings(source.registry.warnings)
     return run_audit(
         source.resources,
-        source=source.title,
+        source=title,
         registry=source.registry,
         exemptions=exemptions,
         today=on.date() if on is not None else None,
         hosts=hosts,
+        about=about(source.registry, source.focus),
     )
 
 

@@ -166,6 +166,10 @@ def plan_records(document: Any, where: str) -> tuple[list[str], list[dict[str, A
         for key in ("urn", "stack", "type", "name"):
             value = record.get(key)
             _require(isinstance(value, str) and bool(value), where, f"resources[{i}].{key}", "missing or not a string")
+        for key in ("member", "parent", "id"):  # optional: a string, or null (the hub's member, a root's parent)
+            value = record.get(key)
+            ok = value is None or isinstance(value, str)
+            _require(ok, where, f"resources[{i}].{key}", "must be a string or null")
         _require(isinstance(record.get("inputs", {}), dict), where, f"resources[{i}].inputs", "must be an object")
         deps = record.get("dependencies", [])
         _require(

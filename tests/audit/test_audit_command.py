@@ -151,9 +151,19 @@ def test_report_formats(tmp_path: Path, bad_plan: Path) -> None:
         "MCS-STO-001": "error",
         "MCS-STO-011": "warning",
     }
-    assert "<table>" in outs["html"] and "Controls &times; members" in outs["html"]
-    assert "<link" not in outs["html"] and "src=" not in outs["html"]  # self-contained: no outside resources
-    assert "| failed | verona | MCS-STO-001" in outs["markdown"]
+    page = outs["html"]
+    assert "<h1>Security audit: Dane County Municipal IT Consortium</h1>" in page
+    assert "<span class=badge>Fails 1 mandatory control</span>" in page and "City of Verona" in page
+    assert "<link" not in page and "src=" not in page  # self-contained: no outside resources
+    # the source in words: the plan's day and what it covers, never the path of the file on this machine
+    assert str(tmp_path) not in page and str(bad_plan) not in outs["markdown"] + outs["json"]
+    assert "Source: plan of " in page and " (the hub and 9 members)</p>" in page
+    assert "| City of Verona (`verona`) | **Fails 1 mandatory control**<br>high: MCS-STO-001 " in outs["markdown"]
+    assert "| failed | MCS-STO-001 Storage accounts require TLS 1.2 or newer | high |" in outs["markdown"]
+    assert doc["consortium"] == "Dane County Municipal IT Consortium"
+    assert {v["name"]: v["verdict"] for v in doc["verdicts"] if v["status"] == "fails"} == {
+        "City of Verona": "Fails 1 mandatory control"
+    }
 
 
 def test_output_file_is_not_written_on_bad_input(tmp_path: Path) -> None:
@@ -204,8 +214,24 @@ def test_pack_config_carries_the_registry_parameters(tmp_path: Path) -> None:
 def test_audit_member_plans_offline_first() -> None:
     result = cli("audit", "--member", "verona", "--member", "cottage-grove", "--registry", REPO)
     assert result.code == 0, result.out
-    assert result.out.startswith("audit of offline plan of verona, cottage-grove")
-    assert "cottage-grove:" in result.out and "verona:" in result.out and "fitchburg:" not in result.out
+    lines = result.out.splitlines()
+    assert lines[0] == "Security audit: Dane County Municipal IT Consortium"
+    assert "; source: offline plan of City of Verona, Village of Cottage Grove, made " in lines[1]
+    assert "Village of Cottage Grove (cottage-grove): Meets the standard" in lines
+    assert "City of Verona (verona): Meets the standard" in lines and "fitchburg" not in result.out
+
+
+def test_one_member_html_is_that_towns_page_with_the_hub_shared(tmp_path: Path) -> None:
+    out = tmp_path / "verona.html"
+    result = cli("audit", "--member", "verona", "--format", "html", "--output", out, "--registry", REPO)
+    assert result.code == 0, result.err
+    page = out.read_text()
+    assert "<h1>Security audit: City of Verona (Dane County Municipal IT Consortium)</h1>" in page
+    assert "<p class=overall>City of Verona meets the standard." in page
+    # the hub's controls that protect the town are on its page, as shared, not as a second member
+    assert "<h3>Shared hub</h3>" in page and '<section class=member id="m-hub"' in page
+    assert "Shared: not a member." in page and "<th scope=col>Shared hub (shared)</th>" in page
+    assert "Fitchburg" not in page and "fitchburg" not in page
 
 
 def test_committed_control_catalog_is_current() -> None:

@@ -24,6 +24,12 @@ MALFORMED = [
         '{"version": 1, "stacks": [], "resources": [{"urn": "u", "type": 3, "name": "n", "stack": "s"}]}',
         "resources[0].type: missing or not a string",
     ),
+    (  # a member that is no slug would reach the controls and the reports (found by the CLI contract's fuzzing)
+        "--plan",
+        '{"version": 1, "stacks": [], "resources": '
+        '[{"urn": "u", "type": "t", "name": "n", "stack": "s", "member": 1}]}',
+        "resources[0].member: must be a string or null",
+    ),
     # pulumi stack export files
     ("--state", "{", "not valid JSON"),
     ("--state", "[]", "deployment: missing"),

@@ -4,6 +4,7 @@ peering (a stack-level failure), and the JUnit writer's work as the audit grows.
 
 from __future__ import annotations
 
+import html
 import json
 import sys
 from datetime import date
@@ -111,11 +112,24 @@ def test_summary_counts_results_hosts_and_expired_exemptions(audit: Audit) -> No
     )
 
 
-def test_text_lists_each_member_with_its_score_and_ends_with_the_summary(audit: Audit) -> None:
+def test_text_gives_each_member_its_verdict_before_its_counts_and_ends_with_the_summary(audit: Audit) -> None:
     lines = RENDER["text"](audit).splitlines()
-    assert lines[0] == "audit of plan <hostile> & 'quoted' (2026-12-06)"
-    # an exempted finding does not fail its check
-    assert "fitchburg: 1/1 checks pass" in lines and "verona: 1/2 checks pass" in lines
+    # no registry: no consortium name, members by slug
+    assert lines[0] == "Security audit"
+    assert lines[1].startswith("Audit of 2026-12-06; source: plan <hostile> & 'quoted'; toolkit ")
+    assert lines[2] == "2 of 2 members fail the standard"
+    # fitchburg passes its one check, yet its exemption has expired: it fails, and says why
+    at = lines.index("fitchburg (fitchburg): Expired exemption")
+    assert lines[at + 1 : at + 3] == [
+        "  expired exemption: MCS-KV-001, approved by someone, expired 2025-01-01",
+        "  1 of 1 check passed, 0 advisory findings, 0 exempted",
+    ]
+    at = lines.index("verona (verona): Fails 1 mandatory control; 1 host failing the baseline")
+    assert lines[at + 1 : at + 4] == [
+        "  high: MCS-STO-001 Storage accounts require TLS 1.2 or newer",
+        "  host ver-app01: LNX-SSH-002 drift",
+        "  1 of 2 checks passed, 0 advisory findings, 1 exempted, 1 host baselined",  # an exempted finding passes
+    ]
     assert f"            StorageAccount {HOSTILE}: {HOSTILE} is wrong" in lines
     assert (
         "  verona ver-app01: 1 compliant, 1 drift, 0 error, 1 not applicable "
@@ -125,14 +139,28 @@ def test_text_lists_each_member_with_its_score_and_ends_with_the_summary(audit: 
     assert lines[-1] == summary_line(audit)
 
 
-def test_json_carries_scores_results_and_exemptions(audit: Audit) -> None:
+def test_json_carries_verdicts_scores_results_and_exemptions(audit: Audit) -> None:
     doc = json.loads(RENDER["json"](audit))
     assert doc["exit_code"] == 1 and doc["date"] == "2026-12-06"
+    assert doc["consortium"] == "" and doc["title"] == "Security audit"
+    assert doc["toolkit_version"] and doc["catalog_version"].startswith(f"{len(CATALOG)} controls, ")
+    assert doc["overall"] == "2 of 2 members fail the standard"
+    assert [(v["member"], v["status"], v["verdict"]) for v in doc["verdicts"]] == [
+        ("fitchburg", "fails", "Expired exemption"),
+        ("verona", "fails", "Fails 1 mandatory control; 1 host failing the baseline"),
+    ]
+    verona = doc["verdicts"][1]
+    assert verona["failed_controls"] == [
+        {"control": "MCS-STO-001", "severity": "high", "title": "Storage accounts require TLS 1.2 or newer"}
+    ]
+    assert verona["failing_hosts"] == ["ver-app01"] and verona["exempted"] == 1 and not verona["shared"]
+    assert doc["verdicts"][0]["expired_exemptions"] == ["MCS-KV-001"]
     assert doc["members"] == {"fitchburg": {"passed": 1, "total": 1}, "verona": {"passed": 1, "total": 2}}
     assert [(r["control"], r["status"], r["name"]) for r in doc["results"]] == [
         ("MCS-STO-001", "failed", HOSTILE),
         ("MCS-STO-011", "exempted", "starchive"),
     ]
+    assert doc["results"][0]["risk"] == by_id()["MCS-STO-001"].rationale
     assert doc["results"][1]["exemption"]["approved_by"] == "Board resolution 2026-14"
     assert [e["control"] for e in doc["expired_exemptions"]] == ["MCS-KV-001"]
     assert doc["hosts"][0]["failing"] == ["LNX-SSH-002"]
@@ -261,29 +289,109 @@ def test_html_escapes_hostile_names_and_titles(audit: Audit) -> None:
     page = RENDER["html"](audit)
     assert "<script>" not in page and "'x'" not in page
     assert "st&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&amp;" in page
-    assert "<p>plan &lt;hostile&gt; &amp; &#x27;quoted&#x27; &middot; 2026-12-06 &middot; " in page
-    assert page.startswith("<!doctype html>") and page.endswith("</html>\n")
-    assert "<link" not in page and "src=" not in page  # self-contained
+    assert "Source: plan &lt;hostile&gt; &amp; &#x27;quoted&#x27;</p>" in page
+    assert page.startswith("<!doctype html>\n<html lang=en>") and page.endswith("</html>\n")
+    assert "<link" not in page and "src=" not in page and "<script" not in page  # self-contained
+    assert "&lt;span" not in page and "&lt;table" not in page  # markup from the template is not escaped twice
 
 
-def test_html_matrix_shows_the_worst_result_per_control_and_member(audit: Audit) -> None:
+def test_html_matrix_shows_the_worst_result_per_control_and_member_in_symbols_and_words(audit: Audit) -> None:
     page = RENDER["html"](audit)
-    row = next(line for line in page.splitlines() if ">MCS-STO-001 " in line and line.startswith("<tr><td title="))
+    row = next(line for line in page.splitlines() if line.startswith("<tr><th scope=row class=ctl>MCS-STO-001 "))
     # members in order fitchburg, verona: a pass where checked clean, a failure where the finding is
-    assert row.endswith("<td class=pass>✓</td><td class=fail>✗</td></tr>")
-    unchecked = next(line for line in page.splitlines() if ">MCS-KV-001 " in line and line.startswith("<tr><td"))
-    assert unchecked.endswith("<td>&ndash;</td><td>&ndash;</td></tr>")
-    assert "<h2>Host baselines</h2><ul><li>verona ver-app01: " in page
+    assert row.endswith(
+        "<td class=pass><span aria-hidden=true>✓</span><span class=vh>passed</span></td>"
+        "<td class=fail><span aria-hidden=true>✗</span><span class=vh>failed</span></td></tr>"
+    )
+    unchecked = next(line for line in page.splitlines() if line.startswith("<tr><th scope=row class=ctl>MCS-KV-001 "))
+    dash = "<td class=none><span aria-hidden=true>\u2013</span><span class=vh>not checked</span></td>"
+    assert unchecked.endswith(dash * 2 + "</tr>")
+    # every symbol of the matrix is in the legend, in words
+    for mark, words in (
+        ("✓", "passed"),
+        ("✗", "failed"),
+        ("!", "advisory"),
+        ("E", "exempted"),
+        ("\u2013", "not checked"),
+    ):
+        assert f">{mark}</dt><dd>{words}: " in page
+
+
+def test_html_puts_each_members_verdict_first_and_findings_with_risk_and_fix(audit: Audit) -> None:
+    page = RENDER["html"](audit)
+    assert "<title>Security audit &middot; 2026-12-06</title>" in page
+    assert "<p class=overall>2 of 2 members fail the standard." in page
+    verona = page[page.index('<section class=member id="m-verona"') :]
+    verona = verona[: verona.index("</section>")]
+    assert (
+        '<p class="verdict fails"><span class=badge>Fails 1 mandatory control; 1 host failing the baseline</span>'
+        in verona
+    )
+    assert "<li>high: MCS-STO-001 Storage accounts require TLS 1.2 or newer</li>" in verona
+    assert verona.index("Fails 1 mandatory control") < verona.index("1 of 2 checks passed")  # the verdict first
+    tls = by_id()["MCS-STO-001"]
+    row = next(line for line in verona.splitlines() if line.startswith("<tr class=fail><th scope=row>MCS-STO-001"))
+    assert "<td>StorageAccount st&lt;script" in row and f"<td>{html.escape(tls.rationale)}</td>" in row
+    assert f"<td>{html.escape(tls.fix)}</td>" in row
+    assert "<caption>Violations covered by an exemption in force</caption>" in verona
+    assert "approved by Board resolution 2026-14, until 2027-06-30" in verona
+    assert "<h3>Host baselines</h3>" in verona and "<li>verona ver-app01: " in verona
+    fitchburg = page[page.index('<section class=member id="m-fitchburg"') :]
+    fitchburg = fitchburg[: fitchburg.index("</section>")]
+    assert "<span class=badge>Expired exemption</span>" in fitchburg and "<p>No findings.</p>" in fitchburg
+    assert "<td>someone</td><td>2025-01-01</td>" in fitchburg
+    # the register: every exemption apart, with approver and expiry
+    register = page[page.index("<h2 id=register-h>") :]
+    assert (
+        "<td>MCS-STO-011</td><td>all its resources</td><td>in force</td><td>Board resolution 2026-14</td>" in register
+    )
+    assert "<td>MCS-KV-001</td><td>all its resources</td><td>expired</td><td>someone</td>" in register
     assert "<p>EXPIRED exemption #1 (MCS-KV-001 for fitchburg" in page
+
+
+def test_html_is_accessible_and_printable(audit: Audit) -> None:
+    page = RENDER["html"](audit)
+    assert "<html lang=en>" in page
+    assert "<th>" not in page  # every header cell says what it heads
+    assert page.count("<th scope=col>") > 10 and "<th scope=row" in page
+    assert "@media print{" in page and "section.member,section.appendix{break-before:page}" in page
+    assert "tr,td,th{break-inside:avoid}" in page and "thead{display:table-header-group}" in page
+
+
+def test_hub_is_shared_not_a_member() -> None:
+    checks = [
+        Check("MCS-STO-001", "verona", _urn("verona", "stverona"), "stverona"),
+        Check("MCS-STO-001", "hub", _urn("hub", "sthub"), "sthub"),
+    ]
+    audit = Audit("plan", [_result("MCS-STO-001", "failed", "sthub", member="hub")], checks, today=date(2026, 12, 6))
+    assert summary_line(audit).startswith("2 checks, 60 controls, 1 member and the shared hub: 1 failed")
+    text = RENDER["text"](audit)
+    assert "verona meets the standard; Shared hub fails it too" in text
+    assert "shared (not a member; protects the members connected to it):\n\nShared hub (hub): Fails 1" in text
+    doc = json.loads(RENDER["json"](audit))
+    assert [(v["member"], v["shared"]) for v in doc["verdicts"]] == [("verona", False), ("hub", True)]
+    page = RENDER["html"](audit)
+    assert "<h3>Shared hub</h3>" in page and "<th scope=col>Shared hub (shared)</th>" in page
+    markdown = RENDER["markdown"](audit)
+    assert "| Shared hub (`hub`) | **Fails 1 mandatory control**<br>high: MCS-STO-001 " in markdown
 
 
 def test_markdown_tables_and_sections(audit: Audit) -> None:
     page = RENDER["markdown"](audit)
-    assert "| verona | 1/2 | 50 % |" in page and "| fitchburg | 1/1 | 100 % |" in page
-    assert "| failed | verona | MCS-STO-001 " in page
+    assert page.startswith("# Security audit\n\nAudit of 2026-12-06; source: plan <hostile> & 'quoted'; ")
+    assert "**2 of 2 members fail the standard.**" in page
+    assert (
+        "| verona (`verona`) | **Fails 1 mandatory control; 1 host failing the baseline**<br>high: MCS-STO-001 "
+        "Storage accounts require TLS 1.2 or newer<br>host ver-app01: LNX-SSH-002 drift | 1 of 2 | 0 | 1 |"
+    ) in page
+    assert "| fitchburg (`fitchburg`) | **Expired exemption**<br>expired exemption: MCS-KV-001, " in page
+    assert "%" not in page  # no percentage to hide a failure behind
+    assert "| failed | MCS-STO-001 Storage accounts require TLS 1.2 or newer | high | " in page
+    assert "### fitchburg (`fitchburg`)\n\nNo findings." in page
+    assert "| fitchburg | MCS-KV-001 | all its resources | expired | someone | 2025-01-01 |" in page
     assert "## Host baselines" in page and "## Exemptions" in page
     empty = Audit("nothing", [], [], today=date(2026, 12, 6))
-    assert "| - | - | - | - | no findings | - |" in RENDER["markdown"](empty)
+    assert "## Findings\n\nNo findings.\n" in RENDER["markdown"](empty)
     assert "## Exemptions" not in RENDER["markdown"](empty)
 
 

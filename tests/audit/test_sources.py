@@ -47,7 +47,8 @@ def test_the_deployed_example_audits_clean(exports: Path) -> None:
     result = cli("audit", "--state", exports, "--registry", REPO)
     assert result.code == 0, result.out
     assert "0 failed, 0 advisory" in result.out
-    assert "verona:" in result.out and "hub:" in result.out
+    assert "City of Verona (verona): Meets the standard" in result.out
+    assert "Shared hub (hub): Meets the standard" in result.out and "9 members and the shared hub" in result.out
 
 
 def test_drift_in_azure_is_judged_by_outputs(exports: Path) -> None:
@@ -81,7 +82,9 @@ def test_isolation_is_judged_from_one_export_given_the_registry(tmp_path: Path, 
 def test_several_state_arguments_combine(exports: Path) -> None:
     result = cli("audit", "--state", exports / "hub.json", "--state", exports / "verona.json", "--registry", REPO)
     assert result.code == 0, result.out
-    assert "hub:" in result.out and "verona:" in result.out and "fitchburg" not in result.out
+    assert "; source: state exports of hub, verona; " in result.out  # the stacks, not the files' paths
+    assert "Shared hub (hub): " in result.out and "City of Verona (verona): " in result.out
+    assert "fitchburg" not in result.out
 
 
 def test_same_stack_twice_is_refused(exports: Path, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The JSON report: every result with its control's metadata, the scores, exemptions and hosts."""
+"""The JSON report: the verdict per member (the shared hub apart), every result with its control's
+metadata, the scores, exemptions and hosts, the consortium's name and the versions that judged it."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import json
 from typing import Any
 
 from consortium.audit.evidence import HostEvidence
-from consortium.audit.reports.summary import summary_line
+from consortium.audit.reports.summary import summary_line, title
 from consortium.audit.run import Audit, Result
+from consortium.audit.verdicts import Verdict, verdicts
 
 
 def _result(r: Result) -> dict[str, Any]:
@@ -23,6 +25,7 @@ def _result(r: Result) -> dict[str, Any]:
         "name": r.finding.resource_name,
         "message": r.finding.message,
         "fix": r.control.fix,
+        "risk": r.control.rationale,
         "cis_v8": list(r.control.cis_v8),
         "exemption": r.exemption.model_dump(mode="json") if r.exemption else None,
     }
@@ -46,8 +49,36 @@ def _host(h: HostEvidence) -> dict[str, Any]:
     }
 
 
+def _verdict(v: Verdict) -> dict[str, Any]:
+    return {
+        "member": v.slug,
+        "name": v.name,
+        "shared": v.shared,
+        "status": v.status,
+        "verdict": v.headline,
+        "reasons": v.reasons,
+        "failed_controls": [
+            {"control": c.id, "severity": c.severity.value, "title": c.title} for c in v.failed_controls
+        ],
+        "expired_exemptions": [e.control for e in v.expired],
+        "failing_hosts": [h.host for h in v.failing_hosts],
+        "passed": v.passed,
+        "total": v.total,
+        "advisory": len(v.advisory),
+        "exempted": len(v.exempted),
+    }
+
+
 def render(audit: Audit) -> str:
+    judged = verdicts(audit)
     doc = {
+        "consortium": audit.about.consortium,
+        "title": title(audit),
+        "toolkit_version": audit.about.toolkit,
+        "catalog_version": audit.about.catalog,
+        "overall": judged.overall,
+        # Members first, then the shared hub apart (shared: true); "members" below keeps every subject's scores.
+        "verdicts": [_verdict(v) for v in (*judged.members, *judged.shared)],
         "source": audit.source,
         "date": str(audit.today),
         "summary": summary_line(audit),

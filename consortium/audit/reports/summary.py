@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from consortium.audit.evidence import HostEvidence
 from consortium.audit.run import Audit, Result
+from consortium.audit.verdicts import SHARED
 from policies.catalog import CATALOG
 
 
@@ -12,11 +14,6 @@ def where(r: Result) -> str:
     """The resource of a result (``StorageAccount stverona``), or ``(member)`` for a stack control's."""
     f = r.finding
     return f"{f.resource_type.rsplit(':', 1)[-1]} {f.resource_name}" if f.urn else "(member)"
-
-
-def percent(passed: int, total: int) -> int:
-    """A member's score in whole percent (0 when nothing was checked)."""
-    return 100 * passed // max(total, 1)
 
 
 def exemption_lines(audit: Audit) -> list[str]:
@@ -37,8 +34,13 @@ def summary_line(audit: Audit) -> str:
     counts: dict[str, int] = defaultdict(int)
     for r in audit.results:
         counts[r.status] += 1
+    subjects = audit.members()
+    members = [m for m in subjects if m not in SHARED]
+    # The hub is no member: counted apart, so six towns read "6 members and the shared hub".
+    hub = " and the shared hub" if "hub" in subjects else ""
+    counted = f"{len(members)} member{'' if len(members) == 1 else 's'}{hub}"
     line = (
-        f"{len(audit.checks)} checks, {len(CATALOG)} controls, {len(audit.members())} members: "
+        f"{len(audit.checks)} checks, {len(CATALOG)} controls, {counted}: "
         f"{counts['failed']} failed, {counts['advisory']} advisory, {counts['exempted']} exempted, "
         f"{len(audit.expired)} expired exemptions"
     )
@@ -64,24 +66,43 @@ def _failing_hosts(audit: Audit) -> str:
     return f"{sum(kinds.values())} failing" + (f": {', '.join(parts)}" if parts else "")
 
 
+def host_line(h: HostEvidence) -> str:
+    """One host's baseline evidence in one line: counts by status, then what fails and what does not apply."""
+    counts: dict[str, int] = defaultdict(int)
+    for c in h.controls:
+        counts[c.status] += 1
+    # Failing controls that share a reason (e.g. all those a stopped run never checked) share one note.
+    shared: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for c in h.failing:
+        shared[(c.status, c.reason, "" if c.reason else c.id)].append(c.id)
+    notes = [f"{', '.join(ids)} {status}" + (f": {why}" if why else "") for (status, why, _), ids in shared.items()]
+    notes += [f"{c.id} not applicable: {c.reason or 'no reason given'}" for c in h.not_applicable]
+    return (
+        f"{h.member} {h.host}: {counts['compliant']} compliant, {counts['drift']} drift, "
+        f"{counts['error']} error"
+        + (f", {counts['not_applicable']} not applicable" if counts["not_applicable"] else "")
+        + (", unreachable" if not h.reachable else "")
+        + (f" ({'; '.join(notes)})" if notes else "")
+    )
+
+
 def host_lines(audit: Audit) -> list[str]:
     """Per member, per host: the baseline evidence in one line each."""
-    lines = []
-    for h in sorted(audit.hosts, key=lambda h: (h.member, h.host)):
-        counts: dict[str, int] = defaultdict(int)
-        for c in h.controls:
-            counts[c.status] += 1
-        # Failing controls that share a reason (e.g. all those a stopped run never checked) share one note.
-        shared: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-        for c in h.failing:
-            shared[(c.status, c.reason, "" if c.reason else c.id)].append(c.id)
-        notes = [f"{', '.join(ids)} {status}" + (f": {why}" if why else "") for (status, why, _), ids in shared.items()]
-        notes += [f"{c.id} not applicable: {c.reason or 'no reason given'}" for c in h.not_applicable]
-        lines.append(
-            f"{h.member} {h.host}: {counts['compliant']} compliant, {counts['drift']} drift, "
-            f"{counts['error']} error"
-            + (f", {counts['not_applicable']} not applicable" if counts["not_applicable"] else "")
-            + (", unreachable" if not h.reachable else "")
-            + (f" ({'; '.join(notes)})" if notes else "")
-        )
-    return lines
+    return [host_line(h) for h in sorted(audit.hosts, key=lambda h: (h.member, h.host))]
+
+
+def title(audit: Audit) -> str:
+    """The report's title: the consortium by name, or the one town a ``--member`` report is about."""
+    about = audit.about
+    if len(about.focus) == 1:
+        town = about.name(about.focus[0])
+        return f"Security audit: {town}" + (f" ({about.consortium})" if about.consortium else "")
+    return f"Security audit: {about.consortium}" if about.consortium else "Security audit"
+
+
+def provenance(audit: Audit) -> str:
+    """Where the audit's facts come from and what judged them, in one line (no local paths)."""
+    return (
+        f"Audit of {audit.today}; source: {audit.source}; toolkit {audit.about.toolkit}; "
+        f"control catalog {audit.about.catalog}"
+    )
