@@ -21,7 +21,7 @@ def _number(value: Decimal) -> str:
 
 
 def _term(share: Share, pool: PoolShare, driver: str) -> str | None:
-    """``weight × value/total`` for one driver of one pool (None when its weight is 0)."""
+    """``weight * value/total`` for one driver of one pool (None when its weight is 0)."""
     weights_sum = sum(share.weights.values(), Decimal(0))
     weight = share.weights.get(driver, Decimal(0))
     if not weight:
@@ -30,8 +30,8 @@ def _term(share: Share, pool: PoolShare, driver: str) -> str | None:
     total = pool.totals[driver]
     if driver == "equal" or not total:
         why = "" if driver == "equal" else f" (no {driver} among them: equal)"
-        return f"{w} × 1/{pool.members}{why}"
-    return f"{w} × {_number(share.basis.driver(driver))}/{_number(total)} {driver}"
+        return f"{w} * 1/{pool.members}{why}"
+    return f"{w} * {_number(share.basis.driver(driver))}/{_number(total)} {driver}"
 
 
 def pool_lines(share: Share, pool: PoolShare) -> list[str]:
@@ -48,7 +48,7 @@ def pool_lines(share: Share, pool: PoolShare) -> list[str]:
     return [
         f"{name}: shared by {pool.members} ({who})",
         f"  fraction = {' + '.join(terms)} = {fraction}",
-        f"  {money_text(pool.pool.monthly)} × {fraction} → {money_text(pool.amount)}",
+        f"  {money_text(pool.pool.monthly)} * {fraction} = {money_text(pool.amount)}",
     ]
 
 
