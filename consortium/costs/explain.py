@@ -48,7 +48,7 @@ def pool_lines(share: Share, pool: PoolShare) -> list[str]:
     return [
         f"{name}: shared by {pool.members} ({who})",
         f"  fraction = {' + '.join(terms)} = {fraction}",
-        f"  {money_text(pool.pool.monthly)} * {fraction} = {money_text(pool.amount)}",
+        f"  {money_text(pool.pool.monthly)} * {fraction} -> {money_text(pool.amount)}",
     ]
 
 
