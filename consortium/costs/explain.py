@@ -70,9 +70,7 @@ def explanation(share: Share) -> list[str]:
     """Every line of a member's explanation, from its drivers to its total."""
     b = share.basis
     services = ", ".join(sorted(b.services)) or "none"
-    drivers = (
-        f"population {b.population}, endpoints {b.endpoints}, servers {b.servers}, direct {money_text(b.direct)}"
-    )
+    drivers = f"population {b.population}, endpoints {b.endpoints}, servers {b.servers}, direct {money_text(b.direct)}"
     weights = ", ".join(f"{d} {_number(share.weights.get(d, Decimal(0)))}" for d in COST_DRIVERS)
     lines = [f"{b.slug}: services {services}", f"drivers: {drivers}", f"weights: {weights}"]
     for pool in share.pools:

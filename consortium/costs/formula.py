@@ -141,8 +141,7 @@ def _fractions(weights: Mapping[str, Decimal], members: Sequence[Basis]) -> tupl
     totals = {d: sum((m.driver(d) for m in members), ZERO) for d in COST_DRIVERS}
     n = Decimal(len(members))
     fractions = [
-        sum((norm[d] * (m.driver(d) / totals[d] if totals[d] else 1 / n) for d in COST_DRIVERS), ZERO)
-        for m in members
+        sum((norm[d] * (m.driver(d) / totals[d] if totals[d] else 1 / n) for d in COST_DRIVERS), ZERO) for m in members
     ]
     return totals, fractions
 
