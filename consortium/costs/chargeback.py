@@ -159,15 +159,13 @@ class _Owners:
         self.members = {e.member.slug for e in registry.members}
         self.groups = {naming.resource_group(c.slug, s).lower(): s for s in self.members}
         self.hub_group = naming.resource_group(c.slug, naming.HUB).lower()
-        self.cache: dict[tuple[Any, ...], Owner] = {}
+        self.cache: dict[tuple[str, str, str, str], Owner] = {}
 
     def of(self, charge: Charge) -> Owner:
-        tags = charge.tags
-        member, consortium = tags.get("member"), tags.get("consortium")
-        key = (repr(member), repr(consortium), charge.resource_group.lower(), charge.category, charge.resource_name)
+        key = (charge.tags_text, charge.resource_group, charge.category, charge.resource_name)
         found = self.cache.get(key)
         if found is None:
-            found = self._decide(member, consortium, charge)
+            found = self._decide(charge.tags.get("member"), charge.tags.get("consortium"), charge)
             if len(self.cache) > _CACHE_LIMIT:
                 self.cache.clear()
             self.cache[key] = found
@@ -178,7 +176,7 @@ class _Owners:
         return Owner("pool", HUB_POOLS.get(services, "hub " + ", ".join(sorted(services))), untagged, services)
 
     def _decide(self, member: Any, consortium: Any, charge: Charge) -> Owner:
-        group = charge.resource_group.lower()
+        group = charge.resource_group.strip().lower()
         if consortium is not None and consortium != self.consortium_tag:
             return Owner("unallocated", f"tag consortium={consortium} is not this consortium's")
         if member is not None:
@@ -208,36 +206,58 @@ class _Month:
     pools: defaultdict[tuple[str, frozenset[str]], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     unallocated: dict[tuple[str, str, str, str], list[Any]] = field(default_factory=dict)
 
-    def add(self, charge: Charge, owner: Owner) -> None:
-        self.total += charge.cost
+    def add(self, charge: Charge, owner: Owner, cost: Decimal, rows: int) -> None:
+        """``rows`` rows like ``charge`` (the first of them), costing ``cost`` together."""
+        self.total += cost
         if owner.untagged:
             who = owner.name if owner.kind == "member" else naming.HUB
-            self.untagged[(who, charge.resource_id, charge.resource_group)] += charge.cost
+            self.untagged[(who, charge.resource_id, charge.resource_group)] += cost
         if owner.kind == "member":
-            arose = f"{charge.charged.year:04d}-{charge.charged.month:02d}"
-            earlier = arose if arose < charge.month else ""
-            self.lines[(owner.name, charge.service, charge.category, earlier)] += charge.cost
+            earlier = charge.charged_month if charge.charged_month < charge.month else ""
+            self.lines[(owner.name, charge.service, charge.category, earlier)] += cost
         elif owner.kind == "pool":
-            self.pools[(owner.name, owner.services)] += charge.cost
+            self.pools[(owner.name, owner.services)] += cost
         else:
             key = (owner.name, charge.resource_id or charge.resource_name, charge.resource_group, charge.category)
             entry = self.unallocated.get(key)
             if entry is None:
-                self.unallocated[key] = [charge.cost, 1, charge.row]
+                self.unallocated[key] = [cost, rows, charge.row]
             else:
-                entry[0] += charge.cost
-                entry[1] += 1
+                entry[0] += cost
+                entry[1] += rows
+
+
+# Rows alike in all the chargeback looks at are summed first (a resource's daily rows of a month);
+# past this many distinct kinds the sums are handed on and started again, so memory stays bounded.
+_GROUPS = 200_000
 
 
 def _aggregate(charges: Iterable[Charge], owners: _Owners) -> tuple[dict[str, _Month], str]:
     months: dict[str, _Month] = {}
+    groups: dict[tuple[str, ...], list[Any]] = {}
     currency = ""
-    for charge in charges:
-        currency = charge.currency
-        month = months.get(charge.month)
-        if month is None:
-            month = months[charge.month] = _Month()
-        month.add(charge, owners.of(charge))
+
+    def flush() -> None:
+        for cost, rows, first in groups.values():
+            month = months.get(first.month)
+            if month is None:
+                month = months[first.month] = _Month()
+            month.add(first, owners.of(first), cost, rows)
+        groups.clear()
+
+    for c in charges:  # the hot path: one tuple, one dict look-up, one sum per row
+        key = (c.month, c.charged_month, c.tags_text, c.resource_group, c.category, c.resource_name,
+               c.resource_id, c.service)  # fmt: skip
+        group = groups.get(key)
+        if group is None:
+            if len(groups) >= _GROUPS:
+                flush()
+            groups[key] = [c.cost, 1, c]
+        else:
+            group[0] += c.cost
+            group[1] += 1
+        currency = c.currency
+    flush()
     return months, currency
 
 

@@ -54,19 +54,21 @@ _FIELD_LIMIT = 1 << 20  # one cell (a Tags JSON) may be long, not unbounded
 
 
 class Charge(NamedTuple):
-    """One row of the bill, as the chargeback needs it."""
+    """One row of the bill, as the chargeback needs it (text cells as the export writes them)."""
 
     row: int
     cost: Decimal  # BilledCost: what the invoice charges, purchases included, not amortized
     currency: str
     month: str  # the billing period, YYYY-MM: the invoice this row is on
     charged: date  # ChargePeriodStart: when the cost arose (before the month: a late correction)
+    charged_month: str  # its YYYY-MM
     category: str
     correction: bool
     resource_id: str
     resource_name: str
     service: str
-    tags: dict[str, Any]
+    tags: dict[str, Any]  # keys in lower case
+    tags_text: str  # the cell as written: the same text means the same tags
     resource_group: str
 
 
@@ -119,39 +121,54 @@ def _open(path: Path, shown: str) -> IO[str]:
 
 
 class _Cells:
-    """One row's cells by column, raising the ``row N: Column: message`` line for a bad one."""
+    """Checks of the cells that repeat across rows (dates, periods, tag sets), each text parsed
+    once: a month has few distinct values and many rows. A bad cell is a ``row N: Column`` line."""
 
     def __init__(self, shown: str) -> None:
         self.shown = shown
-        self.dates: dict[str, date] = {}
+        self.periods: dict[tuple[str, str], str] = {}
+        self.charged: dict[str, tuple[date, str]] = {}
         self.tags: dict[str, dict[str, Any]] = {}
 
     def bad(self, row: int, column: str, message: str) -> Exception:
         return fail(self.shown, f"row {row}: {column}", message)
 
-    def date(self, row: int, column: str, text: str) -> date:
-        found = self.dates.get(text)
-        if found is None:
-            try:
-                found = _parse_date(text)
-            except ValueError as exc:
-                raise self.bad(row, column, str(exc)) from None
-            if len(self.dates) > _CACHE_LIMIT:
-                self.dates.clear()
-            self.dates[text] = found
+    def _date(self, row: int, column: str, text: str) -> date:
+        try:
+            return _parse_date(text)
+        except ValueError as exc:
+            raise self.bad(row, column, str(exc)) from None
+
+    def period(self, row: int, start_text: str, end_text: str) -> str:
+        """The billing period's month (YYYY-MM), from BillingPeriodStart, checked against its end."""
+        self.trim()
+        start = self._date(row, "BillingPeriodStart", start_text)
+        end = self._date(row, "BillingPeriodEnd", end_text)
+        if end <= start:
+            raise self.bad(row, "BillingPeriodEnd", f"{end_text} is not after BillingPeriodStart {start_text}")
+        month = f"{start.year:04d}-{start.month:02d}"
+        self.periods[(start_text, end_text)] = month
+        return month
+
+    def charge_start(self, row: int, text: str) -> tuple[date, str]:
+        self.trim()
+        day = self._date(row, "ChargePeriodStart", text)
+        found = self.charged[text] = (day, f"{day.year:04d}-{day.month:02d}")
         return found
 
     def tag_set(self, row: int, text: str) -> dict[str, Any]:
-        found = self.tags.get(text)
-        if found is None:
-            try:
-                found = _parse_tags(text)
-            except ValueError as exc:
-                raise self.bad(row, "Tags", str(exc)) from None
-            if len(self.tags) > _CACHE_LIMIT:
-                self.tags.clear()
-            self.tags[text] = found
+        self.trim()
+        try:
+            found = self.tags[text] = _parse_tags(text)
+        except ValueError as exc:
+            raise self.bad(row, "Tags", str(exc)) from None
         return found
+
+    def trim(self) -> None:
+        """Forget the remembered cells when a file has unusually many distinct ones (bounded memory)."""
+        for cache in (self.periods, self.charged, self.tags):
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
 
 
 def _header(reader: Iterator[list[str]], shown: str) -> tuple[dict[str, int], int]:
@@ -189,49 +206,53 @@ def read_focus(path: Path, shown: str | None = None) -> Iterator[Charge]:
 def _rows(reader: Iterator[list[str]], shown: str) -> Iterator[Charge]:
     at, width = _header(reader, shown)
     cells = _Cells(shown)
+    periods, charged_at, tag_sets = cells.periods, cells.charged, cells.tags
     currency = ""
     i_cost, i_cur, i_bps, i_bpe, i_cps = (at[c] for c in COLUMNS[:5])
     i_cat, i_cls, i_rid, i_rname, i_svc, i_tags, i_rg = (at[c] for c in COLUMNS[5:])
-    for row, cells_in_row in enumerate(reader, start=2):
-        if not cells_in_row:  # a blank line carries nothing
-            continue
-        r = cells_in_row
+    # The loop is the hot path (a million rows a month): repeated cells are looked up, not re-parsed.
+    for row, r in enumerate(reader, start=2):
         if len(r) != width:
+            if not r:  # a blank line carries nothing
+                continue
             raise fail(shown, f"row {row}", f"has {len(r)} cells, the header has {width}")
         try:
             cost = parse_decimal(r[i_cost])
         except ValueError as exc:
             raise cells.bad(row, "BilledCost", str(exc)) from None
-        cur = r[i_cur].strip()
+        cur = r[i_cur]
         if cur != currency:
             if not _CURRENCY.fullmatch(cur):
                 raise cells.bad(row, "BillingCurrency", f"{cur!r} is not an ISO 4217 currency code")
             if currency:
                 raise cells.bad(row, "BillingCurrency", f"{cur} but earlier rows are in {currency} (mixed currencies)")
             currency = cur
-        start = cells.date(row, "BillingPeriodStart", r[i_bps])
-        end = cells.date(row, "BillingPeriodEnd", r[i_bpe])
-        if end <= start:
-            raise cells.bad(row, "BillingPeriodEnd", f"{r[i_bpe]} is not after BillingPeriodStart {r[i_bps]}")
-        charged = cells.date(row, "ChargePeriodStart", r[i_cps])
-        category = r[i_cat].strip()
+        month = periods.get((r[i_bps], r[i_bpe])) or cells.period(row, r[i_bps], r[i_bpe])
+        charged, charged_month = charged_at.get(r[i_cps]) or cells.charge_start(row, r[i_cps])
+        category = r[i_cat]
         if category not in CHARGE_CATEGORIES:
             allowed = ", ".join(sorted(CHARGE_CATEGORIES))
             raise cells.bad(row, "ChargeCategory", f"{category!r} is not one of {allowed}")
-        klass = r[i_cls].strip()
-        if klass not in ("", CORRECTION):
+        klass = r[i_cls]
+        if klass and klass != CORRECTION:
             raise cells.bad(row, "ChargeClass", f"{klass!r} must be empty or {CORRECTION}")
+        tags_text = r[i_tags]
+        tags = tag_sets.get(tags_text)
+        if tags is None:
+            tags = cells.tag_set(row, tags_text)
         yield Charge(
             row,
             cost,
             cur,
-            f"{start.year:04d}-{start.month:02d}",
+            month,
             charged,
+            charged_month,
             category,
             klass == CORRECTION,
-            r[i_rid].strip(),
-            r[i_rname].strip(),
-            r[i_svc].strip(),
-            cells.tag_set(row, r[i_tags]),
-            r[i_rg].strip(),
+            r[i_rid],
+            r[i_rname],
+            r[i_svc],
+            tags,
+            tags_text,
+            r[i_rg],
         )
