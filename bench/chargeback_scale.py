@@ -82,14 +82,18 @@ def write_bill(path: Path, rows: int) -> None:
             ])  # fmt: skip
 
 
-def run(bill: Path, out: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one `consortium chargeback` child process."""
+def run(bill: Path, out: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of one `consortium chargeback` child process
+    (CPU time too: on a shared machine the wall time says as much about the neighbours)."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     cmd = [sys.executable, "-m", "consortium", "chargeback", "--registry", str(REPO), "--focus", str(bill)]
     subprocess.run([*cmd, "--format", "json", "--output", str(out)], check=True, env=env)
     seconds = time.perf_counter() - start
-    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return seconds, cpu, after.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -108,9 +112,12 @@ def main() -> None:
         with bill.open("rb") as src, gzip.open(gz, "wb", compresslevel=5) as dst:
             shutil.copyfileobj(src, dst)
         for path in (bill, gz):
-            seconds, rss = run(path, tmp / "bill.json")
+            seconds, cpu, rss = run(path, tmp / "bill.json")
             total = json.loads((tmp / "bill.json").read_text())["bill_total"]
-            print(f"{path.name}: {seconds:.1f} s, peak RSS {rss:.0f} MB (children so far), bill total {total}")
+            print(
+                f"{path.name}: {seconds:.1f} s wall, {cpu:.1f} s CPU, peak RSS {rss:.0f} MB (largest child so far),"
+                f" bill total {total}, load average {os.getloadavg()[0]:.1f}"
+            )
     finally:
         if args.keep is None:
             shutil.rmtree(tmp)
