@@ -207,7 +207,7 @@ def _rows(reader: Iterator[list[str]], shown: str) -> Iterator[Charge]:
     at, width = _header(reader, shown)
     cells = _Cells(shown)
     periods, charged_at, tag_sets = cells.periods, cells.charged, cells.tags
-    currency = ""
+    currency: str | None = None  # not "": an empty first cell must be checked too
     i_cost, i_cur, i_bps, i_bpe, i_cps = (at[c] for c in COLUMNS[:5])
     i_cat, i_cls, i_rid, i_rname, i_svc, i_tags, i_rg = (at[c] for c in COLUMNS[5:])
     # The loop is the hot path (a million rows a month): repeated cells are looked up, not re-parsed.
@@ -224,7 +224,7 @@ def _rows(reader: Iterator[list[str]], shown: str) -> Iterator[Charge]:
         if cur != currency:
             if not _CURRENCY.fullmatch(cur):
                 raise cells.bad(row, "BillingCurrency", f"{cur!r} is not an ISO 4217 currency code")
-            if currency:
+            if currency is not None:
                 raise cells.bad(row, "BillingCurrency", f"{cur} but earlier rows are in {currency} (mixed currencies)")
             currency = cur
         month = periods.get((r[i_bps], r[i_bpe])) or cells.period(row, r[i_bps], r[i_bpe])

@@ -107,6 +107,7 @@ def _bad(path: Path) -> str:
         ("BillingPeriodEnd", "2026-11-01T00:00:00Z", "bill.csv: row 3: BillingPeriodEnd: 2026-11-01T00:00:00Z is not"),
         ("BillingCurrency", "EUR", "bill.csv: row 3: BillingCurrency: EUR but earlier rows are in USD"),
         ("BillingCurrency", "dollars", "bill.csv: row 3: BillingCurrency: 'dollars' is not an ISO 4217"),
+        ("BillingCurrency", "", "bill.csv: row 3: BillingCurrency: '' is not an ISO 4217"),
         ("Tags", '{"member": "verona"', "bill.csv: row 3: Tags: not a JSON object of tags"),
         ("Tags", '["verona"]', "bill.csv: row 3: Tags: not a JSON object of tags"),
         ("ChargeCategory", "Refund", "bill.csv: row 3: ChargeCategory: 'Refund' is not one of"),
@@ -117,6 +118,10 @@ def test_a_bad_cell_is_one_line_naming_row_and_column(tmp_path: Path, column: st
     rows = _rows()
     rows[2][rows[0].index(column)] = value
     assert _bad(_write(tmp_path / "bill.csv", rows)).startswith(line)
+    if column == "BillingCurrency" and not value:  # the first row too: nothing to compare it with yet
+        rows = _rows()
+        rows[1][rows[0].index(column)] = value
+        assert _bad(_write(tmp_path / "first.csv", rows)).startswith("bill.csv: row 2: BillingCurrency: ''")
 
 
 def test_bad_files(tmp_path: Path) -> None:
