@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from consortium.cli.audit_commands import audit
+from consortium.cli.chargeback_commands import chargeback
 from consortium.cli.costs_commands import costs, prices
 from consortium.cli.init_commands import init
 from consortium.cli.plan_commands import plan, up
@@ -23,5 +24,5 @@ def main() -> None:
     """Municipal IT consortium toolkit: registry, address plan, rendered configs."""
 
 
-for _command in (init, validate, members, render, onboard, schema, plan, up, audit, prices, costs):
+for _command in (init, validate, members, render, onboard, schema, plan, up, audit, prices, costs, chargeback):
     main.add_command(_command)

@@ -10,6 +10,7 @@ import ipaddress
 import re
 import unicodedata
 import uuid
+from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
@@ -42,7 +43,39 @@ Count = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
 Days = Annotated[int, Field(strict=True, ge=1, le=3650)]
 MAX_DAILY_RETENTION = 200  # Azure Backup's limit for daily recovery points of file shares
 Fraction = Annotated[float, Field(ge=0, le=1)]
-Money = Annotated[float, Field(ge=0, le=100_000_000)]
+MAX_MONEY = 100_000_000
+
+
+def _money(value: object) -> object:
+    """An amount of money as a ``Decimal``: YAML ints and floats go through their text ("0.1", not
+    the binary float 0.1000000000000000055...), so what the file says is what is summed."""
+    if isinstance(value, bool):  # YAML true/false are ints to Python
+        raise ValueError(f"{value!r} is not an amount of money")
+    if isinstance(value, int | float | str):
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not an amount of money") from None
+        if not amount.is_finite():
+            raise ValueError(f"{value!r} is not an amount of money")
+        return amount
+    return value
+
+
+# Decimal, never float: shares must reconcile to the cent. Written as a number (or a string) in YAML.
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money),
+    Field(ge=0, le=MAX_MONEY),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": MAX_MONEY},
+                {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"},
+            ]
+        }
+    ),
+]
 
 
 def _not_a_number(value: object, kind: str) -> None:

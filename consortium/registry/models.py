@@ -144,18 +144,30 @@ class BackupDefaults(Strict):
 
 
 class CostWeights(Strict):
-    """How the shared monthly cost is split: an equal share, by population, and by endpoints."""
+    """How shared costs are split (consortium/costs/formula.py): each driver's weight, adding up to 1.
+    ``equal``: the same for every member; ``population``, ``endpoints``, ``servers``: in proportion
+    to the member's count; ``direct``: in proportion to what its own stack cost (direct usage)."""
 
     equal: Fraction
     population: Fraction
     endpoints: Fraction
+    servers: Fraction = 0.0  # defaults keep files written before these drivers existed valid
+    direct: Fraction = 0.0
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> CostWeights:
-        total = self.equal + self.population + self.endpoints
-        if abs(total - 1.0) > 1e-9:
-            raise ValueError(f"weights must add up to 1.0, they add up to {total:g}")
+        total = sum(self.as_decimals().values(), Decimal(0))
+        if total != 1:
+            raise ValueError(f"weights must add up to 1.0, they add up to {total.normalize():f}")
         return self
+
+    def as_decimals(self) -> dict[str, Decimal]:
+        """The weights by driver, as written in the file (via their text, not binary floats)."""
+        return {name: Decimal(str(getattr(self, name))) for name in COST_DRIVERS}
+
+
+# The drivers a shared cost can be split by, in the order explanations list them.
+COST_DRIVERS = ("equal", "population", "endpoints", "servers", "direct")
 
 
 class BudgetModel(Strict):
@@ -192,8 +204,10 @@ class CostUsage(Strict):
 
 class CostModel(Strict):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "USD"
+    # The consortium's own monthly overhead (staff, service desk, licences), shared by every member.
     shared_monthly: Money
-    minimum_share_monthly: Money = 0
+    # The least a member pays of the shared costs each month (see consortium/costs/formula.py).
+    minimum_share_monthly: Money = Field(default=Decimal(0), json_schema_extra={"default": 0})
     weights: CostWeights
     budget: BudgetModel
     usage: CostUsage = CostUsage()

@@ -8,6 +8,7 @@ services its phase turns on, its subnets, its budget, its tags. The program only
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from ipaddress import IPv4Network
 from typing import Literal
 
@@ -114,9 +115,12 @@ def hub_stack(registry: Registry) -> HubStack:
 
 
 def member_budget(c: Consortium, m: Member) -> float:
-    """A member's monthly budget: the consortium's base plus its endpoints and servers."""
+    """A member's monthly budget: the consortium's base plus its endpoints and servers, summed as
+    decimals and rounded half-up to the cent; a float only here, where Azure's budget amount (a
+    JSON number in the stack config) takes it."""
     b = c.costs.budget
-    return round(b.base_monthly + b.per_endpoint_monthly * m.endpoints.total + b.per_server_monthly * len(m.servers), 2)
+    amount = b.base_monthly + b.per_endpoint_monthly * m.endpoints.total + b.per_server_monthly * len(m.servers)
+    return float(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def member_stack(registry: Registry, m: Member) -> MemberStack:
