@@ -26,6 +26,7 @@ from consortium.cli.common import (
     registry_dir,
     registry_option,
 )
+from consortium.paths import policy_pack_argument
 from consortium.registry.files import write_atomic
 from consortium.registry.load import Registry, load_registry
 from consortium.registry.models import CONSORTIUM_FILE
@@ -167,7 +168,8 @@ def _write_pack_config(root: Path, path: Path) -> None:
     from consortium.audit.params import pack_config
 
     write_atomic(path, json.dumps(pack_config(load_registry(root)), indent=2, sort_keys=True) + "\n")
-    click.echo(f"wrote {path}: use `pulumi preview --policy-pack policies --policy-pack-config {path}`")
+    pack = policy_pack_argument(root)
+    click.echo(f"wrote {path}: use `pulumi preview --stack <slug> --policy-pack {pack} --policy-pack-config {path}`")
 
 
 def _list(show_crosswalk: bool, fmt: str, output: Path | None) -> None:

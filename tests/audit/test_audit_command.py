@@ -209,6 +209,17 @@ def test_pack_config_carries_the_registry_parameters(tmp_path: Path) -> None:
     assert config["mcs-bak-005"] == {"enforcementLevel": "mandatory", "minimum_retention_days": 30}
     assert config["mcs-iso-004"]["member_ranges"]["verona"] == ["10.64.32.0/20"]
     assert config["mcs-sto-011"]["enforcementLevel"] == "advisory"
+    # the preview command to run, with the pack as typed from the registry (the toolkit's checkout here)
+    assert f"--policy-pack policies --policy-pack-config {out}`" in result.out
+
+
+def test_pack_config_names_the_installed_pack_outside_the_toolkit(tmp_path: Path) -> None:
+    from consortium.paths import POLICY_PACK_DIR
+
+    registry = copy_registry(tmp_path / "ours")
+    result = cli("audit", "--pack-config", registry / "out.json", "--registry", registry)
+    assert result.code == 0, result.err
+    assert f"--policy-pack {POLICY_PACK_DIR} --policy-pack-config" in result.out
 
 
 def test_audit_member_plans_offline_first() -> None:
