@@ -7,6 +7,7 @@ Resources come from :mod:`consortium.audit.sources` (plans or deployed state), h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -80,11 +81,14 @@ def run_audit(
     exemptions: list[Exemption],
     today: date | None = None,
     hosts: list[HostEvidence] | None = None,
+    catalog: Sequence[Control] | None = None,
 ) -> Audit:
-    """Judge the resources with every control; exemptions active on ``today`` turn violations into "exempted"."""
+    """Judge the resources with every control (of ``catalog``, default the standard's); exemptions active
+    on ``today`` turn violations into "exempted"."""
     today = today or date.today()
-    evaluation: Evaluation = evaluate(CATALOG, resources, registry_params(registry))
-    controls = {c.id: c for c in CATALOG}
+    catalog = CATALOG if catalog is None else catalog
+    evaluation: Evaluation = evaluate(catalog, resources, registry_params(registry))
+    controls = {c.id: c for c in catalog}
     active = [(i, e) for i, e in enumerate(exemptions) if e.expires >= today]
     expired = [(i, e) for i, e in enumerate(exemptions) if e.expires < today]
     used: set[int] = set()

@@ -12,6 +12,7 @@ import click
 
 from consortium.cli.audit_commands import audit
 from consortium.cli.init_commands import init
+from consortium.cli.offsite_commands import offsite
 from consortium.cli.plan_commands import plan, up
 from consortium.cli.registry_commands import members, onboard, render, schema, validate
 
@@ -22,5 +23,5 @@ def main() -> None:
     """Municipal IT consortium toolkit: registry, address plan, rendered configs."""
 
 
-for _command in (init, validate, members, render, onboard, schema, plan, up, audit):
+for _command in (init, validate, members, render, onboard, schema, plan, up, audit, offsite):
     main.add_command(_command)
