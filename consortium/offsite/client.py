@@ -29,6 +29,7 @@ _BAD_CREDENTIALS = {
     "AccessDenied",
     "UnrecognizedClientException",
     "ExpiredToken",
+    "403",  # a HEAD request has no body to name the reason
 }
 # Short timeouts and one retry: an unreachable endpoint is one line after seconds, not minutes.
 _CONFIG = Config(
