@@ -42,6 +42,7 @@ class Audit:
     unused: list[tuple[int, Exemption]] = field(default_factory=list)
     today: date = field(default_factory=date.today)
     hosts: list[HostEvidence] = field(default_factory=list)
+    catalog: tuple[Control, ...] = CATALOG  # the controls that judged (the offsite store has its own)
 
     @property
     def failed(self) -> list[Result]:
@@ -104,4 +105,4 @@ def run_audit(
         else:
             results.append(Result(f, ctrl, "advisory"))
     unused = [(i, e) for i, e in active if i not in used]
-    return Audit(source, results, evaluation.checks, expired, unused, today, list(hosts or []))
+    return Audit(source, results, evaluation.checks, expired, unused, today, list(hosts or []), tuple(catalog))

@@ -14,7 +14,6 @@ import markupsafe
 
 from consortium.audit.reports.summary import exemption_lines, host_lines, percent, summary_line, where
 from consortium.audit.run import Audit, Result
-from policies.catalog import CATALOG
 from policies.framework import Control
 
 # A control's cell for a member: its worst result, a pass where it was checked clean, else a dash.
@@ -82,7 +81,7 @@ def _matrix(audit: Audit, members: list[str]) -> list[Row]:
                 for m in members
             ],
         )
-        for c in CATALOG
+        for c in audit.catalog
     ]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 from consortium.audit.run import Audit, Result
-from policies.catalog import CATALOG
 
 
 def where(r: Result) -> str:
@@ -38,7 +37,7 @@ def summary_line(audit: Audit) -> str:
     for r in audit.results:
         counts[r.status] += 1
     line = (
-        f"{len(audit.checks)} checks, {len(CATALOG)} controls, {len(audit.members())} members: "
+        f"{len(audit.checks)} checks, {len(audit.catalog)} controls, {len(audit.members())} members: "
         f"{counts['failed']} failed, {counts['advisory']} advisory, {counts['exempted']} exempted, "
         f"{len(audit.expired)} expired exemptions"
     )
