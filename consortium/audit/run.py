@@ -7,6 +7,7 @@ Resources come from :mod:`consortium.audit.sources` (plans or deployed state), h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -43,6 +44,7 @@ class Audit:
     today: date = field(default_factory=date.today)
     hosts: list[HostEvidence] = field(default_factory=list)
     about: About = field(default_factory=About)  # names and versions, for the reports
+    catalog: tuple[Control, ...] = CATALOG  # the controls that judged (the offsite store has its own)
 
     @property
     def failed(self) -> list[Result]:
@@ -83,11 +85,14 @@ def run_audit(
     today: date | None = None,
     hosts: list[HostEvidence] | None = None,
     about: About | None = None,
+    catalog: Sequence[Control] | None = None,
 ) -> Audit:
-    """Judge the resources with every control; exemptions active on ``today`` turn violations into "exempted"."""
+    """Judge the resources with every control (of ``catalog``, default the standard's); exemptions active
+    on ``today`` turn violations into "exempted"."""
     today = today or date.today()
-    evaluation: Evaluation = evaluate(CATALOG, resources, registry_params(registry))
-    controls = {c.id: c for c in CATALOG}
+    catalog = CATALOG if catalog is None else catalog
+    evaluation: Evaluation = evaluate(catalog, resources, registry_params(registry))
+    controls = {c.id: c for c in catalog}
     active = [(i, e) for i, e in enumerate(exemptions) if e.expires >= today]
     expired = [(i, e) for i, e in enumerate(exemptions) if e.expires < today]
     used: set[int] = set()
@@ -103,4 +108,6 @@ def run_audit(
         else:
             results.append(Result(f, ctrl, "advisory"))
     unused = [(i, e) for i, e in active if i not in used]
-    return Audit(source, results, evaluation.checks, expired, unused, today, list(hosts or []), about or About())
+    return Audit(
+        source, results, evaluation.checks, expired, unused, today, list(hosts or []), about or About(), tuple(catalog)
+    )

@@ -33,19 +33,21 @@ from consortium.registry.models import CONSORTIUM_FILE
 
 if TYPE_CHECKING:
     from consortium.audit.run import Audit
-    from policies.framework import Resource
+    from policies.framework import Control, Resource
 
 
 @dataclass(frozen=True)
 class Source:
     """What one audit reads: the registry setting the parameters (None: defaults), the resources, the
-    source in words (no local path: the report is read by people who never saw this machine), and
-    the members the report is about (``--member``; empty: all)."""
+    source in words (no local path: the report is read by people who never saw this machine), the
+    members the report is about (``--member``; empty: all), and the controls judging them (None: the
+    standard's catalog)."""
 
     registry: Registry | None
     resources: list[Resource]
     title: str
     focus: tuple[str, ...] = ()
+    catalog: tuple[Control, ...] | None = None
 
 
 def _path_option(
@@ -72,6 +74,12 @@ def _path_option(
     help="Plan this member offline, then audit it (one member: that town's report, the shared hub included).",
 )
 @click.option("--all", "everything", is_flag=True, help="Plan the whole consortium offline, then audit it.")
+@click.option(
+    "--offsite",
+    is_flag=True,
+    help="Audit the offsite backup store (MCS-OFF controls), read with the admin credentials of the "
+    "AWS environment variables or profile.",
+)
 @_path_option("--plan", "plan_file", metavar="FILE", help="Audit a `consortium plan --json` file.")
 @_path_option(
     "--state",
@@ -127,6 +135,7 @@ def audit(
     registry: str | None,
     members: tuple[str, ...],
     everything: bool,
+    offsite: bool,
     plan_file: Path | None,
     states: tuple[Path, ...],
     evidence_dir: Path | None,
@@ -143,7 +152,7 @@ def audit(
     if pack_config_file is not None:
         _write_pack_config(root, pack_config_file)
         return
-    sources = sum([bool(members), everything, plan_file is not None, bool(states)])
+    sources = sum([bool(members), everything, plan_file is not None, bool(states), offsite])
     if crosswalk or show_catalog:
         if sources or (crosswalk and show_catalog):
             raise click.UsageError("--crosswalk and --catalog take no audit source, and not both")
@@ -151,9 +160,12 @@ def audit(
         return
     if sources > 1 or (sources == 0 and evidence_dir is None):
         raise click.UsageError(
-            "give one source: --member SLUG..., --all, --plan FILE or --state FILE|DIR (and/or --evidence DIR)"
+            "give one source: --member SLUG..., --all, --plan FILE, --state FILE|DIR or --offsite"
+            " (and/or --evidence DIR)"
         )
-    if members or everything:
+    if offsite:
+        source = _offsite(root)
+    elif members or everything:
         source = _offline_plan(root, members)
     else:
         source = _read_source(root, plan_file, states, evidence_dir)
@@ -194,6 +206,15 @@ def _offline_plan(root: Path, members: tuple[str, ...]) -> Source:
     resources = plan_resources(r.to_json() for r in plan.records)
     names = [e.member.name for e in reg.select(members)]
     return Source(reg, resources, offline_source(date.today(), names, resources), tuple(dict.fromkeys(members)))
+
+
+def _offsite(root: Path) -> Source:
+    """The offsite store read back, judged by its own controls (consortium.offsite)."""
+    from consortium.offsite.review import store_review
+
+    reg = load_registry(root)
+    resources, controls, title = store_review(reg)
+    return Source(reg, resources, title, catalog=controls)
 
 
 def _read_source(root: Path, plan_file: Path | None, states: tuple[Path, ...], evidence_dir: Path | None) -> Source:
@@ -240,6 +261,7 @@ def _run(
         today=on.date() if on is not None else None,
         hosts=hosts,
         about=about(source.registry, source.focus),
+        catalog=source.catalog,
     )
 
 

@@ -19,7 +19,6 @@ import markupsafe
 from consortium.audit.reports.summary import exemption_lines, host_line, summary_line, title, where
 from consortium.audit.run import Audit, Result
 from consortium.audit.verdicts import Verdict, display_name, exemption_register, verdicts
-from policies.catalog import CATALOG
 from policies.framework import Control
 
 # A control's cell for a member: its worst result, a pass where it was checked clean, else a dash.
@@ -105,7 +104,7 @@ def _matrix(audit: Audit, columns: list[str]) -> list[Row]:
                 for m in columns
             ],
         )
-        for c in CATALOG
+        for c in audit.catalog
     ]
 
 

@@ -13,7 +13,6 @@ from typing import Any
 from consortium.audit.evidence import HOST_FAILING, HostControl, HostEvidence
 from consortium.audit.reports.summary import where
 from consortium.audit.run import Audit, Result
-from policies.catalog import CATALOG
 from policies.framework import Control
 
 LEVELS = {"failed": "error", "advisory": "warning", "exempted": "note"}
@@ -65,14 +64,14 @@ def _host_result(h: HostEvidence, hc: HostControl, rule_index: int) -> dict[str,
 
 
 def render(audit: Audit) -> str:
-    index = {c.id: i for i, c in enumerate(CATALOG)}
+    index = {c.id: i for i, c in enumerate(audit.catalog)}
     hosts = sorted(audit.hosts, key=lambda h: (h.member, h.host))
     failing = [(h, hc) for h in hosts for hc in h.controls if hc.status in HOST_FAILING]
     host_rules: dict[str, HostControl] = {}
     for _, hc in sorted(failing, key=lambda pair: pair[1].id):
         host_rules.setdefault(hc.id, hc)
     # Host rules follow the catalog's; their ids (LNX-, WIN-) never meet the catalog's (MCS-).
-    host_index = {hc_id: len(CATALOG) + i for i, hc_id in enumerate(host_rules)}
+    host_index = {hc_id: len(audit.catalog) + i for i, hc_id in enumerate(host_rules)}
     doc = {
         "version": "2.1.0",
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -82,7 +81,7 @@ def render(audit: Audit) -> str:
                     "driver": {
                         "name": "consortium-audit",
                         "informationUri": "https://github.com/",
-                        "rules": [_rule(c) for c in CATALOG] + [_host_rule(hc) for hc in host_rules.values()],
+                        "rules": [_rule(c) for c in audit.catalog] + [_host_rule(hc) for hc in host_rules.values()],
                     }
                 },
                 "results": [_result(r, index[r.finding.control]) for r in audit.results]

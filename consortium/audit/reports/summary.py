@@ -7,7 +7,6 @@ from collections import defaultdict
 from consortium.audit.evidence import HostEvidence
 from consortium.audit.run import Audit, Result
 from consortium.audit.verdicts import SHARED
-from policies.catalog import CATALOG
 
 
 def where(r: Result) -> str:
@@ -40,7 +39,7 @@ def summary_line(audit: Audit) -> str:
     hub = " and the shared hub" if "hub" in subjects else ""
     counted = f"{len(members)} member{'' if len(members) == 1 else 's'}{hub}"
     line = (
-        f"{len(audit.checks)} checks, {len(CATALOG)} controls, {counted}: "
+        f"{len(audit.checks)} checks, {len(audit.catalog)} controls, {counted}: "
         f"{counts['failed']} failed, {counts['advisory']} advisory, {counts['exempted']} exempted, "
         f"{len(audit.expired)} expired exemptions"
     )

@@ -1,0 +1,125 @@
+"""What the offsite store must be, from the registry alone: the bucket, its retention, and per member
+one prefix, one IAM user and the policy that confines that user to its prefix.
+
+Pure data (no network): apply provisions it, the controls judge the store against it, and the tests
+read the same policy document the store is given.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from consortium.registry.errors import fail
+from consortium.registry.load import Registry
+from consortium.registry.models import CONSORTIUM_FILE, Service
+
+# The only S3 actions a member's credential is given: write and read backups, list its own prefix.
+# No s3:DeleteObject*, no s3:PutObjectRetention / s3:BypassGovernanceRetention, nothing on the bucket.
+MEMBER_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject")
+MEMBER_LIST_ACTION = "s3:ListBucket"
+POLICY_NAME = "offsite-backup"
+LIFECYCLE_RULE_ID = "expire-noncurrent-after-retention"
+# Parts of a multipart upload abandoned this long ago are dropped (restic uploads large packs that way).
+ABORT_MULTIPART_DAYS = 7
+
+
+@dataclass(frozen=True)
+class MemberAccess:
+    """One member's place in the store: its prefix, its IAM user and the user's only policy."""
+
+    slug: str
+    prefix: str  # "<slug>/": the backup agent's repositories live at <bucket>/<slug>/<host>
+    user: str
+
+    def policy(self, bucket: str) -> dict[str, Any]:
+        return member_policy(bucket, self.prefix)
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """The offsite store of a consortium: where it is, how long versions are locked, who may write where."""
+
+    endpoint: str
+    bucket: str
+    region: str
+    retention_days: int  # consortium.yaml backup.minimum_retention_days
+    user_path: str  # IAM path grouping the members' users, so stale ones are found by listing it
+    members: tuple[MemberAccess, ...]
+
+    def member(self, slug: str) -> MemberAccess:
+        for m in self.members:
+            if m.slug == slug:
+                return m
+        names = ", ".join(m.slug for m in self.members) or "none"
+        raise fail(
+            f"members/{slug}.yaml",
+            "backup.offsite",
+            f"{slug} has no offsite backups (its phase lacks the backup service, or backup.offsite is false); "
+            f"members with offsite backups: {names}",
+        )
+
+
+def member_policy(bucket: str, prefix: str) -> dict[str, Any]:
+    """The IAM policy of a member's user: objects under its prefix, and listing that prefix only."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "BackupObjectsInOwnPrefix",
+                "Effect": "Allow",
+                "Action": list(MEMBER_OBJECT_ACTIONS),
+                "Resource": f"arn:aws:s3:::{bucket}/{prefix}*",
+            },
+            {
+                "Sid": "ListOwnPrefix",
+                "Effect": "Allow",
+                "Action": MEMBER_LIST_ACTION,
+                "Resource": f"arn:aws:s3:::{bucket}",
+                "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            },
+        ],
+    }
+
+
+def policy_text(document: dict[str, Any]) -> str:
+    """The policy as sent to IAM (sorted keys: the same document always reads the same)."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+def offsite_members(registry: Registry) -> list[str]:
+    """Members whose backups go offsite: their phase brings the backup service and ``backup.offsite`` is on
+    (the same test the rendered inventory uses to turn the backup agent on)."""
+    c = registry.consortium
+    return [
+        e.member.slug
+        for e in registry.members
+        if e.member.backup.offsite and Service.BACKUP in c.services_for(e.member.phase)
+    ]
+
+
+def store_spec(registry: Registry) -> StoreSpec:
+    """The store the registry asks for; no ``operations.offsite_store`` is bad input."""
+    c = registry.consortium
+    store = c.operations.offsite_store
+    if store is None:
+        raise fail(
+            CONSORTIUM_FILE, "operations.offsite_store", "not set; give endpoint and bucket of the offsite store"
+        )
+    members = tuple(
+        MemberAccess(slug=slug, prefix=f"{slug}/", user=user_name(c.slug, slug)) for slug in offsite_members(registry)
+    )
+    return StoreSpec(
+        endpoint=store.endpoint.rstrip("/"),
+        bucket=store.bucket,
+        region=store.region,
+        retention_days=c.backup.minimum_retention_days,
+        user_path=f"/{c.slug}/offsite/",
+        members=members,
+    )
+
+
+def user_name(consortium: str, member: str) -> str:
+    """The IAM user of a member's backups; two slugs of at most 24 characters keep it within IAM's 64."""
+    return f"{consortium}-offsite-{member}"
