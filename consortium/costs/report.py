@@ -77,12 +77,16 @@ def estimate_csv(est: Estimate) -> str:
     return out.getvalue()
 
 
-def estimate_html(est: Estimate) -> str:
-    env = jinja2.Environment(
+def html_environment() -> jinja2.Environment:
+    """The costs room's templates, escaping everything they show."""
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("consortium.costs"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template("costs.html.j2").render(doc=estimate_document(est), rounding=ROUNDING)
+
+
+def estimate_html(est: Estimate) -> str:
+    return html_environment().get_template("costs.html.j2").render(doc=estimate_document(est), rounding=ROUNDING)
