@@ -55,7 +55,12 @@ def estimate_document(est: Estimate) -> dict[str, Any]:
             for stack in est.stacks
         ],
         "pools": [
-            {"name": p.name, "services": sorted(p.services), "monthly": money_text(p.monthly), "not_priced": p.not_priced}
+            {
+                "name": p.name,
+                "services": sorted(p.services),
+                "monthly": money_text(p.monthly),
+                "not_priced": p.not_priced,
+            }
             for p in est.pools()
         ],
     }

@@ -15,10 +15,11 @@ from consortium.costs.alone import Comparison
 from consortium.costs.estimate import Estimate
 from consortium.costs.formula import Share
 from consortium.costs.money import money_text
-from consortium.costs.report import estimate_document, html_environment, line_json
+from consortium.costs.report import ROUNDING, estimate_document, html_environment, line_json
 from consortium.costs.shares import Shares
 from consortium.costs.what_if import rows
 
+_ALONE_LINE = ("resource", "type", "part", "status", "monthly", "basis")
 SHARES_RULE = "hub + overhead + members' direct = members' totals + unshared pools, to the cent"
 
 
@@ -29,6 +30,7 @@ class Priced:
     shares: Shares
     alone: Mapping[str, Comparison]
     phases: Mapping[str, int]
+    basis: tuple[str, ...]  # the assumptions behind alone (:func:`consortium.costs.alone.basis`)
 
 
 def _share_json(share: Share, phase: int) -> dict[str, Any]:
@@ -78,26 +80,23 @@ def alone_json(c: Comparison) -> dict[str, Any]:
         "overhead": money_text(c.overhead),
         "economy": money_text(c.economy),
         "why_not": c.why_not,
-        "lines": [
-            {k: v for k, v in line_json(line).items() if k in ("resource", "type", "part", "status", "monthly", "basis")}
-            for line in a.lines
-        ],
+        "lines": [{k: v for k, v in line_json(line).items() if k in _ALONE_LINE} for line in a.lines],
     }
 
 
-def shares_document(est: Estimate, priced: Priced, basis: list[str]) -> dict[str, Any]:
+def shares_document(est: Estimate, priced: Priced) -> dict[str, Any]:
     """The estimate's document with the shares and alone added."""
     shares = priced.shares
     doc = estimate_document(est)
     doc["shares"] = summary_json(shares) | {
         "members": {slug: _share_json(s, priced.phases[slug]) for slug, s in shares.members.items()}
     }
-    doc["alone"] = {"basis": basis, "members": {slug: alone_json(c) for slug, c in priced.alone.items()}}
+    doc["alone"] = {"basis": list(priced.basis), "members": {slug: alone_json(c) for slug, c in priced.alone.items()}}
     return doc
 
 
-def shares_json(est: Estimate, priced: Priced, basis: list[str]) -> str:
-    return json.dumps(shares_document(est, priced, basis)) + "\n"  # one line: see estimate_json
+def shares_json(est: Estimate, priced: Priced) -> str:
+    return json.dumps(shares_document(est, priced)) + "\n"  # one line: see estimate_json
 
 
 def share_rows(priced: Priced) -> list[list[str]]:
@@ -128,10 +127,8 @@ def shares_csv(lines_csv: str, priced: Priced) -> str:
     return lines_csv + out.getvalue()
 
 
-def shares_html(est: Estimate, priced: Priced, basis: list[str]) -> str:
-    from consortium.costs.report import ROUNDING
-
-    doc = shares_document(est, priced, basis)
+def shares_html(est: Estimate, priced: Priced) -> str:
+    doc = shares_document(est, priced)
     return html_environment().get_template("costs.html.j2").render(doc=doc, rounding=ROUNDING)
 
 
@@ -144,9 +141,7 @@ def _side(share: Share | None) -> dict[str, str] | None:
     return {"direct": money_text(share.direct), "shared": money_text(share.shared), "total": money_text(share.total)}
 
 
-def what_if_document(
-    consortium: str, changes: tuple[str, ...], before: Priced, after: Priced, basis: list[str]
-) -> dict[str, Any]:
+def what_if_document(consortium: str, changes: tuple[str, ...], before: Priced, after: Priced) -> dict[str, Any]:
     """Every member's share before and after and the change, with alone beside (after, or before for
     a member removed)."""
     b, a = before.shares.members, after.shares.members
@@ -171,7 +166,7 @@ def what_if_document(
             "change": money_text(after.shares.members_total - before.shares.members_total),
         },
         "members": members,
-        "alone": {"basis": basis},
+        "alone": {"basis": list(after.basis)},
     }
 
 
