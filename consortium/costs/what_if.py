@@ -20,7 +20,7 @@ from pathlib import Path
 from consortium.costs.shares import Shares
 from consortium.registry.errors import InputError, fail
 from consortium.registry.load import Registry, load_member
-from consortium.registry.models import MEMBERS_DIR, MemberEntry, member_file
+from consortium.registry.models import MEMBERS_DIR, MemberEntry
 from consortium.registry.onboard import Allocator
 from consortium.registry.rules import check_registry
 
@@ -91,7 +91,7 @@ def what_if(
         if any(e.member.slug == member.slug for e in entries):
             raise fail(shown, "slug", f"{member.slug!r} is already a member of the registry")
         member = allocator.allocated(member, shown)
-        entries.append(MemberEntry(member_file(member.slug), member))
+        entries.append(MemberEntry(shown, member))  # cross-file problems name the file given
         added.append(member.slug)
         changes.append(f"add {member.slug} (phase {member.phase}, block {member.network.cidr}) from {shown}")
     findings = check_registry(registry.consortium, entries)
