@@ -199,9 +199,8 @@ def _priced(
 ) -> Priced | None:
     """The shares of ``est`` and alone beside each; None (said on stderr) when the plan lacks stacks
     the shares need, which is bad input when shares were asked for (``need``)."""
-    from consortium.costs.alone import AlonePricer, basis, compare
-    from consortium.costs.share_report import Priced
-    from consortium.costs.shares import missing_stacks, shares_of
+    from consortium.costs.share_report import priced
+    from consortium.costs.shares import missing_stacks
 
     missing = missing_stacks(est, registry)
     if missing:
@@ -211,16 +210,7 @@ def _priced(
             raise fail(str(plan_file), "stacks", message)
         click.echo(f"note: {plan_file}: {message}; no shares", err=True)
         return None
-    shares = shares_of(est, registry)
-    pricer = AlonePricer(records, registry, book)
-    members = {e.member.slug: e.member for e in registry.members}
-    alone = {
-        slug: compare(pricer.of(members[slug], s.direct), s, shares.overhead_part(slug))
-        for slug, s in shares.members.items()
-    }
-    c = registry.consortium
-    phases = {slug: m.phase for slug, m in members.items()}
-    return Priced(shares, alone, phases, tuple(basis(c.costs.usage, c.log_retention_days)))
+    return priced(est, records, registry, book)
 
 
 def _replanned(records: list[dict[str, Any]], change: WhatIf) -> list[dict[str, Any]]:

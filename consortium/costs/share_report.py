@@ -7,17 +7,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from consortium.costs.alone import Comparison
+from consortium.costs.alone import AlonePricer, Comparison, basis, compare
 from consortium.costs.estimate import Estimate
 from consortium.costs.formula import Share
 from consortium.costs.money import money_text
+from consortium.costs.prices import PriceBook
 from consortium.costs.report import ROUNDING, estimate_document, html_environment, line_json
-from consortium.costs.shares import Shares
+from consortium.costs.shares import Shares, shares_of
 from consortium.costs.what_if import rows
+from consortium.registry.load import Registry
 
 _ALONE_LINE = ("resource", "type", "part", "status", "monthly", "basis")
 SHARES_RULE = "hub + overhead + members' direct = members' totals + unshared pools, to the cent"
@@ -31,6 +33,21 @@ class Priced:
     alone: Mapping[str, Comparison]
     phases: Mapping[str, int]
     basis: tuple[str, ...]  # the assumptions behind alone (:func:`consortium.costs.alone.basis`)
+
+
+def priced(est: Estimate, records: Iterable[dict[str, Any]], registry: Registry, prices: PriceBook) -> Priced:
+    """The shares of ``est`` (the hub and every member of ``registry``) with alone beside each, alone
+    priced from the hub's ``records`` (the plan ``est`` was made from)."""
+    c = registry.consortium
+    shares = shares_of(est, registry)
+    pricer = AlonePricer(records, registry, prices)
+    members = {e.member.slug: e.member for e in registry.members}
+    alone = {
+        slug: compare(pricer.of(members[slug], s.direct), s, shares.overhead_part(slug))
+        for slug, s in shares.members.items()
+    }
+    phases = {slug: m.phase for slug, m in members.items()}
+    return Priced(shares, alone, phases, tuple(basis(c.costs.usage, c.log_retention_days)))
 
 
 def _share_json(share: Share, phase: int) -> dict[str, Any]:
