@@ -102,6 +102,7 @@ def shares_and_what_if(root: Path, registry: Registry, records: list[dict], book
     slugs = sorted(e.member.slug for e in registry.members)
     new = root / "bench-new.yaml"
     text = (root / "members" / f"{slugs[0]}.yaml").read_text().replace(f"slug: {slugs[0]}", "slug: bench-new")
+    text = text.replace("name: t000-", "name: new-").replace("public_ip: 66.100.", "public_ip: 66.199.")  # unique
     lines = [ln for ln in text.splitlines() if not ln.strip().startswith("cidr:")]
     new.write_text("\n".join(lines) + "\n")
     phases = len(registry.consortium.phases)

@@ -67,8 +67,9 @@ def what_if(
     waiting = {e.member.slug for e in registry.members if e.member.slug in files and e.member.network.cidr is None}
     before = dataclasses.replace(registry, members=tuple(e for e in registry.members if e.member.slug not in waiting))
     before.select(remove)
-    phases = dict(_phase(v, before) for v in phase)
-    touched = [*remove, *phases]
+    parsed = [_phase(v, before) for v in phase]
+    phases = dict(parsed)
+    touched = [*dict.fromkeys(remove), *(slug for slug, _ in parsed)]
     twice = sorted({s for s in touched if touched.count(s) > 1})
     if twice:
         raise fail(PHASE_FLAG, twice[0], "the same member is changed twice (removed and given a phase, or two phases)")

@@ -129,6 +129,7 @@ def test_explain_after_a_what_if(registry: Path, tmp_path: Path) -> None:  # noq
         (["--what-if-phase", "verona=x"], "--what-if-phase: verona=x: expected SLUG=N"),
         (["--what-if-phase", "veronna=2"], "members/veronna.yaml: no such member in the registry (did you mean"),
         (["--what-if-phase", "verona=2", "--what-if-remove", "verona"], "--what-if-phase: verona: the same member"),
+        (["--what-if-phase", "verona=2", "--what-if-phase", "verona=3"], "--what-if-phase: verona: the same member"),
         (["--what-if-add", "{tmp}/nope.yaml"], "{tmp}/nope.yaml: file not found"),
         (["--what-if-add", "{tmp}/verona.yaml"], "{tmp}/verona.yaml: slug: 'verona' is already a member"),
         (["--what-if-add", "{tmp}/bad.yaml"], "{tmp}/bad.yaml: population:"),
