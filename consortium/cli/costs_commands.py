@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -23,10 +24,17 @@ from consortium.cli.common import (
     registry_dir,
     registry_option,
 )
+from consortium.costs.money import money_text
 from consortium.registry.errors import fail
 from consortium.registry.files import check_writable, write_atomic
-from consortium.registry.load import load_registry
+from consortium.registry.load import Registry, load_registry
 from consortium.registry.models import CONSORTIUM_FILE
+
+if TYPE_CHECKING:
+    from consortium.costs.estimate import Estimate
+    from consortium.costs.prices import PriceBook
+    from consortium.costs.share_report import Priced
+    from consortium.costs.what_if import WhatIf
 
 API_ENV = "CONSORTIUM_PRICES_API"
 FORMATS = ["table", "csv", "json", "html"]
@@ -85,18 +93,46 @@ def update(registry: str | None, regions: tuple[str, ...], api_url: str | None) 
 )
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Write to FILE (atomically) instead of standard output.")  # fmt: skip
+@click.option("--explain", "explain_slug", metavar="SLUG", shell_complete=complete_member,
+              help="Print the drivers and arithmetic behind the member's share (after any what-if).")  # fmt: skip
+@click.option("--what-if-add", "add", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="What if this member file joined (validated like onboarding; nothing written).")  # fmt: skip
+@click.option("--what-if-remove", "remove", multiple=True, metavar="SLUG", shell_complete=complete_member,
+              help="What if this member left.")  # fmt: skip
+@click.option("--what-if-phase", "phase", multiple=True, metavar="SLUG=N",
+              help="What if this member were in phase N.")  # fmt: skip
 @bad_input
-def costs(registry: str | None, plan_file: Path | None, member: str | None, fmt: str, output: Path | None) -> None:
-    """Monthly cost estimate per resource, per stack and in total, from the plan and the price files."""
+def costs(
+    registry: str | None,
+    plan_file: Path | None,
+    member: str | None,
+    fmt: str,
+    output: Path | None,
+    explain_slug: str | None,
+    add: tuple[Path, ...],
+    remove: tuple[str, ...],
+    phase: tuple[str, ...],
+) -> None:
+    """Monthly cost estimate per resource, per stack and in total, each member's share, and what-ifs."""
     from consortium.costs.estimate import estimate
     from consortium.costs.prices import load_prices
-    from consortium.costs.report import estimate_csv, estimate_html, estimate_json
     from consortium.costs.usage import Usage
+    from consortium.costs.what_if import pending, what_if
 
     root = registry_dir(registry)
-    reg = load_registry(root)
+    reg = load_registry(root, allow_unallocated=pending(root, add))
+    asked = add or remove or phase
+    if member is not None and (asked or explain_slug):
+        message = "shows one member's direct costs; shares (--explain, --what-if-*) need every member"
+        raise fail("--member", member, message)
+    if explain_slug is not None and fmt != "table":
+        raise fail("--explain", explain_slug, "prints text; it takes no --format")
     if member is not None:
         reg.select([member])  # an unknown member is bad input before any planning
+    change = what_if(reg, add=add, remove=remove, phase=phase) if asked else None
+    before = change.before if change else reg
+    if explain_slug is not None:
+        (change.after if change else reg).select([explain_slug])
     if output is not None:
         check_writable(output, str(output))
     if plan_file is not None:
@@ -104,34 +140,151 @@ def costs(registry: str | None, plan_file: Path | None, member: str | None, fmt:
 
         records = [r for stack in read_plan(plan_file).values() for r in stack.values()]
     else:
-        plan = plan_members(reg, [member] if member else [e.member.slug for e in reg.members], include_hub=not member)
+        plan = plan_members(
+            before, [member] if member else [e.member.slug for e in before.members], include_hub=not member
+        )
         records = [r.to_json() for r in plan.records]
     print_warnings(reg.warnings)
     c = reg.consortium
     book = load_prices(root, list(c.azure.locations), c.costs.currency)
-    est = estimate(records, consortium=c.slug, primary_region=c.azure.locations[0], usage=Usage.of(reg), prices=book)
+
+    need = bool(asked or explain_slug)
+
+    def priced(records: list[dict[str, Any]], registry: Registry) -> tuple[Estimate, Priced | None]:
+        est = estimate(
+            records, consortium=c.slug, primary_region=c.azure.locations[0], usage=Usage.of(registry), prices=book
+        )
+        return est, (_priced(est, records, registry, book, plan_file, need) if member is None else None)
+
+    est, shares = priced(records, before)
     if member is not None:
         est = est.only(member)
-    if fmt == "table":
-        text = None
-        _table(est, output)
-    else:
-        text = {"csv": estimate_csv, "json": estimate_json, "html": estimate_html}[fmt](est)
-    if text is not None:
-        if output is None:
-            click.echo(text, nl=False)
-        else:
-            write_atomic(output, text, str(output))
+    if change is not None:
+        after_est, after = priced(_replanned(records, change), change.after)
+        assert shares is not None and after is not None  # need: missing stacks were bad input
+        if explain_slug is None:
+            _what_if_out(c.slug, change.changes, shares, after, fmt, output)
+            _note(after_est)
+            return
+        shares = after
+    if explain_slug is not None:
+        from consortium.costs.explain import explanation
+
+        assert shares is not None
+        _write("\n".join(explanation(shares.shares.members[explain_slug])) + "\n", output)
+        return
+    _estimate_out(est, shares, fmt, output)
+    _note(est)
+
+
+def _note(est: Estimate) -> None:
     if est.not_priced:
         click.echo(f"note: {len(est.not_priced)} line(s) not priced: the total leaves them out", err=True)
 
 
-def _table(est: object, output: Path | None) -> None:
-    """The estimate on the terminal (or as the table's text in ``output``)."""
-    from consortium.costs.estimate import Estimate
-    from consortium.costs.money import money_text
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text, str(output))
 
-    assert isinstance(est, Estimate)
+
+def _priced(
+    est: Estimate,
+    records: list[dict[str, Any]],
+    registry: Registry,
+    book: PriceBook,
+    plan_file: Path | None,
+    need: bool,
+) -> Priced | None:
+    """The shares of ``est`` and alone beside each; None (said on stderr) when the plan lacks stacks
+    the shares need, which is bad input when shares were asked for (``need``)."""
+    from consortium.costs.share_report import priced
+    from consortium.costs.shares import missing_stacks
+
+    missing = missing_stacks(est, registry)
+    if missing:
+        listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        message = f"lacks {listed}: each member's share needs the hub and every member"
+        if need:
+            raise fail(str(plan_file), "stacks", message)
+        click.echo(f"note: {plan_file}: {message}; no shares", err=True)
+        return None
+    return priced(est, records, registry, book)
+
+
+def _replanned(records: list[dict[str, Any]], change: WhatIf) -> list[dict[str, Any]]:
+    """The records after the what-if: the hub and the changed members planned again offline from the
+    changed registry (in memory), every other remaining member's records as they were."""
+    plan = plan_members(change.after, list(change.replan), include_hub=True)
+    kept = {e.member.slug for e in change.after.members} - set(change.replan)
+    return [*(r.to_json() for r in plan.records), *(r for r in records if r["stack"] in kept)]
+
+
+def _estimate_out(est: Estimate, shares: Priced | None, fmt: str, output: Path | None) -> None:
+    from consortium.costs.report import estimate_csv, estimate_html, estimate_json
+    from consortium.costs.share_report import shares_csv, shares_html, shares_json
+
+    if fmt == "table":
+        _table(est, shares, output)
+        return
+    if shares is None:
+        text = {"csv": estimate_csv, "json": estimate_json, "html": estimate_html}[fmt](est)
+    else:
+        text = {
+            "csv": lambda: shares_csv(estimate_csv(est), shares),
+            "json": lambda: shares_json(est, shares),
+            "html": lambda: shares_html(est, shares),
+        }[fmt]()
+    _write(text, output)
+
+
+def _what_if_out(consortium: str, changes: tuple[str, ...], before: Priced, after: Priced, fmt: str,
+                 output: Path | None) -> None:  # fmt: skip
+    """Every member's share before and after, the change, and alone beside it."""
+    from consortium.costs.share_report import what_if_csv, what_if_document, what_if_html, what_if_json
+
+    doc = what_if_document(consortium, changes, before, after)
+    if fmt != "table":
+        _write({"csv": what_if_csv, "json": what_if_json, "html": what_if_html}[fmt](doc), output)
+        return
+    table = Table(title=f"{consortium}: what if {'; '.join(changes)} ({doc['currency']} a month)")
+    for name in ("member", "before", "after", "change", "alone", "share w/o overhead", "economy"):
+        table.add_column(name, justify="left" if name == "member" else "right")
+    for slug, m in doc["members"].items():
+        al = m["alone"]
+        alone = al["monthly"] + (f" ({al['not_priced']} not priced)" if al["not_priced"] else "")
+        before_total = m["before"]["total"] if m["before"] else "-"
+        after_total = m["after"]["total"] if m["after"] else "-"
+        table.add_row(slug, before_total, after_total, m["change"], alone, al["consortium"], al["economy"])
+    t = doc["total"]
+    table.add_row("total", t["before"], t["after"], t["change"], "", "", "")
+    screen = console()
+    with screen.capture() as captured:
+        screen.print(table)
+        for line in _share_notes(after):
+            screen.print(line)
+    _write(captured.get(), output)
+
+
+def _share_notes(priced: Priced) -> list[str]:
+    """The reconciliation, what is not priced, and why alone is not dearer where it is not."""
+    sh = priced.shares
+    unshared = f" + unshared pools {money_text(sh.unshared)}" if sh.unshared else ""
+    notes = [
+        f"hub {money_text(sh.hub)} + overhead {money_text(sh.overhead)} + members' direct {money_text(sh.direct)}"
+        f" = {money_text(sh.total)} = members' totals {money_text(sh.members_total)}{unshared}"
+    ]
+    if sh.not_priced:
+        notes.append(f"{sh.not_priced} line(s) of the shared pools not priced: left out of the shares, not as 0")
+    notes.extend(f"{slug}: alone is not dearer: {c.why_not}" for slug, c in priced.alone.items() if c.why_not)
+    notes.append("alone: the town's own hub for its services at list price, plus its own stack; economy: alone "
+                 "minus its share without overhead (assumptions: --format json, alone.basis)")  # fmt: skip
+    return notes
+
+
+def _table(est: Estimate, shares: Priced | None, output: Path | None) -> None:
+    """The estimate on the terminal (or as the table's text in ``output``), then each member's share."""
     table = Table(title=f"{est.consortium}: monthly estimate ({est.currency})")
     for name in ("stack", "resource", "part", "status", "monthly", "basis"):
         table.add_column(name, justify="right" if name == "monthly" else "left")
@@ -144,9 +297,27 @@ def _table(est: object, output: Path | None) -> None:
         for stack in est.stacks:
             screen.print(f"{stack}: {money_text(est.stack_total(stack))}")
         for pool in est.pools():
-            screen.print(f"pool {pool.name}: {money_text(pool.monthly)}")
+            missing = f" ({pool.not_priced} line(s) not priced)" if pool.not_priced else ""
+            screen.print(f"pool {pool.name}: {money_text(pool.monthly)}{missing}")
         screen.print(f"total: {money_text(est.total)} a month ({len(est.not_priced)} line(s) not priced)")
-    if output is None:
-        click.echo(captured.get(), nl=False)
-    else:
-        write_atomic(output, captured.get(), str(output))
+        if shares is not None:
+            screen.print(_shares_table(shares))
+            for line in _share_notes(shares):
+                screen.print(line)
+    _write(captured.get(), output)
+
+
+def _shares_table(priced: Priced) -> Table:
+    sh = priced.shares
+    table = Table(title=f"each member's share ({sh.currency} a month)")
+    columns = ["member", "phase", "direct", *(p.name for p in sh.pools), "min. adj.", "total", "alone", "economy"]
+    for name in columns:
+        table.add_column(name, justify="left" if name == "member" else "right")
+    for slug, s in sh.members.items():
+        c = priced.alone[slug]
+        pools = [money_text(p.amount) for p in s.pools]
+        table.add_row(slug, str(priced.phases[slug]), money_text(s.direct), *pools, money_text(s.minimum.adjustment),
+                      money_text(s.total), money_text(c.alone.monthly), money_text(c.economy))  # fmt: skip
+    pools = [money_text(p.monthly) for p in sh.pools]
+    table.add_row("total", "", money_text(sh.direct), *pools, "", money_text(sh.members_total), "", "")
+    return table

@@ -86,14 +86,20 @@ class Estimate:
         return [line for line in self.lines if line.status == "not priced"]
 
     def pools(self) -> list[Pool]:
-        """The hub's estimated costs, one pool per set of services served, for the cost-sharing formula."""
-        by_services: dict[frozenset[str], Decimal] = {}
+        """The hub's estimated costs, one pool per set of services served, for the cost-sharing formula;
+        a pool whose lines are all not priced is still listed (0, with its count), never silently dropped."""
+        by_services: dict[frozenset[str], list[Any]] = {}
         for line in self.stack_lines(HUB_STACK):
-            if line.monthly is not None:
-                by_services[line.services] = by_services.get(line.services, Decimal(0)) + line.monthly
+            if line.status == "free":
+                continue
+            pool = by_services.setdefault(line.services, [Decimal(0), 0])
+            if line.monthly is None:
+                pool[1] += 1
+            else:
+                pool[0] += line.monthly
         return [
-            Pool("hub: " + ", ".join(sorted(s)), s, total)
-            for s, total in sorted(by_services.items(), key=lambda kv: sorted(kv[0]))
+            Pool("hub: " + ", ".join(sorted(s)), s, total, missing)
+            for s, (total, missing) in sorted(by_services.items(), key=lambda kv: sorted(kv[0]))
         ]
 
     def only(self, member: str) -> Estimate:

@@ -36,7 +36,8 @@ def _term(share: Share, pool: PoolShare, driver: str) -> str | None:
 
 def pool_lines(share: Share, pool: PoolShare) -> list[str]:
     """How one pool's part came about (or why the member has none of it)."""
-    name = f"{pool.pool.name} ({money_text(pool.pool.monthly)})"
+    missing = f", {pool.pool.not_priced} line(s) not priced, left out" if pool.pool.not_priced else ""
+    name = f"{pool.pool.name} ({money_text(pool.pool.monthly)}{missing})"
     if not pool.members:
         return [f"{name}: shared by no member (no phase gives its services): listed apart, not spread"]
     if not pool.shared:

@@ -55,7 +55,13 @@ def estimate_document(est: Estimate) -> dict[str, Any]:
             for stack in est.stacks
         ],
         "pools": [
-            {"name": p.name, "services": sorted(p.services), "monthly": money_text(p.monthly)} for p in est.pools()
+            {
+                "name": p.name,
+                "services": sorted(p.services),
+                "monthly": money_text(p.monthly),
+                "not_priced": p.not_priced,
+            }
+            for p in est.pools()
         ],
     }
 
@@ -76,12 +82,16 @@ def estimate_csv(est: Estimate) -> str:
     return out.getvalue()
 
 
-def estimate_html(est: Estimate) -> str:
-    env = jinja2.Environment(
+def html_environment() -> jinja2.Environment:
+    """The costs room's templates, escaping everything they show."""
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("consortium.costs"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template("costs.html.j2").render(doc=estimate_document(est), rounding=ROUNDING)
+
+
+def estimate_html(est: Estimate) -> str:
+    return html_environment().get_template("costs.html.j2").render(doc=estimate_document(est), rounding=ROUNDING)

@@ -120,6 +120,54 @@ def _with_cidr(text: str, rel: str, cidr: IPv4Network) -> str:
     return _dump(yaml, data)
 
 
+class Allocator:
+    """Hands out address blocks and NAT ranges the way onboarding does, in memory: each call reserves
+    what it hands out, so members allocated one after another never overlap. ``consortium costs
+    --what-if-add`` uses it too, to see a new member with its block without writing its file."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.network = registry.consortium.network
+        self.reserved = [self.network.hub] + [
+            e.member.network.cidr for e in registry.members if e.member.network.cidr is not None
+        ]
+        self.current = {e.member.slug: e.member for e in registry.members}
+        self.nat_reserved = [
+            n for m in self.current.values() for site in m.network.onprem for n in site.cidrs + (site.nat_cidrs or [])
+        ]
+
+    def allocate(self, member: Member, rel: str) -> tuple[IPv4Network, dict[int, list[IPv4Network]]]:
+        """The member's block (its own, or the lowest free one) and the NAT ranges its sites need, by
+        site index (see the module); ``rel`` names the member's file in an error."""
+        network = self.network
+        cidr = member.network.cidr
+        if cidr is None:
+            cidr = allocate(network.supernet, network.member_prefix, self.reserved, who=rel)
+            self.reserved.append(cidr)
+        nat: dict[int, list[IPv4Network]] = {}
+        if network.nat_pool is not None:
+            for i in _needs_nat(member, list(self.current.values())):
+                nat[i] = []
+                for c, lan in enumerate(member.network.onprem[i].cidrs):
+                    field = f"network.onprem[{i}].nat_cidrs[{c}]"
+                    out = allocate(
+                        network.nat_pool, lan.prefixlen, self.nat_reserved, who=rel, field=field, space="the NAT pool"
+                    )
+                    self.nat_reserved.append(out)
+                    nat[i].append(out)
+        return cidr, nat
+
+    def allocated(self, member: Member, rel: str) -> Member:
+        """``member`` as onboarding would leave it (block and NAT ranges set), validated, in memory only."""
+        cidr, nat = self.allocate(member, rel)
+        data = member.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        data.setdefault("network", {})["cidr"] = str(cidr)
+        for i, ranges in nat.items():
+            data["network"]["onprem"][i]["nat_cidrs"] = [str(n) for n in ranges]
+        updated: Member = parse_model(Member, data, rel)
+        self.current[updated.slug] = updated
+        return updated
+
+
 def onboard(root: Path, files: list[Path]) -> tuple[Registry, list[Allocation], dict[str, str]]:
     """Allocate blocks (and NAT ranges) for ``files`` (in the order given); return the registry as it will be.
 
@@ -132,42 +180,23 @@ def onboard(root: Path, files: list[Path]) -> tuple[Registry, list[Allocation], 
         raise InputError([Problem(r, "", "given more than once") for r in rels if rels.count(r) > 1])
     targets = {rel: load_member(root / rel, rel) for rel in rels}
     registry = load_registry(root, allow_unallocated=frozenset(m.slug for m in targets.values()))
-    reserved = [registry.consortium.network.hub] + [
-        e.member.network.cidr for e in registry.members if e.member.network.cidr is not None
-    ]
-    network = registry.consortium.network
-    current = {e.member.slug: e.member for e in registry.members}
-    nat_reserved = [
-        n for m in current.values() for site in m.network.onprem for n in site.cidrs + (site.nat_cidrs or [])
-    ]
+    allocator = Allocator(registry)
     overrides: dict[str, Member] = {}
     texts: dict[str, str] = {}
     allocations = []
     for rel, member in targets.items():
         text = read_text(root / rel, rel)
-        cidr, new = member.network.cidr, member.network.cidr is None
-        if cidr is None:
-            cidr = allocate(network.supernet, network.member_prefix, reserved, who=rel)
-            reserved.append(cidr)
+        new = member.network.cidr is None
+        cidr, nat = allocator.allocate(member, rel)
+        if new:
             text = _with_cidr(text, rel, cidr)
-        nat: dict[int, list[IPv4Network]] = {}
-        if network.nat_pool is not None:
-            for i in _needs_nat(member, list(current.values())):
-                nat[i] = []
-                for c, lan in enumerate(member.network.onprem[i].cidrs):
-                    field = f"network.onprem[{i}].nat_cidrs[{c}]"
-                    out = allocate(
-                        network.nat_pool, lan.prefixlen, nat_reserved, who=rel, field=field, space="the NAT pool"
-                    )
-                    nat_reserved.append(out)
-                    nat[i].append(out)
-            if nat:
-                text = _with_nat(text, nat)
+        if nat:
+            text = _with_nat(text, nat)
         if new or nat:
             updated: Member = parse_model(Member, parse_mapping(text, rel), rel)
             if updated.network.cidr != cidr or any(updated.network.onprem[i].nat_cidrs != n for i, n in nat.items()):
                 raise fail(rel, "network", "could not be written back into the file")
-            overrides[member.slug] = current[member.slug] = updated
+            overrides[member.slug] = allocator.current[member.slug] = updated
             texts[rel] = text
         found = tuple((f"network.onprem[{i}].nat_cidrs", tuple(n)) for i, n in nat.items())
         allocations.append(Allocation(rel, member.slug, cidr, new=new, nat=found))
