@@ -14,6 +14,7 @@ from consortium.cli.audit_commands import audit
 from consortium.cli.chargeback_commands import chargeback
 from consortium.cli.costs_commands import costs, prices
 from consortium.cli.init_commands import init
+from consortium.cli.overlap_commands import overlap
 from consortium.cli.plan_commands import plan, up
 from consortium.cli.registry_commands import members, onboard, render, schema, validate
 
@@ -24,5 +25,5 @@ def main() -> None:
     """Municipal IT consortium toolkit: registry, address plan, rendered configs."""
 
 
-for _command in (init, validate, members, render, onboard, schema, plan, up, audit, prices, costs, chargeback):
+for _command in (init, validate, members, render, onboard, schema, plan, up, audit, prices, costs, chargeback, overlap):
     main.add_command(_command)

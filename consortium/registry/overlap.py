@@ -89,7 +89,9 @@ class ProductUse:
 
     @property
     def label(self) -> str:
-        return f"{self.vendor} {self.product}"
+        """How people name it: "Esri ArcGIS Online", but "Microsoft 365", not "Microsoft Microsoft 365"."""
+        vendor_word, product_word = self.vendor.split()[0], self.product.split()[0]
+        return self.product if vendor_word.casefold() == product_word.casefold() else f"{self.vendor} {self.product}"
 
     @property
     def towns(self) -> tuple[str, ...]:
