@@ -53,9 +53,11 @@ def deployments(entries: Iterable[MemberEntry]) -> list[Deployment]:
 
 def add_months(day: date, months: int) -> date:
     """``day`` plus ``months`` calendar months; a day the target month lacks becomes its last day
-    (29 February plus 24 months is 28 February)."""
+    (29 February plus 24 months is 28 February). Past the calendar's end: its last day."""
     years, month0 = divmod(day.month - 1 + months, 12)
     year, month = day.year + years, month0 + 1
+    if year > date.max.year:
+        return date.max
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

@@ -234,8 +234,13 @@ def to_table(report: Overlap) -> str:
     lines += _table(["category", "towns", "products", "annual cost"], rows, frozenset({1, 2, 3}))
     lines += ["", "products run by two or more towns (most towns first)"]
     rows = [
-        [p.label, ", ".join(c.value for c in p.categories), str(len(p.towns)),
-         cost_text(p.annual_cost, p.costs_unknown), ", ".join(p.towns)]
+        [
+            p.label,
+            ", ".join(c.value for c in p.categories),
+            str(len(p.towns)),
+            cost_text(p.annual_cost, p.costs_unknown),
+            ", ".join(p.towns),
+        ]
         for p in shared
     ]
     lines += _table(["product", "category", "towns", "annual cost", "members"], rows, frozenset({2, 3}))

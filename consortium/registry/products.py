@@ -39,7 +39,7 @@ class ProductKey(NamedTuple):
 def _words(text: str) -> list[str]:
     """``text`` as lowercase words: Unicode compatibility forms folded (full-width letters, ligatures),
     trademark marks dropped, punctuation and runs of whitespace turned into single word breaks."""
-    folded = unicodedata.normalize("NFKC", text).translate(_MARKS).casefold()
+    folded = unicodedata.normalize("NFKC", text.translate(_MARKS)).casefold()  # marks first: NFKC turns ™ into "TM"
     return [w for w in _SEPARATORS.split(folded) if w]
 
 
