@@ -15,6 +15,7 @@ from consortium.cli.chargeback_commands import chargeback
 from consortium.cli.costs_commands import costs, prices
 from consortium.cli.init_commands import init
 from consortium.cli.offsite_commands import offsite
+from consortium.cli.overlap_commands import overlap
 from consortium.cli.plan_commands import plan, up
 from consortium.cli.registry_commands import members, onboard, render, schema, validate
 
@@ -25,5 +26,8 @@ def main() -> None:
     """Municipal IT consortium toolkit: registry, address plan, rendered configs."""
 
 
-for _command in (init, validate, members, render, onboard, schema, plan, up, audit, prices, costs, chargeback, offsite):
+_COMMANDS = (
+    init, validate, members, render, onboard, schema, plan, up, audit, prices, costs, chargeback, overlap, offsite,
+)
+for _command in _COMMANDS:
     main.add_command(_command)

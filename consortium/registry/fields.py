@@ -152,3 +152,32 @@ def _guid(value: object) -> object:
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 # The pattern is for the JSON schema (editors); the validator is what checks, with the clearer error.
 ObjectId = Annotated[str, BeforeValidator(_guid), WithJsonSchema({"type": "string", "pattern": GUID_PATTERN})]
+
+
+# An amount a town pays a year for something: money in whole cents (no invoice says 1.505), so every
+# total of such amounts is exact and reconciles to the cent without rounding.
+CentsMoney = Annotated[
+    Money,
+    Field(decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": MAX_MONEY},
+                {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$"},
+            ]
+        }
+    ),
+]
+
+
+def _version_text(value: object) -> object:
+    """YAML reads an unquoted 10.10 as the number 10.1: a version must be written as text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} is a number, not a version: write it in quotes, e.g. '{value}'")
+    return _printable(value)
+
+
+# A product's version as its vendor writes it ("2023.1", "10.2 SP3", "cloud"): printable text.
+Version = Annotated[
+    str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True), BeforeValidator(_version_text)
+]

@@ -30,6 +30,7 @@ from pydantic import (
 from consortium.registry.fields import (
     MAX_DAILY_RETENTION,
     Address,
+    CentsMoney,
     ControllerFile,
     Count,
     Days,
@@ -42,6 +43,7 @@ from consortium.registry.fields import (
     ObjectId,
     SiteName,
     Slug,
+    Version,
     require_unique,
 )
 
@@ -472,6 +474,48 @@ class MemberBackup(Strict):
     offsite: Annotated[bool, Field(strict=True)] = True
 
 
+class ApplicationCategory(StrEnum):
+    """What a line-of-business system is for: the groups ``consortium overlap`` compares towns by."""
+
+    ERP_FINANCE = "erp-finance"  # general ledger, accounts payable, budgeting (often with payroll)
+    PAYROLL_HR = "payroll-hr"  # payroll, time and attendance, human resources
+    UTILITY_BILLING = "utility-billing"  # water, sewer, electric billing and meter reading
+    ASSESSING_TAX = "assessing-tax"  # property assessment, tax billing and collection
+    PERMITTING = "permitting"  # building permits, inspections, licensing, code enforcement
+    RECORDS_ECM = "records-ecm"  # records management, document imaging (enterprise content management)
+    GIS = "gis"  # maps and geographic data
+    EMAIL = "email"  # e-mail and the office suite that carries it
+    WEBSITE = "website"  # the town's public website and its content management
+    PUBLIC_SAFETY = "public-safety"  # dispatch (CAD), police and fire records (RMS)
+    COURT = "court"  # municipal court case management
+    OTHER = "other"
+
+
+class Hosting(StrEnum):
+    """Where a system runs: decides what moving it to a shared contract involves."""
+
+    ON_PREMISES = "on-premises"  # on the town's own servers
+    VENDOR_HOSTED_SAAS = "vendor-hosted-saas"  # the vendor's cloud (software as a service)
+    CONSORTIUM = "consortium"  # run by the consortium for its members
+    AZURE = "azure"  # in the town's part of the consortium's Azure tenancy
+    OTHER = "other"
+
+
+class Application(Strict):
+    """One line-of-business system a town runs (``applications:`` in a member file): what it is
+    for, whose product it is, where it runs, what it costs a year and when its contract ends. The
+    same product in several towns is what ``consortium overlap`` reports (:mod:`overlap`)."""
+
+    category: ApplicationCategory
+    vendor: Name
+    product: Name
+    version: Version | None = None
+    hosting: Hosting
+    # In the consortium's costs.currency, whole cents; None when the town does not know it yet.
+    annual_cost: CentsMoney | None = None
+    contract_end: date | None = None  # None: no fixed term (month to month, perpetual licence)
+
+
 class Member(Strict):
     slug: Slug
     name: Name
@@ -486,6 +530,9 @@ class Member(Strict):
     endpoints: Endpoints = Endpoints()
     servers: list[Server] = []
     backup: MemberBackup = MemberBackup()
+    # The town's line-of-business systems, read by ``consortium overlap`` only: left out of dumps, so
+    # the stack config (which carries the member, see stackconfig.member_stack) never holds them.
+    applications: list[Application] = Field(default=[], exclude=True)
 
     @field_validator("admins")
     @classmethod

@@ -3,18 +3,21 @@
 Single-file shape rules live in the models; the rules here need the consortium or the other
 members (the phases, the minimum retention, the address plan, overlaps, unique server names).
 Every rule returns errors, except :func:`lan_clashes`, which may also warn and so returns
-:class:`Findings`; :func:`check_registry` runs them all.
+:class:`Findings`, and :func:`contracts_not_long_past`, which only warns; :func:`check_registry`
+runs them all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from ipaddress import IPv4Network
 
 from consortium.registry.errors import Problem
 from consortium.registry.ipam import overlapping_pairs
 from consortium.registry.models import CONSORTIUM_FILE, Consortium, MemberEntry, NetworkPlan, Service
+from consortium.registry.products import ProductKey, product_key
 
 # NAT rules one Azure VPN gateway holds, ingress and egress together (Azure VPN Gateway FAQ, NAT).
 MAX_NAT_RULES = 100
@@ -31,11 +34,16 @@ class Findings:
 
 
 def check_registry(
-    consortium: Consortium, entries: Sequence[MemberEntry], *, onboarding: frozenset[str] = frozenset()
+    consortium: Consortium,
+    entries: Sequence[MemberEntry],
+    *,
+    onboarding: frozenset[str] = frozenset(),
+    today: date | None = None,
 ) -> Findings:
     """Every rule of this module. ``onboarding`` names the members being onboarded: they may still
     lack ``network.cidr``, and a LAN clash involving one of them only warns (onboarding translates
-    that member's sites, then validates the result strictly)."""
+    that member's sites, then validates the result strictly). ``today`` (default: the real date)
+    is what contract end dates are judged against."""
     network = consortium.network
     errors = [
         *phase_in_consortium(consortium, entries),
@@ -51,9 +59,11 @@ def check_registry(
         *nat_rules_fit_the_gateway(entries),
         *translated_ranges_disjoint(entries),
         *services_configured(consortium, entries),
+        *applications_listed_once(entries),
     ]
     lan = lan_clashes(consortium, entries, onboarding)
-    return Findings([*errors, *lan.errors], lan.warnings)
+    contracts = contracts_not_long_past(entries, today or date.today())
+    return Findings([*errors, *lan.errors], [*lan.warnings, *contracts])
 
 
 # --------------------------------------------------------------------------- member settings
@@ -399,4 +409,46 @@ def services_configured(consortium: Consortium, entries: Sequence[MemberEntry]) 
         *windows_connection_for_windows_servers(consortium, entries),
         *linux_baseline_settings_for_linux_servers(consortium, entries),
         *offsite_store_for_offsite_backups(consortium, entries),
+    ]
+
+
+# --------------------------------------------------------------------------- applications (``consortium overlap``)
+
+# A contract that ended longer ago than this is more likely a stale entry than a town out of contract:
+# towns often run a year or so month to month while a replacement is procured, rarely two.
+STALE_CONTRACT = timedelta(days=730)
+
+
+def applications_listed_once(entries: Sequence[MemberEntry]) -> list[Problem]:
+    """A town lists each product once (the same :func:`products.product_key`): a second entry would
+    count the town and its spend twice in the overlap report."""
+    problems = []
+    for e in entries:
+        first: dict[ProductKey, int] = {}
+        for i, app in enumerate(e.member.applications):
+            key = product_key(app.vendor, app.product)
+            if key in first:
+                message = (
+                    f"{app.vendor} {app.product} is already listed as applications[{first[key]}]; "
+                    "list each product once (one entry, with the version in use)"
+                )
+                problems.append(Problem(e.path, f"applications[{i}].product", message))
+            else:
+                first[key] = i
+    return problems
+
+
+def contracts_not_long_past(entries: Sequence[MemberEntry], today: date) -> list[Problem]:
+    """Warn about a contract end more than two years before ``today``: the entry is probably stale
+    (renewed, or the system replaced), and the overlap report would show a window long shut."""
+    return [
+        Problem(
+            e.path,
+            f"applications[{i}].contract_end",
+            f"{app.contract_end} is more than two years ago: give the renewed contract's end, "
+            "or remove it if the contract runs month to month",
+        )
+        for e in entries
+        for i, app in enumerate(e.member.applications)
+        if app.contract_end is not None and app.contract_end < today - STALE_CONTRACT
     ]

@@ -135,7 +135,7 @@ def member_stack(registry: Registry, m: Member) -> MemberStack:
         supernet=c.network.supernet,
         hub_address_space=c.network.hub,
         management_range=hub_subnets(c.network.hub)["management"],
-        member=m,
+        member=m.model_copy(update={"applications": []}),  # the program needs none of a town's applications
         services=c.services_for(m.phase),
         subnets=spoke_subnets(m.network.cidr),
         backup_retention_days=registry.retention_days(m),

@@ -1,0 +1,34 @@
+"""The application overlap (:mod:`overlap`) as one self-contained, print-friendly HTML page for the
+consortium's board: by category, the products towns share, the contract windows, the single-town
+products.
+
+Built from ``templates/overlap.html.j2`` with autoescape on: vendor and product names come from
+member files and are text, never markup. Tables have captions and header cells with ``scope``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+
+from consortium.registry.overlap import Overlap
+from consortium.registry.overlap_report import cost_text
+
+
+@cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("consortium.registry", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("overlap.html.j2")
+
+
+def render(report: Overlap) -> str:
+    """The page for ``report``."""
+    return _template().render(report=report, cost=cost_text)
