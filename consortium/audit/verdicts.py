@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from consortium.audit.evidence import HostEvidence
 from consortium.audit.run import Audit, Result
 from consortium.registry.models import Exemption
+from consortium.words import count
 from policies.framework import Control, Severity
 
 # Subjects of an audit that are not members, with the name a report gives them.
@@ -32,10 +33,6 @@ NOTHING_CHECKED = "Nothing checked"
 def display_name(audit: Audit, slug: str) -> str:
     """How a report names a subject: "Shared hub", else the member's name from the registry, else its slug."""
     return SHARED.get(slug) or audit.about.name(slug)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -82,11 +79,11 @@ class Verdict:
         """``Fails 2 mandatory controls; Expired exemption`` or ``Meets the standard``: the verdict in words."""
         parts = []
         if self.failed:
-            parts.append(f"Fails {_plural(len(self.failed_controls), 'mandatory control')}")
+            parts.append(f"Fails {count(len(self.failed_controls), 'mandatory control')}")
         if self.expired:
             parts.append("Expired exemption" if len(self.expired) == 1 else f"{len(self.expired)} expired exemptions")
         if self.failing_hosts:
-            parts.append(f"{_plural(len(self.failing_hosts), 'host')} failing the baseline")
+            parts.append(f"{count(len(self.failing_hosts), 'host')} failing the baseline")
         if parts:
             return "; ".join(parts)
         return NOTHING_CHECKED if self.status == "unchecked" else MEETS
@@ -98,7 +95,7 @@ class Verdict:
         lines = [f"{c.severity.value}: {c.id} {c.title}" for c in self.serious]
         rest = len(self.failed_controls) - len(self.serious)
         if rest:
-            lines.append(f"{_plural(rest, 'medium or low control')} (see the findings)")
+            lines.append(f"{count(rest, 'medium or low control')} (see the findings)")
         lines += [
             f"expired exemption: {e.control}{' for ' + e.resource if e.resource else ''}, approved by "
             f"{e.approved_by}, expired {e.expires}"
@@ -110,10 +107,10 @@ class Verdict:
     @property
     def counts(self) -> str:
         """The counts, after the verdict: checks passed of those made, advisories, exemptions, hosts."""
-        line = f"{self.passed} of {_plural(self.total, 'check')} passed"
-        line += f", {_plural(len(self.advisory), 'advisory finding')}, {len(self.exempted)} exempted"
+        line = f"{self.passed} of {count(self.total, 'check')} passed"
+        line += f", {count(len(self.advisory), 'advisory finding')}, {len(self.exempted)} exempted"
         if self.hosts:
-            line += f", {_plural(len(self.hosts), 'host')} baselined"
+            line += f", {count(len(self.hosts), 'host')} baselined"
         return line
 
 
@@ -136,9 +133,9 @@ class Verdicts:
             line = f"{self.members[0].name} {'fails' if failing else 'meets'} the standard"
         else:
             line = (
-                f"{len(failing)} of {_plural(len(self.members), 'member')} fail the standard"
+                f"{len(failing)} of {count(len(self.members), 'member')} fail the standard"
                 if failing
-                else f"All {_plural(len(self.members), 'member')} meet the standard"
+                else f"All {count(len(self.members), 'member')} meet the standard"
             )
         shared_failing = [v.name for v in self.shared if not v.meets]
         if shared_failing:

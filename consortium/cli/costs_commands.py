@@ -29,6 +29,7 @@ from consortium.registry.errors import fail
 from consortium.registry.files import check_writable, write_atomic
 from consortium.registry.load import Registry, load_registry
 from consortium.registry.models import CONSORTIUM_FILE
+from consortium.words import count
 
 if TYPE_CHECKING:
     from consortium.costs.estimate import Estimate
@@ -179,7 +180,7 @@ def costs(
 
 def _note(est: Estimate) -> None:
     if est.not_priced:
-        click.echo(f"note: {len(est.not_priced)} line(s) not priced: the total leaves them out", err=True)
+        click.echo(f"note: {count(len(est.not_priced), 'line')} not priced: the total leaves them out", err=True)
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -276,7 +277,7 @@ def _share_notes(priced: Priced) -> list[str]:
         f" = {money_text(sh.total)} = members' totals {money_text(sh.members_total)}{unshared}"
     ]
     if sh.not_priced:
-        notes.append(f"{sh.not_priced} line(s) of the shared pools not priced: left out of the shares, not as 0")
+        notes.append(f"{count(sh.not_priced, 'line')} of the shared pools not priced: left out of the shares, not as 0")
     notes.extend(f"{slug}: alone is not dearer: {c.why_not}" for slug, c in priced.alone.items() if c.why_not)
     notes.append("alone: the town's own hub for its services at list price, plus its own stack; economy: alone "
                  "minus its share without overhead (assumptions: --format json, alone.basis)")  # fmt: skip
@@ -297,9 +298,9 @@ def _table(est: Estimate, shares: Priced | None, output: Path | None) -> None:
         for stack in est.stacks:
             screen.print(f"{stack}: {money_text(est.stack_total(stack))}")
         for pool in est.pools():
-            missing = f" ({pool.not_priced} line(s) not priced)" if pool.not_priced else ""
+            missing = f" ({count(pool.not_priced, 'line')} not priced)" if pool.not_priced else ""
             screen.print(f"pool {pool.name}: {money_text(pool.monthly)}{missing}")
-        screen.print(f"total: {money_text(est.total)} a month ({len(est.not_priced)} line(s) not priced)")
+        screen.print(f"total: {money_text(est.total)} a month ({count(len(est.not_priced), 'line')} not priced)")
         if shares is not None:
             screen.print(_shares_table(shares))
             for line in _share_notes(shares):

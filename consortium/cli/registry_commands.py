@@ -28,6 +28,7 @@ from consortium.paths import TEMPLATES_DIR, policy_pack_argument
 from consortium.registry.files import check_all_writable
 from consortium.registry.load import Registry, load_registry
 from consortium.registry.render import apply, diff, render_registry
+from consortium.words import count
 
 
 def templates_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -38,11 +39,6 @@ def templates_option(func: Callable[..., Any]) -> Callable[..., Any]:
         show_default="the toolkit's templates",
         help="Template directory.",
     )(func)
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 warning``, ``2 warnings``, ``0 warnings``: every count the registry commands print."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 # --------------------------------------------------------------------------- validate
@@ -73,8 +69,8 @@ def validate(registry: str | None, as_json: bool) -> None:
         return
     print_warnings(reg.warnings)
     phases = ", ".join(f"phase {k}: {v}" for k, v in summary["by_phase"].items())
-    members = _count(len(reg.members), "member") + (f" ({phases})" if phases else "")
-    counts = f"{members}, 0 errors, {_count(len(reg.warnings), 'warning')}"
+    members = count(len(reg.members), "member") + (f" ({phases})" if phases else "")
+    counts = f"{members}, 0 errors, {count(len(reg.warnings), 'warning')}"
     click.echo(f"ok: {reg.consortium.slug}: {counts}")
 
 
@@ -103,7 +99,7 @@ def members(registry: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table(title=f"{reg.consortium.name}: {_count(len(rows), 'member')}")
+    table = Table(title=f"{reg.consortium.name}: {count(len(rows), 'member')}")
     for col in ("slug", "name", "kind", "population", "phase", "status", "cidr"):
         table.add_column(col, justify="right" if col in ("population", "phase") else "left", no_wrap=True)
     for r in rows:
@@ -144,13 +140,13 @@ def render(registry: str | None, check: bool, templates: Path, as_json: bool) ->
                 for rel in change.stale:
                     why = "generated for a member that no longer exists" if rel in change.orphaned else "out of date"
                     click.echo(f"stale: {rel}: {why}")
-                stale = _count(len(change.stale), "rendered file")
+                stale = count(len(change.stale), "rendered file")
                 verb = "disagrees" if len(change.stale) == 1 else "disagree"
                 click.echo(f"{stale} {verb} with the registry; run: consortium render")
             sys.exit(EXIT_FINDINGS)
         if not as_json:
             verb = "matches" if len(desired) == 1 else "match"
-            click.echo(f"ok: {_count(len(desired), 'rendered file')} {verb} the registry")
+            click.echo(f"ok: {count(len(desired), 'rendered file')} {verb} the registry")
         return
     check_all_writable(reg.root, list(change.changed))  # nothing written unless every file can be
     apply(reg.root, desired, change)
@@ -160,7 +156,7 @@ def render(registry: str | None, check: bool, templates: Path, as_json: bool) ->
         for rel in change.orphaned:
             click.echo(f"removed {rel}")
         click.echo(
-            f"rendered {_count(len(desired), 'file')}: {len(change.changed)} written, "
+            f"rendered {count(len(desired), 'file')}: {len(change.changed)} written, "
             f"{len(change.orphaned)} removed, {change.unchanged} unchanged"
         )
 
@@ -200,7 +196,7 @@ def onboard(files: tuple[Path, ...], registry: str | None, templates: Path, base
         click.echo(f"{a.path}: network.cidr: {verb} {a.cidr}")
         for field, ranges in a.nat:
             click.echo(f"{a.path}: {field}: allocated {', '.join(map(str, ranges))} (its LAN overlaps another town's)")
-    click.echo(f"rendered {_count(len(desired), 'file')}: {len(change.changed)} written, {change.unchanged} unchanged")
+    click.echo(f"rendered {count(len(desired), 'file')}: {len(change.changed)} written, {change.unchanged} unchanged")
     for a in allocations:
         member = reg.entry(a.slug).member
         pack = policy_pack_argument(root)

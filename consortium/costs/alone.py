@@ -30,6 +30,7 @@ from consortium.costs.prices import PriceBook
 from consortium.costs.usage import Usage
 from consortium.registry.load import Registry
 from consortium.registry.models import HUB_SERVICES, CostUsage, Member
+from consortium.words import count
 
 ZERO = Decimal(0)
 
@@ -128,7 +129,7 @@ class Comparison:
                 "the consortium's overhead (staff, service desk, licences), which alone it would carry itself"
             )
         if self.alone.not_priced:
-            reasons.append(f"{self.alone.not_priced} part(s) of alone have no price and are left out")
+            reasons.append(f"{count(self.alone.not_priced, 'part')} of alone have no price and are left out")
         if self.minimum_adjustment > 0:
             reasons.append(f"the minimum share raised its share by {money_text(self.minimum_adjustment)}")
         return "; ".join(reasons) or "at these usage assumptions the consortium's hub costs it more than its own"

@@ -10,6 +10,7 @@ from decimal import Decimal
 from consortium.costs.formula import PoolShare, Share
 from consortium.costs.money import money_text
 from consortium.registry.models import COST_DRIVERS
+from consortium.words import count
 
 # Exact fractions are shown to this many places; the amounts themselves come from the exact values.
 _PLACES = Decimal("0.000001")
@@ -36,7 +37,7 @@ def _term(share: Share, pool: PoolShare, driver: str) -> str | None:
 
 def pool_lines(share: Share, pool: PoolShare) -> list[str]:
     """How one pool's part came about (or why the member has none of it)."""
-    missing = f", {pool.pool.not_priced} line(s) not priced, left out" if pool.pool.not_priced else ""
+    missing = f", {count(pool.pool.not_priced, 'line')} not priced, left out" if pool.pool.not_priced else ""
     name = f"{pool.pool.name} ({money_text(pool.pool.monthly)}{missing})"
     if not pool.members:
         return [f"{name}: shared by no member (no phase gives its services): listed apart, not spread"]

@@ -15,6 +15,7 @@ import jinja2
 
 from consortium.costs.estimate import Estimate, Line
 from consortium.costs.money import money_text
+from consortium.words import count
 
 ROUNDING = "each line rounded half-up to the cent; stack totals, pools and the total are sums of the lines"
 CSV_COLUMNS = ("stack", "member", "resource", "type", "part", "status", "monthly", "basis", "services", "source")
@@ -84,13 +85,15 @@ def estimate_csv(est: Estimate) -> str:
 
 def html_environment() -> jinja2.Environment:
     """The costs room's templates, escaping everything they show."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("consortium.costs"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["count"] = count
+    return env
 
 
 def estimate_html(est: Estimate) -> str:

@@ -20,6 +20,7 @@ from consortium.costs.report import ROUNDING, estimate_document, html_environmen
 from consortium.costs.shares import Shares, shares_of
 from consortium.costs.what_if import rows
 from consortium.registry.load import Registry
+from consortium.words import count
 
 _ALONE_LINE = ("resource", "type", "part", "status", "monthly", "basis")
 SHARES_RULE = "hub + overhead + members' direct = members' totals + unshared pools, to the cent"
@@ -132,7 +133,7 @@ def share_rows(priced: Priced) -> list[list[str]]:
         out.append(row("minimum adjustment", "share", share.minimum.adjustment, f"minimum {share.minimum.amount}"))
         out.append(row("total", "share", share.total, "direct + pools + minimum adjustment"))
         c = priced.alone[slug]
-        basis = f"{c.alone.not_priced} part(s) not priced; economy {money_text(c.economy)}"
+        basis = f"{count(c.alone.not_priced, 'part')} not priced; economy {money_text(c.economy)}"
         out.append(row("alone", "alone", c.alone.monthly, f"{basis}; {c.why_not}".rstrip("; ")))
     return out
 

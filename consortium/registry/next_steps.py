@@ -11,10 +11,11 @@ from __future__ import annotations
 from consortium.registry.models import Consortium, Member
 from consortium.registry.render import inventory_path, runbook_path
 from consortium.registry.stackconfig import vpn_secret_key, vpn_sites
+from consortium.words import count
 
 
-def _servers(count: int, family: str) -> str:
-    return f"{count} {family} server{'' if count == 1 else 's'}"
+def _servers(n: int, family: str) -> str:
+    return count(n, f"{family} server")
 
 
 def next_steps(

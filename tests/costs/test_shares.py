@@ -80,7 +80,7 @@ def test_table_and_html_show_the_reconciliation(registry: Path, tmp_path: Path) 
     assert code == 0
     rule = f"hub {sh['hub']} + overhead {sh['overhead']} + members' direct {sh['direct']} = {sh['total']}"
     assert f"{rule} = members' totals {sh['members_total']}" in out
-    assert f"{sh['not_priced']} line(s) of the shared pools not priced" in out
+    assert f"{sh['not_priced']} lines of the shared pools not priced" in out
     for slug, m in sh["members"].items():
         assert re.search(rf"{slug}\s.*\s{re.escape(m['total'])}\s", out), slug
     target = tmp_path / "costs.html"
@@ -99,7 +99,7 @@ def test_explain_adds_up_to_the_share(registry: Path) -> None:  # noqa: F811
     amounts = [Decimal(x) for x in re.findall(r"-> (-?\d+\.\d\d)$", out, re.MULTILINE)]
     assert sum(amounts) == Decimal(member["formula"])
     assert f"total = direct {member['direct']} + shared {member['shared']} = {member['total']}" in out
-    assert "2 line(s) not priced, left out" in out  # the VPN pool says what it lacks
+    assert "2 lines not priced, left out" in out  # the VPN pool says what it lacks
     assert "population 14030" in out and "weights: equal 0.2, population 0.5, endpoints 0.3" in out
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from consortium.audit.evidence import HostEvidence
 from consortium.audit.run import Audit, Result
 from consortium.audit.verdicts import SHARED
+from consortium.words import count
 
 
 def where(r: Result) -> str:
@@ -37,7 +38,7 @@ def summary_line(audit: Audit) -> str:
     members = [m for m in subjects if m not in SHARED]
     # The hub is no member: counted apart, so six towns read "6 members and the shared hub".
     hub = " and the shared hub" if "hub" in subjects else ""
-    counted = f"{len(members)} member{'' if len(members) == 1 else 's'}{hub}"
+    counted = f"{count(len(members), 'member')}{hub}"
     line = (
         f"{len(audit.checks)} checks, {len(audit.catalog)} controls, {counted}: "
         f"{counts['failed']} failed, {counts['advisory']} advisory, {counts['exempted']} exempted, "
