@@ -11,6 +11,7 @@ import pulumi
 from pulumi_azure_native import keyvault
 
 from .diagnostics import send_to_workspace
+from .retention import kept
 
 SOFT_DELETE_DAYS = 90
 
@@ -24,7 +25,9 @@ def hardened_key_vault(
     workspace_id: pulumi.Input[str],
     tags: dict[str, str],
     parent: pulumi.Resource,
+    keep: bool = False,
 ) -> keyvault.Vault:
+    """The vault; ``keep`` (a leaving town's, see :func:`infra.retention.kept`) protects it from deletion."""
     vault = keyvault.Vault(
         vault_name,
         vault_name=vault_name,
@@ -41,7 +44,7 @@ def hardened_key_vault(
             "network_acls": {"default_action": "Deny", "bypass": "AzureServices"},
         },
         tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=kept(pulumi.ResourceOptions(parent=parent), keep),
     )
     send_to_workspace(vault_name, vault.id, workspace_id, metrics=True, parent=parent)
     return vault

@@ -24,6 +24,7 @@ from consortium.registry import naming
 
 from .diagnostics import send_to_workspace
 from .private_endpoint import EndpointTarget, recovery_vault_target, storage_targets
+from .retention import kept
 
 # Azure keeps blob soft-deleted data at most this long; longer member retention is the vault's job.
 MAX_BLOB_SOFT_DELETE_DAYS = 365
@@ -72,6 +73,7 @@ class MemberBackupArgs:
     retention_days: int  # MemberStack.backup_retention_days
     workspace_id: pulumi.Input[str]
     tags: dict[str, str]
+    keep_data: bool = False  # a leaving town's: the vault, the account and its containers are kept (infra.retention)
 
 
 class MemberBackup(pulumi.ComponentResource):
@@ -81,6 +83,7 @@ class MemberBackup(pulumi.ComponentResource):
     def __init__(self, name: str, args: MemberBackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:member:Backup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        data = kept(child, args.keep_data)
         self._location = args.location
 
         self._vault_name = vault_name = naming.recovery_vault(args.member_slug)
@@ -107,7 +110,7 @@ class MemberBackup(pulumi.ComponentResource):
                 },
             },
             tags=args.tags,
-            opts=child,
+            opts=data,
         )
         send_to_workspace(vault_name, self.vault.id, args.workspace_id, metrics=True, parent=self)
 
@@ -174,7 +177,7 @@ class MemberBackup(pulumi.ComponentResource):
                 },
             },
             tags=args.tags,
-            opts=child,
+            opts=data,
         )
         soft_delete_days = min(args.retention_days, MAX_BLOB_SOFT_DELETE_DAYS)
         blob_service = storage.BlobServiceProperties(
@@ -194,7 +197,7 @@ class MemberBackup(pulumi.ComponentResource):
                 account_name=self.storage_account.name,
                 resource_group_name=args.resource_group_name,
                 public_access="None",
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
+                opts=kept(pulumi.ResourceOptions(parent=self, depends_on=[blob_service]), args.keep_data),
             )
         self.register_outputs({"vault_id": self.vault.id, "storage_account_id": self.storage_account.id})
 

@@ -42,6 +42,11 @@ class MemberIdentityArgs:
     auditors_group_id: pulumi.Input[str]  # hub output: the consortium auditors
     workspace_id: pulumi.Input[str]
     tags: dict[str, str]
+    keep_data: bool = False  # a leaving town's: its Key Vault is kept (infra.retention)
+    # From a leaving town's unhook date: its own rights (its admins' Contributor, its automation's
+    # secrets access) are withdrawn. The service desk's Backup Operator and the auditors' Reader stay,
+    # so the consortium can restore and audit the data it keeps for the town until it expires.
+    rights_withdrawn: bool = False
 
 
 class MemberIdentity(pulumi.ComponentResource):
@@ -86,7 +91,8 @@ class MemberIdentity(pulumi.ComponentResource):
                 opts=child,
             )
 
-        assign(ADMINS, self.groups[ADMINS].object_id, Role.CONTRIBUTOR, args.resource_group_id, "Group")
+        if not args.rights_withdrawn:
+            assign(ADMINS, self.groups[ADMINS].object_id, Role.CONTRIBUTOR, args.resource_group_id, "Group")
         assign(HELPDESK, self.groups[HELPDESK].object_id, Role.BACKUP_OPERATOR, args.resource_group_id, "Group")
         assign(AUDITORS, args.auditors_group_id, Role.READER, args.resource_group_id, "Group")
 
@@ -108,14 +114,16 @@ class MemberIdentity(pulumi.ComponentResource):
             workspace_id=args.workspace_id,
             tags=args.tags,
             parent=self,
+            keep=args.keep_data,
         )
-        assign(
-            "automation",
-            self.automation_identity.principal_id,
-            Role.KEY_VAULT_SECRETS_USER,
-            vault.id,
-            "ServicePrincipal",
-        )
+        if not args.rights_withdrawn:
+            assign(
+                "automation",
+                self.automation_identity.principal_id,
+                Role.KEY_VAULT_SECRETS_USER,
+                vault.id,
+                "ServicePrincipal",
+            )
 
         azuread.ConditionalAccessPolicy(
             f"ca-{member_slug}-require-mfa",

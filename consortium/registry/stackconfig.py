@@ -25,6 +25,9 @@ HUB_STACK = "hub"
 # Optional config key: the first day of the month a new member's budget starts (``YYYY-MM-01``).
 # Unset, the program takes the current month; the offline runner pins it so plans are reproducible.
 BUDGET_START_KEY = "budget-start"
+# Optional config key: the run's date (``YYYY-MM-DD``), compared with a leaving town's unhook date.
+# Unset, the program takes today; the offline runner pins it (``consortium plan --as-of``).
+AS_OF_KEY = "as-of"
 MANAGED_BY = "consortium-toolkit"
 
 
