@@ -68,7 +68,6 @@ class Member(pulumi.ComponentResource):
         stack = args.stack
         member, consortium_slug, tags = stack.member, stack.consortium.slug, stack.tags
         services = set(stack.services)
-        keep_data = member.leaving is not None
         unhooked = member.leaving is not None and args.as_of >= member.leaving.unhook_on
 
         rg_name = naming.resource_group(consortium_slug, member.slug)
@@ -105,7 +104,7 @@ class Member(pulumi.ComponentResource):
                     retention_days=stack.backup_retention_days,
                     workspace_id=hub.get(HubOutput.WORKSPACE_ID),
                     tags=tags,
-                    keep_data=keep_data,
+                    kept_until=stack.data_kept_until,
                 ),
                 opts=child,
             )
@@ -129,7 +128,7 @@ class Member(pulumi.ComponentResource):
                     auditors_group_id=hub.get(HubOutput.AUDITORS_GROUP_ID),
                     workspace_id=hub.get(HubOutput.WORKSPACE_ID),
                     tags=tags,
-                    keep_data=keep_data,
+                    kept_until=stack.data_kept_until,
                     rights_withdrawn=unhooked,
                 ),
                 opts=child,

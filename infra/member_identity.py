@@ -12,6 +12,7 @@ secrets of the member's Key Vault, nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pulumi
 import pulumi_azuread as azuread
@@ -42,7 +43,7 @@ class MemberIdentityArgs:
     auditors_group_id: pulumi.Input[str]  # hub output: the consortium auditors
     workspace_id: pulumi.Input[str]
     tags: dict[str, str]
-    keep_data: bool = False  # a leaving town's: its Key Vault is kept (infra.retention)
+    kept_until: date | None = None  # a leaving town's: its Key Vault is kept until then (infra.retention)
     # From a leaving town's unhook date: its own rights (its admins' Contributor, its automation's
     # secrets access) are withdrawn. The service desk's Backup Operator and the auditors' Reader stay,
     # so the consortium can restore and audit the data it keeps for the town until it expires.
@@ -114,7 +115,7 @@ class MemberIdentity(pulumi.ComponentResource):
             workspace_id=args.workspace_id,
             tags=args.tags,
             parent=self,
-            keep=args.keep_data,
+            kept_until=args.kept_until,
         )
         if not args.rights_withdrawn:
             assign(

@@ -15,7 +15,7 @@ from consortium.cli.chargeback_commands import chargeback
 from consortium.cli.costs_commands import costs, prices
 from consortium.cli.init_commands import init
 from consortium.cli.plan_commands import plan, up
-from consortium.cli.registry_commands import members, onboard, render, schema, validate
+from consortium.cli.registry_commands import members, offboard, onboard, render, schema, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -24,5 +24,6 @@ def main() -> None:
     """Municipal IT consortium toolkit: registry, address plan, rendered configs."""
 
 
-for _command in (init, validate, members, render, onboard, schema, plan, up, audit, prices, costs, chargeback):
+_COMMANDS = (init, validate, members, render, onboard, offboard, schema, plan, up, audit, prices, costs, chargeback)
+for _command in _COMMANDS:
     main.add_command(_command)

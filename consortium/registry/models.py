@@ -75,6 +75,9 @@ HUB_SERVICES = frozenset({Service.BACKUP, Service.IDENTITY, Service.NETWORKING})
 VPN_SERVICES = frozenset({Service.NETWORKING})
 # The services whose resources hold the town's data, and what that is: removing one deletes it, so
 # a phase change refuses to (rules.phase_down_keeps_data) and offboarding keeps it (infra, MCS-BAK-008).
+# The tag a leaving town's kept resources carry in Azure: the day their data expires (infra/retention.py);
+# MCS-BAK-008 requires a resource so tagged to be protected from deletion.
+DATA_KEPT_UNTIL_TAG = "data-kept-until"
 DATA_SERVICES: dict[Service, str] = {
     Service.BACKUP: "its Recovery Services vault and backup storage account (the town's backups)",
     Service.IDENTITY: "its Key Vault (the town's secrets and keys)",

@@ -8,6 +8,7 @@ services its phase turns on, its subnets, its budget, its tags. The program only
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from ipaddress import IPv4Network
 from typing import Literal
@@ -89,6 +90,9 @@ class MemberStack(Strict):
     vpn_secret_keys: dict[str, str]
     budget: Budget
     tags: dict[str, str]
+    # A leaving town's: the day its data expires (Consortium.data_kept_until), computed here once so
+    # the program keeps the town's data-bearing resources until then. None for everyone else.
+    data_kept_until: date | None = None
 
 
 def _ref(c: Consortium) -> ConsortiumRef:
@@ -156,4 +160,5 @@ def member_stack(registry: Registry, m: Member) -> MemberStack:
             "phase": str(m.phase),
             "managed-by": MANAGED_BY,
         },
+        data_kept_until=c.data_kept_until(m),
     )
