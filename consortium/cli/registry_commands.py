@@ -29,7 +29,7 @@ from consortium.cli.common import (
 from consortium.paths import TEMPLATES_DIR, policy_pack_argument
 from consortium.registry.files import check_all_writable
 from consortium.registry.load import Registry, load_registry
-from consortium.registry.render import apply, diff, refuse_data_loss, render_registry
+from consortium.registry.render import apply, diff, refuse_phase_down_data_loss, render_registry
 
 
 def templates_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -69,7 +69,7 @@ def _summary(reg: Registry) -> dict[str, Any]:
 def validate(registry: str | None, as_json: bool) -> None:
     """Validate consortium.yaml and every member file (and that no phase change deletes data). Writes nothing."""
     reg = load_registry(registry_dir(registry))
-    refuse_data_loss(reg)
+    refuse_phase_down_data_loss(reg)
     summary = _summary(reg)
     if as_json:
         click.echo(json.dumps({"ok": True, **summary}, indent=2))

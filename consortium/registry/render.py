@@ -237,9 +237,8 @@ def deployed_services(registry: Registry) -> dict[str, tuple[str, list[str]]]:
     return found
 
 
-def refuse_data_loss(registry: Registry) -> None:
-    """What render refuses besides bad templates: a lost stack file, a phase change deleting data."""
-    refuse_lost_stacks(registry)
+def refuse_phase_down_data_loss(registry: Registry) -> None:
+    """A phase change that would delete data (``validate`` and ``render``)."""
     problems = phase_down_keeps_data(registry.consortium, registry.members, deployed_services(registry))
     if problems:
         raise InputError(problems)
@@ -249,7 +248,8 @@ def render_registry(registry: Registry, templates: Path = TEMPLATES_DIR) -> dict
     """Every rendered file of the registry, as ``{relative path: text}``; nothing is written.
 
     Refuses (``InputError``) a lost stack file and a phase change that would delete data."""
-    refuse_data_loss(registry)
+    refuse_lost_stacks(registry)
+    refuse_phase_down_data_loss(registry)
     env = environment(templates)
     c = registry.consortium
     consortium = c.model_dump(mode="json")

@@ -155,3 +155,25 @@ def test_a_phase_down_from_networking_is_planned(registry_dir: Path, tmp_path: P
     assert result.code == 0
     assert "  - azure-native:network:VirtualNetworkGatewayConnection" in result.out
     assert "  - azure-native:keyvault:Vault" not in result.out and "  - azure-native:recoveryservices" not in result.out
+
+
+def test_a_networking_town_is_unhooked_from_its_date(registry_dir: Path, tmp_path: Path) -> None:
+    # verona (phase 4, one site with a VPN): the VPN and its own rights go; the desk's and auditors' stay.
+    before = tmp_path / "before.json"
+    assert cli("plan", "--registry", registry_dir, "--member", "verona", "--json", before).code == 0
+    result = cli("offboard", "verona", "--registry", registry_dir, "--unhook-on", UNHOOK, "--today", TODAY)
+    assert result.code == 0, result.err
+    after = tmp_path / "after.json"
+    args = ("plan", "--registry", registry_dir, "--member", "verona", "--as-of", UNHOOK, "--json", after)
+    report = cli(*args, "--summary", "--against", before).out
+    for gone in ("VirtualNetworkGatewayConnection", "LocalNetworkGateway", "VirtualNetworkPeering"):
+        assert f"  - azure-native:network:{gone} " in report, gone
+    assert "  - azure-native:authorization:RoleAssignment verona-admins-contributor" in report
+    assert "  - azure-native:authorization:RoleAssignment verona-automation-key-vault-secrets-user" in report
+    names = {r["name"]: r for r in json.loads(after.read_text())["resources"]}
+    assert {"verona-helpdesk-backup-operator", "verona-auditors-reader"} <= set(names)
+    key_vaults = [r for r in names.values() if r["type"] == "azure-native:keyvault:Vault"]
+    assert key_vaults and all(r.get("protect") and r.get("retain_on_delete") for r in key_vaults)
+    # Its route table no longer routes to its town hall's LAN through the hub.
+    tables = [r for r in names.values() if r["type"] == "azure-native:network:RouteTable"]
+    assert all(not route["name"].startswith("onprem-") for t in tables for route in t["inputs"]["routes"])
