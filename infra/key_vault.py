@@ -7,10 +7,13 @@ access (reached through private endpoints only), and all logs to the hub workspa
 
 from __future__ import annotations
 
+from datetime import date
+
 import pulumi
 from pulumi_azure_native import keyvault
 
 from .diagnostics import send_to_workspace
+from .retention import kept, kept_tags
 
 SOFT_DELETE_DAYS = 90
 
@@ -24,7 +27,9 @@ def hardened_key_vault(
     workspace_id: pulumi.Input[str],
     tags: dict[str, str],
     parent: pulumi.Resource,
+    kept_until: date | None = None,
 ) -> keyvault.Vault:
+    """The vault; ``kept_until`` (a leaving town's, see :mod:`infra.retention`) protects it from deletion."""
     vault = keyvault.Vault(
         vault_name,
         vault_name=vault_name,
@@ -40,8 +45,8 @@ def hardened_key_vault(
             "public_network_access": "Disabled",
             "network_acls": {"default_action": "Deny", "bypass": "AzureServices"},
         },
-        tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        tags=kept_tags(tags, kept_until),
+        opts=kept(pulumi.ResourceOptions(parent=parent), kept_until),
     )
     send_to_workspace(vault_name, vault.id, workspace_id, metrics=True, parent=parent)
     return vault

@@ -15,6 +15,11 @@ zone* (:class:`~infra.member_network.MemberNetwork` without workloads) and
 (Azure refuses an ``AzureBackup`` endpoint on a vault that already protects an item). Reaching the
 networking phase later updates the same resources in place.
 
+A leaving town (``MemberStack.member.leaving``) keeps its data-bearing resources protected and
+retained on delete (:mod:`infra.retention`); from its unhook date (compared with ``as_of``, the
+run's date, which the entry point reads from the stack config) its network is unhooked from the hub
+and its own rights withdrawn; the rest stays as it is until the town has left.
+
 The hub's outputs are read through a ``StackReference`` only when a service needs them, so a
 phase-1 member can be deployed before the hub exists.
 """
@@ -46,6 +51,8 @@ class MemberArgs:
     tenant_id: pulumi.Input[str]
     subscription_id: pulumi.Input[str]
     budget_start: date
+    # The run's date (infra.program.as_of): decides whether a leaving town is unhooked yet.
+    as_of: date
     # Only read when the member has ``identity``: the registry's admins, looked up by UPN.
     admin_object_ids: pulumi.Input[list[str]] | None = None
     # Only read when the member has ``networking``: site -> VPN shared key (a secret).
@@ -61,6 +68,7 @@ class Member(pulumi.ComponentResource):
         stack = args.stack
         member, consortium_slug, tags = stack.member, stack.consortium.slug, stack.tags
         services = set(stack.services)
+        unhooked = member.leaving is not None and args.as_of >= member.leaving.unhook_on
 
         rg_name = naming.resource_group(consortium_slug, member.slug)
         self.resource_group = rg = resources.ResourceGroup(
@@ -96,6 +104,7 @@ class Member(pulumi.ComponentResource):
                     retention_days=stack.backup_retention_days,
                     workspace_id=hub.get(HubOutput.WORKSPACE_ID),
                     tags=tags,
+                    kept_until=stack.data_kept_until,
                 ),
                 opts=child,
             )
@@ -119,6 +128,8 @@ class Member(pulumi.ComponentResource):
                     auditors_group_id=hub.get(HubOutput.AUDITORS_GROUP_ID),
                     workspace_id=hub.get(HubOutput.WORKSPACE_ID),
                     tags=tags,
+                    kept_until=stack.data_kept_until,
+                    rights_withdrawn=unhooked,
                 ),
                 opts=child,
             )
@@ -154,6 +165,7 @@ class Member(pulumi.ComponentResource):
                     ),
                     tags=tags,
                     workloads=workloads,
+                    hooked=not unhooked,
                 ),
                 opts=child,
             )

@@ -16,6 +16,7 @@ network access, geo-redundant, blob versioning with version-level immutability s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pulumi
 from pulumi_azure_native import recoveryservices, storage
@@ -24,6 +25,7 @@ from consortium.registry import naming
 
 from .diagnostics import send_to_workspace
 from .private_endpoint import EndpointTarget, recovery_vault_target, storage_targets
+from .retention import kept, kept_tags
 
 # Azure keeps blob soft-deleted data at most this long; longer member retention is the vault's job.
 MAX_BLOB_SOFT_DELETE_DAYS = 365
@@ -72,6 +74,9 @@ class MemberBackupArgs:
     retention_days: int  # MemberStack.backup_retention_days
     workspace_id: pulumi.Input[str]
     tags: dict[str, str]
+    # A leaving town's: the day its data expires; the vault, the account and its containers are kept
+    # until then (infra.retention). None: nothing is kept beyond the program's own lifecycle.
+    kept_until: date | None = None
 
 
 class MemberBackup(pulumi.ComponentResource):
@@ -81,6 +86,7 @@ class MemberBackup(pulumi.ComponentResource):
     def __init__(self, name: str, args: MemberBackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:member:Backup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        data = kept(child, args.kept_until)
         self._location = args.location
 
         self._vault_name = vault_name = naming.recovery_vault(args.member_slug)
@@ -106,8 +112,8 @@ class MemberBackup(pulumi.ComponentResource):
                     "immutability_settings": {"state": "Unlocked"},
                 },
             },
-            tags=args.tags,
-            opts=child,
+            tags=kept_tags(args.tags, args.kept_until),
+            opts=data,
         )
         send_to_workspace(vault_name, self.vault.id, args.workspace_id, metrics=True, parent=self)
 
@@ -173,8 +179,8 @@ class MemberBackup(pulumi.ComponentResource):
                     "file": {"enabled": True, "key_type": "Account"},
                 },
             },
-            tags=args.tags,
-            opts=child,
+            tags=kept_tags(args.tags, args.kept_until),
+            opts=data,
         )
         soft_delete_days = min(args.retention_days, MAX_BLOB_SOFT_DELETE_DAYS)
         blob_service = storage.BlobServiceProperties(
@@ -194,7 +200,7 @@ class MemberBackup(pulumi.ComponentResource):
                 account_name=self.storage_account.name,
                 resource_group_name=args.resource_group_name,
                 public_access="None",
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
+                opts=kept(pulumi.ResourceOptions(parent=self, depends_on=[blob_service]), args.kept_until),
             )
         self.register_outputs({"vault_id": self.vault.id, "storage_account_id": self.storage_account.id})
 

@@ -12,6 +12,7 @@ secrets of the member's Key Vault, nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pulumi
 import pulumi_azuread as azuread
@@ -42,6 +43,11 @@ class MemberIdentityArgs:
     auditors_group_id: pulumi.Input[str]  # hub output: the consortium auditors
     workspace_id: pulumi.Input[str]
     tags: dict[str, str]
+    kept_until: date | None = None  # a leaving town's: its Key Vault is kept until then (infra.retention)
+    # From a leaving town's unhook date: its own rights (its admins' Contributor, its automation's
+    # secrets access) are withdrawn. The service desk's Backup Operator and the auditors' Reader stay,
+    # so the consortium can restore and audit the data it keeps for the town until it expires.
+    rights_withdrawn: bool = False
 
 
 class MemberIdentity(pulumi.ComponentResource):
@@ -86,7 +92,8 @@ class MemberIdentity(pulumi.ComponentResource):
                 opts=child,
             )
 
-        assign(ADMINS, self.groups[ADMINS].object_id, Role.CONTRIBUTOR, args.resource_group_id, "Group")
+        if not args.rights_withdrawn:
+            assign(ADMINS, self.groups[ADMINS].object_id, Role.CONTRIBUTOR, args.resource_group_id, "Group")
         assign(HELPDESK, self.groups[HELPDESK].object_id, Role.BACKUP_OPERATOR, args.resource_group_id, "Group")
         assign(AUDITORS, args.auditors_group_id, Role.READER, args.resource_group_id, "Group")
 
@@ -108,14 +115,16 @@ class MemberIdentity(pulumi.ComponentResource):
             workspace_id=args.workspace_id,
             tags=args.tags,
             parent=self,
+            kept_until=args.kept_until,
         )
-        assign(
-            "automation",
-            self.automation_identity.principal_id,
-            Role.KEY_VAULT_SECRETS_USER,
-            vault.id,
-            "ServicePrincipal",
-        )
+        if not args.rights_withdrawn:
+            assign(
+                "automation",
+                self.automation_identity.principal_id,
+                Role.KEY_VAULT_SECRETS_USER,
+                vault.id,
+                "ServicePrincipal",
+            )
 
         azuread.ConditionalAccessPolicy(
             f"ca-{member_slug}-require-mfa",

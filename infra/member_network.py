@@ -100,6 +100,10 @@ class MemberNetworkArgs:
     tags: dict[str, str]
     # False: the landing zone (private-endpoints subnet only, no sites); True: the full spoke.
     workloads: bool = True
+    # False from a leaving town's unhook date: no peering, no hub route, no site VPN (gateways,
+    # connections, NAT rules): nothing of the town in the hub any more, nothing of the hub reachable
+    # from the town. The spoke itself stays, with the private endpoints of the data kept for it.
+    hooked: bool = True
 
     def built_subnets(self) -> dict[str, str]:
         """The subnets this step builds: all of them, or the landing zone's one."""
@@ -170,14 +174,7 @@ class MemberNetwork(pulumi.ComponentResource):
         super().__init__("consortium:member:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         member_slug, hub = args.member_slug, args.hub
-        hub_provider = azure_native.Provider(
-            f"{member_slug}-hub-subscription",
-            subscription_id=hub.subscription_id,
-            location=hub.location,
-            opts=child,
-        )
-        in_hub = pulumi.ResourceOptions(parent=self, provider=hub_provider)
-        subnets, sites = args.built_subnets(), args.built_sites()
+        subnets, sites = args.built_subnets(), args.built_sites() if args.hooked else []
 
         self.nsgs = {
             subnet: subnet_nsg(
@@ -231,7 +228,21 @@ class MemberNetwork(pulumi.ComponentResource):
             opts=child,
         )
         self.subnet_ids = subnet_ids(self.vnet, subnets)
+        if args.hooked:
+            self._hook(args, sites)
+        self.register_outputs({"vnet_id": self.vnet.id})
 
+    def _hook(self, args: MemberNetworkArgs, sites: list[OnPremSite]) -> None:
+        """Everything that joins the town to the hub, in the hub's subscription: peerings, the hub's
+        route to the spoke, and each site's VPN (local gateway, connection, NAT rules)."""
+        member_slug, hub = args.member_slug, args.hub
+        hub_provider = azure_native.Provider(
+            f"{member_slug}-hub-subscription",
+            subscription_id=hub.subscription_id,
+            location=hub.location,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        in_hub = pulumi.ResourceOptions(parent=self, provider=hub_provider)
         # Hub side first: the spoke may only use the hub's gateway once the hub allows transit.
         hub_side = network.VirtualNetworkPeering(
             f"peer-hub-to-{member_slug}",
@@ -316,4 +327,3 @@ class MemberNetwork(pulumi.ComponentResource):
                 tags=args.tags,
                 opts=in_hub,
             )
-        self.register_outputs({"vnet_id": self.vnet.id})

@@ -15,7 +15,7 @@ from pulumi_azure_native import authorization
 from pydantic import Field, TypeAdapter, ValidationError
 
 from consortium.registry.models import Service
-from consortium.registry.stackconfig import BUDGET_START_KEY, CONFIG_KEY, PROJECT, HubStack, MemberStack
+from consortium.registry.stackconfig import AS_OF_KEY, BUDGET_START_KEY, CONFIG_KEY, PROJECT, HubStack, MemberStack
 
 from .hub import Hub, HubArgs
 from .hub_outputs import export_hub_outputs
@@ -41,6 +41,16 @@ def budget_start(config: pulumi.Config, today: date | None = None) -> date:
         return date.fromisoformat(value)
     today = today or datetime.now(UTC).date()
     return today.replace(day=1)
+
+
+def as_of(config: pulumi.Config, today: date | None = None) -> date:
+    """The run's date, against which a leaving town's unhook date is compared: the ``as-of`` config
+    key when set (the offline plan pins it, so a plan is reproducible), else today (UTC): the one
+    place besides the budget start where the program reads the clock."""
+    value = config.get(AS_OF_KEY)
+    if value:
+        return date.fromisoformat(value)
+    return today or datetime.now(UTC).date()
 
 
 def main() -> None:
@@ -76,6 +86,7 @@ def main() -> None:
             tenant_id=client_config.tenant_id,
             subscription_id=client_config.subscription_id,
             budget_start=budget_start(config),
+            as_of=as_of(config),
             admin_object_ids=admin_object_ids,
             vpn_shared_keys=vpn_shared_keys,
         ),

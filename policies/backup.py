@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from consortium.registry.models import DATA_KEPT_UNTIL_TAG
+
 from .framework import Param, Resource, Severity, control, require_value
 
 AREA = "backup"
@@ -179,4 +181,42 @@ def enhanced_vm_policy(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     )
 
 
-CONTROLS = (vault_soft_delete, vault_immutable, vault_private, vault_geo, retention, daily, enhanced_vm_policy)
+# The resources holding a town's data: deleting one deletes the data (the Key Vault: secrets and keys).
+DATA_BEARING = (VAULT, "azure-native:storage:StorageAccount", "azure-native:keyvault:Vault")
+
+
+@control(
+    "MCS-BAK-008",
+    "A leaving town's data cannot be deleted before its retention ends",
+    area=AREA,
+    types=DATA_BEARING,
+    severity=Severity.HIGH,
+    cis_v8=["11.1", "3.1"],
+    rationale="A town that leaves still owns its backups and keys until the last backup's retention ends; an "
+    "unprotected vault or account would go with the next `pulumi up` that stops declaring it, data included.",
+    fix="Offboard the town with `consortium offboard SLUG` and re-render: the program then sets protect and "
+    "retain_on_delete on its vaults and storage account (infra/retention.py) until data-kept-until.",
+    params={
+        "leaving_members": Param(
+            {}, "object", "members with status leaving: slug -> the day their data expires (data_kept_until)"
+        )
+    },
+)
+def leaving_data_kept(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    # Known as leaving from the registry (params) or from the resource itself (its tag), so the
+    # control also works on a single stack's preview without the registry's parameters.
+    until = (p.get("leaving_members") or {}).get(r.member or "") or r.get(f"tags.{DATA_KEPT_UNTIL_TAG}")
+    if until and not r.protect:
+        yield f"holds a leaving town's data, kept until {until}, but is not protected: a `pulumi up` could delete it"
+
+
+CONTROLS = (
+    vault_soft_delete,
+    vault_immutable,
+    vault_private,
+    vault_geo,
+    retention,
+    daily,
+    enhanced_vm_policy,
+    leaving_data_kept,
+)

@@ -73,9 +73,11 @@ _ENFORCEMENT = {
 }
 
 
-def to_resource(type_: str, props: Mapping[str, Any], urn: str, name: str, parent: str | None = None) -> Resource:
+def to_resource(
+    type_: str, props: Mapping[str, Any], urn: str, name: str, parent: str | None = None, protect: bool = False
+) -> Resource:
     """The control's view of a resource the engine sent (its properties made :func:`plain`)."""
-    return Resource.at(urn, type_, plain(props), name=name, parent=parent)
+    return Resource.at(urn, type_, plain(props), name=name, parent=parent, protect=protect)
 
 
 def config(args: ResourceValidationArgs | StackValidationArgs, ctrl: Control) -> dict[str, Any]:
@@ -122,7 +124,8 @@ def _resource_validator(ctrl: Control) -> Callable[[ResourceValidationArgs, Any]
     def validate(args: ResourceValidationArgs, report_violation: Any) -> None:
         if args.resource_type not in ctrl.types:
             return
-        r = to_resource(args.resource_type, args.props, args.urn, args.name)
+        protect = bool(getattr(args.opts, "protect", False))
+        r = to_resource(args.resource_type, args.props, args.urn, args.name, protect=protect)
         _report(ctrl, verdicts(ctrl, [r], config(args, ctrl)), report_violation)
 
     return validate
@@ -131,7 +134,9 @@ def _resource_validator(ctrl: Control) -> Callable[[ResourceValidationArgs, Any]
 def _stack_validator(ctrl: Control) -> Callable[[StackValidationArgs, Any], None]:
     def validate(args: StackValidationArgs, report_violation: Any) -> None:
         resources = [
-            to_resource(r.resource_type, r.props, r.urn, r.name, r.parent.urn if r.parent else None)
+            to_resource(
+                r.resource_type, r.props, r.urn, r.name, r.parent.urn if r.parent else None, bool(r.opts.protect)
+            )
             for r in args.resources
         ]
         _report(ctrl, verdicts(ctrl, resources, config(args, ctrl)), report_violation)

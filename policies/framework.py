@@ -98,6 +98,9 @@ class Resource:
     props: Mapping[str, Any]
     parent: str | None = None
     id: str | None = None  # the provider id (Azure resource id, Entra object id) where known
+    # The protect option: `pulumi up`/`destroy` refuse to delete the resource (plan record, state,
+    # or the engine's resource options under CrossGuard).
+    protect: bool = False
 
     @classmethod
     def at(
@@ -111,6 +114,7 @@ class Resource:
         member: str | None = _MISSING,
         parent: str | None = None,
         id: str | None = None,
+        protect: bool = False,
     ) -> Resource:
         """The resource at ``urn``: what a caller does not know is read from the URN.
 
@@ -127,6 +131,7 @@ class Resource:
             props=props,
             parent=parent,
             id=id,
+            protect=protect,
         )
 
     def get(self, path: str, default: Any = None) -> Any:

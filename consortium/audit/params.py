@@ -8,7 +8,7 @@ from typing import Any
 from consortium.registry import naming
 from consortium.registry.ipam import WORKLOAD_SUBNETS, hub_subnets
 from consortium.registry.load import Registry
-from consortium.registry.models import Service
+from consortium.registry.models import Service, Status
 from policies.catalog import CATALOG
 
 
@@ -38,6 +38,12 @@ def registry_params(registry: Registry | None) -> dict[str, dict[str, Any]]:
         "workload_subnets": list(WORKLOAD_SUBNETS),
         "hub_vnet_names": [naming.hub_vnet(c.slug)],
         "hub_workspace_names": [naming.hub_workspace(c.slug)],
+        # The towns leaving (MCS-BAK-008): their data-bearing resources must be protected until then.
+        "leaving_members": {
+            e.member.slug: kept.isoformat()
+            for e in registry.members
+            if e.member.status is Status.LEAVING and (kept := c.data_kept_until(e.member)) is not None
+        },
     }
     return {ctrl.id: {k: v for k, v in values.items() if k in ctrl.params} for ctrl in CATALOG}
 

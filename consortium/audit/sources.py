@@ -29,6 +29,7 @@ def plan_resources(records: Iterable[Mapping[str, Any]]) -> list[Resource]:
             member=rec.get("member"),
             parent=rec.get("parent"),
             id=rec.get("id"),
+            protect=rec.get("protect") is True,
         )
         for rec in records
     ]
@@ -70,7 +71,16 @@ def load_state_file(path: Path) -> list[Resource]:
         outputs = {} if outputs is None else outputs
         if not isinstance(outputs, dict):
             raise fail(shown, f"deployment.resources[{i}].outputs", "expected an object")
-        out.append(Resource.at(rec["urn"], rec["type"], outputs, parent=rec.get("parent"), id=rec.get("id")))
+        out.append(
+            Resource.at(
+                rec["urn"],
+                rec["type"],
+                outputs,
+                parent=rec.get("parent"),
+                id=rec.get("id"),
+                protect=rec.get("protect") is True,
+            )
+        )
     return out
 
 

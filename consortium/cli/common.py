@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,20 +97,26 @@ def progress_wanted() -> bool:
 
 
 def plan_members(
-    reg: Registry, slugs: list[str], *, include_hub: bool, jobs: int = 1, first_preview: bool = False
+    reg: Registry,
+    slugs: list[str],
+    *,
+    include_hub: bool,
+    jobs: int = 1,
+    first_preview: bool = False,
+    as_of: date | None = None,
 ) -> Plan:
     """``plan_registry`` of ``slugs``, with a progress bar on stderr when :func:`progress_wanted`
     (the runner reports each member stack as it is done; the plan is the same either way)."""
     from consortium.plan.runner import plan_registry
 
     if len(slugs) < PROGRESS_FROM_MEMBERS or not progress_wanted():
-        return plan_registry(reg, slugs, include_hub=include_hub, jobs=jobs, first_preview=first_preview)
+        return plan_registry(reg, slugs, include_hub=include_hub, jobs=jobs, first_preview=first_preview, as_of=as_of)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("planning"), BarColumn(), MofNCompleteColumn(), TextColumn("members"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("plan", total=len(slugs))
         return plan_registry(
-            reg, slugs, include_hub=include_hub, jobs=jobs, first_preview=first_preview,
+            reg, slugs, include_hub=include_hub, jobs=jobs, first_preview=first_preview, as_of=as_of,
             on_stack=lambda _stack: bar.advance(task),
         )

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections import Counter, defaultdict
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,6 +120,12 @@ def _has_unknown(value: object) -> bool:
     'Inputs that depend on them are "[unknown]" in the plan file, record ids too; same resources and URNs '
     "as the full plan. Judge it with `consortium audit --plan FILE`.",
 )
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Plan as on this day (default: today): from a leaving town's unhook date its network and rights are gone.",
+)
 @bad_input
 def plan(
     registry: str | None,
@@ -130,6 +137,7 @@ def plan(
     against: Path | None,
     jobs: int | None,
     first_preview: bool,
+    as_of: datetime | None,
 ) -> None:
     """Show what `pulumi up` would create, offline (no Azure, no Pulumi CLI needed).
 
@@ -159,7 +167,14 @@ def plan(
     print_warnings(reg.warnings)
     if jobs is None:  # forking pays off from a few dozen members on
         jobs = min(os.cpu_count() or 1, max(1, len(selected) // MEMBERS_PER_JOB))
-    result = plan_members(reg, selected, include_hub=hub or everything, jobs=jobs, first_preview=first_preview)
+    result = plan_members(
+        reg,
+        selected,
+        include_hub=hub or everything,
+        jobs=jobs,
+        first_preview=first_preview,
+        as_of=as_of.date() if as_of else None,
+    )
     # The process ends after this command; a big plan leaves millions of objects, and the
     # interpreter's collection at exit would scan them all (0.6 s for 351 members) to free memory
     # the process is about to give back anyway. Frozen objects are exempt (atexit runs before it).

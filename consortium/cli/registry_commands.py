@@ -1,4 +1,4 @@
-"""The registry's commands: ``validate``, ``members``, ``render``, ``onboard``, ``schema``.
+"""The registry's commands: ``validate``, ``members``, ``render``, ``onboard``, ``offboard``, ``schema``.
 
 Exit codes: 0 success; 1 a check found something (``render --check``, ``schema --check``: stale
 files); 2 bad input.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from rich.table import Table
 from consortium.cli.common import (
     EXIT_FINDINGS,
     bad_input,
+    complete_member,
     console,
     json_option,
     print_warnings,
@@ -27,7 +29,7 @@ from consortium.cli.common import (
 from consortium.paths import TEMPLATES_DIR, policy_pack_argument
 from consortium.registry.files import check_all_writable
 from consortium.registry.load import Registry, load_registry
-from consortium.registry.render import apply, diff, render_registry
+from consortium.registry.render import apply, diff, refuse_phase_down_data_loss, render_registry
 from consortium.words import count
 
 
@@ -61,8 +63,9 @@ def _summary(reg: Registry) -> dict[str, Any]:
 @json_option
 @bad_input
 def validate(registry: str | None, as_json: bool) -> None:
-    """Validate consortium.yaml and every member file. Writes nothing."""
+    """Validate consortium.yaml and every member file (and that no phase change deletes data). Writes nothing."""
     reg = load_registry(registry_dir(registry))
+    refuse_phase_down_data_loss(reg)
     summary = _summary(reg)
     if as_json:
         click.echo(json.dumps({"ok": True, **summary}, indent=2))
@@ -202,6 +205,92 @@ def onboard(files: tuple[Path, ...], registry: str | None, templates: Path, base
         pack = policy_pack_argument(root)
         for step in next_steps(reg.consortium, member, a.path, policy_pack=pack, baseline_runs_next=baseline_runs_next):
             click.echo(f"next: {step}")
+
+
+# --------------------------------------------------------------------------- offboard
+
+
+def _plan_of(reg: Registry, slug: str, as_of: date) -> dict[str, dict[str, Any]]:
+    """The member's stack as the offline plan records it on ``as_of`` (the plan file's shape)."""
+    from consortium.plan.records import index_plan, plan_json
+    from consortium.plan.runner import plan_registry
+
+    plan = plan_registry(reg, [slug], include_hub=False, as_of=as_of)
+    return index_plan(json.loads(plan_json(plan)), "the plan").get(slug, {})
+
+
+@click.command()
+@click.argument("slug", shell_complete=complete_member)
+@registry_option
+@click.option(
+    "--unhook-on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The day the town's network is unhooked from the hub and its own rights withdrawn (default: today).",
+)
+@click.option(
+    "--left",
+    is_flag=True,
+    help="The town has left: its data has expired and its stack is gone (`pulumi stack rm`). Removes its "
+    "stack file, inventory and runbook; its member file stays as the record and keeps its address block.",
+)
+# The day the command takes as today (tests; the registry never reads the clock for an error).
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, hidden=True)
+@templates_option
+@bad_input
+def offboard(
+    slug: str, registry: str | None, unhook_on: datetime | None, left: bool, today: datetime | None, templates: Path
+) -> None:
+    """Offboard the town SLUG: status leaving, its data kept, then its network and rights withdrawn.
+
+    Sets status leaving and leaving.unhook_on in members/SLUG.yaml (comments kept), renders, writes
+    the exit package (docs/members/SLUG-exit.md) and prints what goes on the unhook date and what
+    stays (the offline plan of its stack, before and after). Its data-bearing resources are kept,
+    protected, until the last backup's retention ends. With --left, later: status left.
+    Everything is validated before anything is written.
+    """
+    from consortium.plan.diff import diff_stack, kept
+    from consortium.registry.files import write_atomic
+    from consortium.registry.offboard import offboard as run_offboard
+
+    root = registry_dir(registry)
+    day = today.date() if today else datetime.now(UTC).date()
+    before = load_registry(root)
+    reg, off = run_offboard(
+        root, slug, unhook_on=unhook_on.date() if unhook_on else None, left_on=day if left else None, today=day
+    )
+    desired = render_registry(reg, templates)
+    change = diff(reg.root, desired)
+    leaving = off.after.leaving
+    assert leaving is not None  # run_offboard checked it
+    kept_until = reg.consortium.data_kept_until(off.after)
+    lines = []
+    if not left:  # the plan of its stack now, and on the unhook day: what goes, what stays
+        now, then = _plan_of(before, slug, day), _plan_of(reg, slug, leaving.unhook_on)
+        stack = diff_stack(slug, now, then)
+        for r in stack.deleted:
+            lines.append(f"goes on {leaving.unhook_on}: {r['type']} {r['name']}")
+        for r in kept(then.values()):
+            lines.append(f"kept until {kept_until}, protected: {r['type']} {r['name']}")
+        lines.append(
+            f"stays until the town has left: {len(then) - len(kept(then.values()))} other resources "
+            "(resource group, spoke, private endpoints, groups, budget)"
+        )
+    write_atomic(reg.root / off.path, off.text)
+    apply(reg.root, desired, change)
+    print_warnings(reg.warnings)
+    if left:
+        click.echo(f"{off.path}: status: left on {leaving.left_on}; the file stays as the record")
+        quarantine = reg.consortium.offboarding.quarantine_days
+        click.echo(f"{off.path}: network.cidr: {off.after.network.cidr} reserved for {quarantine} days")
+    else:
+        click.echo(f"{off.path}: status: leaving; unhook on {leaving.unhook_on}, data kept until {kept_until}")
+    for line in lines:
+        click.echo(line)
+    for rel in change.changed:
+        click.echo(f"wrote {rel}")
+    for rel in change.orphaned:
+        click.echo(f"removed {rel}")
 
 
 # --------------------------------------------------------------------------- schema

@@ -26,8 +26,9 @@ from typing import Any
 from consortium.plan.records import Records
 from consortium.registry.stackconfig import HUB_STACK
 
-# What makes a resource "changed" besides its inputs (type and name are part of the URN).
-COMPARED_FIELDS = ("parent", "provider")
+# What makes a resource "changed" besides its inputs (type and name are part of the URN); the
+# options that keep it (protect, retain_on_delete) change what `pulumi up` may do to it, so count too.
+COMPARED_FIELDS = ("parent", "provider", "protect", "retain_on_delete")
 MAX_VALUE_CHARS = 200  # an Azure resource id or a URN fits whole
 
 
@@ -221,6 +222,20 @@ def _counts(created: int, deleted: int, updated: int, unchanged: int) -> str:
     return f"{created} to create, {deleted} to delete, {updated} to update, {unchanged} unchanged"
 
 
+def _kept_note(record: dict[str, Any]) -> str:
+    """What a delete really does to a resource the earlier plan kept (a leaving town's data)."""
+    if record.get("protect"):
+        return " (protected: `pulumi up` refuses to delete it)"
+    if record.get("retain_on_delete"):
+        return " (retained: leaves the stack, stays in Azure)"
+    return ""
+
+
+def kept(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records a plan keeps whatever happens (protected or retained on delete), sorted by URN."""
+    return sorted((r for r in records if r.get("protect") or r.get("retain_on_delete")), key=lambda r: r["urn"])
+
+
 def report_lines(result: PlanDiff, against: str) -> list[str]:
     """The text report: per stack a headline and its creates/deletes/updates, then one totals line."""
     lines: list[str] = []
@@ -236,7 +251,7 @@ def report_lines(result: PlanDiff, against: str) -> list[str]:
             continue
         lines.append(f"stack {s.stack}: " + _counts(len(s.created), len(s.deleted), len(s.updated), s.unchanged))
         lines += [f"  + {r['type']} {r['name']}" for r in s.created]
-        lines += [f"  - {r['type']} {r['name']}" for r in s.deleted]
+        lines += [f"  - {r['type']} {r['name']}{_kept_note(r)}" for r in s.deleted]
         for u in s.updated:
             lines.append(f"  ~ {u.type} {u.name}")
             lines += [f"      {change_line(c)}" for c in u.changes]

@@ -80,6 +80,8 @@ class RecordingMonitor(mocks.MockMonitor):
                 dependencies=tuple(sorted(set(getattr(request, "dependencies", ())))),
                 inputs=inputs,
                 ignore_changes=tuple(sorted(set(getattr(request, "ignoreChanges", ())))),
+                protect=bool(getattr(request, "protect", False)),
+                retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
             )
         )
 

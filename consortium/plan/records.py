@@ -24,7 +24,9 @@ and ``plan --against`` read::
           "provider": "<provider urn>" | null,   # null: the package's default provider
           "dependencies": ["<urn>", ...],         # sorted
           "inputs": {...},              # wire names; secrets "[secret]"; unresolved "[unknown]"
-          "ignore_changes": ["<input>"] # only where the program sets ignore_changes: not updated by `pulumi up`
+          "ignore_changes": ["<input>"], # only where the program sets ignore_changes: not updated by `pulumi up`
+          "protect": true,              # only where set: `pulumi up`/`destroy` refuse to delete it
+          "retain_on_delete": true      # only where set: deleted from the stack, kept in Azure
         }
       ]
     }
@@ -69,9 +71,14 @@ class ResourceRecord:
     dependencies: tuple[str, ...]
     inputs: dict[str, Any]
     ignore_changes: tuple[str, ...] = ()  # input properties `pulumi up` does not update (wire names)
+    # Options that keep a resource (a leaving town's data, infra/retention.py); written only when set,
+    # so the plan files of everything else read as before.
+    protect: bool = False
+    retain_on_delete: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        extra = {"ignore_changes": list(self.ignore_changes)} if self.ignore_changes else {}
+        extra: dict[str, Any] = {"ignore_changes": list(self.ignore_changes)} if self.ignore_changes else {}
+        extra.update({k: True for k in ("protect", "retain_on_delete") if getattr(self, k)})
         return {
             "stack": self.stack,
             "member": self.member,

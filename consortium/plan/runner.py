@@ -51,7 +51,9 @@ from consortium.plan.monitor import RecordingMonitor
 from consortium.plan.records import Plan, StackPlan
 from consortium.registry.errors import InputError, Problem
 from consortium.registry.load import Registry
+from consortium.registry.models import Status
 from consortium.registry.stackconfig import (
+    AS_OF_KEY,
     BUDGET_START_KEY,
     CONFIG_KEY,
     HUB_STACK,
@@ -93,12 +95,15 @@ def stack_name(config: HubStack | MemberStack) -> str:
 
 
 
-def stack_config(config: HubStack | MemberStack, budget_start: date | None = None) -> tuple[dict[str, str], list[str]]:
+def stack_config(
+    config: HubStack | MemberStack, budget_start: date | None = None, as_of: date | None = None
+) -> tuple[dict[str, str], list[str]]:
     """The config the program would read from ``stacks/Pulumi.<stack>.yaml``, and its secret keys.
 
     The VPN shared keys (set with ``pulumi config set --secret``, never rendered) get a placeholder
     marked secret, so the program reads them as secrets and the plan shows ``"[secret]"``. The
-    budget start is pinned (default: the first of the current month) so a plan is reproducible.
+    budget start is pinned (default: the first of the current month) so a plan is reproducible, and
+    so is the run's date (``as_of``, default today: when a leaving town is unhooked).
     """
     values = {
         f"{PROJECT}:{CONFIG_KEY}": json.dumps(config.model_dump(mode="json")),
@@ -111,6 +116,7 @@ def stack_config(config: HubStack | MemberStack, budget_start: date | None = Non
             secret_keys.append(f"{PROJECT}:{key}")
     start = budget_start or datetime.now(UTC).date().replace(day=1)
     values[f"{PROJECT}:{BUDGET_START_KEY}"] = start.isoformat()
+    values[f"{PROJECT}:{AS_OF_KEY}"] = (as_of or datetime.now(UTC).date()).isoformat()
     return values, secret_keys
 
 
@@ -122,6 +128,7 @@ def plan_stack(
     fast: bool = True,
     program: Callable[[], None] | None = None,
     first_preview: bool = False,
+    as_of: date | None = None,
 ) -> StackPlan:
     """Run the program for one stack under the mock runtime; return what it would register.
 
@@ -153,7 +160,7 @@ def plan_stack(
     )
     settings.SETTINGS.outputs.clear()
     settings.ROOT.set(None)
-    runtime_config.set_all_config(*stack_config(config, budget_start))
+    runtime_config.set_all_config(*stack_config(config, budget_start, as_of))
 
     exports: dict[str, Any] = {}
 
@@ -205,9 +212,10 @@ def plan_hub(
 
 
 def select_members(registry: Registry, slugs: Iterable[str] | None) -> list[str]:
-    """The members to plan, in slug order; every unknown slug is reported (one line each)."""
+    """The members to plan, in slug order; every unknown slug is reported (one line each). A town
+    that has left has no stack any more (its file is only the record): it is never planned."""
     chosen = registry.members if slugs is None else registry.select(slugs)
-    return sorted(e.member.slug for e in chosen)
+    return sorted(e.member.slug for e in chosen if e.member.status is not Status.LEFT)
 
 
 def _plan_members(
@@ -217,6 +225,7 @@ def _plan_members(
     budget_start: date | None,
     fast: bool,
     first_preview: bool = False,
+    as_of: date | None = None,
 ) -> list[StackPlan]:
     return [
         plan_stack(
@@ -225,6 +234,7 @@ def _plan_members(
             budget_start=budget_start,
             fast=fast,
             first_preview=first_preview,
+            as_of=as_of,
         )
         for slug in slugs
     ]
@@ -240,6 +250,7 @@ class _Job:
     fast: bool
     stacks_per_worker: int
     first_preview: bool = False
+    as_of: date | None = None
 
 
 # Per worker process (set by its initializer; never used in the parent): its job, and its copy of
@@ -264,7 +275,9 @@ def _worker_init(job: _Job) -> None:
 
 def _worker(slugs: list[str]) -> list[StackPlan]:
     job: _Job = _WORKER_STATE["job"]
-    return _plan_members(job.registry, slugs, job.hub_outputs, job.budget_start, job.fast, job.first_preview)
+    return _plan_members(
+        job.registry, slugs, job.hub_outputs, job.budget_start, job.fast, job.first_preview, job.as_of
+    )
 
 
 def _chunks(slugs: list[str], jobs: int) -> list[list[str]]:
@@ -284,6 +297,7 @@ def plan_registry(
     jobs: int = 1,
     first_preview: bool = False,
     on_stack: Callable[[StackPlan], None] | None = None,
+    as_of: date | None = None,
 ) -> Plan:
     """Plan the hub (if asked) and the given members (all when ``members`` is None).
 
@@ -306,10 +320,10 @@ def plan_registry(
         if jobs == 1:
             plans = []
             for slug in slugs:
-                plans += _plan_members(registry, [slug], hub_outputs, budget_start, fast, first_preview)
+                plans += _plan_members(registry, [slug], hub_outputs, budget_start, fast, first_preview, as_of)
                 done(plans[-1])
         else:
-            job = _Job(registry, hub_outputs, budget_start, fast, -(-len(slugs) // jobs), first_preview)
+            job = _Job(registry, hub_outputs, budget_start, fast, -(-len(slugs) // jobs), first_preview, as_of)
             context = multiprocessing.get_context("fork")
             with context.Pool(jobs, initializer=_worker_init, initargs=(job,)) as pool:
                 plans = []

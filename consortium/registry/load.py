@@ -59,7 +59,7 @@ class Registry:
 
     def retention_days(self, member: Member) -> int:
         """The member's backup retention: its own setting, or the consortium default."""
-        return member.backup.retention_days or self.consortium.backup.default_retention_days
+        return self.consortium.retention_days(member)
 
 
 def _no_such_member(slug: str, known: Iterable[str]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -75,6 +75,15 @@ class Service(StrEnum):
 HUB_SERVICES = frozenset({Service.BACKUP, Service.IDENTITY, Service.NETWORKING})
 # The services that need the hub's site-to-site VPN gateway.
 VPN_SERVICES = frozenset({Service.NETWORKING})
+# The services whose resources hold the town's data, and what that is: removing one deletes it, so
+# a phase change refuses to (rules.phase_down_keeps_data) and offboarding keeps it (infra, MCS-BAK-008).
+# The tag a leaving town's kept resources carry in Azure: the day their data expires (infra/retention.py);
+# MCS-BAK-008 requires a resource so tagged to be protected from deletion.
+DATA_KEPT_UNTIL_TAG = "data-kept-until"
+DATA_SERVICES: dict[Service, str] = {
+    Service.BACKUP: "its Recovery Services vault and backup storage account (the town's backups)",
+    Service.IDENTITY: "its Key Vault (the town's secrets and keys)",
+}
 
 
 class Phase(Strict):
@@ -305,6 +314,15 @@ class Operations(Strict):
     windows: WindowsConnection | None = None
 
 
+class Offboarding(Strict):
+    """How a town leaves (README, "When a town leaves")."""
+
+    # Days a left town's address block stays reserved after it left, so that logs, firewall records
+    # and anything on-prem that still names the old range never points at a new town. 180 days:
+    # longer than the hub's longest log retention of the standard's floor (90) with margin.
+    quarantine_days: Annotated[int, Field(strict=True, ge=0, le=3650)] = 180
+
+
 class Consortium(Strict):
     name: Name
     slug: Slug
@@ -317,6 +335,7 @@ class Consortium(Strict):
     identity: IdentitySettings
     operations: Operations = Operations()
     costs: CostModel
+    offboarding: Offboarding = Offboarding()
 
     @field_validator("phases")
     @classmethod
@@ -339,6 +358,17 @@ class Consortium(Strict):
     def phase_named(self, phase: int) -> Phase:
         return self.phases[phase - 1]
 
+    def retention_days(self, member: Member) -> int:
+        """The member's backup retention: its own setting, or the consortium default."""
+        return member.backup.retention_days or self.backup.default_retention_days
+
+    def data_kept_until(self, member: Member) -> date | None:
+        """Until when a leaving town's data is kept: its unhook date plus its backup retention (the
+        last backup, taken the day before the unhook, expires then). Computed, never written."""
+        if member.leaving is None:
+            return None
+        return member.leaving.unhook_on + timedelta(days=self.retention_days(member))
+
 
 # --------------------------------------------------------------------------- members/<slug>.yaml
 
@@ -354,7 +384,23 @@ class Kind(StrEnum):
 class Status(StrEnum):
     ONBOARDING = "onboarding"
     ACTIVE = "active"
-    LEAVING = "leaving"
+    LEAVING = "leaving"  # offboarded (`consortium offboard`): data kept, network and rights withdrawn from unhook_on
+    LEFT = "left"  # gone: no stack any more; the file stays as the record and reserves the block (quarantine)
+
+
+# The statuses that carry a ``leaving:`` block.
+OFFBOARDED = frozenset({Status.LEAVING, Status.LEFT})
+
+
+class Leaving(Strict):
+    """The dates of a town's departure, written by ``consortium offboard``. How long its data is kept
+    is not here: it follows from the retention (:meth:`Consortium.data_kept_until`)."""
+
+    # From this day the town's network is unhooked from the hub and its groups' rights withdrawn.
+    unhook_on: date
+    # The day the town left for good (``consortium offboard --left``): its stack is gone; the
+    # quarantine of its address block counts from here.
+    left_on: date | None = None
 
 
 class ServerOS(StrEnum):
@@ -523,6 +569,7 @@ class Member(Strict):
     population: Annotated[int, Field(strict=True, gt=0, le=50_000_000)]
     joined: date
     status: Status
+    leaving: Leaving | None = None  # only for status leaving or left
     phase: Annotated[int, Field(strict=True, ge=1, le=9)]
     contacts: Contacts
     admins: list[Email] = Field(min_length=1)
@@ -545,6 +592,21 @@ class Member(Strict):
     def _servers_unique(cls, servers: list[Server]) -> list[Server]:
         require_unique("server names", [s.name for s in servers])
         return servers
+
+    @model_validator(mode="after")
+    def _leaving_matches_status(self) -> Member:
+        # One shape per status, so the program and the rules never meet a half-offboarded member.
+        if self.status in OFFBOARDED and self.leaving is None:
+            raise ValueError(f"status {self.status.value} needs a leaving: block; offboard with `consortium offboard`")
+        if self.status not in OFFBOARDED and self.leaving is not None:
+            raise ValueError(f"leaving: is only for status leaving or left, not {self.status.value}")
+        if self.leaving is not None:
+            left_on = self.leaving.left_on
+            if (self.status is Status.LEFT) != (left_on is not None):
+                raise ValueError("leaving.left_on is set when (and only when) status is left")
+            if left_on is not None and left_on < self.leaving.unhook_on:
+                raise ValueError(f"leaving.left_on {left_on} is before leaving.unhook_on {self.leaving.unhook_on}")
+        return self
 
 
 def member_file(slug: str) -> str:

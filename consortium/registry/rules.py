@@ -9,14 +9,22 @@ runs them all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from ipaddress import IPv4Network
 
 from consortium.registry.errors import Problem
 from consortium.registry.ipam import overlapping_pairs
-from consortium.registry.models import CONSORTIUM_FILE, Consortium, MemberEntry, NetworkPlan, Service
+from consortium.registry.models import (
+    CONSORTIUM_FILE,
+    DATA_SERVICES,
+    Consortium,
+    MemberEntry,
+    NetworkPlan,
+    Service,
+    Status,
+)
 from consortium.registry.products import ProductKey, product_key
 
 # NAT rules one Azure VPN gateway holds, ingress and egress together (Azure VPN Gateway FAQ, NAT).
@@ -40,10 +48,11 @@ def check_registry(
     onboarding: frozenset[str] = frozenset(),
     today: date | None = None,
 ) -> Findings:
-    """Every rule of this module. ``onboarding`` names the members being onboarded: they may still
-    lack ``network.cidr``, and a LAN clash involving one of them only warns (onboarding translates
-    that member's sites, then validates the result strictly). ``today`` (default: the real date)
-    is what contract end dates are judged against."""
+    """Every rule of this module (but :func:`phase_down_keeps_data`, which needs the rendered stack
+    files). ``onboarding`` names the members being onboarded: they may still lack ``network.cidr``,
+    and a LAN clash involving one of them only warns (onboarding translates that member's sites,
+    then validates the result strictly). ``today`` (default: the UTC date) only ever decides a
+    warning (quarantine over, a contract long past): no error depends on the day a registry is read."""
     network = consortium.network
     errors = [
         *phase_in_consortium(consortium, entries),
@@ -61,9 +70,12 @@ def check_registry(
         *services_configured(consortium, entries),
         *applications_listed_once(entries),
     ]
+    errors += left_after_data_expired(consortium, entries)
     lan = lan_clashes(consortium, entries, onboarding)
-    contracts = contracts_not_long_past(entries, today or date.today())
-    return Findings([*errors, *lan.errors], [*lan.warnings, *contracts])
+    today = today or datetime.now(UTC).date()
+    contracts = contracts_not_long_past(entries, today)
+    archivable = quarantine_over(consortium, entries, today)
+    return Findings([*errors, *lan.errors], [*lan.warnings, *contracts, *archivable])
 
 
 # --------------------------------------------------------------------------- member settings
@@ -452,3 +464,78 @@ def contracts_not_long_past(entries: Sequence[MemberEntry], today: date) -> list
         for i, app in enumerate(e.member.applications)
         if app.contract_end is not None and app.contract_end < today - STALE_CONTRACT
     ]
+
+
+# --------------------------------------------------------------------------- leaving towns
+
+
+def left_after_data_expired(consortium: Consortium, entries: Sequence[MemberEntry]) -> list[Problem]:
+    """A town is ``left`` only once the data it left behind has expired (its last backup's retention):
+    until then its stack must stay, protecting that data."""
+    found = []
+    for e in entries:
+        m, kept = e.member, consortium.data_kept_until(e.member)
+        if m.leaving is None or m.leaving.left_on is None or kept is None or m.leaving.left_on >= kept:
+            continue
+        found.append(
+            Problem(
+                e.path,
+                "leaving.left_on",
+                f"{m.leaving.left_on} is before its data expires on {kept} (unhook_on + "
+                f"{consortium.retention_days(m)} days of backup retention); keep status leaving until then",
+            )
+        )
+    return found
+
+
+def quarantine_ends(consortium: Consortium, left_on: date) -> date:
+    """The first day a left town's address block may be given to another town."""
+    return left_on + timedelta(days=consortium.offboarding.quarantine_days)
+
+
+def quarantine_over(consortium: Consortium, entries: Sequence[MemberEntry], today: date) -> list[Problem]:
+    """Warn when a left town's quarantine is over: its file (which reserves its block) may be archived."""
+    return [
+        Problem(
+            e.path,
+            "status",
+            f"left on {left_on}; its address block's quarantine ended on {ends}: archive this file "
+            "(move it out of members/) to free network.cidr",
+        )
+        for e in entries
+        if e.member.status is Status.LEFT
+        and e.member.leaving is not None
+        and (left_on := e.member.leaving.left_on) is not None
+        and (ends := quarantine_ends(consortium, left_on)) <= today
+    ]
+
+
+def phase_down_keeps_data(
+    consortium: Consortium, entries: Sequence[MemberEntry], deployed: Mapping[str, tuple[str, Sequence[str]]]
+) -> list[Problem]:
+    """A phase change never deletes a town's data: going down past the phase that brought backup or
+    identity would remove the backup vault and storage or the Key Vault with what they hold.
+
+    ``deployed`` is what the rendered stack files say each member has now (slug -> (stack file,
+    service names)): the registry keeps no other record of a member's previous phase. Going down
+    from networking (4 -> 3) removes only network resources and is allowed (``plan --against``
+    lists what goes). An offboarded town keeps its phase; a left one has no stack.
+    """
+    found = []
+    for e in entries:
+        m = e.member
+        if m.slug not in deployed or m.status is Status.LEFT:
+            continue
+        stack_file, before = deployed[m.slug]
+        now = set(consortium.services_for(m.phase))
+        for service, what in DATA_SERVICES.items():
+            if service.value in before and service not in now:
+                found.append(
+                    Problem(
+                        e.path,
+                        "phase",
+                        f"{m.phase} would delete {what}, which {stack_file} deploys: a phase change never "
+                        f"deletes data; keep the phase, or offboard the town (consortium offboard {m.slug})",
+                    )
+                )
+    return found

@@ -8,6 +8,7 @@ services its phase turns on, its subnets, its budget, its tags. The program only
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from ipaddress import IPv4Network
 from typing import Literal
@@ -25,6 +26,9 @@ HUB_STACK = "hub"
 # Optional config key: the first day of the month a new member's budget starts (``YYYY-MM-01``).
 # Unset, the program takes the current month; the offline runner pins it so plans are reproducible.
 BUDGET_START_KEY = "budget-start"
+# Optional config key: the run's date (``YYYY-MM-DD``), compared with a leaving town's unhook date.
+# Unset, the program takes today; the offline runner pins it (``consortium plan --as-of``).
+AS_OF_KEY = "as-of"
 MANAGED_BY = "consortium-toolkit"
 
 
@@ -86,6 +90,9 @@ class MemberStack(Strict):
     vpn_secret_keys: dict[str, str]
     budget: Budget
     tags: dict[str, str]
+    # A leaving town's: the day its data expires (Consortium.data_kept_until), computed here once so
+    # the program keeps the town's data-bearing resources until then. None for everyone else.
+    data_kept_until: date | None = None
 
 
 def _ref(c: Consortium) -> ConsortiumRef:
@@ -153,4 +160,5 @@ def member_stack(registry: Registry, m: Member) -> MemberStack:
             "phase": str(m.phase),
             "managed-by": MANAGED_BY,
         },
+        data_kept_until=c.data_kept_until(m),
     )

@@ -272,6 +272,8 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
         edit(POLICY, "properties.policyType", "V1", where=lambda r: r["name"].endswith("-vm-daily")),
         "policyType is V1",
     ),
+    # A vault marked as a leaving town's kept data, without the protect option the program sets with it.
+    "MCS-BAK-008": (edit(RSV, "tags.data-kept-until", "2026-06-01"), "kept until 2026-06-01, but is not protected"),
     "MCS-IAM-001": (edit(ASSIGNMENT, "scope", SUB), "is a subscription or wider"),
     "MCS-IAM-002": (
         edit(ASSIGNMENT, "scope", f"{SUB}/resourceGroups/rg-dane-county-hub"),

@@ -43,15 +43,17 @@ def test_removing_a_member_frees_its_block_without_renumbering_anyone(registry_d
         slug: read(registry_dir / f"members/{slug}.yaml")["network"]["cidr"]
         for slug in ("fitchburg", "middleton", "monona")
     }
-    (registry_dir / "members/verona.yaml").unlink()  # Verona held 10.64.32.0/20
+    # Verona held 10.64.32.0/20; it left (render removed its stack file) and its file was archived.
+    (registry_dir / "members/verona.yaml").unlink()
+    (registry_dir / "stacks/Pulumi.verona.yaml").unlink()
     (registry_dir / "members/dunn.yaml").write_text(NEW_TOWN)
     result = cli("onboard", registry_dir / "members/dunn.yaml", "--registry", registry_dir)
     assert result.code == 0, result.err
     assert read(registry_dir / "members/dunn.yaml")["network"]["cidr"] == "10.64.32.0/20"
     after = {slug: read(registry_dir / f"members/{slug}.yaml")["network"]["cidr"] for slug in before}
     assert after == before
-    assert "removed stacks/Pulumi.verona.yaml" in result.out  # its generated files go with it
-    assert not (registry_dir / "stacks/Pulumi.verona.yaml").exists()
+    assert "removed playbooks/inventories/verona.yml" in result.out  # its other generated files go with it
+    assert not (registry_dir / "docs/members/verona.md").exists()
 
 
 def test_onboard_several_in_the_given_order(registry_dir: Path) -> None:

@@ -70,13 +70,29 @@ def test_check_lists_what_a_member_change_affects(registry_dir: Path) -> None:
     assert cli("render", "--check", "--registry", registry_dir).code == 0
 
 
-def test_removed_member_leaves_orphans_that_render_removes(registry_dir: Path) -> None:
+def test_a_deleted_member_file_is_refused_not_its_stack_deleted(registry_dir: Path) -> None:
     (registry_dir / "members/oregon.yaml").unlink()
+    before = tree_digest(registry_dir)
+    for args in (("render",), ("render", "--check")):
+        result = cli(*args, "--registry", registry_dir)
+        assert result.code == 2, args
+        assert result.err.strip().splitlines() == [
+            "stacks/Pulumi.oregon.yaml: members/oregon.yaml is gone but this file holds the stack's encrypted "
+            "secrets; restore the member file and offboard the town (`consortium offboard oregon`) instead of "
+            "deleting its file"
+        ]
+    assert tree_digest(registry_dir) == before
+
+
+def test_orphans_without_a_stack_file_are_removed(registry_dir: Path) -> None:
+    # An inventory or runbook holds nothing of its own: with the stack file gone too, render tidies up.
+    (registry_dir / "members/oregon.yaml").unlink()
+    (registry_dir / "stacks/Pulumi.oregon.yaml").unlink()
     keep = registry_dir / "stacks/Pulumi.sandbox.yaml"  # hand-made, no generated marker: never touched
     keep.write_text("config: {}\n")
     result = cli("render", "--check", "--registry", registry_dir)
     assert result.code == 1
-    assert "stale: stacks/Pulumi.oregon.yaml: generated for a member that no longer exists" in result.out
+    assert "stale: playbooks/inventories/oregon.yml: generated for a member that no longer exists" in result.out
     assert "sandbox" not in result.out
     result = cli("render", "--registry", registry_dir)
     assert result.code == 0

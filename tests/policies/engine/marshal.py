@@ -40,8 +40,8 @@ def struct(props: dict[str, Any]) -> struct_pb2.Struct:
     return out
 
 
-def options(parent: str | None) -> analyzer_pb2.AnalyzerResourceOptions:
-    return analyzer_pb2.AnalyzerResourceOptions(parent=parent or "")
+def options(parent: str | None, protect: bool = False) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(parent=parent or "", protect=protect)
 
 
 def analyze_request(rec: dict[str, Any]) -> analyzer_pb2.AnalyzeRequest:
@@ -51,7 +51,7 @@ def analyze_request(rec: dict[str, Any]) -> analyzer_pb2.AnalyzeRequest:
         properties=struct(rec.get("inputs", {})),
         urn=rec["urn"],
         name=rec["name"],
-        options=options(rec.get("parent")),
+        options=options(rec.get("parent"), rec.get("protect") is True),
     )
 
 
