@@ -156,7 +156,8 @@ class _Owners:
         self.consortium = c.slug
         self.consortium_tag = tags["consortium"]
         self.shared_tag = tags["member"]
-        self.members = {e.member.slug for e in registry.members}
+        # a town that has left is no member: a charge still tagged with it is listed, never spread
+        self.members = {e.member.slug for e in registry.served}
         self.groups = {naming.resource_group(c.slug, s).lower(): s for s in self.members}
         self.hub_group = naming.resource_group(c.slug, naming.HUB).lower()
         self.cache: dict[tuple[str, str, str, str], Owner] = {}
@@ -281,7 +282,7 @@ def chargeback(registry: Registry, focus: Path, month: str | None = None, shown:
 
 def _split(registry: Registry, shown: str, month: str, currency: str, sums: _Month) -> Chargeback:
     c = registry.consortium
-    slugs = sorted(e.member.slug for e in registry.members)
+    slugs = sorted(e.member.slug for e in registry.served)
     direct_exact = {s: ZERO for s in slugs}
     for (slug, *_), amount in sums.lines.items():
         direct_exact[slug] += amount
@@ -304,7 +305,7 @@ def _split(registry: Registry, shown: str, month: str, currency: str, sums: _Mon
         for k, amount in zip(unalloc_keys, rounded[len(slugs) + len(pool_keys) :], strict=True)
         for reason, rid, rg, category in [k]
     ]
-    result = split(Formula.of(c.costs), bases(c, (e.member for e in registry.members), direct), pools)
+    result = split(Formula.of(c.costs), bases(c, (e.member for e in registry.served), direct), pools)
     for pool in result.unshared:
         unallocated.append(
             Unallocated(f"pool {pool.name}: no member's phase gives its services", "", "", "", 0, 0, pool.monthly)

@@ -66,7 +66,7 @@ class Shares:
 def missing_stacks(est: Estimate, registry: Registry) -> list[str]:
     """The stacks the shares need (the hub and every member) that the estimate lacks."""
     have = set(est.stacks)
-    return [s for s in (HUB_STACK, *sorted(e.member.slug for e in registry.members)) if s not in have]
+    return [s for s in (HUB_STACK, *sorted(e.member.slug for e in registry.served)) if s not in have]
 
 
 def shares_of(est: Estimate, registry: Registry) -> Shares:
@@ -74,9 +74,9 @@ def shares_of(est: Estimate, registry: Registry) -> Shares:
     c = registry.consortium
     overhead = cents(c.costs.shared_monthly)
     pools = (*est.pools(), Pool(OVERHEAD_POOL, frozenset(), overhead))
-    slugs = [e.member.slug for e in registry.members]
+    slugs = [e.member.slug for e in registry.served]  # a town that has left shares nothing
     direct = {s: est.stack_total(s) for s in slugs}
-    result = split(Formula.of(c.costs), bases(c, (e.member for e in registry.members), direct), pools)
+    result = split(Formula.of(c.costs), bases(c, (e.member for e in registry.served), direct), pools)
     return Shares(
         currency=est.currency,
         pools=pools,

@@ -51,7 +51,6 @@ from consortium.plan.monitor import RecordingMonitor
 from consortium.plan.records import Plan, StackPlan
 from consortium.registry.errors import InputError, Problem
 from consortium.registry.load import Registry
-from consortium.registry.models import Status
 from consortium.registry.stackconfig import (
     AS_OF_KEY,
     BUDGET_START_KEY,
@@ -215,7 +214,8 @@ def select_members(registry: Registry, slugs: Iterable[str] | None) -> list[str]
     """The members to plan, in slug order; every unknown slug is reported (one line each). A town
     that has left has no stack any more (its file is only the record): it is never planned."""
     chosen = registry.members if slugs is None else registry.select(slugs)
-    return sorted(e.member.slug for e in chosen if e.member.status is not Status.LEFT)
+    served = {e.member.slug for e in registry.served}
+    return sorted(e.member.slug for e in chosen if e.member.slug in served)
 
 
 def _plan_members(

@@ -30,6 +30,7 @@ from consortium.registry.models import (
     MemberNetwork,
     NetworkPlan,
     Server,
+    Status,
     member_file,
 )
 from consortium.registry.rules import check_registry, server_addresses_reachable, server_names_unique
@@ -56,6 +57,12 @@ class Registry:
         if unknown:
             raise InputError([Problem(member_file(s), "", _no_such_member(s, by_slug)) for s in unknown])
         return [by_slug[s] for s in wanted]
+
+    @property
+    def served(self) -> tuple[MemberEntry, ...]:
+        """The members the consortium still serves: all but the towns that have left (whose files
+        stay only as the record). They are planned, and they share the costs."""
+        return tuple(e for e in self.members if e.member.status is not Status.LEFT)
 
     def retention_days(self, member: Member) -> int:
         """The member's backup retention: its own setting, or the consortium default."""

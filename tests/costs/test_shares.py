@@ -4,9 +4,11 @@ adds up, a town shares only the pools of its services, and "alone" stands beside
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
+from datetime import date
 from decimal import Decimal
 from html import unescape
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 from consortium.costs.alone import AlonePricer, compare
 from consortium.costs.shares import OVERHEAD_POOL, shares_of
 from consortium.registry.load import Registry
+from consortium.registry.models import Leaving, Status
 from tests.conftest import tree_digest
 from tests.costs.test_costs_command import registry, run  # noqa: F401 - the registry fixture
 from tests.costs.test_estimate import PRICES, book
@@ -147,6 +150,21 @@ def test_a_town_shares_only_the_pools_of_its_services(
         assert (part[LANDING_ZONE].amount > 0) == (phases[slug] >= 2), slug
         if phases[slug] == 1:  # a service-desk-only town: nothing of the VPN gateway, nor of the hub
             assert not part[VPN].shared and part[VPN].amount == 0
+    assert sum(s.total for s in shares.members.values()) == shares.total
+
+
+def test_a_town_that_has_left_shares_nothing(records: list[dict[str, Any]], example_registry: Registry) -> None:
+    # its file stays as the record; the others share the whole of every pool
+    gone = example_registry.entry("oregon")
+    left = gone.member.model_copy(
+        update={"status": Status.LEFT, "leaving": Leaving(unhook_on=date(2026, 1, 5), left_on=date(2026, 6, 1))}
+    )
+    after = dataclasses.replace(
+        example_registry,
+        members=tuple(dataclasses.replace(e, member=left) if e is gone else e for e in example_registry.members),
+    )
+    shares = shares_of(estimate_of(records, after, book(PRICES)), after)
+    assert "oregon" not in shares.members
     assert sum(s.total for s in shares.members.values()) == shares.total
 
 
