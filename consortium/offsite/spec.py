@@ -15,9 +15,12 @@ from consortium.registry.errors import fail
 from consortium.registry.load import Registry
 from consortium.registry.models import CONSORTIUM_FILE, Service
 
-# The only S3 actions a member's credential is given: write and read backups, list its own prefix.
-# No s3:DeleteObject*, no s3:PutObjectRetention / s3:BypassGovernanceRetention, nothing on the bucket.
-MEMBER_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject")
+# The only S3 actions a member's credential is given, all on its own prefix: write and read backups,
+# list them, and delete them the plain way restic needs (its lock files, prune). On the versioned,
+# Object-Locked bucket a plain delete only adds a delete marker: the locked version stays, readable by
+# the admin, until its retention ends and the lifecycle rule expires it. Never s3:DeleteObjectVersion
+# (that removes a version), s3:PutObjectRetention / s3:BypassGovernanceRetention, nor anything on the bucket.
+MEMBER_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
 MEMBER_LIST_ACTION = "s3:ListBucket"
 POLICY_NAME = "offsite-backup"
 LIFECYCLE_RULE_ID = "expire-noncurrent-after-retention"
