@@ -114,6 +114,11 @@ class MemberVault:
         self.data[names["s3_access_key_id"]] = access_key_id
         self.data[names["s3_secret_access_key"]] = secret_access_key
 
+    @property
+    def restic_password(self) -> str | None:
+        value = self.data.get(self._names()["restic_password"])
+        return str(value) if value else None
+
     def ensure_restic_password(self) -> bool:
         """Generate the restic repository password once; never change it (the repositories need it). True if new."""
         name = self._names()["restic_password"]
