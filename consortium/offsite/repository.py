@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from consortium.offsite.client import Clients
 from consortium.offsite.spec import MemberAccess, StoreSpec
 from consortium.offsite.store import missing
-from consortium.offsite.vault import Vault, open_member_vault, vault_file
+from consortium.offsite.vault import Vault, open_member_vault
 from consortium.registry.errors import fail
 
 RESTIC = "restic"
@@ -151,10 +151,11 @@ def init_repositories(
 ) -> list[str]:
     """Initialise the repositories of member ``slug``'s ``hosts`` that are not there yet; one line each."""
     repos = chosen_repositories(spec, slug, hosts)
-    restic = restic_binary()
-    password = open_member_vault(root, slug, vault).restic_password
+    mv = open_member_vault(root, slug, vault)
+    password = mv.restic_password
     if not password:
-        raise fail(vault_file(slug), "vault_backup_restic_password", "empty; run `consortium offsite apply` first")
+        raise fail(mv.shown, mv.restic_password_name, "empty; run `consortium offsite apply` first")
+    restic = restic_binary()
     if not repos:
         return [f"{slug}: no Linux servers, so no repository to initialise"]
     env = restic_environment(clients, spec, password)
