@@ -48,7 +48,10 @@ def offsite() -> None:
 @bad_input
 def apply(registry: str | None, password_file: Path) -> None:
     """Provision the bucket (versioning, Object Lock COMPLIANCE, no public access, encryption,
-    lifecycle) and, per member with offsite backups, its prefix, user, policy and key."""
+    lifecycle) and, per member with offsite backups, its prefix, user, policy and key.
+
+    The servers' restic repositories are made by `consortium offsite init-repo SLUG` (needs restic
+    on this controller), once per new server, before the backup playbook."""
     from consortium.offsite.client import connect, store_errors
     from consortium.offsite.spec import store_spec
     from consortium.offsite.store import apply_store
