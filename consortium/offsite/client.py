@@ -41,6 +41,16 @@ _CONFIG = Config(
 class Clients:
     s3: Any
     iam: Any
+    session: Any = None  # the boto3 session the clients share (its admin credentials go to restic init)
+
+    def admin_environment(self) -> dict[str, str]:
+        """The admin credentials as the AWS variables restic reads, resolved once by boto3's chain
+        (so a profile works for restic too)."""
+        frozen = self.session.get_credentials().get_frozen_credentials()
+        env = {"AWS_ACCESS_KEY_ID": frozen.access_key, "AWS_SECRET_ACCESS_KEY": frozen.secret_key}
+        if frozen.token:
+            env["AWS_SESSION_TOKEN"] = frozen.token
+        return env
 
 
 def error_code(exc: ClientError) -> str:
@@ -64,6 +74,7 @@ def connect(spec: StoreSpec) -> Clients:
     return Clients(
         s3=session.client("s3", endpoint_url=spec.endpoint, region_name=spec.region, config=_CONFIG),
         iam=session.client("iam", endpoint_url=iam_endpoint, region_name=spec.region, config=_CONFIG),
+        session=session,
     )
 
 

@@ -17,7 +17,10 @@ from policies.framework import Control, Enforcement, Message, Param, Resource, S
 
 AREA = "offsite"
 _NO_BUCKET = "the bucket does not exist (run `consortium offsite apply`)"
+# Exactly the actions the spec grants (compared case-insensitively, as IAM does); anything else, a
+# wildcard such as s3:DeleteObject* included, is a finding.
 _ALLOWED_ACTIONS = {a.lower() for a in (*MEMBER_OBJECT_ACTIONS, MEMBER_LIST_ACTION)}
+_OBJECT_ACTIONS_TEXT = "/".join(MEMBER_OBJECT_ACTIONS)
 _RETENTION = {
     "minimum_retention_days": Param(30, "integer", "Consortium minimum retention (backup.minimum_retention_days)")
 }
@@ -139,7 +142,8 @@ def noncurrent_lifecycle(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
         yield f"noncurrent versions expire after {min(days)} days, before the {minimum}-day retention"
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """An IAM policy field as a list: Action, Resource and Statement may each be one value or a list."""
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
@@ -150,8 +154,8 @@ def statement_problems(st: Mapping[str, Any], bucket: str, prefix: str) -> list[
     if any(k in st for k in ("NotAction", "NotResource", "NotPrincipal")):
         return ["grants by exclusion (NotAction/NotResource)"]
     sid = f"statement {st.get('Sid')}" if st.get("Sid") else "a statement"
-    actions = [str(a) for a in _as_list(st.get("Action", []))]
-    resources = [str(x) for x in _as_list(st.get("Resource", []))]
+    actions = [str(a) for a in as_list(st.get("Action", []))]
+    resources = [str(x) for x in as_list(st.get("Resource", []))]
     problems = [f"{sid} grants {a}" for a in actions if a.lower() not in _ALLOWED_ACTIONS]
     objects = f"arn:aws:s3:::{bucket}/{prefix}"
     if any(a.lower() != MEMBER_LIST_ACTION.lower() and a.lower() in _ALLOWED_ACTIONS for a in actions):
@@ -164,7 +168,7 @@ def statement_problems(st: Mapping[str, Any], bucket: str, prefix: str) -> list[
         prefixes = [
             str(v)
             for op in ("StringLike", "StringEquals")
-            for v in _as_list((condition.get(op) or {}).get("s3:prefix", []))
+            for v in as_list((condition.get(op) or {}).get("s3:prefix", []))
         ]
         if not prefixes:
             problems.append(f"{sid} lists the whole bucket (no s3:prefix condition)")
@@ -180,9 +184,10 @@ def statement_problems(st: Mapping[str, Any], bucket: str, prefix: str) -> list[
     severity=Severity.CRITICAL,
     cis_v8=["3.3", "11.4", "6.8"],
     rationale="An attacker holding one town's key must not read, overwrite or delete another town's backups, "
-    "nor change the bucket.",
-    fix="Give the user only its offsite-backup policy (s3:GetObject/PutObject on <bucket>/<slug>/*, s3:ListBucket "
-    "with an s3:prefix condition), no attached policy and no group (`consortium offsite apply`).",
+    "nor change the bucket; in its own prefix a plain delete only adds a delete marker (versioning, Object Lock), "
+    "so the key must never remove a version (s3:DeleteObjectVersion) or touch a retention.",
+    fix=f"Give the user only its offsite-backup policy ({_OBJECT_ACTIONS_TEXT} on <bucket>/<slug>/*, "
+    f"{MEMBER_LIST_ACTION} with an s3:prefix condition), no attached policy and no group (`consortium offsite apply`).",
     params={
         "bucket": Param("", "string", "The offsite bucket (operations.offsite_store.bucket)"),
         "prefixes": Param({}, "object", "Each member user's prefix, by user name"),
@@ -195,7 +200,7 @@ def member_scoped(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     for group in r.get("groups") or []:
         yield f"is in group {group}, whose policies reach beyond its prefix"
     for name, doc in sorted((r.get("inlinePolicies") or {}).items()):
-        for st in _as_list(doc.get("Statement", [])):
+        for st in as_list(doc.get("Statement", [])):
             for problem in statement_problems(st, p["bucket"], prefix):
                 yield f"policy {name}: {problem}"
 

@@ -13,11 +13,14 @@ from typing import Any
 
 from consortium.registry.errors import fail
 from consortium.registry.load import Registry
-from consortium.registry.models import CONSORTIUM_FILE, Service
+from consortium.registry.models import CONSORTIUM_FILE, Member, Service
 
-# The only S3 actions a member's credential is given: write and read backups, list its own prefix.
-# No s3:DeleteObject*, no s3:PutObjectRetention / s3:BypassGovernanceRetention, nothing on the bucket.
-MEMBER_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject")
+# The only S3 actions a member's credential is given, all on its own prefix: write and read backups,
+# list them, and delete them the plain way restic needs (its lock files, prune). On the versioned,
+# Object-Locked bucket a plain delete only adds a delete marker: the locked version stays, readable by
+# the admin, until its retention ends and the lifecycle rule expires it. Never s3:DeleteObjectVersion
+# (that removes a version), s3:PutObjectRetention / s3:BypassGovernanceRetention, nor anything on the bucket.
+MEMBER_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
 MEMBER_LIST_ACTION = "s3:ListBucket"
 POLICY_NAME = "offsite-backup"
 LIFECYCLE_RULE_ID = "expire-noncurrent-after-retention"
@@ -32,9 +35,16 @@ class MemberAccess:
     slug: str
     prefix: str  # "<slug>/": the backup agent's repositories live at <bucket>/<slug>/<host>
     user: str
+    # The backup agent's hosts: the member's Linux servers (playbooks/backup.yml runs on `linux`),
+    # by the name that is their inventory_hostname, so the role's repository path.
+    hosts: tuple[str, ...] = ()
 
     def policy(self, bucket: str) -> dict[str, Any]:
         return member_policy(bucket, self.prefix)
+
+    def repository(self, host: str) -> str:
+        """The key prefix of ``host``'s restic repository (the role's ``backup_agent_repository``), no slash."""
+        return f"{self.prefix}{host}"
 
 
 @dataclass(frozen=True)
@@ -107,8 +117,10 @@ def store_spec(registry: Registry) -> StoreSpec:
         raise fail(
             CONSORTIUM_FILE, "operations.offsite_store", "not set; give endpoint and bucket of the offsite store"
         )
+    by_slug = {e.member.slug: e.member for e in registry.members}
     members = tuple(
-        MemberAccess(slug=slug, prefix=f"{slug}/", user=user_name(c.slug, slug)) for slug in offsite_members(registry)
+        MemberAccess(slug=slug, prefix=f"{slug}/", user=user_name(c.slug, slug), hosts=backup_hosts(by_slug[slug]))
+        for slug in offsite_members(registry)
     )
     return StoreSpec(
         endpoint=store.endpoint.rstrip("/"),
@@ -118,6 +130,11 @@ def store_spec(registry: Registry) -> StoreSpec:
         user_path=f"/{c.slug}/offsite/",
         members=members,
     )
+
+
+def backup_hosts(member: Member) -> tuple[str, ...]:
+    """The servers the backup agent runs on: the Linux ones, as the inventory's ``linux`` group has them."""
+    return tuple(s.name for s in member.servers if s.os.family == "linux")
 
 
 def user_name(consortium: str, member: str) -> str:

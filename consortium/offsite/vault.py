@@ -114,6 +114,15 @@ class MemberVault:
         self.data[names["s3_access_key_id"]] = access_key_id
         self.data[names["s3_secret_access_key"]] = secret_access_key
 
+    @property
+    def restic_password_name(self) -> str:
+        return self._names()["restic_password"]
+
+    @property
+    def restic_password(self) -> str | None:
+        value = self.data.get(self.restic_password_name)
+        return str(value) if value else None
+
     def ensure_restic_password(self) -> bool:
         """Generate the restic repository password once; never change it (the repositories need it). True if new."""
         name = self._names()["restic_password"]

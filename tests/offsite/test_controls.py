@@ -128,9 +128,39 @@ BAD_USERS = [
     ({"attachedPolicies": ["AmazonS3FullAccess"]}, "attached policy AmazonS3FullAccess"),
     ({"groups": ["backup-admins"]}, "is in group backup-admins"),
     ({"inlinePolicies": {"p": _statement(Action="s3:*", Resource="*")}}, "grants s3:*"),
+    *[
+        (
+            {"inlinePolicies": {"p": _statement(Action=action, Resource="arn:aws:s3:::offsite/verona/*")}},
+            f"grants {action}",
+        )
+        # Removing a version, touching a retention, or a wildcard that reaches them: refused even in its own prefix.
+        for action in (
+            "s3:DeleteObjectVersion",
+            "s3:PutObjectRetention",
+            "s3:BypassGovernanceRetention",
+            "s3:DeleteObject*",
+            "s3:Delete*",
+        )
+    ],
     (
-        {"inlinePolicies": {"p": _statement(Action="s3:DeleteObject", Resource="arn:aws:s3:::offsite/verona/*")}},
-        "grants s3:DeleteObject",
+        {"inlinePolicies": {"p": _statement(Action="s3:PutBucketPolicy", Resource="arn:aws:s3:::offsite")}},
+        "grants s3:PutBucketPolicy",
+    ),
+    (
+        {"inlinePolicies": {"p": _statement(Action="s3:PutLifecycleConfiguration", Resource="arn:aws:s3:::offsite")}},
+        "grants s3:PutLifecycleConfiguration",
+    ),
+    (
+        {"inlinePolicies": {"p": _statement(Action="s3:DeleteObject", Resource="arn:aws:s3:::offsite/oregon/*")}},
+        "reaches arn:aws:s3:::offsite/oregon/*, outside arn:aws:s3:::offsite/verona/*",
+    ),
+    (
+        {"inlinePolicies": {"p": _statement(Action="s3:DeleteObject", Resource="arn:aws:s3:::offsite/*")}},
+        "reaches arn:aws:s3:::offsite/*",
+    ),
+    (
+        {"inlinePolicies": {"p": _statement(Action="s3:DeleteObject", Resource="arn:aws:s3:::offsite/verona*")}},
+        "reaches arn:aws:s3:::offsite/verona*",  # also verona-east/
     ),
     (
         {"inlinePolicies": {"p": _statement(Action="s3:GetObject", Resource="arn:aws:s3:::offsite/oregon/*")}},
@@ -170,6 +200,23 @@ def test_a_member_policy_reaching_beyond_its_prefix_fires(changes: dict[str, Any
     found = findings(rs)
     assert list(found) == ["MCS-OFF-006"]
     assert any(message in m for m in found["MCS-OFF-006"]), found
+
+
+def test_the_member_policy_grants_plain_deletes_in_its_own_prefix_and_passes() -> None:
+    """The policy restic needs (its locks, prune): s3:DeleteObject on its own prefix, never a version delete."""
+    doc = member_policy("offsite", "verona/")
+    [objects] = [st for st in doc["Statement"] if st["Resource"] == "arn:aws:s3:::offsite/verona/*"]
+    assert sorted(objects["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    rs = good()
+    split = {  # the same grants split over statements, in another case: still quiet
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "S3:DELETEOBJECT", "Resource": "arn:aws:s3:::offsite/verona/*"},
+            *doc["Statement"],
+        ],
+    }
+    rs[1] = user("verona", inlinePolicies={"offsite-backup": split})
+    assert findings(rs) == {}
 
 
 def test_a_deny_statement_is_no_finding() -> None:
