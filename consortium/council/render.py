@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -21,6 +22,14 @@ from consortium.costs.money import money_text
 from consortium.council.page import CouncilPage
 from consortium.council.plain import HUB, MANDATORY, money
 from consortium.words import count
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def markdown_text(text: object) -> str:
+    """Registry text (a town's name, an approver) as literal Markdown: its special characters escaped,
+    so a "|" cannot split a table row nor a "<" open an HTML tag."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 @cache
@@ -34,6 +43,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["count"] = count
+    env.filters["md"] = markdown_text
     env.globals.update(HUB=HUB, MANDATORY=MANDATORY)
     return env
 

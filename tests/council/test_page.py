@@ -147,5 +147,6 @@ def test_html_and_markdown_say_the_same_and_escape_the_registry_s_text(
         assert "/tmp" not in text and "plan.json" not in text
     assert markdown.startswith("# Report to the council: City of Verona\n")
     assert "<html lang=en>" in html and "<th scope=col>Part</th>" in html
-    odd = page_html(dataclasses.replace(page, town="Town <b>&</b> Co"))
-    assert "Town &lt;b&gt;&amp;&lt;/b&gt; Co" in odd and "<b>&</b>" not in odd
+    odd = dataclasses.replace(page, town="Town <b>&</b> | Co")
+    assert "Town &lt;b&gt;&amp;&lt;/b&gt; | Co" in page_html(odd) and "<b>&</b>" not in page_html(odd)
+    assert "# Report to the council: Town \\<b\\>&\\</b\\> \\| Co\n" in page_markdown(odd)

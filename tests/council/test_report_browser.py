@@ -3,7 +3,7 @@
 The example consortium is planned with a planted failure (the City of Verona's storage accepts
 TLS 1.0); the page the CLI writes is opened from a file:// URL with the network shut off, and the
 checks read the text out of the browser's own DOM, against the figures of the same page's JSON. The
-page is also printed to PDF by the browser: one or two sheets. A screenshot is kept as a test
+page is also printed to PDF by the browser: one or two sheets of A4 or Letter. A screenshot is kept as a test
 artefact (in the test's tmp dir, and in ``$CONSORTIUM_TEST_ARTEFACTS`` when set).
 """
 
@@ -84,9 +84,18 @@ def test_a_council_member_reads_their_town_s_page(
     assert png_size(data) == (1000, 2600) and len(data) > 50_000
 
 
-def test_the_page_prints_on_one_or_two_sheets(tmp_path: Path, written: tuple[Path, dict[str, Any]]) -> None:
+@pytest.mark.parametrize("paper", ["A4", "letter"])
+def test_the_page_prints_on_one_or_two_sheets(tmp_path: Path, written: tuple[Path, dict[str, Any]], paper: str) -> None:
+    """Printed by the browser on either paper (the page leaves the size to the printer; a copy sets it)."""
     page, _ = written
-    pdf = tmp_path / "council-report.pdf"
-    browse(tmp_path, page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
-    sheets = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
+    html = page.read_text()
+    assert html.count("@page{") == 1
+    sized = tmp_path / f"council-report-{paper}.html"
+    sized.write_text(html.replace("@page{", f"@page{{size:{paper};", 1))
+    pdf = tmp_path / f"council-report-{paper}.pdf"
+    browse(tmp_path, sized, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    data = pdf.read_bytes()
+    width = {"A4": b"594.9", "letter": b"612"}[paper]
+    assert re.search(rb"/MediaBox\s*\[0 0 " + width, data)
+    sheets = len(re.findall(rb"/Type\s*/Page(?!s)", data))
     assert 1 <= sheets <= 2, sheets
