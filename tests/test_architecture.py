@@ -1,10 +1,10 @@
 """The design's one-way dependencies, checked: import-linter contracts in pyproject.toml.
 
-The rooms of consortium/ are layers (cli over audit and costs, which are independent, over plan
-over registry; the audit and the costs read plan files but never run the program); the registry
-imports nothing of the program, the policies or Pulumi; the program (infra/) and the policies
-import the registry only; only the CLI imports click and rich. A contract broken by a new import
-fails here, naming the import.
+The rooms of consortium/ are layers (cli over the council's report, over audit and costs, which
+are independent, over plan over registry; the audit and the costs read plan files but never run
+the program); the registry imports nothing of the program, the policies or Pulumi; the program
+(infra/) and the policies import the registry only; only the CLI imports click and rich. A contract
+broken by a new import fails here, naming the import.
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ def test_the_dependency_contracts_hold() -> None:
         ),
         # the costs and the audit are independent rooms of one layer
         ("costs/__init__.py", "import consortium.audit", "BROKEN", "consortium.costs -> consortium.audit"),
+        # the council's report sits above the audit and the costs: neither may import it
+        ("costs/shares.py", "import consortium.council", "BROKEN", "consortium.costs.shares -> consortium.council"),
+        ("audit/verdicts.py", "import consortium.council", "BROKEN", "consortium.audit.verdicts -> consortium.council"),
         # the costs running the program
         (
             "costs/__init__.py",

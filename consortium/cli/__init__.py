@@ -18,6 +18,7 @@ from consortium.cli.offsite_commands import offsite
 from consortium.cli.overlap_commands import overlap
 from consortium.cli.plan_commands import plan, up
 from consortium.cli.registry_commands import members, offboard, onboard, render, schema, validate
+from consortium.cli.report_commands import report
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -27,8 +28,8 @@ def main() -> None:
 
 
 _COMMANDS = (
-    init, validate, members, render, onboard, offboard, schema, plan, up, audit, prices, costs, chargeback, overlap,
-    offsite,
+    init, validate, members, render, onboard, offboard, schema, plan, up, audit, report, prices, costs, chargeback,
+    overlap, offsite,
 )
 for _command in _COMMANDS:
     main.add_command(_command)
