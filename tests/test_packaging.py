@@ -47,6 +47,9 @@ def test_the_wheel_holds_the_program_the_pack_and_the_templates(installed: Path)
         "consortium/registry/templates/member_stack.yaml.j2",
         "consortium/registry/init_templates/workflow.yml.j2",
         "consortium/audit/reports/templates/audit.html.j2",
+        "consortium/costs/templates/costs.html.j2",
+        "consortium/costs/templates/invoice.html.j2",
+        "consortium/council/templates/council.html.j2",
     ):
         assert (installed / rel).is_file(), rel
 
