@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from consortium.cli.assets_commands import assets
 from consortium.cli.audit_commands import audit
 from consortium.cli.chargeback_commands import chargeback
 from consortium.cli.costs_commands import costs, prices
@@ -28,6 +29,7 @@ def main() -> None:
 
 _COMMANDS = (
     init, validate, members, render, onboard, schema, plan, up, audit, prices, costs, chargeback, overlap, offsite,
+    assets,
 )
 for _command in _COMMANDS:
     main.add_command(_command)
