@@ -20,7 +20,7 @@ from consortium.registry.files import read_json
 
 SCHEMA_VERSION = 1
 MAX_INVENTORY_BYTES = 64 * 1024 * 1024  # a host with 5,000 packages writes about 1 MB
-HOST_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,252})$"
+HOST_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$"
 TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 TEXT_MAX = 512
 KINDS = ("server", "endpoint")

@@ -185,6 +185,19 @@ def to_table(register: Register) -> str:
         f"{count(len(software_catalog(register)), 'distinct program')}; "
         f"{count(len(register.missing), 'listed server')} without an inventory",
     ]
+    summary = [
+        [
+            m.slug,
+            str(len(m.hosts)),
+            str(len(m.missing)),
+            *(str(sum(h.encryption_state == s for h in m.hosts)) for s in ENCRYPTION_STATES),
+            str(m.pending_updates),
+        ]
+        for m in register.members
+    ]
+    lines += ["", "by member (disk encryption: hosts with all, partial, none or unknown disks encrypted)"]
+    lines += _table(["member", "hosts", "missing", *ENCRYPTION_STATES, "pending updates"], summary,
+                    frozenset(range(1, 8)))  # fmt: skip
     headers = ["host", "kind", "os", "model", "cpus", "memory MB", "encrypted", "pending", "last update",
                "software", "collected"]  # fmt: skip
     for m in register.members:
