@@ -187,13 +187,13 @@ def luks_status(disk: dict) -> dict:
         nonlocal plain, crypt, luks
         fstype = node.get("fstype")
         luks |= fstype == "crypto_LUKS"
-        is_crypt = node.get("type") == "crypt"
-        crypt |= is_crypt or fstype == "crypto_LUKS"
-        if fstype and fstype not in CONTAINERS and not below_crypt:
+        protected = below_crypt or node.get("type") == "crypt"  # a dm-crypt device, or on one
+        crypt |= protected or fstype == "crypto_LUKS"
+        if fstype and fstype not in CONTAINERS and not protected:
             plain = True
         for child in node.get("children") or []:
             if isinstance(child, dict):
-                walk(child, below_crypt or is_crypt)
+                walk(child, protected)
 
     walk(disk, False)
     encrypted = crypt and not plain
