@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from consortium.cli.assets_commands import assets
 from consortium.cli.audit_commands import audit
 from consortium.cli.chargeback_commands import chargeback
 from consortium.cli.costs_commands import costs, prices
@@ -29,7 +30,7 @@ def main() -> None:
 
 _COMMANDS = (
     init, validate, members, render, onboard, offboard, schema, plan, up, audit, report, prices, costs, chargeback,
-    overlap, offsite,
+    overlap, offsite, assets,
 )
 for _command in _COMMANDS:
     main.add_command(_command)

@@ -1,0 +1,267 @@
+"""Host inventories: the JSON ``playbooks/inventory.yml`` writes per host, read strictly.
+
+The rules are those of ``schema/host-inventory.schema.json``, checked by hand so the toolkit needs
+no JSON Schema library at run time (tests hold the two to the same verdicts). Every way a file can
+be wrong is one ``path: field: message`` line: a register must not count a ``"encrypted": "false"``
+(a truthy string) as an encrypted disk.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from consortium.registry.errors import InputError, Problem, fail
+from consortium.registry.fields import SLUG_PATTERN
+from consortium.registry.files import read_json
+
+SCHEMA_VERSION = 1
+MAX_INVENTORY_BYTES = 64 * 1024 * 1024  # a host with 5,000 packages writes about 1 MB
+HOST_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$"
+TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
+TEXT_MAX = 512
+KINDS = ("server", "endpoint")
+FAMILIES = ("linux", "windows")
+ENCRYPTION_METHODS = ("luks", "dm-crypt", "bitlocker", None)
+SOFTWARE_SOURCES = ("deb", "msi", "registry")
+
+
+@dataclass(frozen=True)
+class Software:
+    name: str
+    version: str | None
+    publisher: str | None
+    arch: str | None
+    source: str  # deb | msi | registry
+
+
+@dataclass(frozen=True)
+class Disk:
+    name: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class VolumeEncryption:
+    name: str
+    encrypted: bool
+    method: str | None
+
+
+@dataclass(frozen=True)
+class HostInventory:
+    """One host's inventory file (schema/host-inventory.schema.json)."""
+
+    file: str  # as shown in messages
+    host: str
+    member: str
+    kind: str
+    collected_at: datetime
+    os_family: str
+    os_name: str
+    os_version: str
+    kernel: str
+    license: dict[str, str | None] | None
+    vendor: str | None
+    model: str | None
+    serial: str | None
+    virtualization: str | None
+    cpus: int
+    memory_mb: int
+    disks: tuple[Disk, ...]
+    pending_updates: int | None
+    last_update: datetime | None
+    encryption: tuple[VolumeEncryption, ...]
+    software: tuple[Software, ...]
+
+    @property
+    def encryption_state(self) -> str:
+        """``all`` / ``partial`` / ``none`` of the disks (volumes) encrypted; ``unknown`` when none were seen."""
+        if not self.encryption:
+            return "unknown"
+        done = sum(v.encrypted for v in self.encryption)
+        return "all" if done == len(self.encryption) else "none" if done == 0 else "partial"
+
+
+# ------------------------------------------------------------------------------------------- checks
+
+
+def _kind_of(value: Any) -> str:
+    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
+
+
+class _Checker:
+    """Typed reads of one document; each wrong value raises one ``path: field: message`` problem."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+
+    def bad(self, field: str, message: str) -> InputError:
+        return fail(self.shown, field, message)
+
+    def obj(self, value: Any, field: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
+        if not isinstance(value, dict):
+            raise self.bad(field or "(document)", f"expected an object, got {_kind_of(value)}")
+        for key in required:
+            if key not in value:
+                raise self.bad(_join(field, key), "missing")
+        for key in value:
+            if key not in required and key not in optional:
+                raise self.bad(_join(field, str(key)), "unknown field")
+        return value
+
+    def items(self, value: Any, field: str) -> list:
+        if not isinstance(value, list):
+            raise self.bad(field, f"expected a list, got {_kind_of(value)}")
+        return value
+
+    def text(self, value: Any, field: str, *, optional: bool = False, pattern: str | None = None) -> Any:
+        if value is None and optional:
+            return None
+        if not isinstance(value, str):
+            raise self.bad(field, f"expected a string{' or null' if optional else ''}, got {_kind_of(value)}")
+        if not value or (len(value) > TEXT_MAX and pattern is None):
+            raise self.bad(field, f"expected 1 to {TEXT_MAX} characters, got {len(value)}")
+        if pattern is not None and not re.match(pattern, value):
+            raise self.bad(field, f"{value[:80]!r} does not match {pattern}")
+        return value
+
+    def integer(self, value: Any, field: str, *, optional: bool = False) -> Any:
+        if value is None and optional:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.bad(field, f"expected a whole number{' or null' if optional else ''}, got {_kind_of(value)}")
+        if value < 0:
+            raise self.bad(field, f"expected 0 or more, got {value}")
+        return value
+
+    def boolean(self, value: Any, field: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.bad(field, f"expected true or false, got {_kind_of(value)}")
+        return value
+
+    def choice(self, value: Any, field: str, allowed: tuple) -> Any:
+        if value not in allowed or isinstance(value, bool):
+            shown = ", ".join("null" if a is None else a for a in allowed)
+            raise self.bad(field, f"expected one of {shown}, got {value!r}")
+        return value
+
+    def timestamp(self, value: Any, field: str, *, optional: bool = False) -> datetime | None:
+        if value is None and optional:
+            return None
+        text = self.text(value, field, pattern=TIMESTAMP_PATTERN)
+        try:
+            return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            raise self.bad(field, f"{text!r} is not a date and time") from None
+
+
+def _join(field: str, key: str) -> str:
+    return f"{field}.{key}" if field else key
+
+
+# -------------------------------------------------------------------------------------------- parse
+
+
+def parse_inventory(doc: Any, shown: str) -> HostInventory:
+    """One inventory document, every field checked (see the module docstring)."""
+    c = _Checker(shown)
+    top = ("schema_version", "host", "member", "kind", "collected_at", "os", "hardware", "patch", "encryption")
+    c.obj(doc, "", (*top, "software"))
+    if doc["schema_version"] != SCHEMA_VERSION or isinstance(doc["schema_version"], bool):
+        raise c.bad("schema_version", f"expected {SCHEMA_VERSION}, got {doc['schema_version']!r}")
+    os_ = c.obj(doc["os"], "os", ("family", "name", "version", "kernel"), ("license",))
+    license_ = _license(c, os_.get("license"))
+    hardware = ("vendor", "model", "serial", "virtualization", "cpus", "memory_mb", "disks")
+    hw = c.obj(doc["hardware"], "hardware", hardware)
+    patch = c.obj(doc["patch"], "patch", ("pending_updates", "last_update"))
+    enc = c.obj(doc["encryption"], "encryption", ("disks",))
+    return HostInventory(
+        file=shown,
+        host=c.text(doc["host"], "host", pattern=HOST_PATTERN),
+        member=c.text(doc["member"], "member", pattern=SLUG_PATTERN),
+        kind=c.choice(doc["kind"], "kind", KINDS),
+        collected_at=c.timestamp(doc["collected_at"], "collected_at"),
+        os_family=c.choice(os_["family"], "os.family", FAMILIES),
+        os_name=c.text(os_["name"], "os.name"),
+        os_version=c.text(os_["version"], "os.version"),
+        kernel=c.text(os_["kernel"], "os.kernel"),
+        license=license_,
+        vendor=c.text(hw["vendor"], "hardware.vendor", optional=True),
+        model=c.text(hw["model"], "hardware.model", optional=True),
+        serial=c.text(hw["serial"], "hardware.serial", optional=True),
+        virtualization=c.text(hw["virtualization"], "hardware.virtualization", optional=True),
+        cpus=c.integer(hw["cpus"], "hardware.cpus"),
+        memory_mb=c.integer(hw["memory_mb"], "hardware.memory_mb"),
+        disks=tuple(_disk(c, d, f"hardware.disks[{i}]") for i, d in enumerate(c.items(hw["disks"], "hardware.disks"))),
+        pending_updates=c.integer(patch["pending_updates"], "patch.pending_updates", optional=True),
+        last_update=c.timestamp(patch["last_update"], "patch.last_update", optional=True),
+        encryption=tuple(
+            _volume(c, v, f"encryption.disks[{i}]") for i, v in enumerate(c.items(enc["disks"], "encryption.disks"))
+        ),
+        software=tuple(_software(c, s, f"software[{i}]") for i, s in enumerate(c.items(doc["software"], "software"))),
+    )
+
+
+def _license(c: _Checker, value: Any) -> dict[str, str | None] | None:
+    if value is None:
+        return None
+    lic = c.obj(value, "os.license", ("edition", "channel", "status"))
+    return {k: c.text(lic[k], f"os.license.{k}", optional=True) for k in ("edition", "channel", "status")}
+
+
+def _disk(c: _Checker, value: Any, field: str) -> Disk:
+    d = c.obj(value, field, ("name", "size_bytes"))
+    return Disk(c.text(d["name"], f"{field}.name"), c.integer(d["size_bytes"], f"{field}.size_bytes"))
+
+
+def _volume(c: _Checker, value: Any, field: str) -> VolumeEncryption:
+    v = c.obj(value, field, ("name", "encrypted", "method"))
+    return VolumeEncryption(
+        c.text(v["name"], f"{field}.name"),
+        c.boolean(v["encrypted"], f"{field}.encrypted"),
+        c.choice(v["method"], f"{field}.method", ENCRYPTION_METHODS),
+    )
+
+
+def _software(c: _Checker, value: Any, field: str) -> Software:
+    s = c.obj(value, field, ("name", "version", "publisher", "source"), ("arch",))
+    return Software(
+        c.text(s["name"], f"{field}.name"),
+        c.text(s["version"], f"{field}.version", optional=True),
+        c.text(s["publisher"], f"{field}.publisher", optional=True),
+        c.text(s.get("arch"), f"{field}.arch", optional=True),
+        c.choice(s["source"], f"{field}.source", SOFTWARE_SOURCES),
+    )
+
+
+# --------------------------------------------------------------------------------------------- load
+
+
+def load_inventories(folder: Path) -> list[HostInventory]:
+    """Every ``<host>.json`` in ``folder``, sorted by host. Each bad file is one problem (its first);
+    all of them are raised together, so one run names every file to fix."""
+    shown_dir = str(folder)
+    if not folder.is_dir():
+        raise fail(shown_dir, "", "not a directory of host inventories (playbooks/inventory.yml writes them)")
+    hosts: list[HostInventory] = []
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.json")):
+        shown = str(path)
+        try:
+            inv = parse_inventory(read_json(path, shown, max_bytes=MAX_INVENTORY_BYTES), shown)
+            if path.stem != inv.host:
+                raise fail(shown, "host", f"{inv.host!r} does not match the file name (expected {path.stem}.json)")
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        hosts.append(inv)
+    if problems:
+        raise InputError(problems)
+    if not hosts:
+        raise fail(shown_dir, "", "holds no host inventories (*.json)")
+    return hosts
