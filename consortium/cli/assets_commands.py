@@ -12,7 +12,14 @@ from pathlib import Path
 
 import click
 
-from consortium.cli.common import bad_input, complete_member, print_warnings, registry_dir, registry_option
+from consortium.cli.common import (
+    bad_input,
+    complete_member,
+    output_option,
+    print_warnings,
+    registry_dir,
+    registry_option,
+)
 from consortium.registry.files import check_writable, write_atomic
 from consortium.registry.load import load_registry
 
@@ -38,12 +45,7 @@ FORMATS = ("table", "csv", "json", "snipeit")
     show_default=True,
     help="snipeit: a CSV for Snipe-IT's asset importer (one row per host).",
 )
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Write to FILE (atomically) instead of standard output.",
-)
+@output_option()
 @bad_input
 def assets(registry: str | None, member: str | None, folder: Path, fmt: str, output: Path | None) -> None:
     """The asset and software register: hardware, OS, patches, encryption, software per host."""

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import click
 
-from consortium.cli.common import bad_input, complete_member, print_warnings, registry_dir, registry_option
+from consortium.cli.common import (
+    bad_input,
+    complete_member,
+    output_option,
+    print_warnings,
+    registry_dir,
+    registry_option,
+)
 from consortium.registry.files import check_writable, write_atomic
 from consortium.registry.load import load_registry
 
@@ -38,12 +45,7 @@ def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table", show_default=True
 )
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Write to FILE (atomically) instead of standard output.",
-)
+@output_option()
 @click.option(
     "--explain",
     "explain_slug",

@@ -47,6 +47,17 @@ def registry_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def output_option(what: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--output FILE``: the one spelling of writing a command's result to a file (atomically,
+    only onto a regular file: see :func:`consortium.registry.files.check_writable`)."""
+    return click.option(
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help=f"Write {what + ' to' if what else 'to'} FILE (atomically) instead of standard output.",
+    )
+
+
 def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
 

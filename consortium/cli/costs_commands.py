@@ -19,6 +19,7 @@ from consortium.cli.common import (
     bad_input,
     complete_member,
     console,
+    output_option,
     plan_members,
     print_warnings,
     registry_dir,
@@ -92,8 +93,7 @@ def update(registry: str | None, regions: tuple[str, ...], api_url: str | None) 
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table", show_default=True
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Write to FILE (atomically) instead of standard output.")  # fmt: skip
+@output_option()
 @click.option("--explain", "explain_slug", metavar="SLUG", shell_complete=complete_member,
               help="Print the drivers and arithmetic behind the member's share (after any what-if).")  # fmt: skip
 @click.option("--what-if-add", "add", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from consortium.cli.common import bad_input, print_warnings, registry_dir, registry_option
+from consortium.cli.common import bad_input, output_option, print_warnings, registry_dir, registry_option
 from consortium.registry.files import check_writable, write_atomic
 from consortium.registry.load import load_registry
 from consortium.registry.overlap import WINDOW_MONTHS
@@ -33,12 +33,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table", show_default=True
 )
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Write to FILE (atomically) instead of standard output.",
-)
+@output_option()
 @click.option(
     "--as-of",
     "as_of",

@@ -18,6 +18,7 @@ import click
 from consortium.cli.common import (
     bad_input,
     complete_member,
+    output_option,
     plan_members,
     print_warnings,
     registry_dir,
@@ -37,8 +38,7 @@ Describe = Callable[[list["Resource"]], str]  # the audit's source in words, fro
 @click.option("--member", "slug", required=True, metavar="SLUG", shell_complete=complete_member,
               help="The town the page is for.")  # fmt: skip
 @click.option("--format", "fmt", type=click.Choice(["html", "markdown", "json"]), default="html", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Write the page to FILE (atomically) instead of standard output.")  # fmt: skip
+@output_option("the page")
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Read a `consortium plan --all --json` file (default: plan the registry offline).")  # fmt: skip
 @bad_input
