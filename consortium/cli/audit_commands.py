@@ -20,7 +20,7 @@ import click
 
 from consortium.cli.common import (
     bad_input,
-    complete_member,
+    members_option,
     plan_members,
     print_warnings,
     registry_dir,
@@ -65,14 +65,7 @@ def _path_option(
 
 @click.command()
 @registry_option
-@click.option(
-    "--member",
-    "members",
-    multiple=True,
-    metavar="SLUG",
-    shell_complete=complete_member,
-    help="Plan this member offline, then audit it (one member: that town's report, the shared hub included).",
-)
+@members_option("Plan this member offline, then audit it (one member: that town's report, the shared hub included).")
 @click.option("--all", "everything", is_flag=True, help="Plan the whole consortium offline, then audit it.")
 @click.option(
     "--offsite",

@@ -58,6 +58,13 @@ def output_option(what: str = "") -> Callable[[Callable[..., Any]], Callable[...
     )
 
 
+def members_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--member SLUG`` (repeatable, completing the registry's slugs) into ``members``."""
+    return click.option(
+        "--member", "members", multiple=True, metavar="SLUG", shell_complete=complete_member, help=help
+    )
+
+
 def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
 

@@ -24,6 +24,7 @@ from consortium.cli.common import (
     bad_input,
     complete_member,
     console,
+    members_option,
     plan_members,
     print_warnings,
     registry_dir,
@@ -76,14 +77,7 @@ def _has_unknown(value: object) -> bool:
 
 @click.command()
 @registry_option
-@click.option(
-    "--member",
-    "members",
-    multiple=True,
-    metavar="SLUG",
-    shell_complete=complete_member,
-    help="Plan this member (repeatable).",
-)
+@members_option("Plan this member (repeatable).")
 @click.option("--hub", is_flag=True, help="Plan the hub stack.")
 @click.option("--all", "everything", is_flag=True, help="Plan the hub and every member.")
 @click.option(
