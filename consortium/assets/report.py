@@ -18,12 +18,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
 from dataclasses import asdict
 
 from consortium.assets.inventory import HostInventory
 from consortium.assets.register import MemberAssets, Register
-from consortium.words import count
+from consortium.words import count, table
 
 CSV_COLUMNS = (
     "member",
@@ -196,8 +195,8 @@ def to_table(register: Register) -> str:
         for m in register.members
     ]
     lines += ["", "by member (disk encryption: hosts with all, partial, none or unknown disks encrypted)"]
-    lines += _table(["member", "hosts", "missing", *ENCRYPTION_STATES, "pending updates"], summary,
-                    frozenset(range(1, 8)))  # fmt: skip
+    lines += table(["member", "hosts", "missing", *ENCRYPTION_STATES, "pending updates"], summary,
+                    frozenset(range(1, 8)), empty="(no hosts)")  # fmt: skip
     headers = ["host", "kind", "os", "model", "cpus", "memory MB", "encrypted", "pending", "last update",
                "software", "collected"]  # fmt: skip
     for m in register.members:
@@ -218,18 +217,7 @@ def to_table(register: Register) -> str:
             ]
             for h in m.hosts
         ]
-        lines += _table(headers, rows, frozenset({4, 5, 7, 9}))
+        lines += table(headers, rows, frozenset({4, 5, 7, 9}), empty="(no hosts)")
         if m.missing:
             lines.append(f"no inventory yet: {', '.join(m.missing)}")
     return "\n".join(lines) + "\n"
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: frozenset[int]) -> list[str]:
-    """Columns padded to their widest cell; the columns in ``right`` (numbers) aligned right."""
-    if not rows:
-        return ["(no hosts)"]
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-    return [
-        "  ".join(f"{c:>{widths[i]}}" if i in right else f"{c:<{widths[i]}}" for i, c in enumerate(r)).rstrip()
-        for r in [headers, *rows]
-    ]

@@ -38,6 +38,7 @@ from decimal import Decimal
 from typing import Any
 
 from consortium.registry.overlap import WINDOW_MONTHS, Deployment, Overlap, ProductUse
+from consortium.words import table
 
 CSV_COLUMNS = (
     "category",
@@ -188,20 +189,6 @@ def cost_text(amount: Decimal, unknown: int) -> str:
     return _grouped(amount) + (f" (+{unknown} unknown)" if unknown else "")
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: frozenset[int]) -> list[str]:
-    """Columns padded to their widest cell; the columns in ``right`` (numbers) aligned right."""
-    if not rows:
-        return ["(none)"]
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            f"{cell:>{widths[i]}}" if i in right else f"{cell:<{widths[i]}}" for i, cell in enumerate(cells)
-        ).rstrip()
-
-    return [line(headers), *(line(r) for r in rows)]
-
-
 def _window_rows(report: Overlap, found: Sequence[Deployment]) -> list[list[str]]:
     return [
         [
@@ -231,7 +218,7 @@ def to_table(report: Overlap) -> str:
     ]
     total = ["total", str(len(report.towns_with_applications)), str(len(report.products))]
     rows.append([*total, cost_text(report.annual_cost, report.costs_unknown)])
-    lines += _table(["category", "towns", "products", "annual cost"], rows, frozenset({1, 2, 3}))
+    lines += table(["category", "towns", "products", "annual cost"], rows, frozenset({1, 2, 3}))
     lines += ["", "products run by two or more towns (most towns first)"]
     rows = [
         [
@@ -243,17 +230,17 @@ def to_table(report: Overlap) -> str:
         ]
         for p in shared
     ]
-    lines += _table(["product", "category", "towns", "annual cost", "members"], rows, frozenset({2, 3}))
+    lines += table(["product", "category", "towns", "annual cost", "members"], rows, frozenset({2, 3}))
     lines += ["", f"contracts ending by {report.window_end} (windows to join a shared contract)"]
     headers = ["ends", "member", "product", "towns on it", "annual cost"]
-    lines += _table(headers, _window_rows(report, report.windows), frozenset({3, 4}))
+    lines += table(headers, _window_rows(report, report.windows), frozenset({3, 4}))
     if report.ended:
         lines += ["", f"contracts that ended before {report.as_of} (free to join now)"]
-        lines += _table(headers, _window_rows(report, report.ended), frozenset({3, 4}))
+        lines += table(headers, _window_rows(report, report.ended), frozenset({3, 4}))
     lines += ["", "products run by one town only"]
     rows = [
         [p.label, ", ".join(c.value for c in p.categories), p.towns[0], cost_text(p.annual_cost, p.costs_unknown)]
         for p in report.single_town_products
     ]
-    lines += _table(["product", "category", "member", "annual cost"], rows, frozenset({3}))
+    lines += table(["product", "category", "member", "annual cost"], rows, frozenset({3}))
     return "\n".join(lines) + "\n"
