@@ -53,7 +53,6 @@ CONSORTIUM = {
     "costs": {
         "shared_monthly": 250000,
         "weights": {"equal": 0.2, "population": 0.5, "endpoints": 0.3},
-        "budget": {"base_monthly": 400, "per_endpoint_monthly": 6, "per_server_monthly": 140},
     },
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .framework import Param, Resource, Severity, control
@@ -240,4 +241,47 @@ def _full_spoke(mine: Sequence[Resource], phase: int, needed: list[str]) -> Iter
             )
 
 
-CONTROLS = (required_tags, consistent_tags, member_budget, complete_for_phase)
+@control(
+    "MCS-GOV-005",
+    "Every member's budget covers its estimated direct costs",
+    area=AREA,
+    types=[BUDGET],
+    severity=Severity.LOW,
+    cis_v8=["15.1"],
+    rationale="A budget below what the town's own services are estimated to cost alerts every month, and alerts "
+    "that always fire are ignored; a town's council should hear of real overspending, not of a stale figure.",
+    fix="Refresh the estimates and the stack configs (`consortium costs --update-budgets`, `consortium render`), "
+    "then deploy the member's stack.",
+    params={
+        "estimated_direct_monthly": Param(
+            {}, "object", "estimates.json: member slug -> its stack's estimated direct monthly costs (a decimal)"
+        )
+    },
+)
+def budget_covers_estimate(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    estimates = p.get("estimated_direct_monthly") or {}
+    if r.member is None or not isinstance(estimates, Mapping) or not estimates:
+        return  # no estimates given (a preview without the registry's config): nothing to compare with
+    figure = estimates.get(r.member)
+    if figure is None:
+        yield f"estimates.json has no estimate of {r.member}: its budget was not set from one"
+        return
+    amount, estimate = _decimal(r.get("amount")), _decimal(figure)
+    if amount is None or estimate is None:
+        yield f"cannot compare the budget amount {r.get('amount')!r} with the estimate {figure!r}"
+    elif amount < estimate:
+        yield f"budget {amount:.2f} is below {r.member}'s estimated direct costs of {estimate:.2f} a month"
+
+
+def _decimal(value: object) -> Decimal | None:
+    """A JSON number or decimal text as a Decimal (through its text, so 0.1 stays 0.1); None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+CONTROLS = (required_tags, consistent_tags, member_budget, complete_for_phase, budget_covers_estimate)

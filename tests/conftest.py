@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-REGISTRY_PARTS = ("consortium.yaml", "members", "stacks", "playbooks/inventories", "docs/members")
+REGISTRY_PARTS = ("consortium.yaml", "estimates.json", "members", "stacks", "playbooks/inventories", "docs/members")
 
 
 def copy_registry(dest: Path) -> Path:

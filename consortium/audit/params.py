@@ -17,6 +17,7 @@ def registry_params(registry: Registry | None) -> dict[str, dict[str, Any]]:
     if registry is None:
         return {}
     c = registry.consortium
+    estimates = registry.estimates.members if registry.estimates is not None else {}
     values: dict[str, Any] = {
         "minimum_retention_days": c.backup.minimum_retention_days,
         "supernet": str(c.network.supernet),
@@ -44,6 +45,8 @@ def registry_params(registry: Registry | None) -> dict[str, dict[str, Any]]:
             for e in registry.members
             if e.member.status is Status.LEAVING and (kept := c.data_kept_until(e.member)) is not None
         },
+        # Each member's estimated direct costs (MCS-GOV-005): its budget must cover them.
+        "estimated_direct_monthly": {slug: f"{e.direct_monthly:.2f}" for slug, e in estimates.items()},
     }
     return {ctrl.id: {k: v for k, v in values.items() if k in ctrl.params} for ctrl in CATALOG}
 

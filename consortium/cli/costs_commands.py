@@ -27,6 +27,7 @@ from consortium.cli.common import (
 )
 from consortium.costs.money import money_text
 from consortium.registry.errors import fail
+from consortium.registry.estimates import ESTIMATES_FILE
 from consortium.registry.files import check_writable, write_atomic
 from consortium.registry.load import Registry, load_registry
 from consortium.registry.models import CONSORTIUM_FILE
@@ -102,6 +103,9 @@ def update(registry: str | None, regions: tuple[str, ...], api_url: str | None) 
               help="What if this member left.")  # fmt: skip
 @click.option("--what-if-phase", "phase", multiple=True, metavar="SLUG=N",
               help="What if this member were in phase N.")  # fmt: skip
+@click.option("--update-budgets", is_flag=True,
+              help=f"Write each member's estimated direct costs to {ESTIMATES_FILE}, the basis of its budget "
+                   "(then `consortium render`).")  # fmt: skip
 @bad_input
 def costs(
     registry: str | None,
@@ -113,6 +117,7 @@ def costs(
     add: tuple[Path, ...],
     remove: tuple[str, ...],
     phase: tuple[str, ...],
+    update_budgets: bool,
 ) -> None:
     """Monthly cost estimate per resource, per stack and in total, each member's share, and what-ifs."""
     from consortium.costs.estimate import estimate
@@ -128,6 +133,9 @@ def costs(
         raise fail("--member", member, message)
     if explain_slug is not None and fmt != "table":
         raise fail("--explain", explain_slug, "prints text; it takes no --format")
+    if update_budgets and (member or asked or explain_slug or output or fmt != "table"):
+        message = "writes the registry's estimates of every member as they are; it takes no other option but --plan"
+        raise fail("--update-budgets", "", message)
     if member is not None:
         reg.select([member])  # an unknown member is bad input before any planning
     change = what_if(reg, add=add, remove=remove, phase=phase) if asked else None
@@ -158,6 +166,9 @@ def costs(
         return est, (_priced(est, records, registry, book, plan_file, need) if member is None else None)
 
     est, shares = priced(records, before)
+    if update_budgets:
+        _update_budgets(est, reg, book, str(plan_file) if plan_file else "the registry's plan")
+        return
     if member is not None:
         est = est.only(member)
     if change is not None:
@@ -175,6 +186,30 @@ def costs(
         _write("\n".join(explanation(shares.shares.members[explain_slug])) + "\n", output)
         return
     _estimate_out(est, shares, fmt, output)
+    _note(est)
+
+
+def _update_budgets(est: Estimate, reg: Registry, book: PriceBook, shown: str) -> None:
+    """Write ``estimates.json`` and show each member's budget before and after (render applies it)."""
+    from consortium.costs.budgets import budget_changes, member_estimates
+    from consortium.registry.estimates import estimates_text
+
+    new = member_estimates(est, reg, date.today(), book, shown)
+    path = reg.root / ESTIMATES_FILE
+    check_writable(path, ESTIMATES_FILE)
+    table = Table(title=f"{reg.consortium.slug}: monthly budgets ({new.currency})")
+    for name in ("member", "direct costs", "not priced", "budget now", "budget after"):
+        table.add_column(name, justify="left" if name == "member" else "right")
+    for ch in budget_changes(reg, new):
+        table.add_row(ch.member, money_text(ch.direct_monthly), str(ch.not_priced or ""),
+                      "" if ch.now is None else money_text(ch.now), money_text(ch.after))  # fmt: skip
+    console().print(table)
+    write_atomic(path, estimates_text(new), ESTIMATES_FILE)
+    rules = reg.consortium.costs.budget
+    click.echo(
+        f"wrote {ESTIMATES_FILE}: budgets are the estimate plus {rules.margin_percent}% "
+        f"(at least {money_text(rules.minimum_monthly)}); run `consortium render` to set them in the stack configs"
+    )
     _note(est)
 
 

@@ -27,6 +27,7 @@ from consortium.cli.common import (
     registry_option,
 )
 from consortium.paths import TEMPLATES_DIR, policy_pack_argument
+from consortium.registry.estimates import ESTIMATES_FILE, UPDATE_HINT
 from consortium.registry.files import check_all_writable
 from consortium.registry.load import Registry, load_registry
 from consortium.registry.render import apply, diff, refuse_phase_down_data_loss, render_registry
@@ -125,6 +126,13 @@ def render(registry: str | None, check: bool, templates: Path, as_json: bool) ->
     desired = render_registry(reg, templates)
     change = diff(reg.root, desired)
     print_warnings(reg.warnings)
+    if reg.unestimated:
+        minimum = reg.consortium.costs.budget.minimum_monthly
+        click.echo(
+            f"note: {ESTIMATES_FILE}: no estimate of {', '.join(reg.unestimated)}: budget {minimum:.2f} "
+            f"(the minimum) until you {UPDATE_HINT}",
+            err=True,
+        )
     if as_json:
         click.echo(
             json.dumps(

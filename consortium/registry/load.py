@@ -19,6 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from consortium.registry import naming
 from consortium.registry.errors import InputError, Problem
+from consortium.registry.estimates import Estimates, read_estimates
 from consortium.registry.fields import SLUG_HINT, SLUG_PATTERN, Address, Hostname
 from consortium.registry.models import (
     CONSORTIUM_FILE,
@@ -44,6 +45,8 @@ class Registry:
     consortium: Consortium
     members: tuple[MemberEntry, ...]
     warnings: tuple[Problem, ...] = field(default=())
+    # Each member's estimated direct costs (``estimates.json``), the basis of its budget; None until made.
+    estimates: Estimates | None = None
 
     def entry(self, slug: str) -> MemberEntry:
         """The member ``slug`` (an unknown slug is bad input, see :meth:`select`)."""
@@ -63,6 +66,12 @@ class Registry:
         """The members the consortium still serves: all but the towns that have left (whose files
         stay only as the record). They are planned, and they share the costs."""
         return tuple(e for e in self.members if e.member.status is not Status.LEFT)
+
+    @property
+    def unestimated(self) -> list[str]:
+        """The served members ``estimates.json`` has no figure for: their budgets are the minimum."""
+        known = self.estimates.members if self.estimates is not None else {}
+        return [e.member.slug for e in self.served if e.member.slug not in known]
 
     def retention_days(self, member: Member) -> int:
         """The member's backup retention: its own setting, or the consortium default."""
@@ -238,11 +247,16 @@ def load_registry(
     problems.extend(_server_problems(salvaged, ordered))
     if consortium is None:
         raise InputError(problems)
+    estimates = None
+    try:
+        estimates = read_estimates(root, consortium)
+    except InputError as exc:
+        problems.extend(exc.problems)
     findings = check_registry(consortium, entries, onboarding=allow_unallocated)
     problems.extend(findings.errors)
     if problems:
         raise InputError(problems)
-    return Registry(root, consortium, tuple(entries), tuple(sorted(set(findings.warnings))))
+    return Registry(root, consortium, tuple(entries), tuple(sorted(set(findings.warnings))), estimates)
 
 
 def _server_problems(salvaged: list[MemberEntry], ordered: list[MemberEntry]) -> list[Problem]:

@@ -181,15 +181,31 @@ class CostWeights(Strict):
 COST_DRIVERS = ("equal", "population", "endpoints", "servers", "direct")
 
 
-class BudgetModel(Strict):
-    """A member's monthly Azure budget: base + per endpoint + per server, alerting at thresholds."""
+# The hand-set budget rates of earlier releases: refused with the way forward, not as unknown keys.
+_OLD_BUDGET_RATES = ("base_monthly", "per_endpoint_monthly", "per_server_monthly")
 
-    base_monthly: Money
-    per_endpoint_monthly: Money
-    per_server_monthly: Money
+
+class BudgetModel(Strict):
+    """A member's monthly Azure budget: its estimated direct costs (``estimates.json``, written by
+    ``consortium costs --update-budgets``) plus ``margin_percent``, never below ``minimum_monthly``;
+    alerting at thresholds (percent of the amount)."""
+
+    margin_percent: Annotated[int, Field(strict=True, ge=0, le=1000)] = 20
+    # The budget of a member whose stack costs (almost) nothing yet, or that has no estimate yet.
+    minimum_monthly: Annotated[Money, Field(gt=0)] = Field(default=Decimal(50), json_schema_extra={"default": 50})
     alert_thresholds: list[Annotated[int, Field(strict=True, ge=1, le=1000)]] = Field(
         default=[50, 80, 100], min_length=1
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_hand_set_rates(cls, data: object) -> object:
+        if isinstance(data, dict) and (old := [k for k in _OLD_BUDGET_RATES if k in data]):
+            raise ValueError(
+                f"{', '.join(old)}: budgets now come from each member's cost estimate plus margin_percent "
+                "(run `consortium costs --update-budgets`); remove the hand-set rates"
+            )
+        return data
 
 
 # A usage figure: a non-negative decimal (GB, operations, instances); written as a YAML number.
@@ -220,7 +236,7 @@ class CostModel(Strict):
     # The least a member pays of the shared costs each month (see consortium/costs/formula.py).
     minimum_share_monthly: Money = Field(default=Decimal(0), json_schema_extra={"default": 0})
     weights: CostWeights
-    budget: BudgetModel
+    budget: BudgetModel = BudgetModel()
     usage: CostUsage = CostUsage()
 
 

@@ -8,6 +8,7 @@ without servers is told there is nothing to baseline.
 
 from __future__ import annotations
 
+from consortium.registry.estimates import UPDATE_HINT
 from consortium.registry.models import Consortium, Member
 from consortium.registry.render import inventory_path, runbook_path
 from consortium.registry.stackconfig import vpn_secret_key, vpn_sites
@@ -34,7 +35,10 @@ def next_steps(
     """
     slug = member.slug
     inventory = inventory_path(slug)
-    steps = [f"review {member_file} and {runbook_path(slug)}"]
+    steps = [
+        f"review {member_file} and {runbook_path(slug)}",
+        f"set its budget from its cost estimate (the minimum until then): {UPDATE_HINT}, then `consortium render`",
+    ]
     sites = vpn_sites(consortium, member)
     if sites:
         keys = "; ".join(f"`pulumi config set --secret {vpn_secret_key(s)} --stack {slug}` ({s})" for s in sites)

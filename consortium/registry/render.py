@@ -22,6 +22,7 @@ call them stale.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -217,8 +218,9 @@ def refuse_lost_stacks(registry: Registry) -> None:
         raise InputError(problems)
 
 
-def deployed_services(registry: Registry) -> dict[str, tuple[str, list[str]]]:
-    """What each member's existing stack file deploys: slug -> (stack file, service names)."""
+def _rendered_stacks(registry: Registry, what: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Each member's existing stack file and its stack config: slug -> (stack file, config); ``what``
+    names what is read of it, for the one line an unreadable file gets."""
     found = {}
     for e in registry.members:
         rel = stack_path(e.member.slug)
@@ -228,12 +230,33 @@ def deployed_services(registry: Registry) -> dict[str, tuple[str, list[str]]]:
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
             stack = data["config"][f"{PROJECT}:{CONFIG_KEY}"]
-            services = [str(s) for s in stack["services"]]
+            if not isinstance(stack, dict):
+                raise TypeError("the stack config is not a mapping")
         except (yaml.YAMLError, UnicodeDecodeError, KeyError, TypeError) as exc:
-            raise InputError(
-                [Problem(rel, "", f"cannot read the services it deploys ({exc}); fix or re-render it")]
-            ) from None
-        found[e.member.slug] = (rel, services)
+            raise InputError([Problem(rel, "", f"cannot read {what} ({exc}); fix or re-render it")]) from None
+        found[e.member.slug] = (rel, stack)
+    return found
+
+
+def deployed_services(registry: Registry) -> dict[str, tuple[str, list[str]]]:
+    """What each member's existing stack file deploys: slug -> (stack file, service names)."""
+    found = {}
+    for slug, (rel, stack) in _rendered_stacks(registry, "the services it deploys").items():
+        services = stack.get("services")
+        if not isinstance(services, list):
+            raise InputError([Problem(rel, "services", "cannot read the services it deploys; fix or re-render it")])
+        found[slug] = (rel, [str(s) for s in services])
+    return found
+
+
+def rendered_budgets(registry: Registry) -> dict[str, Decimal]:
+    """Each member's budget amount in its existing stack file (what ``pulumi up`` deploys now)."""
+    found = {}
+    for slug, (rel, stack) in _rendered_stacks(registry, "its budget").items():
+        try:
+            found[slug] = Decimal(str(stack["budget"]["amount"]))
+        except (KeyError, TypeError, InvalidOperation) as exc:
+            raise InputError([Problem(rel, "budget", f"cannot read its amount ({exc}); fix or re-render it")]) from None
     return found
 
 

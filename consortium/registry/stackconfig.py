@@ -9,12 +9,12 @@ services its phase turns on, its subnets, its budget, its tags. The program only
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from ipaddress import IPv4Network
 from typing import Literal
 
 from pydantic import Field
 
+from consortium.registry.estimates import budget_amount
 from consortium.registry.fields import Email, ObjectId
 from consortium.registry.ipam import hub_subnets, spoke_subnets
 from consortium.registry.load import Registry
@@ -121,15 +121,6 @@ def hub_stack(registry: Registry) -> HubStack:
     )
 
 
-def member_budget(c: Consortium, m: Member) -> float:
-    """A member's monthly budget: the consortium's base plus its endpoints and servers, summed as
-    decimals and rounded half-up to the cent; a float only here, where Azure's budget amount (a
-    JSON number in the stack config) takes it."""
-    b = c.costs.budget
-    amount = b.base_monthly + b.per_endpoint_monthly * m.endpoints.total + b.per_server_monthly * len(m.servers)
-    return float(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
 def member_stack(registry: Registry, m: Member) -> MemberStack:
     c = registry.consortium
     if m.network.cidr is None:  # load_registry refuses this outside onboarding
@@ -148,7 +139,7 @@ def member_stack(registry: Registry, m: Member) -> MemberStack:
         backup_retention_days=registry.retention_days(m),
         vpn_secret_keys={site.name: vpn_secret_key(site.name) for site in m.network.onprem},
         budget=Budget(
-            amount=member_budget(c, m),
+            amount=float(budget_amount(c, m, registry.estimates)),  # Azure's amount is a JSON number
             currency=c.costs.currency,
             thresholds=c.costs.budget.alert_thresholds,
             contacts=[m.contacts.billing, c.contacts.billing],

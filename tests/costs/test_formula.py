@@ -146,7 +146,6 @@ def _costs(**changes: object) -> dict[str, object]:
     data: dict[str, object] = {
         "shared_monthly": 100,
         "weights": {"equal": 0.2, "population": 0.5, "endpoints": 0.3},
-        "budget": {"base_monthly": 1, "per_endpoint_monthly": 1, "per_server_monthly": 1},
     }
     data.update(changes)
     return data

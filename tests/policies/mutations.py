@@ -310,6 +310,7 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
         remove(RSV, report="azure-native:resources:ResourceGroup"),
         "phase 4 (backup) needs 1 Recovery Services vault; found 0",
     ),
+    "MCS-GOV-005": (edit(BUDGET, "amount", 20.5), "budget 20.50 is below verona's estimated direct costs of"),
     "MCS-NET-017": (  # Verona's hall claims Fitchburg's LAN without NAT
         edit(LNG, "localNetworkAddressSpace.addressPrefixes", ["172.20.0.0/22"]),
         "172.20.0.0/22 (no NAT) overlaps fitchburg's on-premises range on the hub gateway",

@@ -126,6 +126,8 @@ def test_cli_prints_the_next_steps_of_a_town_without_sites_or_servers(registry_d
     assert printed == next_steps(registry.consortium, member, "members/dunn.yaml", policy_pack=pack)
     assert printed == [
         "review members/dunn.yaml and docs/members/dunn.md",
+        "set its budget from its cost estimate (the minimum until then): run `consortium costs --update-budgets`, "
+        "then `consortium render`",
         "`consortium audit --pack-config out/policy-config.json`, `pulumi preview --stack dunn --policy-pack "
         f"{pack} --policy-pack-config out/policy-config.json`, then `pulumi up --stack dunn`",
         "no servers in members/dunn.yaml: no baseline to run",
@@ -135,7 +137,7 @@ def test_cli_prints_the_next_steps_of_a_town_without_sites_or_servers(registry_d
 def test_cli_names_the_vpn_keys_and_the_linux_baseline_of_a_networked_town(registry_dir: Path) -> None:
     text = NEW_TOWN.replace("phase: 1", "phase: 4") + SITE_YAML + LINUX_YAML
     printed = _onboard_dunn(registry_dir, text)
-    assert "`pulumi config set --secret vpn-psk-town-hall --stack dunn` (town-hall)" in printed[1]
+    assert "`pulumi config set --secret vpn-psk-town-hall --stack dunn` (town-hall)" in printed[2]
     assert printed[-1] == (
         "the Linux baseline of the 1 Linux server: "
         "`ansible-playbook -i playbooks/inventories/dunn.yml playbooks/baseline.yml`"
