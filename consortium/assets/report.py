@@ -15,13 +15,13 @@ where ``<host>`` is the host's inventory document as the playbook wrote it (sche
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import asdict
 
 from consortium.assets.inventory import HostInventory
 from consortium.assets.register import MemberAssets, Register
+from consortium.spreadsheet import csv_writer
 from consortium.words import count, table
 
 CSV_COLUMNS = (
@@ -84,7 +84,7 @@ def _row(m: MemberAssets, h: HostInventory) -> list[str]:
 
 def to_csv(register: Register) -> str:
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = csv_writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for m in register.members:
         for h in m.hosts:

@@ -17,11 +17,11 @@ register is in ``consortium assets --format json``; the notes say how many progr
 
 from __future__ import annotations
 
-import csv
 import io
 
 from consortium.assets.inventory import HostInventory
 from consortium.assets.register import MemberAssets, Register
+from consortium.spreadsheet import csv_writer
 
 # The header row, in column order (each an importer label: tests/data/snipeit/asset-import-fields.json).
 COLUMNS = (
@@ -76,7 +76,7 @@ def _row(m: MemberAssets, h: HostInventory) -> list[str]:
 def to_snipeit(register: Register) -> str:
     """The CSV: a header row, one row per host, no blank line at the end (the importer's rules)."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
+    w = csv_writer(out, lineterminator="\r\n")
     w.writerow(COLUMNS)
     for m in register.members:
         for h in m.hosts:

@@ -6,7 +6,6 @@ the sum of the lines above it (see :mod:`consortium.costs.estimate` on rounding)
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
@@ -15,6 +14,7 @@ import jinja2
 
 from consortium.costs.estimate import Estimate, Line
 from consortium.costs.money import money_text
+from consortium.spreadsheet import csv_writer
 from consortium.words import count
 
 ROUNDING = "each line rounded half-up to the cent; stack totals, pools and the total are sums of the lines"
@@ -74,7 +74,7 @@ def estimate_json(est: Estimate) -> str:
 
 def estimate_csv(est: Estimate) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for line in est.lines:
         row = line_json(line)

@@ -4,7 +4,6 @@ the CLI's). Money is text with two places; every total is a sum of the figures s
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Mapping
@@ -20,6 +19,7 @@ from consortium.costs.report import ROUNDING, estimate_document, html_environmen
 from consortium.costs.shares import Shares, shares_of
 from consortium.costs.what_if import rows
 from consortium.registry.load import Registry
+from consortium.spreadsheet import csv_writer
 from consortium.words import count
 
 _ALONE_LINE = ("resource", "type", "part", "status", "monthly", "basis")
@@ -141,7 +141,7 @@ def share_rows(priced: Priced) -> list[list[str]]:
 def shares_csv(lines_csv: str, priced: Priced) -> str:
     """The estimate's CSV (``lines_csv``) with the share rows after its lines."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(share_rows(priced))
+    csv_writer(out, lineterminator="\n").writerows(share_rows(priced))
     return lines_csv + out.getvalue()
 
 
@@ -197,7 +197,7 @@ WHAT_IF_COLUMNS = (
 def what_if_csv(doc: dict[str, Any]) -> str:
     """One row per member, then the totals (member ``total``)."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = csv_writer(out, lineterminator="\n")
     w.writerow(WHAT_IF_COLUMNS)
     for slug, m in doc["members"].items():
         sides = [(m[s] or {}).get(k, "") for s in ("before", "after") for k in ("direct", "shared", "total")]

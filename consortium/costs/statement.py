@@ -5,7 +5,6 @@ unallocated costs add up to the bill's total to the cent."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from consortium.costs.chargeback import Chargeback, MemberBill, Untagged
 from consortium.costs.explain import explanation
 from consortium.costs.money import money_text
+from consortium.spreadsheet import csv_writer
 
 
 def to_json(bill: Chargeback) -> str:
@@ -61,7 +61,7 @@ def untagged(bill: Chargeback) -> list[Untagged]:
 def to_csv(bill: Chargeback) -> str:
     """One row per member, one per unallocated cost, and the bill's total (kind column first)."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = csv_writer(out, lineterminator="\n")
     w.writerow(["kind", "name", "direct", "shared", "total", "currency", "month"])
     for slug, m in bill.members.items():
         w.writerow(["member", slug, money_text(m.direct), money_text(m.shared), money_text(m.total)])

@@ -30,7 +30,6 @@ CSV: one row per application (see :data:`CSV_COLUMNS`), so a spreadsheet can piv
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
@@ -38,6 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 from consortium.registry.overlap import WINDOW_MONTHS, Deployment, Overlap, ProductUse
+from consortium.spreadsheet import csv_writer
 from consortium.words import table
 
 CSV_COLUMNS = (
@@ -151,7 +151,7 @@ def to_json(report: Overlap) -> str:
 def to_csv(report: Overlap) -> str:
     """One row per application, by category, then product (in the report's order), then town."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = csv_writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for c in report.categories:
         for p in c.products:
