@@ -126,7 +126,7 @@ def costs(
     from consortium.costs.what_if import pending, what_if
 
     root = registry_dir(registry)
-    reg = load_registry(root, allow_unallocated=pending(root, add))
+    reg = load_registry(root, allow_unallocated=pending(root, add), with_estimates=not update_budgets)
     asked = add or remove or phase
     if member is not None and (asked or explain_slug):
         message = "shows one member's direct costs; shares (--explain, --what-if-*) need every member"
@@ -157,7 +157,7 @@ def costs(
     c = reg.consortium
     book = load_prices(root, list(c.azure.locations), c.costs.currency)
 
-    need = bool(asked or explain_slug)
+    need = bool(asked or explain_slug or update_budgets)
 
     def priced(records: list[dict[str, Any]], registry: Registry) -> tuple[Estimate, Priced | None]:
         est = estimate(
@@ -167,7 +167,8 @@ def costs(
 
     est, shares = priced(records, before)
     if update_budgets:
-        _update_budgets(est, reg, book, str(plan_file) if plan_file else "the registry's plan")
+        assert shares is not None  # need: missing stacks were bad input
+        _update_budgets(est, shares, reg, book, str(plan_file) if plan_file else "the registry's plan")
         return
     if member is not None:
         est = est.only(member)
@@ -189,12 +190,12 @@ def costs(
     _note(est)
 
 
-def _update_budgets(est: Estimate, reg: Registry, book: PriceBook, shown: str) -> None:
+def _update_budgets(est: Estimate, priced: Priced, reg: Registry, book: PriceBook, shown: str) -> None:
     """Write ``estimates.json`` and show each member's budget before and after (render applies it)."""
     from consortium.costs.budgets import budget_changes, member_estimates
     from consortium.registry.estimates import estimates_text
 
-    new = member_estimates(est, reg, date.today(), book, shown)
+    new = member_estimates(est, priced.shares, reg, date.today(), book, shown)
     path = reg.root / ESTIMATES_FILE
     check_writable(path, ESTIMATES_FILE)
     table = Table(title=f"{reg.consortium.slug}: monthly budgets ({new.currency})")

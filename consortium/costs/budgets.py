@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from consortium.costs.estimate import Estimate
 from consortium.costs.prices import PriceBook
+from consortium.costs.shares import Shares
 from consortium.registry.errors import fail
 from consortium.registry.estimates import Estimates, MemberEstimate, budget_amount
 from consortium.registry.load import Registry
@@ -28,9 +29,12 @@ class BudgetChange:
     after: Decimal
 
 
-def member_estimates(est: Estimate, registry: Registry, made_on: date, prices: PriceBook, shown: str) -> Estimates:
-    """Every served member's direct costs from ``est``; a member the plan lacks is bad input (``shown``:
-    where the plan came from), since a budget must not silently fall to the minimum."""
+def member_estimates(
+    est: Estimate, shares: Shares, registry: Registry, made_on: date, prices: PriceBook, shown: str
+) -> Estimates:
+    """Every served member's direct costs from ``est`` and its share from ``shares``; a member the
+    plan lacks is bad input (``shown``: where the plan came from), since a budget must not silently
+    fall to the minimum."""
     c = registry.consortium
     served = [e.member.slug for e in registry.served]
     missing = [slug for slug in served if slug not in est.stacks]
@@ -40,6 +44,7 @@ def member_estimates(est: Estimate, registry: Registry, made_on: date, prices: P
         slug: MemberEstimate(
             direct_monthly=est.stack_total(slug),
             not_priced=sum(1 for line in est.stack_lines(slug) if line.status == "not priced"),
+            share_monthly=shares.members[slug].total,
         )
         for slug in served
     }

@@ -1,4 +1,4 @@
-"""``estimates.json``: each member's estimated direct monthly costs, the basis of its Azure budget.
+"""``estimates.json``: each member's estimated monthly costs, the basis of its Azure budget.
 
 The costs room estimates the plan (``consortium costs --update-budgets``) and writes this file; the
 registry reads it back so ``consortium render`` can set each budget to the estimate plus the
@@ -27,7 +27,8 @@ ESTIMATES_FILE = "estimates.json"
 ABOUT = (
     "Each member's estimated direct monthly costs (its own stack, from the plan and the price files), "
     "written by `consortium costs --update-budgets`; `consortium render` sets each member's Azure budget "
-    "to this figure plus costs.budget.margin_percent. Generated: do not edit by hand."
+    "to this figure plus costs.budget.margin_percent; share_monthly (direct plus shared costs, by the "
+    "cost-sharing formula) prorates a leaving town's final share. Generated: do not edit by hand."
 )
 UPDATE_HINT = "run `consortium costs --update-budgets`"
 
@@ -35,6 +36,9 @@ UPDATE_HINT = "run `consortium costs --update-budgets`"
 class MemberEstimate(Strict):
     direct_monthly: CentsMoney  # the sum of the member stack's estimated lines, to the cent
     not_priced: Count  # lines of the stack with no price yet: the figure leaves them out
+    # What the member pays a month by the cost-sharing formula (direct + its shares), for the
+    # prorated final share of a leaving town's exit package.
+    share_monthly: CentsMoney
 
 
 class Estimates(Strict):
@@ -68,7 +72,11 @@ def estimates_text(estimates: Estimates) -> str:
     """The file's text: money as two-decimal strings, members in slug order, stable for diffs."""
     doc = estimates.model_dump(mode="json")
     doc["members"] = {
-        slug: {"direct_monthly": f"{e.direct_monthly:.2f}", "not_priced": e.not_priced}
+        slug: {
+            "direct_monthly": f"{e.direct_monthly:.2f}",
+            "not_priced": e.not_priced,
+            "share_monthly": f"{e.share_monthly:.2f}",
+        }
         for slug, e in sorted(estimates.members.items())
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

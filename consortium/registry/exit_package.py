@@ -10,7 +10,10 @@ is what ``consortium offboard`` prints.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from consortium.registry import naming
@@ -87,6 +90,34 @@ def unhooked(registry: Registry, m: Member) -> list[Item]:
     return items
 
 
+@dataclass(frozen=True)
+class FinalShare:
+    """The town's share for its last month of service, prorated by day from the estimated monthly share."""
+
+    month: str  # "December 2026": the month of the last day of service (the day before the unhook)
+    days: int  # days of service in that month
+    days_in_month: int
+    monthly: Decimal  # the monthly share by the formula (estimates.json)
+    amount: Decimal  # monthly x days / days_in_month, half-up to the cent
+    currency: str
+    estimated_on: str
+
+
+def final_share(registry: Registry, m: Member) -> FinalShare | None:
+    """The prorated final share from the registry's estimates; None when they have no figure for the town."""
+    estimates = registry.estimates
+    figure = estimates.members.get(m.slug) if estimates is not None else None
+    if m.leaving is None or estimates is None or figure is None:
+        return None
+    last = m.leaving.unhook_on - timedelta(days=1)
+    days_in_month = calendar.monthrange(last.year, last.month)[1]
+    amount = (figure.share_monthly * last.day / days_in_month).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    month = f"{calendar.month_name[last.month]} {last.year}"
+    return FinalShare(
+        month, last.day, days_in_month, figure.share_monthly, amount, estimates.currency, estimates.made_on.isoformat()
+    )
+
+
 def context(registry: Registry, m: Member) -> dict[str, Any]:
     """What the exit template shows; only for an offboarded member (status leaving or left)."""
     c = registry.consortium
@@ -115,4 +146,5 @@ def context(registry: Registry, m: Member) -> dict[str, Any]:
         if offsite and store
         else None,
         "servers": [s.name for s in m.servers],
+        "final_share": final_share(registry, m),
     }

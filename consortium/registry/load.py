@@ -205,12 +205,15 @@ def load_registry(
     *,
     overrides: dict[str, Member] | None = None,
     allow_unallocated: frozenset[str] = frozenset(),
+    with_estimates: bool = True,
 ) -> Registry:
     """Load and validate a whole registry; raise :class:`InputError` listing every problem.
 
     ``overrides`` replaces a member file's content by an in-memory model (used by ``onboard`` to
     validate a new allocation before anything is written); ``allow_unallocated`` names the members
-    being onboarded, which may still lack ``network.cidr`` (see :func:`rules.check_registry`).
+    being onboarded, which may still lack ``network.cidr`` (see :func:`rules.check_registry`);
+    ``with_estimates=False`` leaves ``estimates.json`` unread (it is about to be made again, and a
+    broken one must not stand in the way).
     """
     root = root.resolve()
     problems: list[Problem] = []
@@ -249,7 +252,7 @@ def load_registry(
         raise InputError(problems)
     estimates = None
     try:
-        estimates = read_estimates(root, consortium)
+        estimates = read_estimates(root, consortium) if with_estimates else None
     except InputError as exc:
         problems.extend(exc.problems)
     findings = check_registry(consortium, entries, onboarding=allow_unallocated)

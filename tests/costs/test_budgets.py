@@ -68,7 +68,7 @@ def test_budget_amount_rounds_half_up_and_keeps_the_minimum(registry: Path) -> N
     c, verona = reg.consortium, reg.entry("verona").member
 
     def made(direct: str) -> Estimates:
-        member = MemberEstimate(direct_monthly=Decimal(direct), not_priced=0)
+        member = MemberEstimate(direct_monthly=Decimal(direct), not_priced=0, share_monthly=Decimal(900))
         return Estimates(consortium=c.slug, currency="USD", made_on="2026-12-01", members={"verona": member})
 
     assert budget_amount(c, verona, made("100.01")) == Decimal("120.01")  # 120.012 -> 120.01
@@ -132,5 +132,13 @@ def test_a_plan_missing_a_member_cannot_update_the_budgets(registry: Path) -> No
     (registry / PLAN).write_text(json.dumps(doc))
     before = tree_digest(registry)
     code, _, err = invoke("costs", "--registry", registry, "--plan", registry / PLAN, "--update-budgets")
-    assert code == 2 and "no stack of verona: budgets need every member's estimate" in err
+    assert code == 2 and "stacks: lacks verona: each member's share needs the hub and every member" in err
     assert tree_digest(registry) == before
+
+
+def test_a_broken_estimates_file_is_made_again_by_update_budgets(registry: Path) -> None:  # noqa: F811
+    (registry / ESTIMATES_FILE).write_text('{"members": 1}')
+    assert invoke("validate", "--registry", registry)[0] == 2
+    code, _, err = invoke("costs", "--registry", registry, "--plan", registry / PLAN, "--update-budgets")
+    assert code == 0, err
+    assert invoke("validate", "--registry", registry)[0] == 0

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from consortium.registry.models import Leaving
 from tests.conftest import tree_digest
 
 from .helpers import NEW_TOWN, cli, read
@@ -78,6 +81,9 @@ def test_offboarding_a_town_end_to_end(registry_dir: Path, tmp_path: Path) -> No
         "| Town IT lead | it@sun-prairie.example |",
     ):
         assert fragment in exit_doc, fragment
+    assert "for February 2026, its last month of service, that is 28 of 28 days" in " ".join(exit_doc.split())
+    share = json.loads((registry_dir / "estimates.json").read_text())["members"][SLUG]["share_monthly"]
+    assert f"= **{Decimal(share):,.2f} USD**" in " ".join(exit_doc.split())
 
     # Deleting the file of a leaving town is refused; nothing written.
     member.rename(tmp_path / "kept.yaml")
@@ -177,3 +183,24 @@ def test_a_networking_town_is_unhooked_from_its_date(registry_dir: Path, tmp_pat
     # Its route table no longer routes to its town hall's LAN through the hub.
     tables = [r for r in names.values() if r["type"] == "azure-native:network:RouteTable"]
     assert all(not route["name"].startswith("onprem-") for t in tables for route in t["inputs"]["routes"])
+
+
+def test_the_final_share_is_prorated_by_day_to_the_cent(registry_dir: Path) -> None:
+    from consortium.registry.exit_package import final_share
+    from consortium.registry.load import load_registry
+
+    reg = load_registry(registry_dir)
+    member = reg.entry(SLUG).member
+    monthly = reg.estimates.members[SLUG].share_monthly if reg.estimates else None
+    assert monthly is not None and final_share(reg, member) is None  # not leaving: no final share
+    leaving = member.model_copy(update={"leaving": Leaving(unhook_on=date(2026, 3, 16))})
+    share = final_share(reg, leaving)
+    assert share is not None and (share.month, share.days, share.days_in_month) == ("March 2026", 15, 31)
+    assert share.amount == (monthly * 15 / 31).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    # Without an estimate of the town, the package says how to get one instead of a figure.
+    doc = json.loads((registry_dir / "estimates.json").read_text())
+    del doc["members"][SLUG]
+    (registry_dir / "estimates.json").write_text(json.dumps(doc))
+    _offboard(registry_dir, "--unhook-on", UNHOOK, "--today", TODAY)
+    exit_doc = (registry_dir / f"docs/members/{SLUG}-exit.md").read_text()
+    assert "No estimate of the town's monthly share yet" in exit_doc
