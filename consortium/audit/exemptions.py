@@ -6,6 +6,7 @@ matches nothing is a warning (both judged in :mod:`consortium.audit.run`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from consortium.registry.errors import InputError, Problem, fail
@@ -13,13 +14,17 @@ from consortium.registry.models import Exemption, ExemptionsFile
 from consortium.registry.safeyaml import load_mapping
 from consortium.registry.validation import parse_model
 from policies.catalog import CATALOG
-from policies.framework import Finding
+from policies.framework import Control, Finding
 
 EXEMPTIONS_FILE = "exemptions.yaml"
 
 
-def load_exemptions(registry_root: Path, path: Path | None = None) -> list[Exemption]:
-    """The register at ``path`` (which must exist), else the registry's own ``exemptions.yaml`` if any."""
+def load_exemptions(
+    registry_root: Path, path: Path | None = None, catalogs: Sequence[Sequence[Control]] = (CATALOG,)
+) -> list[Exemption]:
+    """The register at ``path`` (which must exist), else the registry's own ``exemptions.yaml`` if any;
+    each exemption must name a control of one of ``catalogs`` (the standard's, and the offsite
+    store's, whose audit reads the same register)."""
     if path is not None and not path.is_file():
         raise fail(str(path), "", "file not found")
     source = path or registry_root / EXEMPTIONS_FILE
@@ -27,7 +32,7 @@ def load_exemptions(registry_root: Path, path: Path | None = None) -> list[Exemp
         return []
     shown = str(path or EXEMPTIONS_FILE)
     exemptions = parse_model(ExemptionsFile, load_mapping(source, shown), shown).exemptions
-    known = {c.id for c in CATALOG}
+    known = {c.id for catalog in catalogs for c in catalog}
     bad = [
         Problem(shown, f"exemptions[{i}].control", f"{e.control} is not a control of the catalog")
         for i, e in enumerate(exemptions)

@@ -93,8 +93,10 @@ def run_audit(
     catalog = CATALOG if catalog is None else catalog
     evaluation: Evaluation = evaluate(catalog, resources, registry_params(registry))
     controls = {c.id: c for c in catalog}
-    active = [(i, e) for i, e in enumerate(exemptions) if e.expires >= today]
-    expired = [(i, e) for i, e in enumerate(exemptions) if e.expires < today]
+    # Exemptions of another catalog (the offsite store's, in an audit of the plan) are not this audit's.
+    mine = [(i, e) for i, e in enumerate(exemptions) if e.control in controls]
+    active = [(i, e) for i, e in mine if e.expires >= today]
+    expired = [(i, e) for i, e in mine if e.expires < today]
     used: set[int] = set()
     results = []
     for f in evaluation.findings:

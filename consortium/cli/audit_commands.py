@@ -243,7 +243,7 @@ def _run(
 
     hosts = load_evidence(evidence_dir, source.registry) if evidence_dir is not None else []
     title = "; ".join(t for t in (source.title, evidence_source(hosts) if hosts else "") if t)
-    exemptions = load_exemptions(root, exemptions_file)
+    exemptions = load_exemptions(root, exemptions_file, _catalogs())
     if source.registry is not None:
         print_warnings(source.registry.warnings)
     return run_audit(
@@ -256,6 +256,14 @@ def _run(
         about=about(source.registry, source.focus),
         catalog=source.catalog,
     )
+
+
+def _catalogs() -> tuple[tuple[Control, ...], ...]:
+    """Every catalog whose controls the exemptions register may name: the standard's and the offsite store's."""
+    from consortium.offsite.controls import CONTROLS as OFFSITE
+    from policies.catalog import CATALOG
+
+    return (CATALOG, OFFSITE)
 
 
 def _report(result: Audit, fmt: str, output: Path | None) -> None:

@@ -11,8 +11,14 @@ import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from consortium.offsite.readback import BUCKET, USER
-from consortium.offsite.spec import LIFECYCLE_RULE_ID, MEMBER_LIST_ACTION, MEMBER_OBJECT_ACTIONS, StoreSpec
+from consortium.offsite.spec import (
+    BUCKET,
+    LIFECYCLE_RULE_ID,
+    MEMBER_LIST_ACTION,
+    MEMBER_OBJECT_ACTIONS,
+    USER,
+    StoreSpec,
+)
 from policies.framework import Control, Enforcement, Message, Param, Resource, Severity, control
 
 AREA = "offsite"

@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from consortium.offsite.client import Clients
-from consortium.offsite.spec import StoreSpec
+from consortium.offsite.spec import BUCKET, STACK, USER, StoreSpec
 from consortium.offsite.store import (
     MEMBER_TAG,
     encryption_algorithms,
@@ -19,10 +19,6 @@ from consortium.offsite.store import (
     public_access_block,
 )
 from policies.framework import Resource
-
-BUCKET = "offsite:s3:Bucket"
-USER = "offsite:iam:User"
-STACK = "offsite"
 
 
 def bucket_resource(s3: Any, spec: StoreSpec) -> Resource:

@@ -15,6 +15,11 @@ from consortium.registry.errors import fail
 from consortium.registry.load import Registry
 from consortium.registry.models import CONSORTIUM_FILE, Member, Service
 
+# The store read back as resources (consortium.offsite.readback), judged by the MCS-OFF controls.
+BUCKET = "offsite:s3:Bucket"
+USER = "offsite:iam:User"
+STACK = "offsite"
+
 # The only S3 actions a member's credential is given, all on its own prefix: write and read backups,
 # list them, and delete them the plain way restic needs (its lock files, prune). On the versioned,
 # Object-Locked bucket a plain delete only adds a delete marker: the locked version stays, readable by

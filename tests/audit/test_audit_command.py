@@ -93,6 +93,18 @@ def test_exemption_matching_nothing_is_a_warning(tmp_path: Path, records: list[d
     assert "warning: exemption #0 (MCS-STO-001 for verona) matches nothing" in result.out
 
 
+def test_an_offsite_store_exemption_is_known_and_no_concern_of_a_plan_audit(
+    tmp_path: Path, records: list[dict[str, Any]]
+) -> None:
+    """The register serves every audit: an MCS-OFF exemption is valid, and the plan's audit neither
+    warns that it matches nothing nor fails it once expired (the offsite store's audit judges it)."""
+    offsite = EXEMPT_TLS.format(expires="2026-01-31").replace("MCS-STO-001", "MCS-OFF-002")
+    reg = _registry_with(tmp_path, offsite)
+    result = cli("audit", "--plan", _plan_file(tmp_path, records), "--registry", reg, "--date", "2026-11-23")
+    assert result.code == 0, result.out + result.err
+    assert "MCS-OFF-002" not in result.out
+
+
 def test_exemption_for_one_resource_only(tmp_path: Path, bad_plan: Path) -> None:
     other = EXEMPT_TLS.format(expires="2027-03-31").replace(
         "    reason:", "    resource: stsomething-else\n    reason:"
