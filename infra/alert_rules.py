@@ -63,17 +63,22 @@ def metric_alert(
 ) -> monitor.MetricAlert:
     """A single-resource metric alert; priced per monitored time series (one here, or one per dimension value)."""
     _need(alert, Signal.METRIC)
-    criterion: dict[str, object] = {
-        "criterion_type": "StaticThresholdCriterion",
-        "name": alert.key,
-        "metric_name": alert.metric,
-        "time_aggregation": alert.aggregation,
-        "operator": alert.operator,
-        "threshold": alert.threshold,
-    }
+    if alert.metric is None or alert.aggregation is None or alert.operator is None or alert.threshold is None:
+        raise ValueError(f"metric alert {alert.key} lacks its metric, aggregation, operator or threshold")
+    dimensions = None
     if alert.dimension is not None:
         dim_name, values = alert.dimension
-        criterion["dimensions"] = [{"name": dim_name, "operator": "Include", "values": list(values)}]
+        dimensions = [monitor.MetricDimensionArgs(name=dim_name, operator="Include", values=list(values))]
+    # The criteria input is a union: typed args, not a dict, so the SDK sends Azure's wire names.
+    criterion = monitor.MetricCriteriaArgs(
+        criterion_type="StaticThresholdCriterion",
+        name=alert.key,
+        metric_name=alert.metric,
+        time_aggregation=alert.aggregation,
+        operator=alert.operator,
+        threshold=alert.threshold,
+        dimensions=dimensions,
+    )
     name = naming.alert_rule(owner, alert.key)
     return monitor.MetricAlert(
         name,
@@ -87,10 +92,9 @@ def metric_alert(
         evaluation_frequency=alert.frequency,
         window_size=alert.window,
         auto_mitigate=True,
-        criteria={
-            "odata_type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
-            "all_of": [criterion],
-        },
+        criteria=monitor.MetricAlertSingleResourceMultipleMetricCriteriaArgs(
+            odata_type="Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria", all_of=[criterion]
+        ),
         actions=[{"action_group_id": action_group_id}],
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
