@@ -25,25 +25,60 @@ LOG_ALERT = "azure-native:monitor:ScheduledQueryRule"
 ACTIVITY_ALERT = "azure-native:monitor:ActivityLogAlert"
 PROCESSING_RULE = "azure-native:alertsmanagement:AlertProcessingRuleByName"
 ALERT_TYPES = (METRIC_ALERT, LOG_ALERT, ACTIVITY_ALERT, PROCESSING_RULE)
-# The resource that shows a service is deployed, and what to call it in a finding.
+# The resource that shows a service is deployed: (service, its ARM type, its name input).
 WATCHED = {
-    "azure-native:recoveryservices:Vault": "backup",
-    "azure-native:keyvault:Vault": "identity",
-    "azure-native:network:VirtualNetworkGatewayConnection": "networking",
+    "azure-native:recoveryservices:Vault": ("backup", "Microsoft.RecoveryServices/vaults", "vaultName"),
+    "azure-native:keyvault:Vault": ("identity", "Microsoft.KeyVault/vaults", "vaultName"),
+    "azure-native:network:VirtualNetworkGatewayConnection": (
+        "networking",
+        "Microsoft.Network/connections",
+        "virtualNetworkGatewayConnectionName",
+    ),
 }
+AG_ARM = ("Microsoft.Insights/actionGroups", "actionGroupName")
+ArmKey = tuple[str, str, str]  # (resource group, ARM type, name), lower-case
 
 
-def desk_action_groups(resources: Sequence[Resource], desk_email: str) -> set[str]:
-    """Lower-case ids of the enabled action groups that mail the desk (any e-mail receiver when unset)."""
+def arm_key(resource_id: Any) -> ArmKey | None:
+    """What an ARM id names: its resource group, its (last) provider type and its name."""
+    parts = str(resource_id or "").strip("/").split("/")
+    lowered = [p.lower() for p in parts]
+    if "resourcegroups" not in lowered or "providers" not in lowered:
+        return None
+    rg = parts[lowered.index("resourcegroups") + 1]
+    at = len(lowered) - 1 - lowered[::-1].index("providers")
+    rest = parts[at + 1 :]
+    if len(rest) < 3:
+        return None
+    return rg.lower(), f"{rest[0]}/{rest[-2]}".lower(), rest[-1].lower()
+
+
+def resource_key(r: Resource, arm_type: str, name_input: str) -> ArmKey | None:
+    """The resource's ARM key: from its id when known (state), else from its inputs (a preview sees no ids)."""
+    rid = r.azure_id
+    if rid and not is_unknown(rid):
+        return arm_key(rid)
+    rg = r.get("resourceGroupName")
+    if not rg or is_unknown(rg):
+        return None
+    return str(rg).lower(), arm_type.lower(), r.azure_name(name_input).lower()
+
+
+def desk_action_groups(resources: Sequence[Resource], desk_email: str) -> set[ArmKey]:
+    """The enabled action groups that mail the desk (any e-mail receiver when the address is unset)."""
     wanted = desk_email.strip().lower()
     out = set()
     for r in resources:
         if r.type != ACTION_GROUP or r.get("enabled") is False:
             continue
         emails = [str(e.get("emailAddress") or "").lower() for e in mappings(r.get("emailReceivers"))]
-        if (wanted in emails) if wanted else any(emails):
-            out.add(r.azure_id.lower())
+        if ((wanted in emails) if wanted else any(emails)) and (key := resource_key(r, *AG_ARM)):
+            out.add(key)
     return out
+
+
+def reaches_desk(groups: Sequence[Any], desk: set[ArmKey]) -> bool:
+    return any(arm_key(ref_id(g)) in desk for g in groups)
 
 
 def alert_routes(r: Resource) -> tuple[list[Any], list[Any]]:
@@ -69,7 +104,7 @@ def alert_routes(r: Resource) -> tuple[list[Any], list[Any]]:
     return as_list(r.get("scopes")), groups
 
 
-def budget_routed(r: Resource, desk: set[str]) -> bool | None:
+def budget_routed(r: Resource, desk: set[ArmKey]) -> bool | None:
     """True when an enabled notification of the budget reaches a desk group; None when its groups are unknown."""
     unknown = False
     for n in (r.get("notifications") or {}).values():
@@ -78,7 +113,7 @@ def budget_routed(r: Resource, desk: set[str]) -> bool | None:
         groups = as_list(n.get("contactGroups"))
         if any(is_unknown(g) for g in groups):
             unknown = True
-        if {ref_id(g).lower() for g in groups} & desk:
+        if reaches_desk(groups, desk):
             return True
     return None if unknown else False
 
@@ -102,16 +137,17 @@ def budget_routed(r: Resource, desk: set[str]) -> bool | None:
 )
 def service_alerts(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, Message]]:
     desk = desk_action_groups(resources, str(p.get("service_desk_email") or ""))
-    covered: set[str] = set()
-    pending = False  # some routed-looking alert has an unknown scope or group: an uncovered target may be it
+    covered: set[ArmKey] = set()
+    # Members with an alert whose scope or group is unknown yet: an uncovered target of theirs may be its.
+    pending: set[str | None] = set()
     for r in resources:
         if r.type not in ALERT_TYPES:
             continue
         scopes, groups = alert_routes(r)
         if any(is_unknown(v) for v in (*scopes, *groups)):
-            pending = True
-        if {ref_id(g).lower() for g in groups} & desk:
-            covered.update(str(s).lower() for s in scopes if not is_unknown(s))
+            pending.add(r.member)
+        if reaches_desk(groups, desk):
+            covered.update(key for s in scopes if (key := arm_key(s)) is not None)
 
     def judge_budget(r: Resource) -> Iterator[Message]:
         routed = budget_routed(r, desk)
@@ -121,14 +157,15 @@ def service_alerts(resources: Sequence[Resource], p: Mapping[str, Any]) -> Itera
             yield f"budget {r.azure_name('budgetName')} notifies no action group of the service desk"
 
     def judge_target(r: Resource) -> Iterator[Message]:
-        rid = r.azure_id
-        if is_unknown(rid) or not rid:
+        service, arm_type, name_input = WATCHED[r.type]
+        key = resource_key(r, arm_type, name_input)
+        if key is None:
             yield Unknown("the resource's id")
-        elif rid.lower() not in covered:
-            if pending:
+        elif key not in covered:
+            if r.member in pending:
                 yield Unknown("the scopes or action groups of the member's alerts")
             else:
-                yield f"{WATCHED[r.type]}: {r.label} has no enabled alert routed to the service desk"
+                yield f"{service}: {r.label} has no enabled alert routed to the service desk"
 
     members = [r for r in resources if r.member is not None]
     yield from each((r for r in members if r.type == BUDGET), judge_budget)
