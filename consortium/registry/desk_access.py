@@ -23,7 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from consortium.registry import naming
+from consortium.registry.alerts import HUB_ALERTS, Alert, member_alerts
 from consortium.registry.models import Service
 
 # The role's purpose, in its display name and its GUID (naming.role_definition / role_display_name).
@@ -72,3 +75,22 @@ ALL_DESK_ACTIONS = frozenset(a.action for actions in DESK_ACTIONS.values() for a
 def desk_role_purpose(member_slug: str) -> str:
     """One role per town: custom role names are unique per tenant, and each is assignable in its town only."""
     return f"{DESK_ROLE_PURPOSE}, {member_slug}"
+
+
+def runbook_context(consortium_slug: str, member_slug: str, services: Iterable[Service | str]) -> dict[str, Any]:
+    """The runbook's "Service desk" section for a member with these services: what the desk can do
+    (this module) and which alerts the town has (:mod:`consortium.registry.alerts`), in plain words."""
+    def row(a: Alert) -> dict[str, str]:
+        severity = "set by Azure" if a.severity is None else f"{a.severity}"
+        return {"service": a.service.value, "title": a.title, "severity": severity, "signal": a.signal.value}
+
+    wanted = [Service(s) for s in services]
+    return {
+        "resource_group": naming.resource_group(consortium_slug, member_slug),
+        "role": naming.role_display_name(consortium_slug, desk_role_purpose(member_slug)),
+        "action_group": naming.action_group(member_slug),
+        "can": [{"action": a.action, "what": a.what} for a in desk_actions(wanted)],
+        "alerts": [row(a) for a in member_alerts(wanted)],
+        # The hub's own alerts protect every town behind it (any service beyond the desk).
+        "hub_alerts": [row(a) for a in HUB_ALERTS] if set(wanted) - {Service.SERVICE_DESK} else [],
+    }
