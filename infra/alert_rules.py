@@ -170,8 +170,7 @@ def health_alert(
                 {"field": "category", "equals": "ResourceHealth"},
                 {
                     "any_of": [
-                        {"field": "properties.currentHealthStatus", "equals": state}
-                        for state in alert.health_states
+                        {"field": "properties.currentHealthStatus", "equals": state} for state in alert.health_states
                     ]
                 },
             ]

@@ -221,9 +221,9 @@ def desk_roles(resources: Sequence[Resource]) -> dict[str, tuple[Resource, str]]
     """Each member's service-desk custom role: member -> (the definition, its GUID)."""
     out: dict[str, tuple[Resource, str]] = {}
     for r in resources:
-        if r.type == ROLE_DEFINITION and r.member is not None:
-            if str(r.get("roleName") or "").endswith(desk_role_purpose(r.member)):
-                out[r.member] = (r, role_guid(r.get("roleDefinitionId") or r.get("name")))
+        name = str(r.get("roleName") or "")
+        if r.type == ROLE_DEFINITION and r.member is not None and name.endswith(desk_role_purpose(r.member)):
+            out[r.member] = (r, role_guid(r.get("roleDefinitionId") or r.get("name")))
     return out
 
 
@@ -260,7 +260,8 @@ def desk_least_privilege(resources: Sequence[Resource], p: Mapping[str, Any]) ->
 
     def is_desk_assignment(r: Resource) -> bool:
         name = str(r.get("roleAssignmentName") or r.get("name") or "")
-        by_name = bool(consortium) and name == naming.role_assignment(consortium, r.member or "", DESK_PRINCIPAL, DESK_ROLE)
+        desk_name = naming.role_assignment(consortium, r.member or "", DESK_PRINCIPAL, DESK_ROLE)
+        by_name = bool(consortium) and name == desk_name
         guid = roles.get(r.member or "", (None, ""))[1]
         return by_name or (bool(guid) and role_guid(r.get("roleDefinitionId")) == guid)
 

@@ -80,6 +80,7 @@ def desk_role_purpose(member_slug: str) -> str:
 def runbook_context(consortium_slug: str, member_slug: str, services: Iterable[Service | str]) -> dict[str, Any]:
     """The runbook's "Service desk" section for a member with these services: what the desk can do
     (this module) and which alerts the town has (:mod:`consortium.registry.alerts`), in plain words."""
+
     def row(a: Alert) -> dict[str, str]:
         severity = "set by Azure" if a.severity is None else f"{a.severity}"
         return {"service": a.service.value, "title": a.title, "severity": severity, "signal": a.signal.value}
