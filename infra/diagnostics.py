@@ -20,7 +20,10 @@ def send_to_workspace(
     *,
     metrics: bool,
     parent: pulumi.Resource,
+    dedicated: bool = False,
 ) -> monitor.DiagnosticSetting:
+    """``dedicated``: write the resource-specific tables (which some services, Azure Backup's new
+    events among them, only fill) instead of the shared AzureDiagnostics table."""
     return monitor.DiagnosticSetting(
         f"{logical_name}-diagnostics",
         name=naming.DIAGNOSTIC_SETTING,
@@ -28,5 +31,6 @@ def send_to_workspace(
         workspace_id=workspace_id,
         logs=[{"category_group": "allLogs", "enabled": True}],
         metrics=[{"category": "AllMetrics", "enabled": True}] if metrics else None,
+        log_analytics_destination_type="Dedicated" if dedicated else None,
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -4,7 +4,8 @@ Resource group, hub VNet, firewall, VPN gateway, the Log Analytics workspace eve
 setting sends to, private DNS zones for every private endpoint of the consortium, a consortium Key
 Vault, the two consortium-wide Entra ID groups the member stacks grant access to (the service
 desk and the auditors), and the custom role whoever runs a member stack holds on the hub's resource
-group (:mod:`infra.hub_deployer_role`). Everything a member needs from here is exported (:mod:`infra.hub_outputs`).
+group (:mod:`infra.hub_deployer_role`), and the service desk's alerts on the firewall and the VPN
+gateway (:mod:`infra.hub_alerts`). Everything a member needs from here is exported (:mod:`infra.hub_outputs`).
 
 The consortium Key Vault refuses public network access like the members' vaults, so it has a private
 endpoint in the hub's ``private-endpoints`` subnet: without one its secrets could be read from nowhere.
@@ -21,6 +22,7 @@ from consortium.registry import naming
 from consortium.registry.stackconfig import HubStack
 
 from .groups import security_group
+from .hub_alerts import HubAlerts, HubAlertsArgs
 from .hub_deployer_role import HubDeployerRole, HubDeployerRoleArgs
 from .hub_firewall import HubFirewall, HubFirewallArgs
 from .hub_gateway import HubVpnGateway, HubVpnGatewayArgs
@@ -130,6 +132,17 @@ class Hub(pulumi.ComponentResource):
                 workspace_id=workspace.id,
                 tags=tags,
                 nat=stack.nat_pool is not None,
+            ),
+            opts=child,
+        )
+        HubAlerts(
+            "alerts",
+            HubAlertsArgs(
+                resource_group_name=rg.name,
+                service_desk_email=stack.consortium.contacts.service_desk,
+                firewall_id=firewall.firewall.id,
+                vpn_gateway_id=gateway.gateway.id,
+                tags=tags,
             ),
             opts=child,
         )

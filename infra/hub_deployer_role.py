@@ -84,6 +84,9 @@ HUB_SIDE_ACTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "Microsoft.Network/privateDnsZones/read",
             "Microsoft.Network/privateDnsZones/join/action",
         ),
+        # The service desk's tunnel alert (infra/member_alerts.py), in the member's resource group, watches
+        # the town's connections in the hub's: reading what it scopes, nothing more. NET.
+        "azure-native:monitor:ActivityLogAlert": ("Microsoft.Network/connections/read",),
         # A member resource's diagnostic setting sending to the hub's Log Analytics workspace. LAW.
         "azure-native:monitor:DiagnosticSetting": (
             "Microsoft.OperationalInsights/workspaces/read",

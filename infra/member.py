@@ -2,7 +2,11 @@
 
 The registry decides which services a member gets (``MemberStack.services``: its phase and every
 earlier one); this component only switches on the matching components. Every member has its
-resource group and budget from day one, since the service desk works in that tenancy:
+resource group and budget from day one, since the service desk works in that tenancy, and with
+them the desk's side: :class:`~infra.member_alerts.MemberAlerts` (an action group mailing the desk and
+the town's IT lead, and each service's alerts as its phase arrives) and
+:class:`~infra.member_desk_access.MemberDeskAccess` (the desk's own least-privilege role on the
+resource group, its actions growing with the services):
 
 * ``backup``     -> :class:`~infra.member_backup.MemberBackup`
 * ``identity``   -> :class:`~infra.member_identity.MemberIdentity`
@@ -20,14 +24,15 @@ retained on delete (:mod:`infra.retention`); from its unhook date (compared with
 run's date, which the entry point reads from the stack config) its network is unhooked from the hub
 and its own rights withdrawn; the rest stays as it is until the town has left.
 
-The hub's outputs are read through a ``StackReference`` only when a service needs them, so a
-phase-1 member can be deployed before the hub exists.
+The hub's outputs are read through a ``StackReference``; from phase 1 the desk's role assignment
+needs the hub's service-desk group, so the hub is deployed first (as it always was for later phases).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import resources
@@ -37,8 +42,10 @@ from consortium.registry.models import HUB_SERVICES, Service
 from consortium.registry.stackconfig import MemberStack
 
 from .hub_outputs import HubOutput, HubReference, hub_stack_name
+from .member_alerts import MemberAlerts, MemberAlertsArgs
 from .member_backup import MemberBackup, MemberBackupArgs
 from .member_budget import MemberBudget, MemberBudgetArgs
+from .member_desk_access import MemberDeskAccess, MemberDeskAccessArgs
 from .member_identity import MemberIdentity, MemberIdentityArgs
 from .member_network import PRIVATE_ENDPOINTS_SUBNET, HubView, MemberNetwork, MemberNetworkArgs
 from .member_private_endpoints import MemberPrivateEndpoints, MemberPrivateEndpointsArgs
@@ -74,6 +81,35 @@ class Member(pulumi.ComponentResource):
         self.resource_group = rg = resources.ResourceGroup(
             rg_name, resource_group_name=rg_name, location=stack.location, tags=tags, opts=child
         )
+        hub = HubReference(hub_stack_name(stack.hub_stack), opts=child)
+        MemberDeskAccess(
+            "desk-access",
+            MemberDeskAccessArgs(
+                consortium_slug=consortium_slug,
+                consortium_name=stack.consortium.name,
+                member_slug=member.slug,
+                services=tuple(stack.services),
+                resource_group_id=rg.id,
+                subscription_id=args.subscription_id,
+                service_desk_group_id=hub.get(HubOutput.SERVICE_DESK_GROUP_ID),
+            ),
+            opts=child,
+        )
+        watched = self._services(args, rg, hub, services, unhooked)
+        alerts = MemberAlerts(
+            "alerts",
+            MemberAlertsArgs(
+                member_slug=member.slug,
+                resource_group_name=rg.name,
+                location=stack.location,
+                services=tuple(stack.services),
+                service_desk_email=stack.consortium.contacts.service_desk,
+                it_lead_email=member.contacts.it_lead,
+                tags=tags,
+                **watched,
+            ),
+            opts=child,
+        )
         MemberBudget(
             "budget",
             MemberBudgetArgs(
@@ -83,14 +119,27 @@ class Member(pulumi.ComponentResource):
                 thresholds=stack.budget.thresholds,
                 contacts=stack.budget.contacts,
                 start=args.budget_start,
+                action_group_ids=(alerts.action_group_id,),
             ),
             opts=child,
         )
-        if not services & HUB_SERVICES:
-            self.register_outputs({"resource_group_id": rg.id})
-            return
+        self.register_outputs({"resource_group_id": rg.id})
 
-        hub = HubReference(hub_stack_name(stack.hub_stack), opts=child)
+    def _services(
+        self,
+        args: MemberArgs,
+        rg: resources.ResourceGroup,
+        hub: HubReference,
+        services: set[Service],
+        unhooked: bool,
+    ) -> dict[str, Any]:
+        """Build the member's hub services; return what the desk's alerts watch (MemberAlertsArgs fields)."""
+        child = pulumi.ResourceOptions(parent=self)
+        stack = args.stack
+        member, consortium_slug, tags = stack.member, stack.consortium.slug, stack.tags
+        watched: dict[str, Any] = {}
+        if not services & HUB_SERVICES:
+            return watched
         # What the private endpoints must reach, from the components that own it.
         targets: list[EndpointTarget] = []
         if Service.BACKUP in services:
@@ -109,6 +158,7 @@ class Member(pulumi.ComponentResource):
                 opts=child,
             )
             targets += backup.private_endpoint_targets()
+            watched["vault_id"] = backup.vault.id
         if Service.IDENTITY in services:
             if args.admin_object_ids is None:
                 raise ValueError(f"{member.slug} has identity but no admin object ids were looked up")
@@ -134,6 +184,7 @@ class Member(pulumi.ComponentResource):
                 opts=child,
             )
             targets += identity.private_endpoint_targets()
+            watched["key_vault_id"] = identity.key_vault.id
         workloads = Service.NETWORKING in services
         if workloads or targets:
             if member.network.cidr is None:  # stackconfig refuses this; keep the type checker honest
@@ -169,6 +220,7 @@ class Member(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+            watched["vpn_connection_ids"] = dict(spoke.vpn_connection_ids)
             if targets:
                 MemberPrivateEndpoints(
                     "private-endpoints",
@@ -182,4 +234,4 @@ class Member(pulumi.ComponentResource):
                     ),
                     opts=child,
                 )
-        self.register_outputs({"resource_group_id": rg.id})
+        return watched

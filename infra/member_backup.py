@@ -111,11 +111,19 @@ class MemberBackup(pulumi.ComponentResource):
                     },
                     "immutability_settings": {"state": "Unlocked"},
                 },
+                # Azure Backup's built-in Azure Monitor alerts for every failed job; the service desk gets
+                # them through an alert processing rule (infra.member_alerts). Classic alerts are retired.
+                "monitoring_settings": {
+                    "azure_monitor_alert_settings": {"alerts_for_all_job_failures": "Enabled"},
+                    "classic_alert_settings": {"alerts_for_critical_operations": "Disabled"},
+                },
             },
             tags=kept_tags(args.tags, args.kept_until),
             opts=data,
         )
-        send_to_workspace(vault_name, self.vault.id, args.workspace_id, metrics=True, parent=self)
+        # Resource-specific tables (AddonAzureBackupJobs ...): Azure Backup's events land there only,
+        # and the desk's "no successful backup" alert queries them.
+        send_to_workspace(vault_name, self.vault.id, args.workspace_id, metrics=True, dedicated=True, parent=self)
 
         policies = (
             # Enhanced, not Standard: see the module docstring.

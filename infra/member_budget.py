@@ -1,7 +1,8 @@
 """A member's monthly consumption budget, scoped to its resource group.
 
 The amount and the alert thresholds and contacts come from the registry (``MemberStack.budget``):
-the member's billing contact and the consortium's finance office hear about it at each threshold.
+the member's billing contact and the consortium's finance office hear about it at each threshold,
+and so does the service desk, through the member's action group (:mod:`infra.member_alerts`).
 Azure wants the start date to be the first of a month no earlier than the current one, and a
 changed start date would replace the budget, so the first value is kept (``ignore_changes``).
 """
@@ -25,10 +26,14 @@ class MemberBudgetArgs:
     thresholds: list[int]  # percent of the amount
     contacts: list[str]
     start: date  # first day of a month
+    # The desk's action group(s): every threshold also raises an alert there.
+    action_group_ids: tuple[pulumi.Input[str], ...] = ()
 
 
-def notifications(thresholds: list[int], contacts: list[str]) -> dict[str, dict[str, object]]:
-    """One e-mail alert per threshold on actual (not forecast) spending."""
+def notifications(
+    thresholds: list[int], contacts: list[str], action_group_ids: tuple[pulumi.Input[str], ...] = ()
+) -> dict[str, dict[str, object]]:
+    """One alert per threshold on actual (not forecast) spending: e-mails, and the action groups given."""
     return {
         f"actual-{threshold}-percent": {
             "enabled": True,
@@ -36,6 +41,7 @@ def notifications(thresholds: list[int], contacts: list[str]) -> dict[str, dict[
             "threshold": threshold,
             "threshold_type": "Actual",
             "contact_emails": contacts,
+            **({"contact_groups": list(action_group_ids)} if action_group_ids else {}),
         }
         for threshold in thresholds
     }
@@ -57,7 +63,7 @@ class MemberBudget(pulumi.ComponentResource):
             category="Cost",
             time_grain="Monthly",
             time_period={"start_date": f"{args.start.isoformat()}T00:00:00Z"},
-            notifications=notifications(args.thresholds, args.contacts),
+            notifications=notifications(args.thresholds, args.contacts, args.action_group_ids),
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["time_period"]),
         )
         self.register_outputs({"budget_id": self.budget.id})

@@ -169,6 +169,7 @@ class MemberNetwork(pulumi.ComponentResource):
     route_table: network.RouteTable
     nsgs: dict[str, network.NetworkSecurityGroup]
     subnet_ids: dict[str, pulumi.Output[str]]  # name -> id (the private endpoints use one)
+    vpn_connection_ids: dict[str, pulumi.Output[str]]  # site -> its connection's id (the desk's tunnel alert)
 
     def __init__(self, name: str, args: MemberNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("consortium:member:Network", name, None, opts)
@@ -228,6 +229,7 @@ class MemberNetwork(pulumi.ComponentResource):
             opts=child,
         )
         self.subnet_ids = subnet_ids(self.vnet, subnets)
+        self.vpn_connection_ids = {}
         if args.hooked:
             self._hook(args, sites)
         self.register_outputs({"vnet_id": self.vnet.id})
@@ -308,7 +310,7 @@ class MemberNetwork(pulumi.ComponentResource):
                 opts=in_hub,
             )
             connection_name = naming.vpn_connection(member_slug, site.name)
-            network.VirtualNetworkGatewayConnection(
+            connection = network.VirtualNetworkGatewayConnection(
                 connection_name,
                 virtual_network_gateway_connection_name=connection_name,
                 resource_group_name=hub.resource_group_name,
@@ -327,3 +329,4 @@ class MemberNetwork(pulumi.ComponentResource):
                 tags=args.tags,
                 opts=in_hub,
             )
+            self.vpn_connection_ids[site.name] = connection.id

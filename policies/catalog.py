@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import backup, diagnostic_logs, governance, identity, isolation, keyvault, network, storage, vpn
+from . import backup, diagnostic_logs, governance, identity, isolation, keyvault, network, operations, storage, vpn
 from .framework import Control
 from .safeguards import IG1_IDS
 
@@ -15,6 +15,7 @@ CATALOG: tuple[Control, ...] = (
     *identity.CONTROLS,
     *diagnostic_logs.CONTROLS,
     *governance.CONTROLS,
+    *operations.CONTROLS,
     *isolation.CONTROLS,
 )
 

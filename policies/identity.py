@@ -5,11 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .framework import Enforcement, Message, Resource, Severity, Unknown, control, each, is_unknown, require_value
-from .util import as_list
+from consortium.registry import naming
+from consortium.registry.desk_access import ALL_DESK_ACTIONS, desk_role_purpose
+
+from .framework import (
+    Enforcement,
+    Message,
+    Param,
+    Resource,
+    Severity,
+    Unknown,
+    control,
+    each,
+    is_unknown,
+    require_value,
+)
+from .util import as_list, mappings
 
 AREA = "identity"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 GROUP = "azuread:index/group:Group"
 CA_POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
@@ -19,6 +34,10 @@ PRIVILEGED_ROLES = {
     "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
     "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
 }
+# Built-in roles the service desk must never hold in a town: the privileged ones and Contributor.
+NOT_FOR_THE_DESK = {**PRIVILEGED_ROLES, "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor"}
+# The principal name the program derives the desk's role assignment name from (infra/member_desk_access.py).
+DESK_PRINCIPAL, DESK_ROLE = "service-desk", "desk-role"
 
 
 def scope_resource_group(scope: Any) -> str | None:
@@ -193,6 +212,80 @@ def groups_covered(resources: Sequence[Resource], p: Mapping[str, Any]) -> Itera
             yield r, f"group {r.get('displayName') or r.name} is in no enabled MFA policy of {r.member}"
 
 
+def role_guid(value: Any) -> str:
+    """The GUID at the end of a role definition id (or the GUID itself), lower-case."""
+    return str(value or "").rsplit("/", 1)[-1].lower()
+
+
+def desk_roles(resources: Sequence[Resource]) -> dict[str, tuple[Resource, str]]:
+    """Each member's service-desk custom role: member -> (the definition, its GUID)."""
+    out: dict[str, tuple[Resource, str]] = {}
+    for r in resources:
+        name = str(r.get("roleName") or "")
+        if r.type == ROLE_DEFINITION and r.member is not None and name.endswith(desk_role_purpose(r.member)):
+            out[r.member] = (r, role_guid(r.get("roleDefinitionId") or r.get("name")))
+    return out
+
+
+def _desk_role_problems(r: Resource) -> Iterator[str]:
+    for p in mappings(r.get("permissions")):
+        for action in as_list(p.get("actions")):
+            if str(action) not in ALL_DESK_ACTIONS:
+                yield f"the service desk's role grants {action}, not one of the desk's actions"
+        for action in as_list(p.get("dataActions")):
+            yield f"the service desk's role grants the data action {action}"
+    for scope in as_list(r.known("assignableScopes")):
+        if scope_resource_group(scope) is None:
+            yield f"the service desk's role is assignable at {scope}, a subscription or wider"
+
+
+@control(
+    "MCS-IAM-008",
+    "The service desk holds only its own role in a town, on the town's resource group",
+    area=AREA,
+    types=[ASSIGNMENT, ROLE_DEFINITION],
+    severity=Severity.CRITICAL,
+    cis_v8=["6.1", "5.4", "6.8"],
+    scope="stack",
+    params={"consortium": Param("", "string", "The consortium's slug (the desk's assignment names derive from it)")},
+    rationale="The desk works in every town: one broad grant there is a path into all of them.",
+    fix="Give the desk only its custom role (infra/member_desk_access.py: read, alerts and the services' "
+    "operator actions), assigned on the town's resource group; never Owner or Contributor, never wider.",
+)
+def desk_least_privilege(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, Message]]:
+    roles = desk_roles(resources)
+    yield from each((r for r, _ in roles.values()), _desk_role_problems)
+    consortium = str(p.get("consortium") or "")
+    assignments = [r for r in resources if r.type == ASSIGNMENT and r.member is not None]
+
+    def is_desk_assignment(r: Resource) -> bool:
+        name = str(r.get("roleAssignmentName") or r.get("name") or "")
+        desk_name = naming.role_assignment(consortium, r.member or "", DESK_PRINCIPAL, DESK_ROLE)
+        by_name = bool(consortium) and name == desk_name
+        guid = roles.get(r.member or "", (None, ""))[1]
+        return by_name or (bool(guid) and role_guid(r.get("roleDefinitionId")) == guid)
+
+    desk_principals: dict[str, set[str]] = {}
+    for r in assignments:
+        principal = r.get("principalId")
+        if is_desk_assignment(r) and principal and not is_unknown(principal):
+            desk_principals.setdefault(r.member or "", set()).add(str(principal))
+
+    def judge(r: Resource) -> Iterator[Message]:
+        if scope_resource_group(r.known("scope")) is None:
+            yield f"the service desk is assigned at {r.get('scope') or '(none)'}, a subscription or wider"
+        role = role_guid(r.known("roleDefinitionId"))
+        if role in NOT_FOR_THE_DESK:
+            yield f"grants {NOT_FOR_THE_DESK[role]} to the service desk"
+        elif role != roles.get(r.member or "", (None, ""))[1]:
+            yield f"grants role {role} to the service desk beside its own role"
+
+    def for_the_desk(r: Resource) -> bool:
+        return is_desk_assignment(r) or str(r.get("principalId")) in desk_principals.get(r.member or "", set())
+
+    yield from each((r for r in assignments if for_the_desk(r)), judge)
+
+
 CONTROLS = (
     no_wide_scope,
     own_group_only,
@@ -201,4 +294,5 @@ CONTROLS = (
     security_group,
     ca_requires_mfa,
     groups_covered,
+    desk_least_privilege,
 )

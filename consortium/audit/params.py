@@ -35,6 +35,8 @@ def registry_params(registry: Registry | None) -> dict[str, dict[str, Any]]:
             if Service.NETWORKING in c.services_for(e.member.phase) and e.member.network.onprem
         },
         "consortium": c.slug,
+        # MCS-OPS-001: the action groups that count are those mailing the service desk.
+        "service_desk_email": str(c.contacts.service_desk),
         "phase_services": {str(p.phase): [s.value for s in p.services] for p in c.phases},
         "workload_subnets": list(WORKLOAD_SUBNETS),
         "hub_vnet_names": [naming.hub_vnet(c.slug)],

@@ -138,12 +138,23 @@ FREE: dict[str, str] = {
     "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy": "Entra ID object: no Azure charge "
     "(needs Entra ID P1 licences, per user, outside this estimate)",
     "pulumi:pulumi:StackReference": "not an Azure resource",
+    # Azure Monitor bills neither the group nor activity log alerts; e-mail notifications are free up to
+    # a monthly allowance the desk's volume stays far below (Azure Monitor pricing; not re-checked offline).
+    "azure-native:monitor:ActionGroup": "no charge for the group; e-mails free up to a monthly allowance",
+    "azure-native:monitor:ActivityLogAlert": "no charge for activity log (Resource Health) alerts",
 }
 FREE_PREFIXES = ("pulumi:providers:",)  # provider instances are the engine's, not Azure's
 
 # Types with a cost the toolkit knows of but does not estimate yet, and why.
 NOT_YET: dict[str, str] = {
     "azure-native:network:VirtualNetworkPeering": "charged per GB crossing the peering; no usage assumption yet",
+    # The service desk's alerting (infra/alert_rules.py). Azure Monitor bills alerting by signal; no
+    # price was found offline, so none is guessed here (see README, "Service desk alerts and access").
+    "azure-native:monitor:MetricAlert": "charged per monitored metric time series a month; price not found offline",
+    "azure-native:monitor:ScheduledQueryRule": "charged per log search rule, by how often it runs; price not "
+    "found offline",
+    "azure-native:alertsmanagement:AlertProcessingRuleByName": "routes alerts; understood to carry no charge, "
+    "not confirmed offline",
 }
 
 

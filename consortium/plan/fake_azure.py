@@ -68,6 +68,14 @@ ARM_IDS: dict[str, str] = {
     "{roleDefinitionId}",
     "azure-native:monitor:DiagnosticSetting": "{resourceUri}/providers/Microsoft.Insights/diagnosticSettings/{name}",
     "azure-native:consumption:Budget": "{scope}/providers/Microsoft.Consumption/budgets/{budgetName}",
+    # The service desk's alerting (infra/alert_rules.py).
+    "azure-native:monitor:ActionGroup": "{rg}/providers/Microsoft.Insights/actionGroups/{actionGroupName}",
+    "azure-native:monitor:MetricAlert": "{rg}/providers/Microsoft.Insights/metricAlerts/{ruleName}",
+    "azure-native:monitor:ScheduledQueryRule": "{rg}/providers/Microsoft.Insights/scheduledQueryRules/{ruleName}",
+    "azure-native:monitor:ActivityLogAlert": "{rg}/providers/Microsoft.Insights/activityLogAlerts/"
+    "{activityLogAlertName}",
+    "azure-native:alertsmanagement:AlertProcessingRuleByName": "{rg}/providers/Microsoft.AlertsManagement/"
+    "actionRules/{alertProcessingRuleName}",
 }
 # A type without a template (or whose template's inputs are unknown): an id that cannot pass for
 # a real one. The type token and the Pulumi name are given explicitly, never taken from the inputs

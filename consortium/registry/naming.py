@@ -53,6 +53,21 @@ def key_vault(consortium_slug: str, owner: str) -> str:
     return f"kv-{stem}-{_digest(consortium_slug, owner, length=6)}"
 
 
+def action_group(owner: str) -> str:
+    """The service desk's action group of a member (or the hub): ``ag-<owner>-desk``."""
+    return f"ag-{owner}-desk"
+
+
+def action_group_short_name(owner: str) -> str:
+    """Azure caps an action group's short name (shown in its SMS and e-mails) at 12 characters."""
+    return re.sub(r"-+", "-", owner)[:12].strip("-")
+
+
+def alert_rule(owner: str, key: str) -> str:
+    """An alert rule (metric, log, activity log or alert processing rule): ``alert-<owner>-<key>``."""
+    return f"alert-{owner}-{key}"
+
+
 def role_assignment(consortium_slug: str, owner: str, principal: str, role: str) -> str:
     """Role assignment names must be GUIDs; derive a stable one from what the assignment means."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"consortium:{consortium_slug}/{owner}/{principal}/{role}"))

@@ -30,6 +30,7 @@ import jinja2
 import yaml
 
 from consortium.paths import TEMPLATES_DIR
+from consortium.registry.desk_access import runbook_context as desk_context
 from consortium.registry.errors import InputError, Problem
 from consortium.registry.exit_package import context as exit_context
 from consortium.registry.exit_package import exit_path
@@ -321,6 +322,8 @@ def render_registry(registry: Registry, templates: Path = TEMPLATES_DIR) -> dict
             # The backup agent runs on the member's Linux servers when backup is on and copied offsite.
             "backup_agent_enabled": "backup" in stack.services and m.backup.offsite,
             "vault": vault_variables(m.slug),
+            # The runbook's service desk section: what the desk can do, which alerts the town has.
+            "desk": desk_context(c.slug, m.slug, stack.services),
             # VPN keys to set: only for sites that get a VPN in the member's phase
             "vpn_keys": {site: vpn_secret_key(site) for site in vpn_sites(c, m)},
             "paths": {

@@ -10,13 +10,23 @@ import pytest
 
 from consortium.registry.models import Service
 
+# Phase 1: the tenancy and the service desk's side of it (its action group, its role), which needs
+# the hub's service-desk group.
 BASE = {
     "consortium:member:Member",
     "consortium:member:Budget",
     "azure-native:resources:ResourceGroup",
     "azure-native:consumption:Budget",
+    "consortium:member:Alerts",
+    "azure-native:monitor:ActionGroup",
+    "consortium:member:DeskAccess",
+    "azure-native:authorization:RoleDefinition",
+    "azure-native:authorization:RoleAssignment",
+    "pulumi:pulumi:StackReference",
 }
 BACKUP = {
+    "azure-native:alertsmanagement:AlertProcessingRuleByName",
+    "azure-native:monitor:ScheduledQueryRule",
     "consortium:member:Backup",
     "azure-native:recoveryservices:Vault",
     "azure-native:recoveryservices:ProtectionPolicy",
@@ -26,6 +36,7 @@ BACKUP = {
     "azure-native:monitor:DiagnosticSetting",
 }
 IDENTITY = {
+    "azure-native:monitor:MetricAlert",
     "consortium:member:Identity",
     "azuread:index/group:Group",
     "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy",
@@ -49,6 +60,7 @@ LANDING_ZONE = {
 NETWORK = LANDING_ZONE | {
     "azure-native:network:LocalNetworkGateway",
     "azure-native:network:VirtualNetworkGatewayConnection",
+    "azure-native:monitor:ActivityLogAlert",
 }
 HUB_READ = {"pulumi:pulumi:StackReference"}
 BY_SERVICE = {Service.BACKUP: BACKUP, Service.IDENTITY: IDENTITY, Service.NETWORKING: NETWORK}
@@ -71,11 +83,11 @@ def expected_types(services: set[Service]) -> set[str]:
 
 
 @pytest.mark.parametrize("slug", ["oregon", "cottage-grove"])
-def test_a_phase_one_member_gets_only_its_resource_group_and_budget(stack_plan, slug):
+def test_a_phase_one_member_gets_its_resource_group_budget_and_the_desks_side(stack_plan, slug):
     plan = stack_plan(slug)
     assert {r.type for r in plan.records} == BASE
-    assert len(plan.records) == 4
-    assert not any(r.type == "pulumi:pulumi:StackReference" for r in plan.records), "no hub needed yet"
+    # One of each: the desk's role, its assignment and its action group come with the tenancy.
+    assert len(plan.records) == len(BASE)
 
 
 def test_the_example_members_get_exactly_their_phases_services(example_registry, stack_plan):

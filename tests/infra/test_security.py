@@ -116,12 +116,14 @@ def test_role_assignments_stay_inside_the_members_resource_group(stack_plan, slu
     rg_id = "/subscriptions/" + inputs(plan, "azure-native:consumption:Budget")["scope"].split("/subscriptions/", 1)[1]
     assert rg_id.endswith(f"/resourceGroups/rg-dane-county-{slug}")
     assignments = of_type(plan, ROLE)
-    assert len(assignments) == 4
+    assert len(assignments) == 5
     for a in assignments:
         scope = a.inputs["scope"]
         assert scope == rg_id or scope.startswith(rg_id + "/providers/"), f"{a.name} is scoped to {scope}"
     roles = {a.name: a.inputs["roleDefinitionId"].rsplit("/", 1)[1] for a in assignments}
+    (desk_role,) = of_type(plan, "azure-native:authorization:RoleDefinition")
     assert roles == {
+        f"{slug}-service-desk-desk-role": desk_role.inputs["roleDefinitionId"],
         f"{slug}-admins-contributor": Role.CONTRIBUTOR.value,
         f"{slug}-helpdesk-backup-operator": Role.BACKUP_OPERATOR.value,
         f"{slug}-auditors-reader": Role.READER.value,

@@ -35,6 +35,13 @@ WORKSPACE = "azure-native:operationalinsights:Workspace"
 BUDGET = "azure-native:consumption:Budget"
 SUB = "/subscriptions/ff456a7c-ba68-50a8-be24-81cb932c0c9b"
 OWNER = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+CONTRIBUTOR = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c"
+ALERT_TYPES = (
+    "azure-native:monitor:MetricAlert",
+    "azure-native:monitor:ScheduledQueryRule",
+    "azure-native:monitor:ActivityLogAlert",
+    "azure-native:alertsmanagement:AlertProcessingRuleByName",
+)
 FITCHBURG_RG = f"{SUB}/resourceGroups/rg-dane-county-fitchburg"
 FITCHBURG = "10.64.16.0/20"
 VERONA = "10.64.32.0/20"
@@ -157,6 +164,31 @@ def _ca_drops_a_group(records: list[Record]) -> Record:
     staff = pick(records, GROUP, where=lambda r: r["name"].endswith("-staff"))
     ca["inputs"]["conditions"]["users"]["includedGroups"].remove(staff["id"])
     return staff
+
+
+def _desk_gets_contributor(records: list[Record]) -> Record:
+    """A second grant to the service desk's group in Verona, the convenient and too broad one."""
+    desk = pick(records, ASSIGNMENT, where=lambda r: r["name"] == "verona-service-desk-desk-role")
+    return clone(
+        records,
+        desk,
+        "verona-service-desk-contributor",
+        roleDefinitionId=CONTRIBUTOR,
+        roleAssignmentName="5b0c2f8e-0000-4000-8000-000000000001",
+    )
+
+
+def alert_scopes(record: Record) -> list[str]:
+    inputs = record["inputs"]
+    return list(inputs.get("scopes") or inputs.get("properties", {}).get("scopes") or [])
+
+
+def _backup_alerts_removed(records: list[Record]) -> Record:
+    """Every alert on Verona's vault deleted (the job-failure routing and the 36-hour rule)."""
+    vault = pick(records, RSV)
+    for r in [r for r in records if r["type"] in ALERT_TYPES and vault["id"] in alert_scopes(r)]:
+        records.remove(r)
+    return vault
 
 
 def _route_to_fitchburg(records: list[Record]) -> Record:
@@ -284,6 +316,7 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
     "MCS-IAM-005": (edit(GROUP, "mailEnabled", True), "not a plain security group"),
     "MCS-IAM-006": (edit(CA, "state", "enabledForReportingButNotEnforced"), "must be enabled"),
     "MCS-IAM-007": (_ca_drops_a_group, "is in no enabled MFA policy of verona"),
+    "MCS-IAM-008": (_desk_gets_contributor, "grants Contributor to the service desk"),
     "MCS-LOG-001": (
         remove(DIAG, where=lambda r: "RecoveryServices" in r["inputs"]["resourceUri"], report=RSV),
         "rsv-verona sends no diagnostics",
@@ -311,6 +344,7 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
         "phase 4 (backup) needs 1 Recovery Services vault; found 0",
     ),
     "MCS-GOV-005": (edit(BUDGET, "amount", 20.5), "budget 20.50 is below verona's estimated direct costs of"),
+    "MCS-OPS-001": (_backup_alerts_removed, "backup: Vault rsv-verona has no enabled alert routed to the service desk"),
     "MCS-NET-017": (  # Verona's hall claims Fitchburg's LAN without NAT
         edit(LNG, "localNetworkAddressSpace.addressPrefixes", ["172.20.0.0/22"]),
         "172.20.0.0/22 (no NAT) overlaps fitchburg's on-premises range on the hub gateway",
