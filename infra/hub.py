@@ -13,6 +13,7 @@ endpoint in the hub's ``private-endpoints`` subnet: without one its secrets coul
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pulumi
 from pulumi_azure_native import operationalinsights, privatedns, resources
@@ -52,6 +53,8 @@ class HubArgs:
     subscription_id: pulumi.Input[str]
     # The deploying principal owns the consortium groups, so later deployments can manage them.
     deployer_object_id: pulumi.Input[str]
+    # The run's date: the first day of the VPN gateway's maintenance window (infra/hub_maintenance.py).
+    as_of: date
 
 
 class Hub(pulumi.ComponentResource):
@@ -117,6 +120,7 @@ class Hub(pulumi.ComponentResource):
                 workspace_id=workspace.id,
                 tags=tags,
                 nat_pool=str(stack.nat_pool) if stack.nat_pool else None,
+                zones=tuple(stack.zones),
             ),
             opts=child,
         )
@@ -130,6 +134,9 @@ class Hub(pulumi.ComponentResource):
                 workspace_id=workspace.id,
                 tags=tags,
                 nat=stack.nat_pool is not None,
+                zones=tuple(stack.zones),
+                maintenance=stack.gateway_maintenance,
+                maintenance_start=args.as_of.isoformat(),
             ),
             opts=child,
         )

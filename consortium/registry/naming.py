@@ -113,6 +113,11 @@ def hub_vpn_gateway(consortium_slug: str) -> str:
     return f"vgw-{consortium_slug}-hub"
 
 
+def hub_gateway_maintenance(consortium_slug: str) -> str:
+    """The VPN gateway's maintenance configuration and its assignment (``mc-<consortium>-hub-vpn``)."""
+    return f"mc-{consortium_slug}-hub-vpn"
+
+
 def role_definition(consortium_slug: str, purpose: str) -> str:
     """A custom role's name (its id) must be a GUID; derive a stable one from the consortium and the role's purpose."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"consortium:{consortium_slug}/role-definition/{purpose}"))
