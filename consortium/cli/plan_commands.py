@@ -186,9 +186,9 @@ def plan(
     if json_file is not None:
         write_atomic(json_file, text)
         click.echo(f"wrote {json_file}")
-    click.echo(f"planned {len(result.stacks)} stacks, {total} resources")
     if any(s.stack == HUB_STACK for s in result.stacks):  # stated, never guessed (registry/regions.py)
         click.echo(f"hub availability zones: {hub_stack(reg).zone_support}")
+    click.echo(f"planned {len(result.stacks)} stacks, {total} resources")
     if first_preview:
         unknown = sum(1 for s in result.stacks for r in s.records if _has_unknown(r.inputs))
         click.echo(f'first preview: {unknown} resources have inputs unknown until deployed ("[unknown]")')
