@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import backup, diagnostic_logs, governance, identity, isolation, keyvault, network, storage, vpn
+from . import backup, diagnostic_logs, governance, identity, isolation, keyvault, network, reliability, storage, vpn
 from .framework import Control
 from .safeguards import IG1_IDS
 
@@ -16,6 +16,7 @@ CATALOG: tuple[Control, ...] = (
     *diagnostic_logs.CONTROLS,
     *governance.CONTROLS,
     *isolation.CONTROLS,
+    *reliability.CONTROLS,
 )
 
 
