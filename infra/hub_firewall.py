@@ -132,8 +132,7 @@ class HubFirewall(pulumi.ComponentResource):
         super().__init__("consortium:hub:Firewall", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         public_ip = hub_public_ip(
-            args.consortium_slug,
-            "firewall",
+            naming.hub_public_ip(args.consortium_slug, "firewall"),
             resource_group_name=args.resource_group_name,
             location=args.location,
             tags=args.tags,

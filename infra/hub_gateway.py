@@ -31,19 +31,13 @@ from .public_ip import hub_public_ip
 
 SKU = "VpnGw1AZ"
 NAT_SKU = "VpnGw2AZ"  # the smallest zone-redundant SKU that supports NAT rules
-# The gateway's two instances, each with its own public address: (IP configuration, address's appliance name).
-# The first keeps the address of the single-instance gateway, so the towns' first tunnel keeps its peer.
-INSTANCES = (("default", "vpn"), ("active-active", "vpn-2"))
+# The gateway's two instances' IP configurations, each with its own address (naming.hub_vpn_public_ips).
+IP_CONFIGURATIONS = ("default", "active-active")
 
 
 def gateway_sku(nat: bool) -> str:
     """The gateway SKU: NAT-capable when any town may be translated (the consortium has a NAT pool)."""
     return NAT_SKU if nat else SKU
-
-
-def gateway_addresses(consortium_slug: str) -> list[str]:
-    """The Azure names of the gateway's public addresses, in instance order (the runbook's tunnels 1 and 2)."""
-    return [naming.hub_public_ip(consortium_slug, appliance) for _, appliance in INSTANCES]
 
 
 @dataclass(frozen=True)
@@ -68,15 +62,14 @@ class HubVpnGateway(pulumi.ComponentResource):
         super().__init__("consortium:hub:VpnGateway", name, None, opts)
         self.public_ips = [
             hub_public_ip(
-                args.consortium_slug,
-                appliance,
+                name,
                 resource_group_name=args.resource_group_name,
                 location=args.location,
                 tags=args.tags,
                 zones=args.zones,
                 parent=self,
             )
-            for _, appliance in INSTANCES
+            for name in naming.hub_vpn_public_ips(args.consortium_slug)
         ]
         gateway_name = naming.hub_vpn_gateway(args.consortium_slug)
         # No ``nat_rules``: member stacks own them. azure-native keeps existing rules on update by a read
@@ -99,7 +92,7 @@ class HubVpnGateway(pulumi.ComponentResource):
                     "subnet": {"id": args.gateway_subnet_id},
                     "public_ip_address": {"id": address.id},
                 }
-                for (config, _), address in zip(INSTANCES, self.public_ips, strict=True)
+                for config, address in zip(IP_CONFIGURATIONS, self.public_ips, strict=True)
             ],
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),

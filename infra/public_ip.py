@@ -12,15 +12,12 @@ from collections.abc import Sequence
 import pulumi
 from pulumi_azure_native import network
 
-from consortium.registry import naming
-
 # Inputs Azure cannot change in place: `pulumi up` replaces the address (and `plan --against` says so).
 REPLACED_ON_CHANGE = ["zones", "sku"]
 
 
 def hub_public_ip(
-    consortium_slug: str,
-    appliance: str,
+    name: str,
     *,
     resource_group_name: pulumi.Input[str],
     location: str,
@@ -28,8 +25,7 @@ def hub_public_ip(
     zones: Sequence[str] = (),
     parent: pulumi.Resource,
 ) -> network.PublicIPAddress:
-    """``zones``: the hub region's zones (empty: a regional address, where the region has none)."""
-    name = naming.hub_public_ip(consortium_slug, appliance)
+    """The address ``name`` (``naming.hub_public_ip``); ``zones``: the hub region's (empty: regional)."""
     return network.PublicIPAddress(
         name,
         public_ip_address_name=name,

@@ -101,6 +101,12 @@ def hub_public_ip(consortium_slug: str, appliance: str) -> str:
     return f"pip-{consortium_slug}-hub-{appliance}"
 
 
+def hub_vpn_public_ips(consortium_slug: str) -> tuple[str, str]:
+    """The active-active VPN gateway's two addresses, instance 1 then 2 (the towns' tunnels 1 and 2); the
+    first is the single-instance gateway's old address, so a town's first tunnel keeps its peer."""
+    return hub_public_ip(consortium_slug, "vpn"), hub_public_ip(consortium_slug, "vpn-2")
+
+
 def hub_firewall(consortium_slug: str) -> str:
     return f"afw-{consortium_slug}-hub"
 

@@ -251,7 +251,7 @@ def test_committed_control_catalog_is_current() -> None:
     assert result.out == (REPO / "docs/controls.md").read_text(), (
         "regenerate: consortium audit --catalog --format markdown --output docs/controls.md"
     )
-    assert result.out.count("| MCS-") == 61
+    assert result.out.count("| MCS-") == 66
 
 
 def test_the_installed_console_script_reaches_the_policies() -> None:
@@ -262,4 +262,4 @@ def test_the_installed_console_script_reaches_the_policies() -> None:
     exe = Path(sys.executable).parent / "consortium"
     proc = subprocess.run([str(exe), "audit", "--catalog"], capture_output=True, text=True, cwd="/")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("MCS-") == 61
+    assert proc.stdout.count("MCS-") == 66

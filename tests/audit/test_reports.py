@@ -364,7 +364,7 @@ def test_hub_is_shared_not_a_member() -> None:
         Check("MCS-STO-001", "hub", _urn("hub", "sthub"), "sthub"),
     ]
     audit = Audit("plan", [_result("MCS-STO-001", "failed", "sthub", member="hub")], checks, today=date(2026, 12, 6))
-    assert summary_line(audit).startswith("2 checks, 61 controls, 1 member and the shared hub: 1 failed")
+    assert summary_line(audit).startswith("2 checks, 66 controls, 1 member and the shared hub: 1 failed")
     text = RENDER["text"](audit)
     assert "verona meets the standard; Shared hub fails it too" in text
     assert "shared (not a member; protects the members connected to it):\n\nShared hub (hub): Fails 1" in text
