@@ -271,4 +271,3 @@ def test_a_change_outside_the_replace_on_change_inputs_is_an_update() -> None:
     rezoned = {**changed, "inputs": {"zones": ["1", "2"], "tags": {"a": "1"}}}
     (updated,) = plan_diff.diff_stack("s", {"u": record}, {"u": rezoned}).updated
     assert updated.replaced_by == ("zones",)
-
