@@ -36,7 +36,5 @@ def hub_public_ip(
         public_ip_address_version="IPv4",
         zones=list(zones) or None,
         tags=tags,
-        opts=pulumi.ResourceOptions(
-            parent=parent, replace_on_changes=REPLACED_ON_CHANGE, delete_before_replace=True
-        ),
+        opts=pulumi.ResourceOptions(parent=parent, replace_on_changes=REPLACED_ON_CHANGE, delete_before_replace=True),
     )

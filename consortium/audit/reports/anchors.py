@@ -42,14 +42,12 @@ def anchor_crosswalk(framework: str, fmt: str = "text") -> str:
         lines = [f"| {framework} rule | Reads | Pillar | Covered by |", "| --- | --- | --- | --- |"]
         lines += [f"| {a.rule} | {a.azure_type} | {a.pillar} | {_answer(a)} |" for a in rows]
         return (
-            "\n".join(lines)
-            + f"\n\n{covered} of {len(rows)} {framework} anchor rules are covered; "
+            "\n".join(lines) + f"\n\n{covered} of {len(rows)} {framework} anchor rules are covered; "
             "the others are intentionally not enforced, with the reason.\n"
         )
     lines = [f"{a.rule:34s} {a.pillar:17s} {_answer(a)}" for a in rows]
     return (
-        "\n".join(lines)
-        + f"\n{covered} of {len(rows)} {framework} anchor rules covered; "
+        "\n".join(lines) + f"\n{covered} of {len(rows)} {framework} anchor rules covered; "
         f"{len(rows) - covered} intentionally not enforced\n"
     )
 
