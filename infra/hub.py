@@ -14,6 +14,7 @@ endpoint in the hub's ``private-endpoints`` subnet: without one its secrets coul
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pulumi
 from pulumi_azure_native import operationalinsights, privatedns, resources
@@ -54,6 +55,8 @@ class HubArgs:
     subscription_id: pulumi.Input[str]
     # The deploying principal owns the consortium groups, so later deployments can manage them.
     deployer_object_id: pulumi.Input[str]
+    # The run's date: the first day of the VPN gateway's maintenance window (infra/hub_maintenance.py).
+    as_of: date
 
 
 class Hub(pulumi.ComponentResource):
@@ -119,6 +122,7 @@ class Hub(pulumi.ComponentResource):
                 workspace_id=workspace.id,
                 tags=tags,
                 nat_pool=str(stack.nat_pool) if stack.nat_pool else None,
+                zones=tuple(stack.zones),
             ),
             opts=child,
         )
@@ -132,6 +136,9 @@ class Hub(pulumi.ComponentResource):
                 workspace_id=workspace.id,
                 tags=tags,
                 nat=stack.nat_pool is not None,
+                zones=tuple(stack.zones),
+                maintenance=stack.gateway_maintenance,
+                maintenance_start=args.as_of.isoformat(),
             ),
             opts=child,
         )

@@ -5,6 +5,11 @@ services and the internet (web and time only), and never another member's spoke 
 private range (another town hall's LAN). Azure Firewall denies whatever no rule allows; the
 explicit deny collection makes the "no spoke to spoke" promise visible and keeps it true even if
 someone widens the internet rule to ``*`` later, because the deny collection is evaluated first.
+
+Zone-redundant where the hub's region has availability zones (``zones``: the firewall and its public
+address span them; 99.99 % SLA with two or more zones). Azure sets a firewall's zones only when it is
+deployed, so adding zones to a deployed firewall replaces it: `plan --against` shows the replacement,
+and the README ("The resilient hub") says what it interrupts and when to run it.
 """
 
 from __future__ import annotations
@@ -116,6 +121,7 @@ class HubFirewallArgs:
     workspace_id: pulumi.Input[str]
     tags: dict[str, str]
     nat_pool: str | None = None  # translated town LANs (HubStack.nat_pool)
+    zones: tuple[str, ...] = ()  # the hub region's availability zones (HubStack.zones); empty: regional
 
 
 class HubFirewall(pulumi.ComponentResource):
@@ -126,11 +132,11 @@ class HubFirewall(pulumi.ComponentResource):
         super().__init__("consortium:hub:Firewall", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         public_ip = hub_public_ip(
-            args.consortium_slug,
-            "firewall",
+            naming.hub_public_ip(args.consortium_slug, "firewall"),
             resource_group_name=args.resource_group_name,
             location=args.location,
             tags=args.tags,
+            zones=args.zones,
             parent=self,
         )
         policy_name = naming.hub_firewall_policy(args.consortium_slug)
@@ -170,9 +176,13 @@ class HubFirewall(pulumi.ComponentResource):
                     "public_ip_address": {"id": public_ip.id},
                 }
             ],
+            zones=list(args.zones) or None,
             tags=args.tags,
-            # Azure rejects concurrent updates of a policy's rules and the firewall using it.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[rules]),
+            # Azure rejects concurrent updates of a policy's rules and the firewall using it. Zones are set
+            # at deployment only: a change replaces the firewall, deleted first (its name is fixed).
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[rules], replace_on_changes=["zones"], delete_before_replace=True
+            ),
         )
         send_to_workspace(firewall_name, self.firewall.id, args.workspace_id, metrics=True, parent=self)
         self.private_ip = self.firewall.ip_configurations.apply(_first_private_ip)

@@ -65,6 +65,7 @@ def main() -> None:
                 tenant_id=client_config.tenant_id,
                 subscription_id=client_config.subscription_id,
                 deployer_object_id=client_config.object_id,
+                as_of=as_of(config),
             ),
         )
         export_hub_outputs(hub.outputs)

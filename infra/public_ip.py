@@ -1,4 +1,9 @@
-"""The public addresses of the hub's appliances (firewall, VPN gateway): static Standard IPv4."""
+"""The public addresses of the hub's appliances (firewall, VPN gateway): static Standard IPv4.
+
+Zone-redundant (zones 1, 2, 3) where the hub's region has availability zones (``HubStack.zones``).
+Azure cannot change an address's zones or SKU in place, so a change of either replaces it, the old
+one deleted first (its Azure name is fixed): a new address, which the towns' routers must learn.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,20 @@ from collections.abc import Sequence
 import pulumi
 from pulumi_azure_native import network
 
-from consortium.registry import naming
+# Inputs Azure cannot change in place: `pulumi up` replaces the address (and `plan --against` says so).
+REPLACED_ON_CHANGE = ["zones", "sku"]
 
 
 def hub_public_ip(
-    consortium_slug: str,
-    appliance: str,
+    name: str,
     *,
     resource_group_name: pulumi.Input[str],
     location: str,
     tags: dict[str, str],
-    zones: Sequence[str] | None = None,
+    zones: Sequence[str] = (),
     parent: pulumi.Resource,
 ) -> network.PublicIPAddress:
-    """``zones``: the address must be zone-redundant where its appliance is (the zone-redundant VPN gateway)."""
-    name = naming.hub_public_ip(consortium_slug, appliance)
+    """The address ``name`` (``naming.hub_public_ip``); ``zones``: the hub region's (empty: regional)."""
     return network.PublicIPAddress(
         name,
         public_ip_address_name=name,
@@ -30,7 +34,7 @@ def hub_public_ip(
         sku={"name": "Standard", "tier": "Regional"},
         public_ip_allocation_method="Static",
         public_ip_address_version="IPv4",
-        zones=list(zones) if zones else None,
+        zones=list(zones) or None,
         tags=tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, replace_on_changes=REPLACED_ON_CHANGE, delete_before_replace=True),
     )

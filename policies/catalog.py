@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from . import backup, diagnostic_logs, governance, identity, isolation, keyvault, network, operations, storage, vpn
+from . import (
+    backup,
+    diagnostic_logs,
+    governance,
+    identity,
+    isolation,
+    keyvault,
+    network,
+    operations,
+    reliability,
+    storage,
+    vpn,
+)
 from .framework import Control
 from .safeguards import IG1_IDS
 
@@ -17,6 +29,7 @@ CATALOG: tuple[Control, ...] = (
     *governance.CONTROLS,
     *operations.CONTROLS,
     *isolation.CONTROLS,
+    *reliability.CONTROLS,
 )
 
 

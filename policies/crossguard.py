@@ -11,6 +11,7 @@ audit`` hands the same controls in-process, so both runners give the same verdic
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -150,7 +151,8 @@ def policy(ctrl: Control) -> Policy:
         # The engine prints "<description>\n<message>" under the policy name; the message already
         # starts with the control id, so the description is the title alone (the id once per diagnostic).
         "description": ctrl.title,
-        "enforcement_level": _ENFORCEMENT[ctrl.enforcement.value],
+        # The engine starts the pack for one stack (PULUMI_STACK): a control mandatory on the hub is so there.
+        "enforcement_level": _ENFORCEMENT[ctrl.level(os.environ.get("PULUMI_STACK", "")).value],
         "config_schema": _schema(ctrl),
         "severity": Severity(ctrl.severity.value),
         "framework": PolicyComplianceFramework(name="CIS Controls", version="8", reference=", ".join(ctrl.cis_v8)),

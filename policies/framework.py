@@ -210,6 +210,18 @@ class Control:
     # False where CrossGuard cannot judge (it hands policies secrets already decrypted): such a
     # control runs in `consortium audit` only, and the pack leaves it out.
     crossguard: bool = True
+    # Stacks where the control is mandatory whatever its level (the Reliability area: advisory for a
+    # council to see, mandatory on the hub every town depends on).
+    mandatory_stacks: tuple[str, ...] = ()
+    # The same check elsewhere, so an auditor can cross-check (empty: none exists): PSRule for Azure
+    # rule names, Checkov check ids, Microsoft cloud security benchmark v1 controls.
+    psrule: tuple[str, ...] = ()
+    checkov: tuple[str, ...] = ()
+    mcsb: tuple[str, ...] = ()
+
+    def level(self, stack: str) -> Enforcement:
+        """The control's enforcement on ``stack``'s resources."""
+        return Enforcement.MANDATORY if stack in self.mandatory_stacks else self.enforcement
 
     @property
     def policy_name(self) -> str:
@@ -232,6 +244,10 @@ def control(
     params: Mapping[str, Param] | None = None,
     scope: str = "resource",
     crossguard: bool = True,
+    mandatory_stacks: Sequence[str] = (),
+    psrule: Sequence[str] = (),
+    checkov: Sequence[str] = (),
+    mcsb: Sequence[str] = (),
 ) -> Callable[[Callable[..., Any]], Control]:
     """Decorate a check function into a :class:`Control` (the function stays callable as ``.check``)."""
 
@@ -251,6 +267,10 @@ def control(
             check=fn,
             scope=scope,
             crossguard=crossguard,
+            mandatory_stacks=tuple(mandatory_stacks),
+            psrule=tuple(psrule),
+            checkov=tuple(checkov),
+            mcsb=tuple(mcsb),
         )
 
     return wrap

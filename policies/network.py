@@ -150,6 +150,8 @@ def _subnets_without(r: Resource, key: str) -> Iterator[Any]:
     types=[VNET, SUBNET],
     severity=Severity.HIGH,
     cis_v8=["4.4", "4.2"],
+    psrule=["Azure.VNET.UseNSGs"],
+    mcsb=["NS-1"],
     rationale="A subnet without an NSG has no host-independent filter at all.",
     fix="Associate an NSG with the subnet (Azure's gateway, firewall and bastion subnets are exempt).",
 )
@@ -324,6 +326,9 @@ def explicit_internet_deny(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     types=[FIREWALL_POLICY],
     severity=Severity.MEDIUM,
     cis_v8=["9.2", "4.2"],
+    psrule=["Azure.Firewall.PolicyMode", "Azure.Firewall.Mode"],
+    checkov=["CKV_AZURE_216"],
+    mcsb=["NS-1"],
     rationale="Threat intelligence filtering stops connections to known command-and-control hosts.",
     fix="Set threatIntelMode to Deny (or at least Alert).",
 )

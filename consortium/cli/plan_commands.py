@@ -150,6 +150,7 @@ def plan(
     from consortium.plan.runner import select_members
     from consortium.registry.files import write_atomic
     from consortium.registry.load import load_registry
+    from consortium.registry.stackconfig import HUB_STACK, hub_stack
 
     if not (members or hub or everything):
         raise click.UsageError("say what to plan: --member SLUG (repeatable), --hub, or --all")
@@ -185,6 +186,8 @@ def plan(
     if json_file is not None:
         write_atomic(json_file, text)
         click.echo(f"wrote {json_file}")
+    if any(s.stack == HUB_STACK for s in result.stacks):  # stated, never guessed (registry/regions.py)
+        click.echo(f"hub availability zones: {hub_stack(reg).zone_support}")
     click.echo(f"planned {len(result.stacks)} stacks, {total} resources")
     if first_preview:
         unknown = sum(1 for s in result.stacks for r in s.records if _has_unknown(r.inputs))

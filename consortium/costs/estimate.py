@@ -123,6 +123,8 @@ FREE: dict[str, str] = {
     "azure-native:managedidentity:UserAssignedIdentity": "no charge for a managed identity",
     "azure-native:monitor:DiagnosticSetting": "no charge itself; the logs it sends are the workspace's ingestion",
     "azure-native:network:LocalNetworkGateway": "no charge itself; the tunnel is the connection's",
+    "azure-native:maintenance:MaintenanceConfiguration": "no charge for a maintenance configuration",
+    "azure-native:maintenance:ConfigurationAssignment": "no charge for assigning a maintenance configuration",
     "azure-native:network:NetworkSecurityGroup": "no charge for a network security group",
     "azure-native:network:RouteTable": "no charge for a route table",
     "azure-native:network:Route": "no charge for a route",

@@ -10,6 +10,11 @@ from consortium.registry.models import HUB_SERVICES, VPN_SERVICES
 def hub_resource_services(consortium_slug: str, name: str) -> frozenset[str]:
     """The services a hub resource, known by its Azure name, is there for: the VPN gateway and its
     public address serve site-to-site networking only; everything else in the hub (firewall, DNS,
-    log workspace, key vault, network) is the landing zone every member behind the hub uses."""
-    vpn = {naming.hub_vpn_gateway(consortium_slug), naming.hub_public_ip(consortium_slug, "vpn")}
+    log workspace, key vault, network) is the landing zone every member behind the hub uses. The
+    gateway's two addresses (active-active) and its maintenance window are the gateway's."""
+    vpn = {
+        naming.hub_vpn_gateway(consortium_slug),
+        naming.hub_gateway_maintenance(consortium_slug),
+        *naming.hub_vpn_public_ips(consortium_slug),
+    }
     return frozenset(VPN_SERVICES if name in vpn else HUB_SERVICES)

@@ -10,7 +10,10 @@ A resource is identified by its URN, as Pulumi does: a changed URN is a delete p
 resource is updated when its inputs, dependencies, provider or parent differ. Its ``id`` is not
 compared: it is what the fake cloud answered, derived from the inputs, not something the program
 asks for. Whether Azure changes an updated resource in place or replaces it is the provider's
-decision, which only ``pulumi preview`` knows. Values come from the plan files, where secrets are
+decision, which only ``pulumi preview`` knows in full; where the program knows Azure cannot change
+an input in place it says so (``replace_on_changes``: a hub public address's or firewall's zones),
+and an update touching such an input is reported as a replacement (``+-``), with "deleted first"
+where the old resource must go before the new one. Values come from the plan files, where secrets are
 already ``"[secret]"``; a changed secret therefore does not show (both sides read ``[secret]``).
 
 Everything here is pure: documents in, :class:`PlanDiff` out, text lines out.
@@ -57,6 +60,13 @@ class Updated:
     type: str
     name: str
     changes: tuple[Change, ...]
+    # The changed inputs the program marks replace-on-change: non-empty, `pulumi up` replaces the resource.
+    replaced_by: tuple[str, ...] = ()
+    delete_first: bool = False  # the replacement deletes the old resource before creating the new one
+
+    @property
+    def replace(self) -> bool:
+        return bool(self.replaced_by)
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,12 @@ def resource_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     return found
 
 
+def replacing_inputs(record: dict[str, Any], changes: Iterable[Change]) -> tuple[str, ...]:
+    """The inputs among ``changes`` that ``record`` marks replace-on-change (``zones``), sorted."""
+    marked = record.get("replace_on_changes") or ()
+    return tuple(sorted({name for name in marked for c in changes if _ignored(c.path, [name])}))
+
+
 def diff_stack(stack: str, old: dict[str, dict[str, Any]] | None, new: dict[str, dict[str, Any]] | None) -> StackDiff:
     """Compare one stack's records (``None``: the stack is not in that plan at all)."""
     before, after = old or {}, new or {}
@@ -173,7 +189,16 @@ def diff_stack(stack: str, old: dict[str, dict[str, Any]] | None, new: dict[str,
         changes = resource_changes(before[urn], after[urn])
         if changes:
             record = after[urn]
-            updated.append(Updated(urn, record["type"], record["name"], tuple(changes)))
+            updated.append(
+                Updated(
+                    urn,
+                    record["type"],
+                    record["name"],
+                    tuple(changes),
+                    replacing_inputs(record, changes),
+                    bool(record.get("delete_before_replace")),
+                )
+            )
         else:
             unchanged += 1
     return StackDiff(
@@ -218,8 +243,10 @@ def change_line(change: Change) -> str:
     return f"{change.path}: {show(change.old)} -> {show(change.new)}"
 
 
-def _counts(created: int, deleted: int, updated: int, unchanged: int) -> str:
-    return f"{created} to create, {deleted} to delete, {updated} to update, {unchanged} unchanged"
+def _counts(created: int, deleted: int, updated: int, unchanged: int, replaced: int = 0) -> str:
+    """``updated`` counts every changed resource; of those, ``replaced`` are replacements."""
+    changed = f"{updated} to update" + (f" ({replaced} of them replaced)" if replaced else "")
+    return f"{created} to create, {deleted} to delete, {changed}, {unchanged} unchanged"
 
 
 def _kept_note(record: dict[str, Any]) -> str:
@@ -249,16 +276,25 @@ def report_lines(result: PlanDiff, against: str) -> list[str]:
         if not s.changed:
             lines.append(f"stack {s.stack}: no changes ({s.unchanged} unchanged)")
             continue
-        lines.append(f"stack {s.stack}: " + _counts(len(s.created), len(s.deleted), len(s.updated), s.unchanged))
+        replaced = sum(u.replace for u in s.updated)
+        lines.append(
+            f"stack {s.stack}: " + _counts(len(s.created), len(s.deleted), len(s.updated), s.unchanged, replaced)
+        )
         lines += [f"  + {r['type']} {r['name']}" for r in s.created]
         lines += [f"  - {r['type']} {r['name']}{_kept_note(r)}" for r in s.deleted]
         for u in s.updated:
-            lines.append(f"  ~ {u.type} {u.name}")
+            if u.replace:
+                first = ", the old one deleted first" if u.delete_first else ""
+                why = f"{', '.join(u.replaced_by)} cannot change in place{first}"
+                lines.append(f"  +- {u.type} {u.name} (replaced: {why})")
+            else:
+                lines.append(f"  ~ {u.type} {u.name}")
             lines += [f"      {change_line(c)}" for c in u.changes]
     added = sum(s.status == "added" for s in result.stacks)
     removed = sum(s.status == "removed" for s in result.stacks)
     changed = sum(s.status == "compared" and s.changed for s in result.stacks)
-    totals = _counts(*(result.total(w) for w in ("created", "deleted", "updated", "unchanged")))
+    replaced = sum(u.replace for s in result.stacks for u in s.updated)
+    totals = _counts(*(result.total(w) for w in ("created", "deleted", "updated", "unchanged")), replaced)
     lines.append(
         f"against {against}: {totals} ({len(result.stacks)} stacks compared: "
         f"{changed} changed, {added} added, {removed} removed)"

@@ -76,6 +76,10 @@ ARM_IDS: dict[str, str] = {
     "{activityLogAlertName}",
     "azure-native:alertsmanagement:AlertProcessingRuleByName": "{rg}/providers/Microsoft.AlertsManagement/"
     "actionRules/{alertProcessingRuleName}",
+    "azure-native:maintenance:MaintenanceConfiguration": "{rg}/providers/Microsoft.Maintenance/"
+    "maintenanceConfigurations/{resourceName}",
+    "azure-native:maintenance:ConfigurationAssignment": "{rg}/providers/{providerName}/{resourceType}/{resourceName}"
+    "/providers/Microsoft.Maintenance/configurationAssignments/{configurationAssignmentName}",
 }
 # A type without a template (or whose template's inputs are unknown): an id that cannot pass for
 # a real one. The type token and the Pulumi name are given explicitly, never taken from the inputs

@@ -80,6 +80,8 @@ class RecordingMonitor(mocks.MockMonitor):
                 dependencies=tuple(sorted(set(getattr(request, "dependencies", ())))),
                 inputs=inputs,
                 ignore_changes=tuple(sorted(set(getattr(request, "ignoreChanges", ())))),
+                replace_on_changes=tuple(sorted(set(getattr(request, "replaceOnChanges", ())))),
+                delete_before_replace=bool(getattr(request, "deleteBeforeReplace", False)),
                 protect=bool(getattr(request, "protect", False)),
                 retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
             )

@@ -25,6 +25,8 @@ and ``plan --against`` read::
           "dependencies": ["<urn>", ...],         # sorted
           "inputs": {...},              # wire names; secrets "[secret]"; unresolved "[unknown]"
           "ignore_changes": ["<input>"], # only where the program sets ignore_changes: not updated by `pulumi up`
+          "replace_on_changes": ["<input>"], # only where set: a change of these replaces the resource
+          "delete_before_replace": true, # only where set: a replacement deletes the old one first
           "protect": true,              # only where set: `pulumi up`/`destroy` refuse to delete it
           "retain_on_delete": true      # only where set: deleted from the stack, kept in Azure
         }
@@ -71,14 +73,20 @@ class ResourceRecord:
     dependencies: tuple[str, ...]
     inputs: dict[str, Any]
     ignore_changes: tuple[str, ...] = ()  # input properties `pulumi up` does not update (wire names)
+    # Input properties Azure cannot change in place (wire names): a change replaces the resource, and
+    # with delete_before_replace the old one goes first (a fixed Azure name cannot exist twice).
+    replace_on_changes: tuple[str, ...] = ()
+    delete_before_replace: bool = False
     # Options that keep a resource (a leaving town's data, infra/retention.py); written only when set,
     # so the plan files of everything else read as before.
     protect: bool = False
     retain_on_delete: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        extra: dict[str, Any] = {"ignore_changes": list(self.ignore_changes)} if self.ignore_changes else {}
-        extra.update({k: True for k in ("protect", "retain_on_delete") if getattr(self, k)})
+        extra: dict[str, Any] = {
+            k: list(getattr(self, k)) for k in ("ignore_changes", "replace_on_changes") if getattr(self, k)
+        }
+        extra.update({k: True for k in ("protect", "retain_on_delete", "delete_before_replace") if getattr(self, k)})
         return {
             "stack": self.stack,
             "member": self.member,

@@ -92,6 +92,22 @@ class Phase(Strict):
     services: list[Service] = Field(min_length=1)
 
 
+class GatewayMaintenance(Strict):
+    """When Azure may update the hub's VPN gateway (customer-controlled gateway maintenance): a daily
+    window, in ``time_zone`` (a Windows time zone name, e.g. ``Central Standard Time``). Azure requires
+    at least 5 hours and a daily recurrence for network gateways. The default (01:00-06:00 UTC) is a
+    placeholder: set the consortium's own night, when no town hall works."""
+
+    start: Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "01:00"
+    duration_hours: Annotated[int, Field(strict=True, ge=5, le=23)] = 5
+    time_zone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9 ().+:-]{1,60}$")] = "UTC"
+
+    @property
+    def duration(self) -> str:
+        """``HH:mm``, as Azure's maintenance configuration wants it."""
+        return f"{self.duration_hours:02d}:00"
+
+
 class AzureSettings(Strict):
     # The first location is the primary region; the others are for paired/geo-redundant data.
     locations: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]{2,30}$")]] = Field(min_length=1)
@@ -100,6 +116,8 @@ class AzureSettings(Strict):
     # infra/hub_deployer_role.py). Their rights on the member's own resource group and in Entra ID are
     # granted outside the toolkit (README, "Rights").
     member_deployers: list[ObjectId] = Field(default_factory=list)
+    # The hub VPN gateway's maintenance window (infra/hub_maintenance.py); the default is documented there.
+    gateway_maintenance: GatewayMaintenance = GatewayMaintenance()
 
     @field_validator("member_deployers")
     @classmethod

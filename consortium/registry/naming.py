@@ -116,6 +116,12 @@ def hub_public_ip(consortium_slug: str, appliance: str) -> str:
     return f"pip-{consortium_slug}-hub-{appliance}"
 
 
+def hub_vpn_public_ips(consortium_slug: str) -> tuple[str, str]:
+    """The active-active VPN gateway's two addresses, instance 1 then 2 (the towns' tunnels 1 and 2); the
+    first is the single-instance gateway's old address, so a town's first tunnel keeps its peer."""
+    return hub_public_ip(consortium_slug, "vpn"), hub_public_ip(consortium_slug, "vpn-2")
+
+
 def hub_firewall(consortium_slug: str) -> str:
     return f"afw-{consortium_slug}-hub"
 
@@ -126,6 +132,11 @@ def hub_firewall_policy(consortium_slug: str) -> str:
 
 def hub_vpn_gateway(consortium_slug: str) -> str:
     return f"vgw-{consortium_slug}-hub"
+
+
+def hub_gateway_maintenance(consortium_slug: str) -> str:
+    """The VPN gateway's maintenance configuration and its assignment (``mc-<consortium>-hub-vpn``)."""
+    return f"mc-{consortium_slug}-hub-vpn"
 
 
 def role_definition(consortium_slug: str, purpose: str) -> str:

@@ -30,6 +30,7 @@ import jinja2
 import yaml
 
 from consortium.paths import TEMPLATES_DIR
+from consortium.registry import naming
 from consortium.registry.desk_access import runbook_context as desk_context
 from consortium.registry.errors import InputError, Problem
 from consortium.registry.exit_package import context as exit_context
@@ -326,6 +327,12 @@ def render_registry(registry: Registry, templates: Path = TEMPLATES_DIR) -> dict
             "desk": desk_context(c.slug, m.slug, stack.services),
             # VPN keys to set: only for sites that get a VPN in the member's phase
             "vpn_keys": {site: vpn_secret_key(site) for site in vpn_sites(c, m)},
+            # The hub VPN gateway is active-active: each town router builds a tunnel to both addresses.
+            "gateway": {
+                "addresses": list(naming.hub_vpn_public_ips(c.slug)),
+                "resource_group": naming.resource_group(c.slug, naming.HUB),
+                "maintenance": c.azure.gateway_maintenance.model_dump(),
+            },
             "paths": {
                 "stack": stack_path(m.slug),
                 "inventory": inventory_path(m.slug),

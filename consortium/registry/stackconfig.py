@@ -18,7 +18,16 @@ from consortium.registry.estimates import budget_amount
 from consortium.registry.fields import Email, ObjectId
 from consortium.registry.ipam import hub_subnets, spoke_subnets
 from consortium.registry.load import Registry
-from consortium.registry.models import VPN_SERVICES, Consortium, ConsortiumContacts, Member, Service, Strict
+from consortium.registry.models import (
+    VPN_SERVICES,
+    Consortium,
+    ConsortiumContacts,
+    GatewayMaintenance,
+    Member,
+    Service,
+    Strict,
+)
+from consortium.registry.regions import zone_support
 
 PROJECT = "consortium"  # the Pulumi project name (Pulumi.yaml), also the config namespace
 CONFIG_KEY = "stack"  # one structured key: ``consortium:stack``
@@ -68,6 +77,12 @@ class HubStack(Strict):
     # LAN, and the VPN gateway needs a SKU that supports NAT. None: no town is translated.
     nat_pool: IPv4Network | None = None
     subnets: dict[str, IPv4Network]
+    # The primary region's availability zones (consortium/registry/regions.py): the firewall, the VPN
+    # gateway and their public addresses span them; empty where the region has none or is not known,
+    # and ``zone_support`` says which (the plan prints it).
+    zones: list[str]
+    zone_support: str
+    gateway_maintenance: GatewayMaintenance
     log_retention_days: int
     # Entra ID object ids granted the hub-side member deployer role on the hub resource group.
     member_deployers: list[ObjectId]
@@ -101,6 +116,7 @@ def _ref(c: Consortium) -> ConsortiumRef:
 
 def hub_stack(registry: Registry) -> HubStack:
     c = registry.consortium
+    zones = zone_support(c.azure.primary)
     return HubStack(
         consortium=_ref(c),
         location=c.azure.primary,
@@ -109,6 +125,9 @@ def hub_stack(registry: Registry) -> HubStack:
         supernet=c.network.supernet,
         nat_pool=c.network.nat_pool,
         subnets=hub_subnets(c.network.hub),
+        zones=list(zones.zones),
+        zone_support=zones.statement,
+        gateway_maintenance=c.azure.gateway_maintenance,
         log_retention_days=c.log_retention_days,
         member_deployers=c.azure.member_deployers,
         tags={

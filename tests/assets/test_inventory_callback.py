@@ -47,8 +47,10 @@ DATA_DISK = {
             {**ENCRYPTED_ROOT, "children": ENCRYPTED_ROOT["children"][2:]},
             {"encrypted": True, "method": "luks"},
         ),
-        ({"name": "sdc", "type": "disk", "children": [{"name": "p", "type": "crypt", "fstype": "ext4"}]},
-         {"encrypted": True, "method": "dm-crypt"}),  # plain dm-crypt, no LUKS header
+        (
+            {"name": "sdc", "type": "disk", "children": [{"name": "p", "type": "crypt", "fstype": "ext4"}]},
+            {"encrypted": True, "method": "dm-crypt"},
+        ),  # plain dm-crypt, no LUKS header
         ({"name": "sdd", "type": "disk", "fstype": "ext4"}, {"encrypted": False, "method": None}),
         ({"name": "sde", "type": "disk"}, {"encrypted": False, "method": None}),  # nothing on it
     ],

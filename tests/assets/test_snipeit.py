@@ -29,8 +29,11 @@ def _field(header: str) -> str | None:
 
 def _export(registry_dir: Path, tmp_path: Path) -> str:
     folder = tmp_path / "inventory"
-    for document in (LINUX, WINDOWS, doc(LINUX, host="ver-web09", kind="endpoint", hardware={**LINUX["hardware"],
-                                                                                          "model": None})):
+    for document in (
+        LINUX,
+        WINDOWS,
+        doc(LINUX, host="ver-web09", kind="endpoint", hardware={**LINUX["hardware"], "model": None}),
+    ):
         write(folder, document)
     result = cli("assets", "--registry", registry_dir, "--dir", folder, "--format", "snipeit")
     assert result.code == 0, result

@@ -171,5 +171,3 @@ def test_the_summary_counts_failing_hosts_once_each_by_their_worst_failure(evide
     assert result.code == 1 and result.out.endswith(f"{summary}\n"), result.out
     doc = json.loads(cli("audit", "--evidence", evidence, "--registry", REPO, "--format", "json").out)
     assert doc["summary"].endswith(summary)
-
-

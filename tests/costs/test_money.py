@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from consortium.costs.money import cents, largest_remainder, money_text, parse_decimal
 
-amounts = st.decimals(min_value=-10**7, max_value=10**7, places=4, allow_nan=False, allow_infinity=False)
+amounts = st.decimals(min_value=-(10**7), max_value=10**7, places=4, allow_nan=False, allow_infinity=False)
 weights = st.lists(st.decimals(min_value=0, max_value=10**6, places=3), min_size=1, max_size=60)
 
 
@@ -28,7 +28,9 @@ def test_parts_add_up_to_the_total_to_the_cent(total: Decimal, ws: list[Decimal]
 def test_the_cents_left_over_go_to_the_largest_remainders() -> None:
     assert largest_remainder(Decimal("100"), [Decimal(1)] * 3) == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
     assert largest_remainder(Decimal("-100"), [Decimal(1)] * 3) == [
-        Decimal("-33.34"), Decimal("-33.33"), Decimal("-33.33")
+        Decimal("-33.34"),
+        Decimal("-33.33"),
+        Decimal("-33.33"),
     ]
     assert largest_remainder(Decimal("10"), [Decimal(0), Decimal(0)]) == [Decimal("5.00"), Decimal("5.00")]
     assert largest_remainder(Decimal("1"), []) == []

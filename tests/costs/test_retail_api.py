@@ -118,7 +118,7 @@ def test_a_server_that_keeps_failing_is_one_line_after_the_retries(replay: Repla
     ("reply", "field"),
     [
         ((200, {}, "malformed-missing-retailprice.json"), "Items[0].retailPrice: missing"),
-        ((200, {}, "body:{\"Items\": 3}"), "Items: missing or not a list"),
+        ((200, {}, 'body:{"Items": 3}'), "Items: missing or not a list"),
         ((200, {}, "body:<html>gateway</html>"), "not JSON"),
         ((404, {}, "body:no such thing"), "answered 404"),
     ],

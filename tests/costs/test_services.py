@@ -7,7 +7,11 @@ from consortium.registry import naming
 
 
 def test_the_vpn_gateway_is_shared_by_networking_members_only() -> None:
-    for name in (naming.hub_vpn_gateway("dane"), naming.hub_public_ip("dane", "vpn")):
+    for name in (
+        naming.hub_vpn_gateway("dane"),
+        *naming.hub_vpn_public_ips("dane"),
+        naming.hub_gateway_maintenance("dane"),
+    ):
         assert hub_resource_services("dane", name) == {"networking"}
 
 

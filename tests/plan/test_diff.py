@@ -219,3 +219,55 @@ def test_a_bad_against_file_is_one_line_and_nothing_is_written(tmp_path, monkeyp
 def test_a_duplicate_urn_is_bad_input():
     with pytest.raises(InputError, match=r"^f: resources\[1\]\.urn: duplicate urn:a$"):
         index_plan(_doc({**RECORD}, {**RECORD}), "f")
+
+
+def test_the_resilient_hub_shows_as_updates_and_replacements(tmp_path: Path) -> None:
+    """The hub of before issue 18 (single-instance gateway, regional firewall) against today's: the
+    firewall and its address are replaced (zones cannot change in place, the old one deleted first),
+    the gateway is updated in place to active-active, and its second address and maintenance window are new."""
+    current = tmp_path / "now.json"
+    code, _, err = _plan("--registry", REPO, "--hub", "--json", current)
+    assert code == 0, err
+    old = json.loads(current.read_text())
+    for r in old["resources"]:
+        if r["name"] in ("afw-dane-county-hub", "pip-dane-county-hub-firewall"):
+            r["inputs"].pop("zones")
+        if r["type"] == "azure-native:network:VirtualNetworkGateway":
+            r["inputs"]["activeActive"] = False
+            r["inputs"]["ipConfigurations"] = r["inputs"]["ipConfigurations"][:1]
+            r["dependencies"] = [d for d in r["dependencies"] if not d.endswith("-vpn-2")]
+    old["resources"] = [
+        r
+        for r in old["resources"]
+        if not r["name"].endswith("-vpn-2") and not r["type"].startswith("azure-native:maintenance:")
+    ]
+    before = tmp_path / "before.json"
+    before.write_text(json.dumps(old))
+    code, lines, err = _plan("--registry", REPO, "--hub", "--against", before)
+    assert code == 0, err
+    report = _report(lines)
+    assert report[0] == "stack hub: 3 to create, 0 to delete, 3 to update (2 of them replaced), 39 unchanged"
+    replaced = [line for line in report if line.startswith("  +- ")]
+    assert replaced == [
+        "  +- azure-native:network:AzureFirewall afw-dane-county-hub (replaced: zones cannot change in place, "
+        "the old one deleted first)",
+        "  +- azure-native:network:PublicIPAddress pip-dane-county-hub-firewall (replaced: zones cannot change in "
+        "place, the old one deleted first)",
+    ]
+    assert "  ~ azure-native:network:VirtualNetworkGateway vgw-dane-county-hub" in report
+    assert "      inputs.activeActive: false -> true" in report
+    assert {line for line in report if line.startswith("  + ")} == {
+        "  + azure-native:maintenance:ConfigurationAssignment mc-dane-county-hub-vpn",
+        "  + azure-native:maintenance:MaintenanceConfiguration mc-dane-county-hub-vpn",
+        "  + azure-native:network:PublicIPAddress pip-dane-county-hub-vpn-2",
+    }
+
+
+def test_a_change_outside_the_replace_on_change_inputs_is_an_update() -> None:
+    record = {"urn": "u", "type": "t", "name": "n", "inputs": {"zones": ["1"], "tags": {"a": "1"}}}
+    changed = {**record, "inputs": {"zones": ["1"], "tags": {"a": "2"}}, "replace_on_changes": ["zones"]}
+    (updated,) = plan_diff.diff_stack("s", {"u": record}, {"u": changed}).updated
+    assert not updated.replace
+    rezoned = {**changed, "inputs": {"zones": ["1", "2"], "tags": {"a": "1"}}}
+    (updated,) = plan_diff.diff_stack("s", {"u": record}, {"u": rezoned}).updated
+    assert updated.replaced_by == ("zones",)

@@ -27,8 +27,12 @@ def test_plan_document_shape(example_plan):
     urns = [r["urn"] for r in doc["resources"]]
     assert urns == sorted(urns) and len(set(urns)) == len(urns)
     for r in doc["resources"]:
-        # ignore_changes only where the program sets it (the budget's start date, kept from the first up).
-        assert set(r) - {"ignore_changes"} == RECORD_KEYS
+        # ignore_changes only where the program sets it (the budget's start date, kept from the first up);
+        # replace_on_changes and delete_before_replace likewise (the hub's zonal firewall and addresses).
+        assert set(r) - {"ignore_changes", "replace_on_changes", "delete_before_replace"} == RECORD_KEYS
+        if "replace_on_changes" in r:
+            assert r["replace_on_changes"] == sorted(r["replace_on_changes"]) and r["replace_on_changes"]
+            assert r.get("delete_before_replace") is True, r["name"]  # fixed Azure names: the old one goes first
         if "ignore_changes" in r:
             assert r["ignore_changes"] == sorted(r["ignore_changes"]) and r["ignore_changes"]
             assert set(r["ignore_changes"]) <= set(r["inputs"]), r["name"]

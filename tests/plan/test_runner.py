@@ -73,5 +73,3 @@ def test_the_secret_placeholder_never_reaches_a_plan(example_plan):
     text = records.plan_json(example_plan)
     assert runner.PLACEHOLDER_SECRET not in text
     assert UNKNOWN not in text, "an input depends on an output the fake Azure does not fill"
-
-

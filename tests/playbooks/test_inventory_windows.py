@@ -102,5 +102,8 @@ def test_the_register_reads_it(runs, registry_dir: Path) -> None:
     serial = json.loads(RECORDED.read_text())["setup"]["ansible_product_serial"]
     (row,) = list(csv.DictReader(io.StringIO(result.out)))
     assert [row[k] for k in ("Asset Tag", "Serial Number", "Model Name", "Category")] == [
-        HOST, serial, "VMware7,1", "Servers"
+        HOST,
+        serial,
+        "VMware7,1",
+        "Servers",
     ]

@@ -33,6 +33,11 @@ CA = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 DIAG = "azure-native:monitor:DiagnosticSetting"
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 BUDGET = "azure-native:consumption:Budget"
+FIREWALL = "azure-native:network:AzureFirewall"
+PIP = "azure-native:network:PublicIPAddress"
+GATEWAY = "azure-native:network:VirtualNetworkGateway"
+MAINTENANCE = "azure-native:maintenance:MaintenanceConfiguration"
+MAINTENANCE_ASSIGNMENT = "azure-native:maintenance:ConfigurationAssignment"
 SUB = "/subscriptions/ff456a7c-ba68-50a8-be24-81cb932c0c9b"
 OWNER = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c"
@@ -357,4 +362,16 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
         "admits 10.64.16.0/20, which covers fitchburg's address space",
     ),
     "MCS-ISO-005": (_firewall_allows_spokes, "allows other spokes into fitchburg"),
+    # The hub before issue 18: a regional firewall and address, a single-instance gateway, no window.
+    "MCS-REL-001": (edit(FIREWALL, "zones", ["1"], member=None), "zones are 1; centralus has zones 1, 2, 3"),
+    "MCS-REL-002": (
+        edit(PIP, "zones", DELETE, member=None, where=lambda r: r["name"].endswith("-firewall")),
+        "zones are none; centralus has zones 1, 2, 3",
+    ),
+    "MCS-REL-003": (edit(GATEWAY, "sku.name", "VpnGw2", member=None), "sku is VpnGw2; use one of VpnGw1AZ"),
+    "MCS-REL-004": (edit(GATEWAY, "activeActive", False, member=None), "activeActive is not true"),
+    "MCS-REL-005": (
+        remove(MAINTENANCE_ASSIGNMENT, member=None, report=GATEWAY),
+        "no maintenance configuration is assigned",
+    ),
 }

@@ -75,9 +75,13 @@ def audit_verdicts(
 ) -> list[Verdict]:
     """``consortium audit`` on the whole plan, the pack's controls only, findings on ``stack``'s resources.
 
-    Enforcement levels are the pack config's (the audit's own, written out by ``--pack-config``).
+    Enforcement levels are the pack config's (the audit's own, written out by ``--pack-config``); a control
+    whose level depends on the stack (mandatory on the hub) has none there, and the pack decides it per stack.
     """
-    levels = {name: entry["enforcementLevel"] for name, entry in config.items()}
+    controls = {c.policy_name: c for c in PACK_CONTROLS}
+    levels = {
+        name: entry.get("enforcementLevel") or controls[name].level(stack).value for name, entry in config.items()
+    }
     findings = evaluate(PACK_CONTROLS, plan_resources(records), registry_params(registry)).findings
     return sorted(
         # What cannot be judged yet: the pack's "can't run policy ... during preview" advisory, naming the resource

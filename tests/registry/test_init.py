@@ -185,16 +185,20 @@ def test_a_service_desk_member_without_servers_needs_no_operations_settings(new_
         (
             1,
             [WINDOWS],
-            ["consortium.yaml: operations.windows: required once a member has Windows servers (Ansible reaches "
-             "them with it): members/example-town.yaml (fs01); give connection, auth and ca_cert"],
+            [
+                "consortium.yaml: operations.windows: required once a member has Windows servers (Ansible reaches "
+                "them with it): members/example-town.yaml (fs01); give connection, auth and ca_cert"
+            ],
         ),
         (
             1,
             [LINUX],
-            ["consortium.yaml: operations.log_collector: required once a member has Linux servers: "
-             "members/example-town.yaml (app01); the Linux baseline forwards their logs to it",
-             "consortium.yaml: operations.ntp_servers: required once a member has Linux servers: "
-             "members/example-town.yaml (app01); the Linux baseline sets their clocks from them"],
+            [
+                "consortium.yaml: operations.log_collector: required once a member has Linux servers: "
+                "members/example-town.yaml (app01); the Linux baseline forwards their logs to it",
+                "consortium.yaml: operations.ntp_servers: required once a member has Linux servers: "
+                "members/example-town.yaml (app01); the Linux baseline sets their clocks from them",
+            ],
         ),
     ],
 )

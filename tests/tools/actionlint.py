@@ -38,7 +38,10 @@ def lint(*workflows: Path) -> list[str]:
     the known limits of this build."""
     run = subprocess.run(
         ["node", str(RUNNER), str(NODE_MODULES), *map(str, workflows)],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return [
         f"{r['file']}:{r['line']}:{r['column']}: {r['message']} [{r['kind']}]"

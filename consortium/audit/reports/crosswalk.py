@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from consortium.audit.reports.anchors import not_enforced_json, not_enforced_section
 from consortium.paths import ROLES_DIR
 from consortium.registry.errors import InputError, Problem
 from policies.catalog import CATALOG
@@ -73,14 +74,19 @@ def crosswalk(fmt: str = "text", roles_dir: Path = ROLES_DIR) -> str:
             "covered": covered,
             "total": len(rows),
             "safeguards": [{"id": sid, "title": title, "controls": ev} for sid, title, ev in rows],
+            "not_enforced": not_enforced_json(),
         }
         return json.dumps(doc, indent=2) + "\n"
     if fmt == "markdown":
         lines = ["| Safeguard | Title | Evidence |", "| --- | --- | --- |"]
         lines += [f"| {sid} | {title} | {', '.join(ev) or '**not covered**'} |" for sid, title, ev in rows]
-        return "\n".join(lines) + f"\n\n{covered} of {len(rows)} IG1 safeguards have evidence.\n"
+        return (
+            "\n".join(lines)
+            + f"\n\n{covered} of {len(rows)} IG1 safeguards have evidence.\n"
+            + not_enforced_section(fmt)
+        )
     lines = [f"{sid:5s} {title[:70]:70s} {', '.join(ev) if ev else 'NOT COVERED'}" for sid, title, ev in rows]
     return (
         "\n".join(lines) + f"\n{covered} of {len(rows)} CIS v8 IG1 safeguards have evidence; "
-        f"{len(rows) - covered} are not covered yet\n"
+        f"{len(rows) - covered} are not covered yet\n" + not_enforced_section(fmt)
     )

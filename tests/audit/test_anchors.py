@@ -1,0 +1,68 @@
+"""The crosswalk to PSRule, Checkov and MCSB: anchors and the catalog's cross-reference fields agree,
+every anchor is covered or not enforced with a reason, and the CLI prints both."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from consortium.audit.reports.anchors import anchor_crosswalk
+from consortium.cli import main
+from policies.anchors import ANCHORS, FRAMEWORKS, anchors, not_enforced
+from policies.catalog import CATALOG, by_id
+
+
+def test_every_anchor_is_covered_or_not_enforced_with_a_reason() -> None:
+    for a in ANCHORS:
+        assert a.framework in FRAMEWORKS
+        assert bool(a.covered_by) != bool(a.not_enforced), a.rule
+        assert all(c in by_id() for c in a.covered_by), a.rule
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_anchors_and_the_controls_cross_reference_fields_agree(framework: str) -> None:
+    """A control naming a rule is listed under that anchor, and an anchor's controls name its rule."""
+    from_controls = {(rule, c.id) for c in CATALOG for rule in getattr(c, framework)}
+    from_anchors = {(a.rule, c) for a in anchors(framework) for c in a.covered_by}
+    assert from_controls == from_anchors
+
+
+def test_the_hub_reliability_rules_of_psrule_are_all_answered() -> None:
+    rules = {a.rule for a in anchors("psrule")}
+    assert {
+        "Azure.Firewall.AvailabilityZone",
+        "Azure.PublicIP.AvailabilityZone",
+        "Azure.VNG.VPNActiveActive",
+        "Azure.VNG.VPNAvailabilityZoneSKU",
+        "Azure.VNG.MaintenanceConfig",
+        "Azure.LogAnalytics.Replication",
+    } <= rules
+
+
+def test_crosswalk_framework_lists_each_anchor_with_its_answer() -> None:
+    result = CliRunner().invoke(main, ["audit", "--crosswalk", "--framework", "psrule", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["total"] == len(anchors("psrule"))
+    (active,) = [a for a in doc["anchors"] if a["rule"] == "Azure.VNG.VPNActiveActive"]
+    assert active["controls"] == ["MCS-REL-004"]
+    (bastion,) = [a for a in doc["anchors"] if a["rule"] == "Azure.VNET.BastionSubnet"]
+    assert bastion["controls"] == [] and "Bastion" in bastion["not_enforced"]
+    assert "intentionally not enforced" in anchor_crosswalk("mcsb")
+
+
+def test_the_cis_crosswalk_ends_with_the_not_enforced_list() -> None:
+    text = CliRunner().invoke(main, ["audit", "--crosswalk"]).stdout
+    assert "Intentionally not enforced:" in text
+    for a in not_enforced():
+        assert f"{a.framework} {a.rule}: {a.not_enforced}" in text
+    doc = json.loads(CliRunner().invoke(main, ["audit", "--crosswalk", "--format", "json"]).stdout)
+    assert [a["rule"] for a in doc["not_enforced"]] == [a.rule for a in not_enforced()]
+
+
+def test_framework_without_crosswalk_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["audit", "--catalog", "--framework", "mcsb"])
+    assert result.exit_code == 2
+    assert "--framework goes with --crosswalk" in result.stderr
