@@ -48,6 +48,7 @@ class Source:
     title: str
     focus: tuple[str, ...] = ()
     catalog: tuple[Control, ...] | None = None
+    drills: str = ""  # the restore drills judged, in words ("restore drills of 3 of 4 protected servers")
 
 
 def _path_option(
@@ -242,7 +243,9 @@ def _run(
     from consortium.audit.run import run_audit
 
     hosts = load_evidence(evidence_dir, source.registry) if evidence_dir is not None else []
-    title = "; ".join(t for t in (source.title, evidence_source(hosts) if hosts else "") if t)
+    if evidence_dir is not None and source.registry is not None:
+        source = _with_drills(source, evidence_dir / "drills", on)
+    title = "; ".join(t for t in (source.title, evidence_source(hosts) if hosts else "", source.drills) if t)
     exemptions = load_exemptions(root, exemptions_file)
     if source.registry is not None:
         print_warnings(source.registry.warnings)
@@ -256,6 +259,25 @@ def _run(
         about=about(source.registry, source.focus),
         catalog=source.catalog,
     )
+
+
+def _with_drills(source: Source, drills_dir: Path, on: datetime | None) -> Source:
+    """The source with MCS-BAK-009 (a recent successful restore drill per protected server) added,
+    judged on the drill evidence in ``drills_dir`` (playbooks/restore_drill.yml's default place)."""
+    from consortium.backups.controls import drill_controls, drill_resources
+    from consortium.backups.drills import load_drills
+    from consortium.words import count
+    from policies.catalog import CATALOG
+
+    assert source.registry is not None
+    if not drills_dir.is_dir():
+        click.echo(f"warning: no {drills_dir}: MCS-BAK-009 (restore drills) not judged", err=True)
+        return source
+    controls = (*(CATALOG if source.catalog is None else source.catalog), *drill_controls(on.date() if on else None))
+    servers = drill_resources(source.registry, load_drills(drills_dir))
+    drilled = sum(r.get("drill") is not None for r in servers)
+    words = f"restore drills of {drilled} of {count(len(servers), 'protected server')}"
+    return Source(source.registry, [*source.resources, *servers], source.title, source.focus, controls, words)
 
 
 def _report(result: Audit, fmt: str, output: Path | None) -> None:
