@@ -48,6 +48,7 @@ class Source:
     title: str
     focus: tuple[str, ...] = ()
     catalog: tuple[Control, ...] | None = None
+    apart: tuple[tuple[Control, ...], tuple[Resource, ...]] = ((), ())  # judged on their own: restore drills
     drills: str = ""  # the restore drills judged, in words ("restore drills of 3 of 4 protected servers")
 
 
@@ -258,6 +259,7 @@ def _run(
         hosts=hosts,
         about=about(source.registry, source.focus),
         catalog=source.catalog,
+        apart=source.apart,
     )
 
 
@@ -267,17 +269,16 @@ def _with_drills(source: Source, drills_dir: Path, on: datetime | None) -> Sourc
     from consortium.backups.controls import drill_controls, drill_resources
     from consortium.backups.drills import load_drills
     from consortium.words import count
-    from policies.catalog import CATALOG
 
     assert source.registry is not None
     if not drills_dir.is_dir():
         click.echo(f"warning: no {drills_dir}: MCS-BAK-009 (restore drills) not judged", err=True)
         return source
-    controls = (*(CATALOG if source.catalog is None else source.catalog), *drill_controls(on.date() if on else None))
     servers = drill_resources(source.registry, load_drills(drills_dir))
     drilled = sum(r.get("drill") is not None for r in servers)
     words = f"restore drills of {drilled} of {count(len(servers), 'protected server')}"
-    return Source(source.registry, [*source.resources, *servers], source.title, source.focus, controls, words)
+    apart = (drill_controls(on.date() if on else None), tuple(servers))
+    return Source(source.registry, source.resources, source.title, source.focus, source.catalog, apart, words)
 
 
 def _report(result: Audit, fmt: str, output: Path | None) -> None:
