@@ -72,7 +72,10 @@ def unit_state() -> dict:
     """systemd's view of the backup unit's last run; last_exit null when it never ran."""
     props = ("Result", "ExecMainStatus", "ExecMainExitTimestamp")
     args = ["systemctl", "show", UNIT, "--timestamp=utc", *(f"--property={p}" for p in props)]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=60).stdout
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):  # no systemd to ask: the unit's state is unknown, not failed
+        out = ""
     values = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
     found = re.search(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)", values.get("ExecMainExitTimestamp", ""))
     ran = found is not None
