@@ -66,6 +66,13 @@ def test_the_dependency_contracts_hold() -> None:
         # the council's report sits above the audit and the costs: neither may import it
         ("costs/shares.py", "import consortium.council", "BROKEN", "consortium.costs.shares -> consortium.council"),
         ("audit/verdicts.py", "import consortium.council", "BROKEN", "consortium.audit.verdicts -> consortium.council"),
+        # the backups room reaching the offsite store's S3 side (boto3), even through the offsite room
+        (
+            "backups/protected.py",
+            "import consortium.offsite.client",
+            "the backups room reads drill and status evidence and the registry only BROKEN",
+            "consortium.offsite.client -> boto3",
+        ),
         # the costs running the program
         (
             "costs/__init__.py",

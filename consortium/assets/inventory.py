@@ -8,21 +8,19 @@ be wrong is one ``path: field: message`` line: a register must not count a ``"en
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from consortium.registry.checker import HOST_PATTERN, TIMESTAMP_PATTERN  # noqa: F401 (the schema test reads them here)
+from consortium.registry.checker import Checker as _Checker
 from consortium.registry.errors import InputError, Problem, fail
 from consortium.registry.fields import SLUG_PATTERN
 from consortium.registry.files import read_json
 
 SCHEMA_VERSION = 1
 MAX_INVENTORY_BYTES = 64 * 1024 * 1024  # a host with 5,000 packages writes about 1 MB
-HOST_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$"
-TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
-TEXT_MAX = 512
 KINDS = ("server", "endpoint")
 FAMILIES = ("linux", "windows")
 ENCRYPTION_METHODS = ("luks", "dm-crypt", "bitlocker", None)
@@ -84,84 +82,6 @@ class HostInventory:
             return "unknown"
         done = sum(v.encrypted for v in self.encryption)
         return "all" if done == len(self.encryption) else "none" if done == 0 else "partial"
-
-
-# ------------------------------------------------------------------------------------------- checks
-
-
-def _kind_of(value: Any) -> str:
-    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}
-    return "null" if value is None else kinds.get(type(value), type(value).__name__)
-
-
-class _Checker:
-    """Typed reads of one document; each wrong value raises one ``path: field: message`` problem."""
-
-    def __init__(self, shown: str) -> None:
-        self.shown = shown
-
-    def bad(self, field: str, message: str) -> InputError:
-        return fail(self.shown, field, message)
-
-    def obj(self, value: Any, field: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
-        if not isinstance(value, dict):
-            raise self.bad(field or "(document)", f"expected an object, got {_kind_of(value)}")
-        for key in required:
-            if key not in value:
-                raise self.bad(_join(field, key), "missing")
-        for key in value:
-            if key not in required and key not in optional:
-                raise self.bad(_join(field, str(key)), "unknown field")
-        return value
-
-    def items(self, value: Any, field: str) -> list:
-        if not isinstance(value, list):
-            raise self.bad(field, f"expected a list, got {_kind_of(value)}")
-        return value
-
-    def text(self, value: Any, field: str, *, optional: bool = False, pattern: str | None = None) -> Any:
-        if value is None and optional:
-            return None
-        if not isinstance(value, str):
-            raise self.bad(field, f"expected a string{' or null' if optional else ''}, got {_kind_of(value)}")
-        if not value or (len(value) > TEXT_MAX and pattern is None):
-            raise self.bad(field, f"expected 1 to {TEXT_MAX} characters, got {len(value)}")
-        if pattern is not None and not re.match(pattern, value):
-            raise self.bad(field, f"{value[:80]!r} does not match {pattern}")
-        return value
-
-    def integer(self, value: Any, field: str, *, optional: bool = False) -> Any:
-        if value is None and optional:
-            return None
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.bad(field, f"expected a whole number{' or null' if optional else ''}, got {_kind_of(value)}")
-        if value < 0:
-            raise self.bad(field, f"expected 0 or more, got {value}")
-        return value
-
-    def boolean(self, value: Any, field: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.bad(field, f"expected true or false, got {_kind_of(value)}")
-        return value
-
-    def choice(self, value: Any, field: str, allowed: tuple) -> Any:
-        if value not in allowed or isinstance(value, bool):
-            shown = ", ".join("null" if a is None else a for a in allowed)
-            raise self.bad(field, f"expected one of {shown}, got {value!r}")
-        return value
-
-    def timestamp(self, value: Any, field: str, *, optional: bool = False) -> datetime | None:
-        if value is None and optional:
-            return None
-        text = self.text(value, field, pattern=TIMESTAMP_PATTERN)
-        try:
-            return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        except ValueError:
-            raise self.bad(field, f"{text!r} is not a date and time") from None
-
-
-def _join(field: str, key: str) -> str:
-    return f"{field}.{key}" if field else key
 
 
 # -------------------------------------------------------------------------------------------- parse

@@ -86,12 +86,19 @@ def run_audit(
     hosts: list[HostEvidence] | None = None,
     about: About | None = None,
     catalog: Sequence[Control] | None = None,
+    apart: tuple[Sequence[Control], Sequence[Resource]] = ((), ()),
 ) -> Audit:
     """Judge the resources with every control (of ``catalog``, default the standard's); exemptions active
-    on ``today`` turn violations into "exempted"."""
+    on ``today`` turn violations into "exempted". ``apart``: more controls judging only their own
+    resources (restore drills of servers), which the catalog's stack controls never see."""
     today = today or date.today()
-    catalog = CATALOG if catalog is None else catalog
-    evaluation: Evaluation = evaluate(catalog, resources, registry_params(registry))
+    catalog = (*(CATALOG if catalog is None else catalog), *apart[0])
+    evaluation: Evaluation = evaluate(catalog[: len(catalog) - len(apart[0])], resources, registry_params(registry))
+    if apart[0]:
+        extra = evaluate(apart[0], apart[1])
+        evaluation = Evaluation(
+            sorted([*evaluation.findings, *extra.findings]), sorted([*evaluation.checks, *extra.checks])
+        )
     controls = {c.id: c for c in catalog}
     # Exemptions of another catalog (the offsite store's, in an audit of the plan) are not this audit's.
     mine = [(i, e) for i, e in enumerate(exemptions) if e.control in controls]

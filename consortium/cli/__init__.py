@@ -12,6 +12,7 @@ import click
 
 from consortium.cli.assets_commands import assets
 from consortium.cli.audit_commands import audit
+from consortium.cli.backup_commands import backup_status
 from consortium.cli.chargeback_commands import chargeback
 from consortium.cli.costs_commands import costs, prices
 from consortium.cli.init_commands import init
@@ -30,7 +31,7 @@ def main() -> None:
 
 _COMMANDS = (
     init, validate, members, render, onboard, offboard, schema, plan, up, audit, report, prices, costs, chargeback,
-    overlap, offsite, assets,
+    overlap, offsite, assets, backup_status,
 )
 for _command in _COMMANDS:
     main.add_command(_command)

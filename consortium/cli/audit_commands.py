@@ -48,6 +48,8 @@ class Source:
     title: str
     focus: tuple[str, ...] = ()
     catalog: tuple[Control, ...] | None = None
+    apart: tuple[tuple[Control, ...], tuple[Resource, ...]] = ((), ())  # judged on their own: restore drills
+    drills: str = ""  # the restore drills judged, in words ("restore drills of 3 of 4 protected servers")
 
 
 def _path_option(
@@ -258,7 +260,9 @@ def _run(
     from consortium.audit.run import run_audit
 
     hosts = load_evidence(evidence_dir, source.registry) if evidence_dir is not None else []
-    title = "; ".join(t for t in (source.title, evidence_source(hosts) if hosts else "") if t)
+    if evidence_dir is not None and source.registry is not None:
+        source = _with_drills(source, evidence_dir / "drills", on)
+    title = "; ".join(t for t in (source.title, evidence_source(hosts) if hosts else "", source.drills) if t)
     exemptions = load_exemptions(root, exemptions_file, _catalogs())
     if source.registry is not None:
         print_warnings(source.registry.warnings)
@@ -271,15 +275,36 @@ def _run(
         hosts=hosts,
         about=about(source.registry, source.focus),
         catalog=source.catalog,
+        apart=source.apart,
     )
 
 
 def _catalogs() -> tuple[tuple[Control, ...], ...]:
-    """Every catalog whose controls the exemptions register may name: the standard's and the offsite store's."""
+    """Every catalog whose controls the exemptions register may name: the standard's, the offsite
+    store's and the restore drills'."""
+    from consortium.backups.controls import drill_controls
     from consortium.offsite.controls import CONTROLS as OFFSITE
     from policies.catalog import CATALOG
 
-    return (CATALOG, OFFSITE)
+    return (CATALOG, OFFSITE, drill_controls(None))
+
+
+def _with_drills(source: Source, drills_dir: Path, on: datetime | None) -> Source:
+    """The source with MCS-BAK-009 (a recent successful restore drill per protected server) added,
+    judged on the drill evidence in ``drills_dir`` (playbooks/restore_drill.yml's default place)."""
+    from consortium.backups.controls import drill_controls, drill_resources
+    from consortium.backups.drills import load_drills
+    from consortium.words import count
+
+    assert source.registry is not None
+    if not drills_dir.is_dir():
+        click.echo(f"warning: no {drills_dir}: MCS-BAK-009 (restore drills) not judged", err=True)
+        return source
+    servers = drill_resources(source.registry, load_drills(drills_dir))
+    drilled = sum(r.get("drill") is not None for r in servers)
+    words = f"restore drills of {drilled} of {count(len(servers), 'protected server')}"
+    apart = (drill_controls(on.date() if on else None), tuple(servers))
+    return Source(source.registry, source.resources, source.title, source.focus, source.catalog, apart, words)
 
 
 def _report(result: Audit, fmt: str, output: Path | None) -> None:
