@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters and line separators shown escaped (``\\r``, ``\\u2028``):
+    a key or value read from a bad file must not break the problem's one line."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+        for ch in text
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -14,7 +26,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.field}: {self.message}" if self.field else f"{self.path}: {self.message}"
+        path, field, message = one_line(self.path), one_line(self.field), one_line(self.message)
+        return f"{path}: {field}: {message}" if field else f"{path}: {message}"
 
 
 class InputError(Exception):
