@@ -27,13 +27,22 @@ def safe_cell(value: Any) -> Any:
 
 
 class SafeWriter:
-    """``csv.writer`` with every cell through :func:`safe_cell`."""
+    """``csv.writer`` with every cell through :func:`safe_cell`.
+
+    The csv module quotes a cell holding a line break only if the break is part of the line
+    terminator: with ``"\n"`` a lone carriage return would go out unquoted and end the row early
+    for every reader. A row with a line break the terminator lacks is written with every cell quoted.
+    """
 
     def __init__(self, out: IO[str], lineterminator: str = "\n") -> None:
         self._writer = csv.writer(out, lineterminator=lineterminator)
+        self._quoted = csv.writer(out, lineterminator=lineterminator, quoting=csv.QUOTE_ALL)
+        self._breaks = tuple(ch for ch in "\r\n" if ch not in lineterminator)
 
     def writerow(self, row: Iterable[Any]) -> None:
-        self._writer.writerow([safe_cell(c) for c in row])
+        cells = [safe_cell(c) for c in row]
+        breaks = self._breaks and any(isinstance(c, str) and any(b in c for b in self._breaks) for c in cells)
+        (self._quoted if breaks else self._writer).writerow(cells)
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:

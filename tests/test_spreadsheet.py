@@ -38,7 +38,7 @@ def test_formula_text_is_marked_and_numbers_are_left(cell: object, shown: object
 def test_no_written_cell_starts_a_formula_unless_it_is_a_number(row: list[str]) -> None:
     out = io.StringIO()
     csv_writer(out).writerow(row)
-    (back,) = list(csv.reader(io.StringIO(out.getvalue())))
+    (back,) = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
     for written, original in zip(back, row, strict=True):
         if written.startswith(FORMULA_STARTS):
             assert written == original and float(written) == float(written)  # only numbers
@@ -52,3 +52,10 @@ def test_a_product_named_like_a_formula_reaches_the_overlap_csv_as_text(registry
     assert result.code == 0, result.err
     cells = [c for row in csv.reader(io.StringIO(result.out)) for c in row]
     assert "'=HYPERLINK(1)" in cells and "=HYPERLINK(1)" not in cells
+
+
+@pytest.mark.parametrize("cell", ["\r", "\r0", "a\rb", "a\nb"])
+def test_a_cell_with_a_line_break_stays_one_cell(cell: str) -> None:
+    out = io.StringIO()
+    csv_writer(out).writerows([[cell, "x"], ["y", "z"]])
+    assert list(csv.reader(io.StringIO(out.getvalue(), newline=""))) == [[safe_cell(cell), "x"], ["y", "z"]]

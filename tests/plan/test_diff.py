@@ -246,7 +246,7 @@ def test_the_resilient_hub_shows_as_updates_and_replacements(tmp_path: Path) -> 
     code, lines, err = _plan("--registry", REPO, "--hub", "--against", before)
     assert code == 0, err
     report = _report(lines)
-    assert report[0] == "stack hub: 3 to create, 0 to delete, 3 to update (2 of them replaced), 39 unchanged"
+    assert report[0] == "stack hub: 3 to create, 0 to delete, 3 to update (2 of them replaced), 43 unchanged"
     replaced = [line for line in report if line.startswith("  +- ")]
     assert replaced == [
         "  +- azure-native:network:AzureFirewall afw-dane-county-hub (replaced: zones cannot change in place, "
