@@ -202,7 +202,7 @@ def _list(show_crosswalk: bool, fmt: str, output: Path | None, framework: str | 
     if framework is not None:
         _emit(anchor_crosswalk(framework, fmt), output)
         return
-    _emit(crosswalk(fmt) if show_crosswalk else catalog(fmt), output)
+    _emit(crosswalk(fmt) if show_crosswalk else catalog(fmt, _apart()), output)
 
 
 def _offline_plan(root: Path, members: tuple[str, ...]) -> Source:
@@ -287,6 +287,15 @@ def _catalogs() -> tuple[tuple[Control, ...], ...]:
     from policies.catalog import CATALOG
 
     return (CATALOG, OFFSITE, drill_controls(None))
+
+
+def _apart() -> tuple[tuple[str, tuple[Control, ...]], ...]:
+    """The controls judged outside the plan, for the catalog: where each set is judged, and the set."""
+    _, offsite, drills = _catalogs()
+    return (
+        ("`consortium audit --offsite` (the offsite backup store, read back)", offsite),
+        ("`consortium audit --evidence DIR` (restore drills of the protected servers)", drills),
+    )
 
 
 def _with_drills(source: Source, drills_dir: Path, on: datetime | None) -> Source:

@@ -9,6 +9,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from consortium.offsite.controls import CONTROLS as OFFSITE
 from policies.catalog import CATALOG
 from tests.conftest import REPO, copy_registry, tree_digest
 from tests.policies.mutations import MUTATIONS
@@ -267,7 +268,8 @@ def test_committed_control_catalog_is_current() -> None:
     assert result.out == (REPO / "docs/controls.md").read_text(), (
         "regenerate: consortium audit --catalog --format markdown --output docs/controls.md"
     )
-    assert result.out.count("| MCS-") == len(CATALOG)
+    assert result.out.count("| MCS-") == len(CATALOG) + len(OFFSITE) + 1  # and the restore drills' MCS-BAK-009
+    assert "## Judged by `consortium audit --offsite`" in result.out and "| MCS-BAK-009 |" in result.out
 
 
 def test_the_installed_console_script_reaches_the_policies() -> None:
@@ -278,4 +280,4 @@ def test_the_installed_console_script_reaches_the_policies() -> None:
     exe = Path(sys.executable).parent / "consortium"
     proc = subprocess.run([str(exe), "audit", "--catalog"], capture_output=True, text=True, cwd="/")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.count("MCS-") == len(CATALOG)
+    assert proc.stdout.count("MCS-") == len(CATALOG) + len(OFFSITE) + 1
