@@ -287,6 +287,27 @@ def test_set_keys_sets_each_key_once_keeps_the_rest_and_is_stable() -> None:
     assert f.set_keys(None, {"UMASK": "027"}).endswith("UMASK\t027\n")
 
 
+def test_sshd_block_leads_the_file_replaces_dead_lines_keeps_the_rest_and_is_stable() -> None:
+    """LNX-SSH-007: the baseline's settings open sshd_config (before its Include), the file's own lines of
+    the same keywords go (before a Match only), and a second run gives the same text."""
+    f = _filters()
+    begin, end = "# BEGIN b", "# END b"
+    debian = (
+        "Include /etc/ssh/sshd_config.d/*.conf\n#PermitRootLogin prohibit-password\nKbdInteractiveAuthentication no\n"
+        "x11forwarding yes\nSubsystem sftp /usr/lib/openssh/sftp-server\nMatch User backup\n  X11Forwarding yes\n"
+    )
+    block = "# managed\nX11Forwarding no\nKbdInteractiveAuthentication no\n"
+    out = f.with_leading_block(debian, block, begin, end)
+    lines = out.splitlines()
+    assert lines[:4] == [begin, "# managed", "X11Forwarding no", "KbdInteractiveAuthentication no"]
+    assert lines[4:6] == [end, ""] and lines[6].startswith("Include ")
+    assert "x11forwarding yes" not in out and "#PermitRootLogin prohibit-password" in out
+    assert out.count("KbdInteractiveAuthentication no") == 1
+    assert lines[-1] == "  X11Forwarding yes"  # a Match block's own setting stays
+    assert f.with_leading_block(out, block, begin, end) == out
+    assert f.with_leading_block(None, block, begin, end).startswith(begin)
+
+
 def test_ageing_drift_spares_key_only_and_named_accounts() -> None:
     f = _filters()
     accounts = [
