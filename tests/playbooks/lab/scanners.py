@@ -173,3 +173,17 @@ def scan(lab: Lab, hosts: list[Host], profiles: tuple[str, ...] = (ANSSI_INTERME
             arf=arfs,
         )
     return out
+
+
+def control_scanner_rules(controls_file: Path, section: str = "scanners") -> dict[str, dict[str, str]]:
+    """Scanner -> {rule id: control id} from a role's controls.yml: the one list of the scanner rules
+    the baseline makes pass (``scanners``), or of those that pass only outside containers
+    (``outside_containers``). The lab test asserts them, the bench reports them."""
+    import yaml  # the lab package itself needs no YAML; only this reader does
+
+    rules: dict[str, dict[str, str]] = {}
+    for control in yaml.safe_load(controls_file.read_text())["controls"]:
+        for scanner, ids in (control.get(section) or {}).items():
+            for rule in ids:
+                rules.setdefault(scanner, {})[rule] = control["id"]
+    return rules
