@@ -207,10 +207,12 @@ def test_lsb_files_module_writes_validates_and_honours_check_mode(tmp_path: Path
 
 
 def test_actions_skip_the_host_only_when_the_probe_agrees(tmp_path: Path) -> None:
-    """A dest in a missing directory: the module would fail there, so an ok result proves no call."""
+    """A dest below a regular file: the module would fail there (no directory can be made), so an ok
+    result proves no call."""
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "t.j2").write_text("value {{ 40 + 2 }}\n")
-    dest = str(tmp_path / "missing-dir" / "t.conf")
+    (tmp_path / "not-a-dir").write_text("")
+    dest = str(tmp_path / "not-a-dir" / "t.conf")
     want = {"sha1": hashlib.sha1(b"value 42\n").hexdigest(), "mode": "0644", "owner": ME, "group": MY_GROUP}
     spec = {"src": "t.j2", "dest": dest, "mode": "0644", "owner": ME, "group": MY_GROUP}
     tasks = [
@@ -252,7 +254,7 @@ def test_actions_skip_the_host_only_when_the_probe_agrees(tmp_path: Path) -> Non
     assert run.rc == 0, run.explain()
     r1, r2, r3, r4, r5 = _results(tmp_path)
     assert not r1["changed"] and "nothing to do" in r1["msg"]
-    assert r2["failed"], r2  # the module ran and could not write into the missing directory
+    assert r2["failed"], r2  # the module ran and could not write below a regular file
     assert not r3["changed"] and "not called" in r3["msg"]
     assert r4["ping"] == "pong"
     state = r5["state"]
