@@ -30,7 +30,7 @@ pytestmark = pytest.mark.lab
 
 ROLE = PLAYBOOKS / "roles" / "linux_server_baseline"
 DEFAULTS = yaml.safe_load((ROLE / "defaults/main.yml").read_text())
-SSH_DROPIN = DEFAULTS["linux_server_baseline_ssh_config_path"]
+SSHD_CONFIG = DEFAULTS["linux_server_baseline_ssh_config_path"]
 COLLECTOR_PORT = 6514
 PEER_NAME = "logs.consortium-lab.test"
 OTHER_NAME = "not-the-collector.consortium-lab.test"
@@ -234,17 +234,19 @@ def test_ssh_controls(lab, first_run: PlaybookRun) -> None:
         "ciphers": ",".join(DEFAULTS["linux_server_baseline_ssh_ciphers"]),
         "kexalgorithms": ",".join(DEFAULTS["linux_server_baseline_ssh_kex_algorithms"]),
         "macs": ",".join(DEFAULTS["linux_server_baseline_ssh_macs"]),
-        "maxauthtries": "4",
+        "maxauthtries": "3",
         "maxsessions": "10",
         "logingracetime": "60",
         "clientaliveinterval": "300",
-        "clientalivecountmax": "3",
+        "clientalivecountmax": "2",
         "allowtcpforwarding": "no",
         "allowagentforwarding": "no",
         "x11forwarding": "no",
         "permittunnel": "no",
         "permituserenvironment": "no",
         "loglevel": "VERBOSE",
+        "tcpkeepalive": "no",
+        "compression": "no",
         "banner": "/etc/issue.net",
     }
     for h in _names(lab):
@@ -252,8 +254,13 @@ def test_ssh_controls(lab, first_run: PlaybookRun) -> None:
         eff = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
         wrong = {k: (v, eff.get(k)) for k, v in want.items() if eff.get(k) != v}
         assert not wrong, f"{h}: (want, effective): {wrong}"
-        mode = _ssh(lab, h, f"stat -c %a {SSH_DROPIN}").strip()
+        mode = _ssh(lab, h, f"stat -c %a {SSHD_CONFIG}").strip()
         assert mode == "600"
+        # LNX-SSH-007: the settings open sshd_config, before its Include (where scanners read them).
+        lines = [ln for ln in _ssh(lab, h, f"cat {SSHD_CONFIG}").splitlines() if ln.strip() and not ln.startswith("#")]
+        include = next(i for i, ln in enumerate(lines) if ln.startswith("Include "))
+        assert lines[0].startswith("PermitRootLogin ") and include > 20, lines[:3]
+        assert _ssh(lab, h, "ls /etc/ssh/sshd_config.d/00-consortium-baseline.conf 2>/dev/null || true").strip() == ""
 
 
 def _net_admin(lab, host: str) -> bool:
@@ -497,22 +504,22 @@ def test_second_run_changes_nothing(lab, baseline, first_run: PlaybookRun) -> No
 def test_check_mode_reports_exactly_the_drift(lab, baseline, first_run: PlaybookRun, tmp_path: Path) -> None:
     hosts = _names(lab)
     drifted = hosts[0]
-    _ssh(lab, drifted, f"sed -i 's/^PasswordAuthentication no$/PasswordAuthentication yes/' {SSH_DROPIN}")
-    assert "PasswordAuthentication yes" in _ssh(lab, drifted, f"cat {SSH_DROPIN}")
+    _ssh(lab, drifted, f"sed -i 's/^PasswordAuthentication no$/PasswordAuthentication yes/' {SSHD_CONFIG}")
+    assert "PasswordAuthentication yes" in _ssh(lab, drifted, f"cat {SSHD_CONFIG}")
 
     check = baseline("--check", "--diff")
     assert check.rc == 0, check.explain()
-    # Exactly one drift: the SSH drop-in on that host (and the sshd reload it would trigger).
+    # Exactly one drift: sshd_config on that host (and the sshd reload it would trigger).
     found = changed_tasks(check.stdout)
     assert {host for _, host in found} == {drifted}, found
     tasks = sorted(task.removeprefix("linux_server_baseline : ") for task, _ in found)
-    assert len(tasks) == 2 and tasks[0].startswith("LNX-SSH-001..006 | sshd drop-in") and tasks[1] == "Reload sshd", (
+    assert len(tasks) == 2 and tasks[0].startswith("LNX-SSH-001..007 | sshd_config") and tasks[1] == "Reload sshd", (
         found
     )
     assert {h: check.recap[h]["changed"] for h in hosts} == {h: 2 if h == drifted else 0 for h in hosts}
     assert "-PasswordAuthentication yes" in check.stdout and "+PasswordAuthentication no" in check.stdout
     # Check mode changed nothing on the host.
-    assert "PasswordAuthentication yes" in _ssh(lab, drifted, f"cat {SSH_DROPIN}")
+    assert "PasswordAuthentication yes" in _ssh(lab, drifted, f"cat {SSHD_CONFIG}")
 
     # The audit playbook (check mode too) writes per-host evidence: the drift is on that host's SSH
     # controls only; every other control is compliant or not checked (commands skip in check mode).
@@ -522,13 +529,13 @@ def test_check_mode_reports_exactly_the_drift(lab, baseline, first_run: Playbook
     for h in hosts:
         doc = json.loads((evidence / f"{h}.json").read_text())
         assert doc["reachable"] and not doc["summary"]["error"], doc["summary"]
-        want_drift = [f"LNX-SSH-00{i}" for i in range(1, 7)] if h == drifted else []
+        want_drift = [f"LNX-SSH-00{i}" for i in range(1, 8)] if h == drifted else []
         assert doc["summary"]["drift"] == want_drift, (h, doc["summary"])
         assert "LNX-FW-001" in doc["summary"]["compliant"]
         # Safeguards come from controls.yml (the crosswalk's home), not from the shared task tags.
         assert doc["controls"]["LNX-SSH-003"]["safeguards"] == ["3.10"]
         assert doc["controls"]["LNX-SSH-003"]["title"].startswith("SSH uses modern ciphers")
-    assert "PasswordAuthentication yes" in _ssh(lab, drifted, f"cat {SSH_DROPIN}")
+    assert "PasswordAuthentication yes" in _ssh(lab, drifted, f"cat {SSHD_CONFIG}")
 
     fix = baseline("--limit", drifted)
     assert fix.rc == 0, fix.explain()
@@ -584,7 +591,7 @@ def test_an_audit_that_stops_mid_role_lists_the_controls_it_never_reached_as_err
     message = f"{conf}: exists and is not a regular file"
     stopped = f"not checked: the run stopped at '{task}': {message}"
     # The role's run order (tasks/main.yml): SSH, banner, administrators, firewall, then time sync.
-    earlier = [*(f"LNX-SSH-00{i}" for i in range(1, 7)), "LNX-BAN-001", "LNX-ADM-001", "LNX-ADM-002"]
+    earlier = [*(f"LNX-SSH-00{i}" for i in range(1, 8)), "LNX-BAN-001", "LNX-ADM-001", "LNX-ADM-002"]
     earlier += ["LNX-FW-001", "LNX-FW-002"]
     later = sorted(set(clean[broken]["controls"]) - {*earlier, "LNX-TIME-001"})
     assert {"LNX-UPD-001", "LNX-AUD-001", "LNX-SYS-001", "LNX-LOG-001"} <= set(later), later

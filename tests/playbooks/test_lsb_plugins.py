@@ -207,10 +207,12 @@ def test_lsb_files_module_writes_validates_and_honours_check_mode(tmp_path: Path
 
 
 def test_actions_skip_the_host_only_when_the_probe_agrees(tmp_path: Path) -> None:
-    """A dest in a missing directory: the module would fail there, so an ok result proves no call."""
+    """A dest below a regular file: the module would fail there (no directory can be made), so an ok
+    result proves no call."""
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "t.j2").write_text("value {{ 40 + 2 }}\n")
-    dest = str(tmp_path / "missing-dir" / "t.conf")
+    (tmp_path / "not-a-dir").write_text("")
+    dest = str(tmp_path / "not-a-dir" / "t.conf")
     want = {"sha1": hashlib.sha1(b"value 42\n").hexdigest(), "mode": "0644", "owner": ME, "group": MY_GROUP}
     spec = {"src": "t.j2", "dest": dest, "mode": "0644", "owner": ME, "group": MY_GROUP}
     tasks = [
@@ -252,7 +254,7 @@ def test_actions_skip_the_host_only_when_the_probe_agrees(tmp_path: Path) -> Non
     assert run.rc == 0, run.explain()
     r1, r2, r3, r4, r5 = _results(tmp_path)
     assert not r1["changed"] and "nothing to do" in r1["msg"]
-    assert r2["failed"], r2  # the module ran and could not write into the missing directory
+    assert r2["failed"], r2  # the module ran and could not write below a regular file
     assert not r3["changed"] and "not called" in r3["msg"]
     assert r4["ping"] == "pong"
     state = r5["state"]
@@ -285,6 +287,27 @@ def test_set_keys_sets_each_key_once_keeps_the_rest_and_is_stable() -> None:
     assert lines[-1] == "UMASK\t027"
     assert f.set_keys(out, {"PASS_MAX_DAYS": 365, "UMASK": "027"}) == out  # the second run changes nothing
     assert f.set_keys(None, {"UMASK": "027"}).endswith("UMASK\t027\n")
+
+
+def test_sshd_block_leads_the_file_replaces_dead_lines_keeps_the_rest_and_is_stable() -> None:
+    """LNX-SSH-007: the baseline's settings open sshd_config (before its Include), the file's own lines of
+    the same keywords go (before a Match only), and a second run gives the same text."""
+    f = _filters()
+    begin, end = "# BEGIN b", "# END b"
+    debian = (
+        "Include /etc/ssh/sshd_config.d/*.conf\n#PermitRootLogin prohibit-password\nKbdInteractiveAuthentication no\n"
+        "x11forwarding yes\nSubsystem sftp /usr/lib/openssh/sftp-server\nMatch User backup\n  X11Forwarding yes\n"
+    )
+    block = "# managed\nX11Forwarding no\nKbdInteractiveAuthentication no\n"
+    out = f.with_leading_block(debian, block, begin, end)
+    lines = out.splitlines()
+    assert lines[:4] == [begin, "# managed", "X11Forwarding no", "KbdInteractiveAuthentication no"]
+    assert lines[4:6] == [end, ""] and lines[6].startswith("Include ")
+    assert "x11forwarding yes" not in out and "#PermitRootLogin prohibit-password" in out
+    assert out.count("KbdInteractiveAuthentication no") == 1
+    assert lines[-1] == "  X11Forwarding yes"  # a Match block's own setting stays
+    assert f.with_leading_block(out, block, begin, end) == out
+    assert f.with_leading_block(None, block, begin, end).startswith(begin)
 
 
 def test_ageing_drift_spares_key_only_and_named_accounts() -> None:

@@ -47,21 +47,22 @@ def repo_is_current() -> bool:
     return stamp.get("digest") == _repo_digest() and (repo_dir() / "Packages.gz").is_file()
 
 
-def _apt_env(state: Path, status: Path) -> dict[str, str]:
+def _apt_env(state: Path, status: Path, suite: str = SUITE) -> dict[str, str]:
     """An apt configuration of our own: the machine's sources, pins, hooks and lists stay untouched.
 
     APT_CONFIG is read before /etc/apt/apt.conf.d, so pointing ``Dir::Etc::parts`` at an empty directory
     keeps out hooks such as Debian docker images' docker-clean (which would delete the downloads).
     Resolving against the *image's* dpkg status makes apt download exactly what the hosts lack.
+    ``suite`` is the Debian release whose archive the sources name (the SSG content comes from another).
     """
     empty = state / "empty.d"
     for sub in (empty, state / "lists/partial", state / "cache", state / "state"):
         sub.mkdir(parents=True, exist_ok=True)
     keyring = image_dir() / "rootfs/usr/share/keyrings/debian-archive-keyring.gpg"
     (state / "sources.list").write_text(
-        f"deb [signed-by={keyring}] {mirror()} {SUITE} main\n"
-        f"deb [signed-by={keyring}] {mirror()} {SUITE}-updates main\n"
-        f"deb [signed-by={keyring}] {security_mirror()} {SUITE}-security main\n"
+        f"deb [signed-by={keyring}] {mirror()} {suite} main\n"
+        f"deb [signed-by={keyring}] {mirror()} {suite}-updates main\n"
+        f"deb [signed-by={keyring}] {security_mirror()} {suite}-security main\n"
     )
     conf = {
         "Dir::Etc::main": "/dev/null",

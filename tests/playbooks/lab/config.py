@@ -38,7 +38,26 @@ LAB_APT_PACKAGES: tuple[str, ...] = (
     "logrotate",
     "cracklib-runtime",
     "restic",
+    "libpam-tmpdir",
+    "debsums",
+    "apt-show-versions",
+    # The auditors' scanners, installed inside a host by tests/playbooks/lab/scanners.py (never by a
+    # role): Lynis, OpenSCAP's oscap, and linux-base, without which SSG judges every kernel, sysctl and
+    # sshd rule "not applicable" (FACTS.md, "Scanners for Linux hardening").
+    "lynis",
+    "openscap-scanner",
+    "linux-base",
 )
+
+#: SSG content for Debian 12: Debian 12's own ssg-debian stops at Debian 11, Debian 13's (architecture
+#: ``all``) carries Debian 12's data stream and works with Debian 12's oscap. It is downloaded with a
+#: private apt configuration naming SSG_SUITE and unpacked into the cache; nothing of Debian 13 is
+#: installed anywhere.
+SSG_SUITE = "trixie"
+SSG_PACKAGE = "ssg-debian"
+SSG_DATASTREAM = "usr/share/xml/scap/ssg/content/ssg-debian12-ds.xml"
+#: Bump when the way the SSG content is fetched changes.
+SSG_RECIPE_VERSION = 1
 
 SUITE = "bookworm"
 #: ``--include`` of the debootstrap call (FACTS.md: enough for Ansible, sshd and a booting systemd).

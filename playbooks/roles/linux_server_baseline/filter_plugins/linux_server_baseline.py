@@ -92,6 +92,34 @@ def set_keys(text, settings, separator="\t"):
     return "\n".join(out) + "\n"
 
 
+def with_leading_block(text, block, begin, end):
+    """``text`` (an sshd_config) with ``block`` (the baseline's settings, between the ``begin`` and ``end``
+    marker lines) at its top: an earlier copy of the block is taken out, and so are the file's own active
+    lines, before its first ``Match``, of the keywords the block sets (the first value sshd reads wins,
+    so they were dead; dropped, a scanner reading the file sees one value per keyword). Everything else -
+    the ``Include`` of sshd_config.d, ``Subsystem``, ``Match`` blocks, comments - stays, after the block.
+    Applying it again gives the same text (the role's second run changes nothing)."""
+    block_lines = str(block or "").strip("\n").splitlines()
+    keywords = {line.split()[0].lower() for line in block_lines if line.strip() and not line.lstrip().startswith("#")}
+    rest, inside, in_match = [], False, False
+    for line in str(text or "").splitlines():
+        if line.strip() == begin:
+            inside = True
+            continue
+        if inside:
+            inside = line.strip() != end
+            continue
+        fields = line.split()
+        if fields and fields[0].lower() == "match":
+            in_match = True
+        if fields and not in_match and not fields[0].startswith("#") and fields[0].lower() in keywords:
+            continue
+        rest.append(line)
+    while rest and not rest[0].strip():
+        rest.pop(0)
+    return "\n".join([begin, *block_lines, end, "", *rest]).rstrip("\n") + "\n"
+
+
 def ageing_drift(accounts, spared, max_days, min_days, warn_days):
     """The accounts (from the state probe) with a usable password, not in ``spared``, whose password
     ageing (max/min/warn days) differs from the wanted one: the only ones LNX-PWD-003 may change."""
@@ -128,6 +156,7 @@ class FilterModule:
             "lsb_sysctl_drift": sysctl_drift,
             "lsb_sshd_mismatch": sshd_mismatch,
             "lsb_set_keys": set_keys,
+            "lsb_with_leading_block": with_leading_block,
             "lsb_ageing_drift": ageing_drift,
             "lsb_batch_files": batch_files,
         }

@@ -85,6 +85,9 @@ class Refused(Exception):
 
 def _write(module: AnsibleModule, path: str, data: bytes, uid: int, gid: int, mode: int, validate: str) -> None:
     directory = os.path.dirname(path) or "."
+    # A drop-in directory the distribution creates only with an optional package (/etc/modprobe.d
+    # without kmod, in minimal images): made as its package would, root's and world-readable.
+    os.makedirs(directory, mode=0o755, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".lsb-", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -96,7 +96,7 @@ def file_state(path: str) -> dict | None:
     full = os.path.expanduser(path)
     try:
         st = os.lstat(full)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # below a regular file: it cannot exist either
         return None
     if not stat.S_ISREG(st.st_mode):
         return {"type": "other"}

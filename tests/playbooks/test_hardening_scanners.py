@@ -1,0 +1,59 @@
+"""The auditors' scanners judge the baseline rule by rule: a fresh lab host is baselined, then Lynis
+and OpenSCAP (SSG Debian 12, ANSSI-BP-028 intermediary) run inside it, and every scanner rule that
+controls.yml says a control makes pass must pass (rule ids, not a score). The second baseline run
+changes nothing, scanners installed or not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .ansible_run import PLAYBOOKS, extra_vars_file, run_playbook
+from .lab.scanners import ANSSI_INTERMEDIARY, control_scanner_rules, install_scanners, scan
+
+pytestmark = pytest.mark.lab
+
+CONTROLS = PLAYBOOKS / "roles" / "linux_server_baseline" / "controls.yml"
+
+
+@pytest.fixture(scope="module")
+def scanned(lab, tmp_path_factory):
+    """One fresh lab host baselined twice, then scanned; (the two runs, the scan result)."""
+    host = lab.hosts[0]
+    lab_vars = {
+        "baseline_hosts": host.name,
+        "consortium_mgmt_cidrs": [f"{lab.bridge_ip}/32"],
+        "consortium_ntp_servers": [lab.bridge_ip],
+        # Plain TCP: no collector needs to listen for this test (rsyslog queues).
+        "consortium_log_collector": {"host": lab.bridge_ip, "port": 6514, "protocol": "tcp", "tls": False},
+    }
+    vars_arg = extra_vars_file(Path(tmp_path_factory.mktemp("scanners")) / "vars.json", lab_vars)
+    runs = [run_playbook(PLAYBOOKS / "baseline.yml", "-e", vars_arg, env=lab.ansible_env()) for _ in range(2)]
+    install_scanners(lab, [host])
+    return host.name, runs, scan(lab, [host])[host.name]
+
+
+def test_the_baseline_applies_and_its_second_run_changes_nothing(scanned) -> None:
+    host, (first, second), _ = scanned
+    assert first.rc == 0, first.explain()
+    assert second.rc == 0 and second.recap[host]["changed"] == 0, second.explain()
+
+
+def test_every_openscap_rule_named_in_controls_yml_passes(scanned) -> None:
+    _, _, result = scanned
+    rules = control_scanner_rules(CONTROLS)["openscap"]
+    got = result.oscap[ANSSI_INTERMEDIARY].results
+    wrong = {rule: (control, got.get(rule, "not in the profile")) for rule, control in rules.items()
+             if got.get(rule) != "pass"}  # fmt: skip
+    assert not wrong, f"OpenSCAP rules that do not pass (rule: (control, result)): {wrong}"
+
+
+def test_every_lynis_test_named_in_controls_yml_passes(scanned) -> None:
+    _, _, result = scanned
+    rules = control_scanner_rules(CONTROLS)["lynis"]
+    flagged = {tid: text for tid, text in result.lynis.warnings + result.lynis.suggestions}
+    wrong = {tid: (control, flagged.get(tid, "not run")) for tid, control in rules.items()
+             if not result.lynis.passed(tid)}  # fmt: skip
+    assert not wrong, f"Lynis tests that do not pass (test: (control, finding)): {wrong}"
