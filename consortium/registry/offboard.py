@@ -22,10 +22,10 @@ from consortium.registry.exit_package import exit_path
 from consortium.registry.files import check_all_writable
 from consortium.registry.load import Registry, load_registry
 from consortium.registry.models import Member, Status
-from consortium.registry.onboard import _dump, _editor
 from consortium.registry.render import inventory_path, runbook_path, stack_path
 from consortium.registry.safeyaml import parse_mapping, read_text
 from consortium.registry.validation import parse_model
+from consortium.registry.yaml_edit import edited
 
 
 @dataclass(frozen=True)
@@ -38,17 +38,18 @@ class Offboarding:
 
 def _with_leaving(text: str, status: Status, unhook_on: date, left_on: date | None) -> str:
     """The member file's text with ``status`` and the ``leaving:`` block (right after ``status``)."""
-    yaml = _editor()
-    data = yaml.load(text)
-    data["status"] = status.value
-    block = data.get("leaving")
-    if block is None:
-        block = CommentedMap()
-        data.insert(list(data).index("status") + 1, "leaving", block)
-    block["unhook_on"] = unhook_on
-    if left_on is not None:
-        block["left_on"] = left_on
-    return _dump(yaml, data)
+
+    def change(data: CommentedMap) -> None:
+        data["status"] = status.value
+        block = data.get("leaving")
+        if block is None:
+            block = CommentedMap()
+            data.insert(list(data).index("status") + 1, "leaving", block)
+        block["unhook_on"] = unhook_on
+        if left_on is not None:
+            block["left_on"] = left_on
+
+    return edited(text, change)
 
 
 def offboard(

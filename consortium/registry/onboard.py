@@ -18,12 +18,10 @@ written, instead of a CIDR written and nothing rendered.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 from pathlib import Path
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from consortium.registry.errors import InputError, Problem, fail
@@ -34,6 +32,7 @@ from consortium.registry.models import MEMBERS_DIR, Member
 from consortium.registry.render import inventory_path, runbook_path, stack_path
 from consortium.registry.safeyaml import parse_mapping, read_text
 from consortium.registry.validation import parse_model
+from consortium.registry.yaml_edit import edited
 
 
 @dataclass(frozen=True)
@@ -60,30 +59,17 @@ def _member_rel(root: Path, file: Path) -> str:
     return f"{MEMBERS_DIR}/{rel.name}"
 
 
-def _editor() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
-
-
-def _dump(yaml: YAML, data: object) -> str:
-    buf = io.StringIO()
-    yaml.dump(data, buf)
-    return buf.getvalue()
-
-
 def _with_nat(text: str, nat: dict[int, list[IPv4Network]]) -> str:
     """The member file's text with ``nat_cidrs`` after ``cidrs`` in the given sites (flow style, like cidrs)."""
-    yaml = _editor()
-    data = yaml.load(text)
-    for index, ranges in nat.items():
-        site = data["network"]["onprem"][index]
-        value = CommentedSeq(str(n) for n in ranges)
-        value.fa.set_flow_style()
-        site.insert(list(site).index("cidrs") + 1, "nat_cidrs", value)
-    return _dump(yaml, data)
+
+    def change(data: CommentedMap) -> None:
+        for index, ranges in nat.items():
+            site = data["network"]["onprem"][index]
+            value = CommentedSeq(str(n) for n in ranges)
+            value.fa.set_flow_style()
+            site.insert(list(site).index("cidrs") + 1, "nat_cidrs", value)
+
+    return edited(text, change)
 
 
 def _needs_nat(member: Member, others: list[Member]) -> list[int]:
@@ -105,19 +91,20 @@ def _needs_nat(member: Member, others: list[Member]) -> list[int]:
 
 def _with_cidr(text: str, rel: str, cidr: IPv4Network) -> str:
     """The member file's text with ``network.cidr`` set, keeping comments and key order."""
-    yaml = _editor()
-    data = yaml.load(text)
-    network = data.get("network")
-    if network is None:
-        keys = list(data)
-        position = keys.index("admins") + 1 if "admins" in keys else len(keys)
-        network = CommentedMap()
-        data.insert(position, "network", network)
-    if "cidr" in network:
-        network["cidr"] = str(cidr)
-    else:
-        network.insert(0, "cidr", str(cidr))
-    return _dump(yaml, data)
+
+    def change(data: CommentedMap) -> None:
+        network = data.get("network")
+        if network is None:
+            keys = list(data)
+            position = keys.index("admins") + 1 if "admins" in keys else len(keys)
+            network = CommentedMap()
+            data.insert(position, "network", network)
+        if "cidr" in network:
+            network["cidr"] = str(cidr)
+        else:
+            network.insert(0, "cidr", str(cidr))
+
+    return edited(text, change)
 
 
 class Allocator:
