@@ -25,7 +25,7 @@ from consortium.cli.common import (
     registry_dir,
     registry_option,
 )
-from consortium.costs.money import money_text
+from consortium.money import money_text
 from consortium.registry.errors import fail
 from consortium.registry.estimates import ESTIMATES_FILE
 from consortium.registry.files import check_writable, write_atomic

@@ -25,9 +25,9 @@ from typing import Any
 
 from consortium.costs.estimate import HUB_STACK, Line, estimate
 from consortium.costs.formula import Share
-from consortium.costs.money import money_text
 from consortium.costs.prices import PriceBook
 from consortium.costs.usage import Usage
+from consortium.money import money_text
 from consortium.registry.load import Registry
 from consortium.registry.models import HUB_SERVICES, CostUsage, Member
 from consortium.words import count

@@ -32,9 +32,9 @@ from typing import Any, NamedTuple
 
 from consortium.costs.focus import Charge, read_focus
 from consortium.costs.formula import Formula, Share, bases, split
-from consortium.costs.money import CENT, cents
 from consortium.costs.pools import Pool
 from consortium.costs.services import hub_resource_services
+from consortium.money import CENT, cents
 from consortium.registry import naming
 from consortium.registry.errors import fail
 from consortium.registry.load import Registry

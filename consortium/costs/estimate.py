@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from consortium.costs.money import cents
 from consortium.costs.pools import Pool
 from consortium.costs.prices import PriceBook
 from consortium.costs.services import hub_resource_services
 from consortium.costs.usage import DAYS_PER_MONTH, FREE_RETENTION_DAYS, HOURS_PER_MONTH, Usage
+from consortium.money import cents
 from consortium.registry.errors import fail
 
 Status = Literal["free", "estimated", "not priced"]

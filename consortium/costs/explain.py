@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from consortium.costs.formula import PoolShare, Share
-from consortium.costs.money import money_text
+from consortium.money import money_text
 from consortium.registry.models import COST_DRIVERS
 from consortium.words import count
 

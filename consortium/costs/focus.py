@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from consortium.costs.money import parse_decimal
+from consortium.money import parse_decimal
 from consortium.registry.errors import fail
 
 # FOCUS 1.0's ChargeCategory and ChargeClass values (ChargeClass is empty unless a correction).

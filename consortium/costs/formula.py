@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from consortium.costs.money import cents, largest_remainder
 from consortium.costs.pools import Pool
+from consortium.money import cents, largest_remainder
 from consortium.registry.models import COST_DRIVERS, Consortium, CostModel, Member
 
 ZERO = Decimal(0)

@@ -12,7 +12,7 @@ import jinja2
 
 from consortium.costs.chargeback import Chargeback
 from consortium.costs.explain import explanation
-from consortium.costs.money import money_text
+from consortium.money import money_text
 
 
 @cache

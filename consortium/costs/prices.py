@@ -36,7 +36,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from consortium.costs.meters import BY_KEY, METERS, Meter
-from consortium.costs.money import parse_decimal
+from consortium.money import parse_decimal
 from consortium.registry.errors import fail
 from consortium.registry.files import read_json
 from consortium.registry.validation import parse_model

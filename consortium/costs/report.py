@@ -1,6 +1,6 @@
 """The estimate as JSON, CSV and HTML (the terminal table is the CLI's, which owns the screen).
 
-Money is text with two decimal places (:func:`consortium.costs.money.money_text`); every total is
+Money is text with two decimal places (:func:`consortium.money.money_text`); every total is
 the sum of the lines above it (see :mod:`consortium.costs.estimate` on rounding).
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from consortium.costs.estimate import Estimate, Line
-from consortium.costs.money import money_text
+from consortium.money import money_text
 from consortium.spreadsheet import csv_writer
 from consortium.words import count
 

@@ -13,11 +13,11 @@ from typing import Any
 from consortium.costs.alone import AlonePricer, Comparison, basis, compare
 from consortium.costs.estimate import Estimate
 from consortium.costs.formula import Share
-from consortium.costs.money import money_text
 from consortium.costs.prices import PriceBook
 from consortium.costs.report import ROUNDING, estimate_document, html_environment, line_json
 from consortium.costs.shares import Shares, shares_of
 from consortium.costs.what_if import rows
+from consortium.money import money_text
 from consortium.registry.load import Registry
 from consortium.spreadsheet import csv_writer
 from consortium.words import count

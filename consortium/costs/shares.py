@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from consortium.costs.estimate import HUB_STACK, Estimate
 from consortium.costs.formula import Formula, Share, Split, bases, split
-from consortium.costs.money import cents
 from consortium.costs.pools import Pool
+from consortium.money import cents
 from consortium.registry.load import Registry
 
 ZERO = Decimal(0)

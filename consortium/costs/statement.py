@@ -11,7 +11,7 @@ from typing import Any
 
 from consortium.costs.chargeback import Chargeback, MemberBill, Untagged
 from consortium.costs.explain import explanation
-from consortium.costs.money import money_text
+from consortium.money import money_text
 from consortium.spreadsheet import csv_writer
 
 

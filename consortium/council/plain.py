@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from consortium.costs.money import cents
+from consortium.money import cents
 from consortium.registry.models import COST_DRIVERS, Service
 
 # What each service gives a town, in words a council member knows (no product names unexplained).

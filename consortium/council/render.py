@@ -18,9 +18,9 @@ from typing import Any
 
 import jinja2
 
-from consortium.costs.money import money_text
 from consortium.council.page import CouncilPage
 from consortium.council.plain import HUB, MANDATORY, money
+from consortium.money import money_text
 from consortium.words import count
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from consortium.money import cents
 from consortium.registry.errors import fail
 from consortium.registry.fields import SLUG_PATTERN, CentsMoney, Count
 from consortium.registry.files import read_json
@@ -90,4 +91,4 @@ def budget_amount(consortium: Consortium, member: Member, estimates: Estimates |
     if estimate is None:
         return rules.minimum_monthly
     amount = estimate.direct_monthly * (100 + rules.margin_percent) / 100
-    return max(rules.minimum_monthly, amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return max(rules.minimum_monthly, cents(amount))

@@ -13,9 +13,10 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
+from consortium.money import cents
 from consortium.registry import naming
 from consortium.registry.load import Registry
 from consortium.registry.models import DATA_SERVICES, HUB_SERVICES, Member, Service, Status
@@ -111,7 +112,7 @@ def final_share(registry: Registry, m: Member) -> FinalShare | None:
         return None
     last = m.leaving.unhook_on - timedelta(days=1)
     days_in_month = calendar.monthrange(last.year, last.month)[1]
-    amount = (figure.share_monthly * last.day / days_in_month).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    amount = cents(figure.share_monthly * last.day / days_in_month)
     month = f"{calendar.month_name[last.month]} {last.year}"
     return FinalShare(
         month, last.day, days_in_month, figure.share_monthly, amount, estimates.currency, estimates.made_on.isoformat()

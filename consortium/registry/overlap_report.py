@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from consortium.money import money_text
 from consortium.registry.overlap import WINDOW_MONTHS, Deployment, Overlap, ProductUse
 from consortium.spreadsheet import csv_writer
 from consortium.words import table
@@ -57,14 +58,8 @@ CSV_COLUMNS = (
 )
 
 
-def amount_text(amount: Decimal) -> str:
-    """Two places, no exponent ("1234.50"). Exact: annual costs are whole cents (fields.CentsMoney),
-    so this never rounds (the costs room's money_text, which rounds, is out of the registry's reach)."""
-    return f"{amount:.2f}"
-
-
 def _grouped(amount: Decimal) -> str:
-    """Like :func:`amount_text`, with thousands separators, for people reading a table."""
+    """Like :func:`consortium.money.money_text`, with thousands separators, for people reading a table."""
     return f"{amount:,.2f}"
 
 
@@ -92,7 +87,7 @@ def _deployment(d: Deployment) -> dict[str, Any]:
         "product": app.product,
         "version": app.version,
         "hosting": app.hosting.value,
-        "annual_cost": None if app.annual_cost is None else amount_text(app.annual_cost),
+        "annual_cost": None if app.annual_cost is None else money_text(app.annual_cost),
         "contract_end": None if app.contract_end is None else app.contract_end.isoformat(),
     }
 
@@ -106,7 +101,7 @@ def _product(p: ProductUse) -> dict[str, Any]:
         "towns": list(p.towns),
         "shared": p.shared,
         "versions": list(p.versions),
-        "annual_cost": amount_text(p.annual_cost),
+        "annual_cost": money_text(p.annual_cost),
         "costs_unknown": p.costs_unknown,
         "deployments": [_deployment(d) for d in p.deployments],
     }
@@ -124,7 +119,7 @@ def to_json(report: Overlap) -> str:
         "members": report.members,
         "members_with_applications": len(report.towns_with_applications),
         "applications": len(report.deployments),
-        "annual_cost": amount_text(report.annual_cost),
+        "annual_cost": money_text(report.annual_cost),
         "costs_unknown": report.costs_unknown,
         "categories": [
             {
@@ -132,7 +127,7 @@ def to_json(report: Overlap) -> str:
                 "towns": list(c.towns),
                 "products": [str(p.key) for p in c.products],
                 "applications": len(c.deployments),
-                "annual_cost": amount_text(c.annual_cost),
+                "annual_cost": money_text(c.annual_cost),
                 "costs_unknown": c.costs_unknown,
             }
             for c in report.categories
@@ -170,7 +165,7 @@ def to_csv(report: Overlap) -> str:
                         d.member_name,
                         app.version or "",
                         app.hosting.value,
-                        "" if app.annual_cost is None else amount_text(app.annual_cost),
+                        "" if app.annual_cost is None else money_text(app.annual_cost),
                         report.currency,
                         "" if app.contract_end is None else app.contract_end.isoformat(),
                         contract_status(report, d),

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consortium.costs.chargeback import chargeback, round_to
-from consortium.costs.money import cents
+from consortium.money import cents
 from consortium.registry import naming
 from consortium.registry.load import load_registry
 from tests.conftest import REPO, tree_digest

@@ -11,9 +11,9 @@ import pytest
 
 from consortium.costs.estimate import Estimate, estimate
 from consortium.costs.meters import METERS
-from consortium.costs.money import money_text
 from consortium.costs.prices import PriceBook, PriceEntry, PriceFile
 from consortium.costs.usage import Usage
+from consortium.money import money_text
 from consortium.registry.errors import InputError
 from consortium.registry.load import Registry
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from consortium.costs.explain import explanation
 from consortium.costs.formula import Basis, Formula, bases, split
-from consortium.costs.money import cents
 from consortium.costs.pools import Pool
+from consortium.money import cents
 from consortium.registry.errors import InputError
 from consortium.registry.load import load_registry
 from consortium.registry.models import COST_DRIVERS, CostModel

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consortium.costs.money import cents, largest_remainder, money_text, parse_decimal
+from consortium.money import cents, largest_remainder, money_text, parse_decimal
 
 amounts = st.decimals(min_value=-(10**7), max_value=10**7, places=4, allow_nan=False, allow_infinity=False)
 weights = st.lists(st.decimals(min_value=0, max_value=10**6, places=3), min_size=1, max_size=60)

@@ -12,10 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from consortium.costs.estimate import estimate
-from consortium.costs.money import money_text
 from consortium.costs.prices import PriceBook
 from consortium.costs.usage import Usage
 from consortium.council.render import page_document, page_html, page_json, page_markdown
+from consortium.money import money_text
 from consortium.registry.load import Registry
 from consortium.registry.models import Exemption
 from tests.council.conftest import PageOf

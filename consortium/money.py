@@ -1,7 +1,9 @@
 """Money as decimals: cents, strict parsing, and splits that reconcile to the cent.
 
-Every figure the costs room prints is a ``Decimal`` rounded half-up to the cent only when it is
-shown or shared out; sums are taken before rounding so totals do not drift."""
+Every amount the toolkit prints (costs, budgets, a leaving town's final share, what towns spend on
+their applications) is a ``Decimal`` rounded half-up to the cent only when it is shown or shared
+out; sums are taken before rounding so totals do not drift. At the top of ``consortium/`` because
+the registry needs it as much as the costs room."""
 
 from __future__ import annotations
 
