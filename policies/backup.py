@@ -21,6 +21,7 @@ POLICY = "azure-native:recoveryservices:ProtectionPolicy"
     types=[VAULT],
     severity=Severity.HIGH,
     cis_v8=["11.3"],
+    mcsb=["BR-2"],
     rationale="An attacker with admin rights deletes backups first; soft delete keeps them recoverable.",
     fix="Set properties.securitySettings.softDeleteSettings.softDeleteState to AlwaysON (or Enabled).",
 )
@@ -42,6 +43,8 @@ def vault_soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     types=[VAULT],
     severity=Severity.HIGH,
     cis_v8=["11.3", "11.4"],
+    psrule=["Azure.RSV.Immutable"],
+    mcsb=["BR-2"],
     rationale="Immutability stops anyone shortening retention or deleting recovery points early.",
     fix="Set properties.securitySettings.immutabilitySettings.state to Unlocked, then Locked once proven.",
 )
@@ -63,6 +66,7 @@ def vault_immutable(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     types=[VAULT],
     severity=Severity.HIGH,
     cis_v8=["11.3", "4.4"],
+    mcsb=["NS-2", "BR-2"],
     rationale="Backups are taken and restored over private endpoints.",
     fix="Set properties.publicNetworkAccess to Disabled.",
 )
@@ -83,6 +87,7 @@ def vault_private(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     types=[VAULT],
     severity=Severity.HIGH,
     cis_v8=["11.4", "11.2"],
+    psrule=["Azure.RSV.StorageType"],
     rationale="A copy in the paired region survives the loss of the primary one.",
     fix="Set properties.redundancySettings.standardTierStorageRedundancy to GeoRedundant.",
 )
@@ -113,6 +118,7 @@ def _retention_days(r: Resource) -> int | None:
     types=[POLICY],
     severity=Severity.HIGH,
     cis_v8=["11.2", "3.4"],
+    mcsb=["BR-1"],
     rationale="Ransomware often sits for weeks before it strikes; short retention loses every clean copy.",
     fix="Raise the member's backup.retention_days (members/<slug>.yaml) to at least the minimum.",
     params={"minimum_retention_days": Param(30, "integer", "consortium.yaml backup.minimum_retention_days")},
@@ -132,6 +138,7 @@ def retention(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     types=[POLICY],
     severity=Severity.MEDIUM,
     cis_v8=["11.2"],
+    mcsb=["BR-1"],
     rationale="The standard promises at most one day of lost work.",
     fix="Set properties.schedulePolicy.scheduleRunFrequency to Daily (or Hourly).",
 )
@@ -153,6 +160,7 @@ def daily(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     types=[POLICY],
     severity=Severity.HIGH,
     cis_v8=["11.2"],
+    mcsb=["BR-1"],
     rationale="A Standard (V1) policy cannot protect Premium SSD v2 or Ultra disks, and Trusted Launch VMs (Azure's "
     "default for new generation-2 VMs) only through the newest API versions and tools: a new server's backup may "
     "fail to configure, and the server goes unprotected. The Enhanced policy protects them all.",
@@ -192,6 +200,7 @@ DATA_BEARING = (VAULT, "azure-native:storage:StorageAccount", "azure-native:keyv
     types=DATA_BEARING,
     severity=Severity.HIGH,
     cis_v8=["11.1", "3.1"],
+    mcsb=["BR-2"],
     rationale="A town that leaves still owns its backups and keys until the last backup's retention ends; an "
     "unprotected vault or account would go with the next `pulumi up` that stops declaring it, data included.",
     fix="Offboard the town with `consortium offboard SLUG` and re-render: the program then sets protect and "

@@ -66,7 +66,10 @@ def _diagnostics_to(resource_type: str) -> StackCheck:
     return check
 
 
-def _diagnostic_control(cid: str, noun: str, resource_type: str, cis_azure: str | None) -> Any:
+def _diagnostic_control(
+    cid: str, noun: str, resource_type: str, cis_azure: str | None, **crosswalk: Sequence[str]
+) -> Any:
+    """``crosswalk``: the control's ``psrule``/``checkov``/``mcsb`` references (policies/anchors.py)."""
     return control(
         cid,
         f"{noun} send their logs to the hub workspace",
@@ -79,13 +82,23 @@ def _diagnostic_control(cid: str, noun: str, resource_type: str, cis_azure: str 
         rationale="Evidence of who did what lives in one place the towns cannot erase.",
         fix="Add a diagnostic setting (allLogs) to the hub's Log Analytics workspace.",
         params={"hub_workspace_names": Param([], "array", "Names of the hub workspaces (from the hub if audited)")},
+        **crosswalk,
     )(_diagnostics_to(resource_type))
 
 
-vault_diagnostics = _diagnostic_control("MCS-LOG-001", "Backup vaults", "azure-native:recoveryservices:Vault", None)
-keyvault_diagnostics = _diagnostic_control("MCS-LOG-002", "Key Vaults", "azure-native:keyvault:Vault", "5.1.5")
+vault_diagnostics = _diagnostic_control(
+    "MCS-LOG-001", "Backup vaults", "azure-native:recoveryservices:Vault", None, mcsb=["LT-3", "LT-5", "BR-3"]
+)
+keyvault_diagnostics = _diagnostic_control(
+    "MCS-LOG-002",
+    "Key Vaults",
+    "azure-native:keyvault:Vault",
+    "5.1.5",
+    psrule=["Azure.KeyVault.Logs"],
+    mcsb=["LT-3", "LT-5"],
+)
 nsg_diagnostics = _diagnostic_control(
-    "MCS-LOG-003", "Network security groups", "azure-native:network:NetworkSecurityGroup", None
+    "MCS-LOG-003", "Network security groups", "azure-native:network:NetworkSecurityGroup", None, mcsb=["LT-5"]
 )
 
 
@@ -96,6 +109,7 @@ nsg_diagnostics = _diagnostic_control(
     types=[WORKSPACE],
     severity=Severity.MEDIUM,
     cis_v8=["8.3"],
+    mcsb=["LT-6"],
     rationale="Incidents are found late; the logs must still be there.",
     fix="Set retentionInDays to at least 90.",
     params={"minimum_days": Param(90, "integer", "Minimum workspace retention in days")},
@@ -114,6 +128,8 @@ def workspace_retention(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     severity=Severity.MEDIUM,
     cis_v8=["8.2"],
     cis_azure="5.1.2",
+    psrule=["Azure.KeyVault.Logs"],
+    mcsb=["LT-3"],
     rationale="A setting that sends metrics only leaves no audit trail.",
     fix="Enable the allLogs (or audit) category group.",
 )

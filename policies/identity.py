@@ -56,6 +56,7 @@ def scope_resource_group(scope: Any) -> str | None:
     types=[ASSIGNMENT],
     severity=Severity.CRITICAL,
     cis_v8=["5.4", "6.1"],
+    mcsb=["PA-7"],
     rationale="A town's principals act in the town's resource group only; wider scope reaches every town.",
     fix="Scope the assignment to the member's resource group.",
 )
@@ -80,6 +81,7 @@ def member_resource_groups(resources: Sequence[Resource]) -> dict[str, set[str]]
     types=[ASSIGNMENT, RESOURCE_GROUP],
     severity=Severity.CRITICAL,
     cis_v8=["6.1", "3.3"],
+    mcsb=["PA-7"],
     scope="stack",
     rationale="Least privilege: a town's groups manage the town's resources and nothing else.",
     fix="Scope the assignment to the member's own resource group.",
@@ -104,6 +106,7 @@ def own_group_only(resources: Sequence[Resource], p: Mapping[str, Any]) -> Itera
     severity=Severity.CRITICAL,
     cis_v8=["5.4", "6.1"],
     cis_azure="1.23",
+    mcsb=["PA-7"],
     rationale="Roles that grant access let a town admin (or a phished one) give themselves anything.",
     fix="Use Contributor (admins), a narrow built-in role (helpdesk) or Reader (auditors).",
 )
@@ -246,6 +249,7 @@ def _desk_role_problems(r: Resource) -> Iterator[str]:
     types=[ASSIGNMENT, ROLE_DEFINITION],
     severity=Severity.CRITICAL,
     cis_v8=["6.1", "5.4", "6.8"],
+    mcsb=["PA-7"],
     scope="stack",
     params={"consortium": Param("", "string", "The consortium's slug (the desk's assignment names derive from it)")},
     rationale="The desk works in every town: one broad grant there is a path into all of them.",

@@ -19,6 +19,9 @@ VAULT = "azure-native:keyvault:Vault"
     severity=Severity.HIGH,
     cis_v8=["11.3", "3.4"],
     cis_azure="8.5",
+    psrule=["Azure.KeyVault.PurgeProtect"],
+    checkov=["CKV_AZURE_110", "CKV_AZURE_42"],
+    mcsb=["DP-8"],
     rationale="Without purge protection a deleted vault and its keys can be destroyed for good at once.",
     fix="Set properties.enablePurgeProtection to true.",
 )
@@ -34,6 +37,9 @@ def purge_protection(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     severity=Severity.MEDIUM,
     cis_v8=["11.3"],
     cis_azure="8.5",
+    psrule=["Azure.KeyVault.SoftDelete"],
+    checkov=["CKV_AZURE_111", "CKV_AZURE_42"],
+    mcsb=["DP-8"],
     rationale="Soft delete is the undo button for a deleted key; 90 days covers a slow discovery.",
     fix="Keep soft delete on and set properties.softDeleteRetentionInDays to 90.",
     params={"minimum_days": Param(90, "integer", "Minimum soft-delete retention in days")},
@@ -54,6 +60,8 @@ def soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     severity=Severity.MEDIUM,
     cis_v8=["3.3", "6.1"],
     cis_azure="8.6",
+    psrule=["Azure.KeyVault.RBAC"],
+    mcsb=["DP-8"],
     rationale="RBAC grants are scoped, audited and reviewed with every other role assignment.",
     fix="Set properties.enableRbacAuthorization to true.",
 )
@@ -69,6 +77,9 @@ def rbac(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     severity=Severity.HIGH,
     cis_v8=["3.3", "4.4"],
     cis_azure="8.7",
+    psrule=["Azure.KeyVault.Firewall"],
+    checkov=["CKV_AZURE_109", "CKV_AZURE_189"],
+    mcsb=["NS-2", "DP-8"],
     rationale="Secrets are read over private endpoints; a public endpoint invites credential stuffing.",
     fix="Set properties.publicNetworkAccess to Disabled (and networkAcls.defaultAction to Deny).",
 )

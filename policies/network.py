@@ -79,7 +79,7 @@ def nsg_rules(r: Resource) -> list[Mapping[str, Any]]:
     return mappings(r.get("securityRules"))
 
 
-def _open_port(port: int, service: str, cid: str, cis_azure: str | None) -> Any:
+def _open_port(port: int, service: str, cid: str, cis_azure: str | None, checkov: Sequence[str] = ()) -> Any:
     @control(
         cid,
         f"No inbound {service} (port {port}) from the internet",
@@ -90,6 +90,7 @@ def _open_port(port: int, service: str, cid: str, cis_azure: str | None) -> Any:
         cis_azure=cis_azure,
         rationale=f"{service} exposed to the internet is the most common way into a town's servers.",
         fix=f"Allow {service} only from the consortium management range (or use the VPN).",
+        checkov=checkov,
     )
     def check(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
         for rule in nsg_rules(r):
@@ -104,8 +105,8 @@ def _open_port(port: int, service: str, cid: str, cis_azure: str | None) -> Any:
     return check
 
 
-no_ssh = _open_port(22, "SSH", "MCS-NET-001", "6.2")
-no_rdp = _open_port(3389, "RDP", "MCS-NET-002", "6.1")
+no_ssh = _open_port(22, "SSH", "MCS-NET-001", "6.2", checkov=["CKV_AZURE_10"])
+no_rdp = _open_port(3389, "RDP", "MCS-NET-002", "6.1", checkov=["CKV_AZURE_9"])
 no_smb = _open_port(445, "SMB", "MCS-NET-003", None)
 
 
@@ -151,6 +152,7 @@ def _subnets_without(r: Resource, key: str) -> Iterator[Any]:
     severity=Severity.HIGH,
     cis_v8=["4.4", "4.2"],
     psrule=["Azure.VNET.UseNSGs"],
+    checkov=["CKV2_AZURE_31"],
     mcsb=["NS-1"],
     rationale="A subnet without an NSG has no host-independent filter at all.",
     fix="Associate an NSG with the subnet (Azure's gateway, firewall and bastion subnets are exempt).",
@@ -384,6 +386,8 @@ def _endpoint_targets(resources: Sequence[Resource]) -> set[tuple[str, str]]:
     types=[*PRIVATE_ONLY, PRIVATE_ENDPOINT],
     severity=Severity.MEDIUM,
     cis_v8=["3.3"],
+    checkov=["CKV2_AZURE_33", "CKV2_AZURE_32"],
+    mcsb=["NS-2"],
     scope="stack",
     rationale="A vault or account that refuses public access and has no private endpoint cannot be used: "
     "backups and secret reads fail, and the quick fix people reach for is turning public access back on. "

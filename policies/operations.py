@@ -125,6 +125,7 @@ def budget_routed(r: Resource, desk: set[ArmKey]) -> bool | None:
     types=[BUDGET, *WATCHED, ACTION_GROUP, *ALERT_TYPES],
     severity=Severity.HIGH,
     cis_v8=["17.2", "17.3", "11.2"],
+    mcsb=["BR-3"],
     scope="stack",
     params={
         "service_desk_email": Param(

@@ -22,6 +22,9 @@ GEO_SKUS = frozenset({"Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standa
     severity=Severity.HIGH,
     cis_v8=["4.1", "3.10"],
     cis_azure="3.15",
+    psrule=["Azure.Storage.MinTLS"],
+    checkov=["CKV_AZURE_44"],
+    mcsb=["DP-3"],
     rationale="Older TLS versions have known weaknesses; backups cross the network.",
     fix="Set minimumTlsVersion to TLS1_2.",
 )
@@ -44,6 +47,9 @@ def tls_minimum(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     severity=Severity.HIGH,
     cis_v8=["4.1", "3.10"],
     cis_azure="3.1",
+    psrule=["Azure.Storage.SecureTransfer"],
+    checkov=["CKV_AZURE_3"],
+    mcsb=["DP-3"],
     rationale="Plain HTTP exposes data and shared access signatures in transit.",
     fix="Set enableHttpsTrafficOnly to true.",
 )
@@ -59,6 +65,8 @@ def https_only(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     severity=Severity.CRITICAL,
     cis_v8=["3.3"],
     cis_azure="3.7",
+    psrule=["Azure.Storage.BlobPublicAccess"],
+    checkov=["CKV_AZURE_190", "CKV2_AZURE_47"],
     rationale="A public container publishes a town's backups to the internet.",
     fix="Set allowBlobPublicAccess to false.",
 )
@@ -73,6 +81,8 @@ def no_public_blob(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     types=[ACCOUNT],
     severity=Severity.HIGH,
     cis_v8=["3.3", "5.2"],
+    checkov=["CKV2_AZURE_40"],
+    mcsb=["IM-1"],
     rationale="Account keys are long-lived shared secrets; Entra ID auth is per identity and revocable.",
     fix="Set allowSharedKeyAccess to false and use Entra ID (RBAC) for data access.",
 )
@@ -87,6 +97,8 @@ def no_shared_key(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     types=[ACCOUNT],
     severity=Severity.HIGH,
     cis_v8=["11.4", "11.2"],
+    psrule=["Azure.Storage.UseReplication"],
+    checkov=["CKV_AZURE_206"],
     rationale="A regional outage or disaster must not take a town's only backup copy with it.",
     fix="Use a GRS, RA-GRS, GZRS or RA-GZRS SKU.",
 )
@@ -107,6 +119,7 @@ def geo_redundant(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     types=[BLOB_SERVICE],
     severity=Severity.HIGH,
     cis_v8=["11.3"],
+    mcsb=["BR-2"],
     rationale="Versioning keeps earlier copies when ransomware overwrites a backup.",
     fix="Set isVersioningEnabled to true on the account's blob service.",
 )
@@ -121,6 +134,7 @@ def versioning(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     types=[ACCOUNT],
     severity=Severity.HIGH,
     cis_v8=["11.3", "11.4"],
+    mcsb=["BR-2"],
     rationale="Immutable versions cannot be deleted or altered before their retention ends, even by an admin.",
     fix="Set immutableStorageWithVersioning.enabled to true.",
 )
@@ -141,6 +155,9 @@ def immutable(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     severity=Severity.HIGH,
     cis_v8=["3.3", "4.4"],
     cis_azure="3.8",
+    psrule=["Azure.Storage.Firewall"],
+    checkov=["CKV_AZURE_59", "CKV_AZURE_35"],
+    mcsb=["NS-2"],
     rationale="Backups are written through private endpoints; a public endpoint only widens the attack surface.",
     fix="Set publicNetworkAccess to Disabled and networkRuleSet.defaultAction to Deny.",
 )
@@ -165,6 +182,8 @@ def private_only(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     severity=Severity.CRITICAL,
     cis_v8=["3.3"],
     cis_azure="3.7",
+    psrule=["Azure.Storage.BlobAccessType"],
+    checkov=["CKV_AZURE_34"],
     rationale="A container-level public access setting exposes every blob in it.",
     fix="Set publicAccess to None.",
 )
@@ -182,6 +201,9 @@ def private_container(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     severity=Severity.MEDIUM,
     cis_v8=["11.3", "3.4"],
     cis_azure="3.11",
+    psrule=["Azure.Storage.SoftDelete"],
+    checkov=["CKV2_AZURE_38"],
+    mcsb=["BR-2"],
     rationale="Soft delete turns an accidental or malicious delete into a recoverable event.",
     fix="Enable deleteRetentionPolicy with at least the minimum number of days.",
     params={"minimum_days": Param(7, "integer", "Minimum blob soft-delete retention in days")},
