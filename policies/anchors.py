@@ -105,9 +105,7 @@ _STORAGE: tuple[Anchor, ...] = (
     Anchor("checkov", "CKV2_AZURE_38", "Ensure soft-delete is enabled on Azure storage account",
            STORAGE, "General security", ("MCS-STO-010",)),
     Anchor("checkov", "CKV_AZURE_36", "Ensure 'Trusted Microsoft Services' is enabled for Storage Account access",
-           STORAGE, "Networking",
-           not_enforced="not yet covered: networkRuleSet.bypass includes AzureServices (the program sets it, so "
-           "Azure Backup reaches the private-only account)"),
+           STORAGE, "Networking", ("MCS-STO-012",)),
     Anchor("checkov", "CKV_AZURE_244", "Avoid the use of local users for Azure Storage unless necessary",
            STORAGE, "General security",
            not_enforced="not yet covered: isLocalUserEnabled is false (local users serve SFTP, which the accounts "
@@ -188,9 +186,7 @@ _RECOVERY_VAULT: tuple[Anchor, ...] = (
            not_enforced="Site Recovery replication alerts: the vaults serve Azure Backup only and replicate no "
            "machine; failed backup jobs alert the service desk through Azure Monitor (MCS-OPS-001)"),
     Anchor("checkov", "CKV2_AZURE_35", "Ensure Azure recovery services vault is configured with managed identity",
-           RECOVERY_VAULT, "IAM",
-           not_enforced="not yet covered: the vault has a managed identity (the program gives it a system-assigned "
-           "one, which Azure Backup's private endpoints need)"),
+           RECOVERY_VAULT, "IAM", ("MCS-BAK-010",)),
     Anchor("mcsb", "BR-1", "Ensure regular automated backups",
            RECOVERY_VAULT, "Backup and recovery", ("MCS-BAK-005", "MCS-BAK-006", "MCS-BAK-007")),
     Anchor("mcsb", "BR-2", "Protect backup and recovery data",
@@ -207,15 +203,10 @@ _RECOVERY_VAULT: tuple[Anchor, ...] = (
 
 NSG = "Microsoft.Network/networkSecurityGroups"
 WORKSPACE = "Microsoft.OperationalInsights/workspaces"
-# One missing control would answer several rules: no inbound Allow from the internet on any port.
-ANY_INTERNET_ALLOW = (
-    "not yet covered: no NSG rule allows inbound traffic from the internet on any port (MCS-NET-001 to 004 "
-    "check the management and file ports only; MCS-NET-013's deny comes last, so an earlier allow wins)"
-)
 
 _NSG: tuple[Anchor, ...] = (
     Anchor("psrule", "Azure.NSG.AnyInboundSource", "Network security groups should avoid any inbound rules",
-           NSG, "Security", not_enforced=ANY_INTERNET_ALLOW),
+           NSG, "Security", ("MCS-NET-018",)),
     Anchor("psrule", "Azure.NSG.LateralTraversal", "Lateral traversal from application servers should be blocked",
            NSG, "Security",
            not_enforced="not yet covered: NSGs deny outbound RDP (3389) and SSH (22) to the virtual network from "
@@ -229,9 +220,9 @@ _NSG: tuple[Anchor, ...] = (
     Anchor("checkov", "CKV_AZURE_9", "Ensure that RDP access is restricted from the internet",
            NSG, "Networking", ("MCS-NET-002",)),
     Anchor("checkov", "CKV_AZURE_160", "Ensure that HTTP (port 80) access is restricted from the internet",
-           NSG, "Networking", not_enforced=ANY_INTERNET_ALLOW),
+           NSG, "Networking", ("MCS-NET-018",)),
     Anchor("checkov", "CKV_AZURE_77", "Ensure that UDP Services are restricted from the Internet",
-           NSG, "Networking", not_enforced=ANY_INTERNET_ALLOW),
+           NSG, "Networking", ("MCS-NET-018",)),
     Anchor("checkov", "CKV2_AZURE_31", "Ensure VNET subnet is configured with a Network Security Group (NSG)",
            "Microsoft.Network/virtualNetworks", "General security", ("MCS-NET-005",)),
     Anchor("checkov", "CKV_AZURE_12",
@@ -259,9 +250,7 @@ _RBAC: tuple[Anchor, ...] = (
            "MCS-IAM-003 keep every member principal off subscription scope and out of Owner; the consortium's own "
            "subscription Owners are assigned outside the program"),
     Anchor("checkov", "CKV_AZURE_39", "Ensure that no custom subscription owner roles are created",
-           "Microsoft.Authorization/roleDefinitions", "IAM",
-           not_enforced="not yet covered: no custom role definition grants all actions ('*'); the program's custom "
-           "roles (the service desk's, the hub deployer's) list their actions"),
+           "Microsoft.Authorization/roleDefinitions", "IAM", ("MCS-IAM-009",)),
     Anchor("mcsb", "PA-7", "Follow just enough administration (least privilege) principle",
            "Microsoft.Authorization/roleAssignments", "Privileged access",
            ("MCS-IAM-001", "MCS-IAM-002", "MCS-IAM-003", "MCS-IAM-008")),

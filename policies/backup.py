@@ -219,6 +219,24 @@ def leaving_data_kept(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
         yield f"holds a leaving town's data, kept until {until}, but is not protected: a `pulumi up` could delete it"
 
 
+@control(
+    "MCS-BAK-010",
+    "Recovery Services vaults have a managed identity",
+    area=AREA,
+    types=[VAULT],
+    severity=Severity.MEDIUM,
+    cis_v8=["11.3", "3.3"],
+    checkov=["CKV2_AZURE_35"],
+    rationale="The vault reaches its private endpoints and the town's storage as itself; without an identity it "
+    "needs keys or public access to do so, and a town's backups would depend on a secret someone must guard.",
+    fix="Give the vault a system-assigned identity (identity.type SystemAssigned).",
+)
+def vault_identity(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    kind = str(r.known("identity.type") or "")
+    if "SystemAssigned" not in kind and "UserAssigned" not in kind:
+        yield f"identity.type is {kind or 'not set'}; the vault needs a managed identity"
+
+
 CONTROLS = (
     vault_soft_delete,
     vault_immutable,
@@ -228,4 +246,5 @@ CONTROLS = (
     daily,
     enhanced_vm_policy,
     leaving_data_kept,
+    vault_identity,
 )

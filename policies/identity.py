@@ -290,6 +290,25 @@ def desk_least_privilege(resources: Sequence[Resource], p: Mapping[str, Any]) ->
     yield from each((r for r in assignments if for_the_desk(r)), judge)
 
 
+@control(
+    "MCS-IAM-009",
+    "No custom role grants all actions",
+    area=AREA,
+    types=[ROLE_DEFINITION],
+    severity=Severity.CRITICAL,
+    cis_v8=["5.4", "6.8"],
+    checkov=["CKV_AZURE_39"],
+    rationale="A custom role with '*' is Owner under another name: the checks that keep members out of Owner "
+    "(MCS-IAM-003) would not see it, and whoever holds it could grant themselves anything.",
+    fix="List the actions the role needs (the desk's and the deployers' roles show how); never '*'.",
+)
+def no_wildcard_role(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    for permission in mappings(r.get("permissions")):
+        for key, what in (("actions", "actions"), ("dataActions", "data actions")):
+            if "*" in [str(a).strip() for a in as_list(permission.get(key))]:
+                yield f"grants all {what} ('*' in permissions.{key})"
+
+
 CONTROLS = (
     no_wide_scope,
     own_group_only,
@@ -299,4 +318,5 @@ CONTROLS = (
     ca_requires_mfa,
     groups_covered,
     desk_least_privilege,
+    no_wildcard_role,
 )

@@ -131,6 +131,27 @@ def no_winrm(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
             yield f"rule {rule.get('name', '?')} allows WinRM inbound from the internet"
 
 
+@control(
+    "MCS-NET-018",
+    "No inbound traffic from the internet on any port",
+    area=AREA,
+    types=[NSG, RULE],
+    severity=Severity.HIGH,
+    cis_v8=["4.4", "12.2"],
+    psrule=["Azure.NSG.AnyInboundSource"],
+    checkov=["CKV_AZURE_160", "CKV_AZURE_77"],
+    rationale="A town's servers serve its staff over the VPN and publish nothing to the internet; an inbound "
+    "allow from it (a web port, a UDP service, a test port left open) is exposure nobody decided on, and the "
+    "closing deny (MCS-NET-013) comes last, so an earlier allow wins.",
+    fix="Remove the rule, or admit the town's own ranges only; publishing a service needs an approved exemption.",
+)
+def no_internet_inbound(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    for rule in nsg_rules(r):
+        if allows_inbound(rule) and is_open_to_internet(rule):
+            ports = ", ".join(str(port) for port in rule_ports(rule)) or "any"
+            yield f"rule {rule.get('name', '?')} allows inbound traffic from the internet (ports {ports})"
+
+
 def _subnets(r: Resource) -> list[Mapping[str, Any]]:
     if r.type == SUBNET:
         return [{**r.props, "name": r.get("subnetName") or r.get("name") or r.name}]
@@ -425,4 +446,5 @@ CONTROLS = (
     threat_intel,
     no_bgp_propagation,
     private_endpoints,
+    no_internet_inbound,
 )

@@ -233,6 +233,25 @@ def no_cross_tenant(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     yield from require_value(r, "allowCrossTenantReplication", False, message="{path} is {value!r}; it should be false")
 
 
+@control(
+    "MCS-STO-012",
+    "Storage accounts let trusted Azure services through their firewall",
+    area=AREA,
+    types=[ACCOUNT],
+    severity=Severity.MEDIUM,
+    cis_v8=["11.2", "4.4"],
+    cis_azure="3.9",
+    checkov=["CKV_AZURE_36"],
+    rationale="The backup accounts deny every network; without the trusted-services exception Azure Backup "
+    "itself cannot write a town's recovery points, and backups fail without anyone opening the account.",
+    fix="Set networkRuleSet.bypass to AzureServices (with defaultAction Deny).",
+)
+def trusted_services(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    bypass = r.known("networkRuleSet.bypass")
+    if "AzureServices" not in [b.strip() for b in str(bypass or "").split(",")]:
+        yield f"networkRuleSet.bypass is {bypass or 'not set'}; it must include AzureServices"
+
+
 CONTROLS = (
     tls_minimum,
     https_only,
@@ -245,4 +264,5 @@ CONTROLS = (
     private_container,
     blob_soft_delete,
     no_cross_tenant,
+    trusted_services,
 )

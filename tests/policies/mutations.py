@@ -28,6 +28,7 @@ RULE_GROUP = "azure-native:network:FirewallPolicyRuleCollectionGroup"
 RSV = "azure-native:recoveryservices:Vault"
 POLICY = "azure-native:recoveryservices:ProtectionPolicy"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 GROUP = "azuread:index/group:Group"
 CA = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 DIAG = "azure-native:monitor:DiagnosticSetting"
@@ -350,6 +351,16 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
     ),
     "MCS-GOV-005": (edit(BUDGET, "amount", 20.5), "budget 20.50 is below verona's estimated direct costs of"),
     "MCS-OPS-001": (_backup_alerts_removed, "backup: Vault rsv-verona has no enabled alert routed to the service desk"),
+    "MCS-NET-018": (
+        add_rule({"sourceAddressPrefix": "Internet", "destinationPortRange": "80", "name": "web"}),
+        "rule web allows inbound traffic from the internet (ports 80)",
+    ),
+    "MCS-STO-012": (edit(ACCOUNT, "networkRuleSet.bypass", "None"), "networkRuleSet.bypass is None"),
+    "MCS-BAK-010": (edit(RSV, "identity", DELETE), "identity.type is not set; the vault needs a managed identity"),
+    "MCS-IAM-009": (
+        edit(ROLE_DEFINITION, "permissions", [{"actions": ["*"], "notActions": []}]),
+        "grants all actions ('*' in permissions.actions)",
+    ),
     "MCS-NET-017": (  # Verona's hall claims Fitchburg's LAN without NAT
         edit(LNG, "localNetworkAddressSpace.addressPrefixes", ["172.20.0.0/22"]),
         "172.20.0.0/22 (no NAT) overlaps fitchburg's on-premises range on the hub gateway",
