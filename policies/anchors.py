@@ -69,9 +69,7 @@ _STORAGE: tuple[Anchor, ...] = (
     Anchor("psrule", "Azure.Storage.SoftDelete", "Enable blob soft delete on Storage Accounts",
            STORAGE, "Reliability", ("MCS-STO-010",)),
     Anchor("psrule", "Azure.Storage.ContainerSoftDelete", "Enable container soft delete on Storage Accounts",
-           STORAGE, "Reliability",
-           not_enforced="not yet covered: the blob service's containerDeleteRetentionPolicy is enabled with at "
-           "least a day (the program sets it to the blob soft-delete days; MCS-STO-010 checks blob soft delete only)"),
+           STORAGE, "Reliability", ("MCS-STO-013",)),
     Anchor("psrule", "Azure.Storage.FileShareSoftDelete", "Enable soft delete on Storage Accounts file shares",
            STORAGE, "Reliability",
            not_enforced="applies to FileStorage (premium file) accounts only; the program's accounts are StorageV2, "
@@ -192,7 +190,7 @@ _RECOVERY_VAULT: tuple[Anchor, ...] = (
     Anchor("mcsb", "BR-2", "Protect backup and recovery data",
            RECOVERY_VAULT, "Backup and recovery",
            ("MCS-BAK-001", "MCS-BAK-002", "MCS-BAK-003", "MCS-BAK-008", "MCS-STO-006", "MCS-STO-007",
-            "MCS-STO-010")),
+            "MCS-STO-010", "MCS-STO-013")),
     Anchor("mcsb", "BR-3", "Monitor backups",
            RECOVERY_VAULT, "Backup and recovery", ("MCS-OPS-001", "MCS-LOG-001")),
     Anchor("mcsb", "BR-4", "Regularly test backup",

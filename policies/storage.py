@@ -234,6 +234,30 @@ def no_cross_tenant(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
 
 
 @control(
+    "MCS-STO-013",
+    "Deleted containers are recoverable for the retention period",
+    area=AREA,
+    types=[BLOB_SERVICE],
+    severity=Severity.MEDIUM,
+    cis_v8=["11.3", "3.4"],
+    psrule=["Azure.Storage.ContainerSoftDelete"],
+    mcsb=["BR-2"],
+    rationale="Blob soft delete does not bring back a deleted container: one delete of a town's backup "
+    "container would take every recovery point in it at once.",
+    fix="Enable containerDeleteRetentionPolicy with at least the minimum number of days.",
+    params={"minimum_days": Param(7, "integer", "Minimum container soft-delete retention in days")},
+)
+def container_soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    enabled = r.get("containerDeleteRetentionPolicy.enabled") is True
+    days = r.get("containerDeleteRetentionPolicy.days") or 0
+    if not enabled or days < p["minimum_days"]:
+        yield (
+            f"container soft delete is {'on' if enabled else 'off'} with {days} days; "
+            f"it must be on with at least {p['minimum_days']} days"
+        )
+
+
+@control(
     "MCS-STO-012",
     "Storage accounts let trusted Azure services through their firewall",
     area=AREA,
@@ -265,4 +289,5 @@ CONTROLS = (
     blob_soft_delete,
     no_cross_tenant,
     trusted_services,
+    container_soft_delete,
 )

@@ -355,6 +355,10 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
         add_rule({"sourceAddressPrefix": "Internet", "destinationPortRange": "80", "name": "web"}),
         "rule web allows inbound traffic from the internet (ports 80)",
     ),
+    "MCS-STO-013": (
+        edit(BLOB_SERVICE, "containerDeleteRetentionPolicy.enabled", False),
+        "container soft delete is off with 60 days",
+    ),
     "MCS-STO-012": (edit(ACCOUNT, "networkRuleSet.bypass", "None"), "networkRuleSet.bypass is None"),
     "MCS-BAK-010": (edit(RSV, "identity", DELETE), "identity.type is not set; the vault needs a managed identity"),
     "MCS-IAM-009": (
