@@ -234,14 +234,13 @@ _NSG: tuple[Anchor, ...] = (
 
 _RBAC: tuple[Anchor, ...] = (
     Anchor("psrule", "Azure.RBAC.UseGroups", "Use groups for assigning permissions instead of individual user accounts",
-           "Microsoft.Subscription", "Security",
-           not_enforced="not yet covered: member role assignments name groups (principalType Group), never single "
-           "users (the program assigns roles to groups only)"),
+           "Microsoft.Subscription", "Security", ("MCS-IAM-010",)),
     Anchor("psrule", "Azure.RBAC.UseRGDelegation",
            "Use RBAC assignments on resource groups instead of individual resources",
            "Microsoft.Resources/resourceGroups", "Security",
-           not_enforced="not yet covered: member role assignments are scoped to the resource group itself, not to "
-           "single resources in it (MCS-IAM-002 accepts both)"),
+           not_enforced="deliberately narrower: the one assignment below a resource group, the town's automation "
+           "identity's Key Vault Secrets User, is scoped to the town's key vault alone (least privilege, MCS-IAM-002 "
+           "keeps it inside the town's group); every group's assignment is on the resource group"),
     Anchor("psrule", "Azure.RBAC.LimitOwner", "Limit the number of subscription Owners",
            "Microsoft.Subscription", "Security",
            not_enforced="judges the subscription's exported assignments, not the program's: MCS-IAM-001 and "

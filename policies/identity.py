@@ -309,6 +309,23 @@ def no_wildcard_role(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
                 yield f"grants all {what} ('*' in permissions.{key})"
 
 
+@control(
+    "MCS-IAM-010",
+    "Roles are granted to groups or workload identities, never to a single user",
+    area=AREA,
+    types=[ASSIGNMENT],
+    severity=Severity.MEDIUM,
+    cis_v8=["5.4", "6.8"],
+    psrule=["Azure.RBAC.UseGroups"],
+    rationale="A right granted to one person outlives their job: in a town of a few staff nobody remembers to "
+    "remove it. Through a group it is reviewed with the group's members, and it leaves with them.",
+    fix="Grant the role to the town's group (admins, helpdesk, auditors) and add the person to the group.",
+)
+def no_user_assignment(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    if str(r.known("principalType") or "").lower() == "user":
+        yield "grants a role to a single user (principalType User); grant it to a group"
+
+
 CONTROLS = (
     no_wide_scope,
     own_group_only,
@@ -319,4 +336,5 @@ CONTROLS = (
     groups_covered,
     desk_least_privilege,
     no_wildcard_role,
+    no_user_assignment,
 )

@@ -112,3 +112,4 @@ def test_the_gaps_closed_by_controls_are_covered() -> None:
     assert covered[("checkov", "CKV2_AZURE_35")] == ("MCS-BAK-010",)
     assert covered[("checkov", "CKV_AZURE_39")] == ("MCS-IAM-009",)
     assert covered[("psrule", "Azure.Storage.ContainerSoftDelete")] == ("MCS-STO-013",)
+    assert covered[("psrule", "Azure.RBAC.UseGroups")] == ("MCS-IAM-010",)

@@ -361,6 +361,7 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
     ),
     "MCS-STO-012": (edit(ACCOUNT, "networkRuleSet.bypass", "None"), "networkRuleSet.bypass is None"),
     "MCS-BAK-010": (edit(RSV, "identity", DELETE), "identity.type is not set; the vault needs a managed identity"),
+    "MCS-IAM-010": (edit(ASSIGNMENT, "principalType", "User"), "grants a role to a single user"),
     "MCS-IAM-009": (
         edit(ROLE_DEFINITION, "permissions", [{"actions": ["*"], "notActions": []}]),
         "grants all actions ('*' in permissions.actions)",
