@@ -176,6 +176,7 @@ class MemberBackup(pulumi.ComponentResource):
             allow_shared_key_access=False,
             default_to_o_auth_authentication=True,
             allow_cross_tenant_replication=False,
+            is_local_user_enabled=False,  # local users serve SFTP, which the backup accounts do not offer
             public_network_access="Disabled",
             network_rule_set={"default_action": "Deny", "bypass": "AzureServices"},
             immutable_storage_with_versioning={"enabled": True},

@@ -105,9 +105,7 @@ _STORAGE: tuple[Anchor, ...] = (
     Anchor("checkov", "CKV_AZURE_36", "Ensure 'Trusted Microsoft Services' is enabled for Storage Account access",
            STORAGE, "Networking", ("MCS-STO-012",)),
     Anchor("checkov", "CKV_AZURE_244", "Avoid the use of local users for Azure Storage unless necessary",
-           STORAGE, "General security",
-           not_enforced="not yet covered: isLocalUserEnabled is false (local users serve SFTP, which the accounts "
-           "do not offer; the program leaves the property unset)"),
+           STORAGE, "General security", ("MCS-STO-014",)),
     Anchor("checkov", "CKV2_AZURE_41", "Ensure storage account is configured with SAS expiration policy",
            STORAGE, "IAM",
            not_enforced="shared-key access is off (MCS-STO-004), so no account or service SAS can be signed; the "

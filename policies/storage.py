@@ -276,6 +276,28 @@ def trusted_services(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
         yield f"networkRuleSet.bypass is {bypass or 'not set'}; it must include AzureServices"
 
 
+@control(
+    "MCS-STO-014",
+    "Storage accounts have no local users",
+    area=AREA,
+    types=[ACCOUNT],
+    severity=Severity.MEDIUM,
+    cis_v8=["5.4", "6.2"],
+    checkov=["CKV_AZURE_244"],
+    rationale="Local users are accounts of the storage account itself (for SFTP), outside Entra ID: no MFA, "
+    "no group, no leaver process; the backup accounts need none.",
+    fix="Set isLocalUserEnabled to false.",
+)
+def no_local_users(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    yield from require_value(
+        r,
+        "isLocalUserEnabled",
+        False,
+        message="{path} is {value!r}; it must be false",
+        unset="not set (Azure default true)",
+    )
+
+
 CONTROLS = (
     tls_minimum,
     https_only,
@@ -290,4 +312,5 @@ CONTROLS = (
     no_cross_tenant,
     trusted_services,
     container_soft_delete,
+    no_local_users,
 )

@@ -359,6 +359,7 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
         edit(BLOB_SERVICE, "containerDeleteRetentionPolicy.enabled", False),
         "container soft delete is off with 60 days",
     ),
+    "MCS-STO-014": (edit(ACCOUNT, "isLocalUserEnabled", True), "isLocalUserEnabled is True; it must be false"),
     "MCS-STO-012": (edit(ACCOUNT, "networkRuleSet.bypass", "None"), "networkRuleSet.bypass is None"),
     "MCS-BAK-010": (edit(RSV, "identity", DELETE), "identity.type is not set; the vault needs a managed identity"),
     "MCS-IAM-010": (edit(ASSIGNMENT, "principalType", "User"), "grants a role to a single user"),
