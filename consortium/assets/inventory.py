@@ -15,9 +15,9 @@ from typing import Any
 
 from consortium.registry.checker import HOST_PATTERN, TIMESTAMP_PATTERN  # noqa: F401 (the schema test reads them here)
 from consortium.registry.checker import Checker as _Checker
-from consortium.registry.errors import InputError, Problem, fail
+from consortium.registry.errors import fail
 from consortium.registry.fields import SLUG_PATTERN
-from consortium.registry.files import read_json
+from consortium.registry.hostfiles import load_host_files
 
 SCHEMA_VERSION = 1
 MAX_INVENTORY_BYTES = 64 * 1024 * 1024  # a host with 5,000 packages writes about 1 MB
@@ -165,23 +165,8 @@ def _software(c: _Checker, value: Any, field: str) -> Software:
 def load_inventories(folder: Path) -> list[HostInventory]:
     """Every ``<host>.json`` in ``folder``, sorted by host. Each bad file is one problem (its first);
     all of them are raised together, so one run names every file to fix."""
-    shown_dir = str(folder)
-    if not folder.is_dir():
-        raise fail(shown_dir, "", "not a directory of host inventories (playbooks/inventory.yml writes them)")
-    hosts: list[HostInventory] = []
-    problems: list[Problem] = []
-    for path in sorted(folder.glob("*.json")):
-        shown = str(path)
-        try:
-            inv = parse_inventory(read_json(path, shown, max_bytes=MAX_INVENTORY_BYTES), shown)
-            if path.stem != inv.host:
-                raise fail(shown, "host", f"{inv.host!r} does not match the file name (expected {path.stem}.json)")
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        hosts.append(inv)
-    if problems:
-        raise InputError(problems)
+    what = "host inventories (playbooks/inventory.yml writes them)"
+    hosts = list(load_host_files(folder, parse_inventory, max_bytes=MAX_INVENTORY_BYTES, what=what).values())
     if not hosts:
-        raise fail(shown_dir, "", "holds no host inventories (*.json)")
+        raise fail(str(folder), "", "holds no host inventories (*.json)")
     return hosts

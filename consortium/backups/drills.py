@@ -23,9 +23,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from consortium.backups.hostfiles import load_host_files, repository
+from consortium.backups.hostfiles import repository
 from consortium.registry.checker import HOST_PATTERN, Checker
 from consortium.registry.fields import SLUG_PATTERN
+from consortium.registry.hostfiles import load_host_files
 
 RESULTS = ("passed", "failed")
 SNAPSHOT_ID_PATTERN = r"^[0-9a-f]{8,64}$"

@@ -1,26 +1,15 @@
-"""What the drill and status readers share: one ``<host>.json`` per host in a folder, and the
-repository field, which must never carry a credential."""
+"""What the drill and status readers share: the repository field, which must never carry a credential.
+(Their ``<host>.json`` folders are read by :func:`consortium.registry.hostfiles.load_host_files`.)"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from consortium.registry.checker import Checker
-from consortium.registry.errors import InputError, Problem, fail
-from consortium.registry.files import read_json
 
 # A repository URL with user information (s3:https://key:secret@host/...) would put a credential in evidence.
 _USERINFO = re.compile(r"://[^/]*@")
-
-
-class _HostFile(Protocol):
-    host: str
-
-
-T = TypeVar("T", bound=_HostFile)
 
 
 def repository(c: Checker, value: Any) -> str:
@@ -28,25 +17,3 @@ def repository(c: Checker, value: Any) -> str:
     if _USERINFO.search(text):
         raise c.bad("repository", "carries credentials (user information in the URL); evidence must not")
     return text
-
-
-def load_host_files(folder: Path, parse: Callable[[Any, str], T], *, max_bytes: int, what: str) -> dict[str, T]:
-    """Every ``<host>.json`` in ``folder``, parsed, by host. Each bad file is one problem (its first);
-    all are raised together, so one run names every file to fix. An empty folder is no file, not an error."""
-    if not folder.is_dir():
-        raise fail(str(folder), "", f"not a directory of {what}")
-    found: dict[str, T] = {}
-    problems: list[Problem] = []
-    for path in sorted(folder.glob("*.json")):
-        shown = str(path)
-        try:
-            item = parse(read_json(path, shown, max_bytes=max_bytes), shown)
-            if path.stem != item.host:
-                raise fail(shown, "host", f"{item.host!r} does not match the file name (expected {path.stem}.json)")
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        found[item.host] = item
-    if problems:
-        raise InputError(problems)
-    return found

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from consortium.backups.drills import SNAPSHOT_ID_PATTERN
-from consortium.backups.hostfiles import load_host_files, repository
+from consortium.backups.hostfiles import repository
 from consortium.registry.checker import HOST_PATTERN, Checker
 from consortium.registry.fields import SLUG_PATTERN
+from consortium.registry.hostfiles import load_host_files
 
 MAX_STATUS_BYTES = 16 * 1024 * 1024
 UNIT_RESULT_PATTERN = r"^[a-z][a-z-]{0,40}$"
