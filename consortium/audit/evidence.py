@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from consortium.audit.scanner_evidence import ScannerEvidence, read_scanners
 from consortium.registry.errors import fail
 from consortium.registry.files import read_json
 from consortium.registry.load import Registry
@@ -35,6 +36,8 @@ class HostEvidence:
     member: str  # from the registry's server list; "unknown" when no member lists the host
     reachable: bool
     controls: tuple[HostControl, ...]
+    # what Lynis / OpenSCAP said, when the audit ran them (its opt-in); None otherwise
+    scanners: ScannerEvidence | None = None
 
     @property
     def failing(self) -> list[HostControl]:
@@ -93,8 +96,11 @@ def load_evidence(folder: Path, registry: Registry | None) -> list[HostEvidence]
             raise fail(shown, "controls", "expected an object")
         reachable = _optional(doc, "reachable", bool, shown, "reachable")
         controls = [_control(cid, c, shown) for cid, c in sorted(doc["controls"].items())]
+        scanners = read_scanners(doc.get("scanners"), shown)
         hosts.append(
-            HostEvidence(doc["host"], owner.get(doc["host"], "unknown"), reachable is not False, tuple(controls))
+            HostEvidence(
+                doc["host"], owner.get(doc["host"], "unknown"), reachable is not False, tuple(controls), scanners
+            )
         )
     if not hosts:
         raise fail(str(folder), "", "holds no baseline evidence (*.json)")

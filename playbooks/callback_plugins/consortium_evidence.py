@@ -54,6 +54,9 @@ CONTROL = re.compile(r"^(LNX|WIN)-[A-Z]+-\d{3}$")
 # applicable outranks compliant, and any drift, error or unreachable task outranks both.
 RANK = {"not_checked": 0, "compliant": 1, "not_applicable": 2, "drift": 3, "error": 4, "unreachable": 5}
 SWITCHES_FACT = "_{role}_evidence_switches"  # {role}: the role's name (its directory)
+# The reduced results of the auditors' scanners, when the audit ran them (the baseline audit's opt-in):
+# written as the evidence's "scanners" object (consortium/audit/scanner_evidence.py reads it).
+SCANNERS_FACT = "_{role}_evidence_scanners"
 STATUS_VAR = "consortium_evidence_status"
 REASONED = ("not_applicable", "error", "unreachable")  # the statuses whose evidence says why
 MESSAGE_MAX = 300  # characters of a failed task's message kept as the reason
@@ -134,6 +137,11 @@ class CallbackModule(CallbackBase):
         if outcome == "ok" and role is not None:
             fact = SWITCHES_FACT.format(role=os.path.basename(role._role_path))
             switches = (result._result.get("ansible_facts") or {}).get(fact)
+        if outcome == "ok" and role is not None:
+            fact = SCANNERS_FACT.format(role=os.path.basename(role._role_path))
+            scanners = (result._result.get("ansible_facts") or {}).get(fact)
+            if isinstance(scanners, dict):
+                entry["scanners"] = scanners
         if isinstance(switches, dict):
             entry["enabled"] = enabled_controls(role_controls, switches)
             entry["disabled"] = {c["id"] for c in role_controls} - set(entry["enabled"])
@@ -232,6 +240,7 @@ class CallbackModule(CallbackBase):
                     }
                     for cid, c in sorted(controls.items())
                 },
+                **({"scanners": entry["scanners"]} if "scanners" in entry else {}),
             }
             path = os.path.join(self._dir, f"{host}.json")
             tmp = f"{path}.tmp"

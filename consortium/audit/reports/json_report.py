@@ -9,6 +9,7 @@ from typing import Any
 from consortium.audit.evidence import HostEvidence
 from consortium.audit.reports.summary import summary_line, title
 from consortium.audit.run import Audit, Result
+from consortium.audit.scanner_evidence import ScannerEvidence
 from consortium.audit.verdicts import Verdict, verdicts
 
 
@@ -46,7 +47,25 @@ def _host(h: HostEvidence) -> dict[str, Any]:
             for c in h.controls
         },
         "failing": [c.id for c in h.failing],
+        **({"scanners": _scanners(h.scanners)} if h.scanners else {}),
     }
+
+
+def _scanners(s: ScannerEvidence) -> dict[str, Any]:
+    """The scanners' reduced results, in the shape the evidence has them."""
+    out: dict[str, Any] = {}
+    if s.lynis:
+        out["lynis"] = {
+            "hardening_index": s.lynis.hardening_index,
+            "warnings": [{"id": tid, "text": text} for tid, text in s.lynis.warnings],
+            "suggestions": [{"id": tid, "text": text} for tid, text in s.lynis.suggestions],
+        }
+    if s.openscap:
+        out["openscap"] = {o.profile: {"pass": o.passed, "fail": o.failed, "other": o.other,
+                                       "failing": list(o.failing)} for o in s.openscap}  # fmt: skip
+    if s.not_run:
+        out["not_run"] = dict(s.not_run)
+    return out
 
 
 def _verdict(v: Verdict) -> dict[str, Any]:

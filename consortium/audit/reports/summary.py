@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from consortium.audit.evidence import HostEvidence
 from consortium.audit.run import Audit, Result
+from consortium.audit.scanner_evidence import ScannerEvidence
 from consortium.audit.verdicts import SHARED
 from consortium.words import count
 
@@ -83,7 +84,22 @@ def host_line(h: HostEvidence) -> str:
         + (f", {counts['not_applicable']} not applicable" if counts["not_applicable"] else "")
         + (", unreachable" if not h.reachable else "")
         + (f" ({'; '.join(notes)})" if notes else "")
+        + (f"; {scanner_text(h.scanners)}" if h.scanners else "")
     )
+
+
+def scanner_text(s: ScannerEvidence) -> str:
+    """What the scanners said about a host: Lynis' index and warnings, OpenSCAP's failing rules per profile."""
+    parts = []
+    if s.lynis:
+        warned = f": {', '.join(tid for tid, _ in s.lynis.warnings)}" if s.lynis.warnings else ""
+        parts.append(f"Lynis index {s.lynis.hardening_index} ({len(s.lynis.warnings)} warnings{warned}; "
+                     f"{len(s.lynis.suggestions)} suggestions)")  # fmt: skip
+    for o in s.openscap:
+        failing = f" ({', '.join(o.failing)})" if o.failing else ""
+        parts.append(f"OpenSCAP {o.profile}: {o.passed} pass, {o.failed} fail{failing}, {o.other} other")
+    parts += [f"{name} not run: {why}" for name, why in s.not_run]
+    return "; ".join(parts)
 
 
 def host_lines(audit: Audit) -> list[str]:

@@ -1,0 +1,119 @@
+"""What do the auditors' scanners say before and after the Linux baseline? Prints figures; asserts nothing.
+
+Brings up two fresh lab hosts (root needed; see tests/playbooks/lab/): one stays untouched, the other
+is baselined twice (playbooks/baseline.yml; the wall time and ``changed`` count of each run). Then
+Lynis and OpenSCAP (SSG Debian 12 content) run inside both (tests/playbooks/lab/scanners.py, which
+parses the results with consortium.audit.scanners, as the audit's evidence does) and it prints, per
+host, the Lynis hardening index with its warnings and suggestions, OpenSCAP's pass / fail / other per
+profile, the rules controls.yml says the baseline makes pass, and the baselined/untouched ratios.
+For scale (FACTS.md, not re-run here: no copy of dev-sec's roles is on this machine): dev-sec's
+os_hardening + ssh_hardening reach Lynis 74 and 110 pass / 69 fail on ANSSI-BP-028 intermediary.
+
+    sudo .venv/bin/python bench/hardening_score.py [--profiles anssi_bp28_intermediary standard]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.playbooks.ansible_run import PLAYBOOKS, extra_vars_file, run_playbook  # noqa: E402
+from tests.playbooks.lab import Lab  # noqa: E402
+from tests.playbooks.lab.scanners import (  # noqa: E402
+    ANSSI_INTERMEDIARY,
+    ScanResult,
+    control_scanner_rules,
+    install_scanners,
+    scan,
+    ssg_version,
+)
+
+CONTROLS = PLAYBOOKS / "roles" / "linux_server_baseline" / "controls.yml"
+
+
+def _ratio(after: float, before: float) -> str:
+    return f"{after / before:.2f}x" if before else "n/a"
+
+
+def _baseline(lab: Lab, host: str, workdir: Path) -> None:
+    """Baseline ``host`` twice; print each run's wall time and changed count."""
+    lab_vars = {
+        "baseline_hosts": host,
+        "consortium_mgmt_cidrs": [f"{lab.bridge_ip}/32"],
+        "consortium_ntp_servers": [lab.bridge_ip],
+        # Plain TCP: no collector needs to listen (rsyslog queues); TLS changes no scanner figure.
+        "consortium_log_collector": {"host": lab.bridge_ip, "port": 6514, "protocol": "tcp", "tls": False},
+    }
+    vars_arg = extra_vars_file(workdir / "vars.json", lab_vars)
+    runs = [run_playbook(PLAYBOOKS / "baseline.yml", "-e", vars_arg, env=lab.ansible_env()) for _ in range(2)]
+    for label, run in zip(("first", "second"), runs, strict=True):
+        changed = run.recap.get(host, {}).get("changed", "?")
+        print(f"  baseline {label} run: {run.seconds:6.1f} s  rc {run.rc}  tasks {run.tasks(host)}  changed {changed}")
+    print(f"  baseline second/first: {_ratio(runs[1].seconds, runs[0].seconds)}")
+
+
+def _report(label: str, result: ScanResult, profiles: tuple[str, ...]) -> None:
+    lynis = result.lynis
+    print(f"  {label:10s} Lynis index {lynis.hardening_index}  warnings {len(lynis.warnings)}"
+          f"  suggestions {len(lynis.suggestions)}")  # fmt: skip
+    for p in profiles:
+        o = result.oscap[p]
+        other = len(o.results) - o.count("pass") - len(o.failing)
+        print(f"  {label:10s} OpenSCAP {p}: pass {o.count('pass')}  fail {len(o.failing)}  other {other}")
+
+
+def _named_rules(result: ScanResult) -> str:
+    """How many of the scanner rules controls.yml names pass on a host."""
+    rules = control_scanner_rules(CONTROLS)
+    oscap = result.oscap.get(ANSSI_INTERMEDIARY)
+    lynis_ok = sum(result.lynis.passed(t) for t in rules.get("lynis", {}))
+    oscap_ok = sum(oscap is not None and oscap.results.get(r) == "pass" for r in rules.get("openscap", {}))
+    return (f"Lynis {lynis_ok}/{len(rules.get('lynis', {}))}, "
+            f"OpenSCAP {oscap_ok}/{len(rules.get('openscap', {}))}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profiles", nargs="+", default=[ANSSI_INTERMEDIARY, "standard"])
+    args = parser.parse_args()
+    profiles = tuple(args.profiles)
+    if os.geteuid() != 0:
+        sys.exit("bench/hardening_score.py needs root (it starts systemd-nspawn hosts)")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  ({os.cpu_count()} cores)")
+    # CAP_NET_ADMIN so the baseline's nftables ruleset really loads (as in the lab tests).
+    with tempfile.TemporaryDirectory(prefix="consortium-score-bench-") as tmp, \
+            Lab(2, capabilities=("CAP_NET_ADMIN",)) as lab:  # fmt: skip
+        untouched, baselined = lab.hosts
+        print(f"\nbaselined host {baselined.name}:")
+        _baseline(lab, baselined.name, Path(tmp))
+        t0 = time.monotonic()
+        install_scanners(lab, lab.hosts)
+        t1 = time.monotonic()
+        results = scan(lab, lab.hosts, profiles)
+        t2 = time.monotonic()
+        print(f"\nscanners (ssg-debian {ssg_version()}): install {t1 - t0:.1f} s, scan of both hosts {t2 - t1:.1f} s")
+        before, after = results[untouched.name], results[baselined.name]
+        _report("untouched", before, profiles)
+        _report("baselined", after, profiles)
+        print("\nbaselined / untouched:")
+        print(f"  Lynis index {_ratio(after.lynis.hardening_index, before.lynis.hardening_index)}  warnings "
+              f"{_ratio(len(after.lynis.warnings), len(before.lynis.warnings))}  suggestions "
+              f"{_ratio(len(after.lynis.suggestions), len(before.lynis.suggestions))}")  # fmt: skip
+        for p in profiles:
+            b, a = before.oscap[p], after.oscap[p]
+            print(f"  OpenSCAP {p}: pass {_ratio(a.count('pass'), b.count('pass'))}"
+                  f"  fail {_ratio(len(a.failing), len(b.failing))}")  # fmt: skip
+        print(f"\nscanner rules controls.yml names that pass: untouched {_named_rules(before)};"
+              f" baselined {_named_rules(after)}")  # fmt: skip
+        print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
