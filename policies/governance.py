@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from consortium.money import parse_decimal
 
 from .framework import Param, Resource, Severity, control
 from .identity import RESOURCE_GROUP
@@ -278,10 +280,9 @@ def _decimal(value: object) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
-        number = Decimal(str(value))
-    except InvalidOperation:
+        return parse_decimal(str(value))
+    except ValueError:
         return None
-    return number if number.is_finite() else None
 
 
 CONTROLS = (required_tags, consistent_tags, member_budget, complete_for_phase, budget_covers_estimate)

@@ -237,12 +237,11 @@ def _priced(
     """The shares of ``est`` and alone beside each; None (said on stderr) when the plan lacks stacks
     the shares need, which is bad input when shares were asked for (``need``)."""
     from consortium.costs.share_report import priced
-    from consortium.costs.shares import missing_stacks
+    from consortium.costs.shares import lacking
 
-    missing = missing_stacks(est, registry)
-    if missing:
-        listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        message = f"lacks {listed}: each member's share needs the hub and every member"
+    lacks = lacking(est, registry)
+    if lacks:
+        message = f"{lacks}: each member's share needs the hub and every member"
         if need:
             raise fail(str(plan_file), "stacks", message)
         click.echo(f"note: {plan_file}: {message}; no shares", err=True)

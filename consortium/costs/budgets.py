@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from consortium.costs.estimate import Estimate
 from consortium.costs.prices import PriceBook
-from consortium.costs.shares import Shares
+from consortium.costs.shares import Shares, lacking
 from consortium.registry.errors import fail
 from consortium.registry.estimates import Estimates, MemberEstimate, budget_amount
 from consortium.registry.load import Registry
@@ -36,10 +36,10 @@ def member_estimates(
     plan lacks is bad input (``shown``: where the plan came from), since a budget must not silently
     fall to the minimum."""
     c = registry.consortium
+    lacks = lacking(est, registry)
+    if lacks:
+        raise fail(shown, "stacks", f"{lacks}: budgets need every member's estimate")
     served = [e.member.slug for e in registry.served]
-    missing = [slug for slug in served if slug not in est.stacks]
-    if missing:
-        raise fail(shown, "stacks", f"no stack of {', '.join(missing)}: budgets need every member's estimate")
     members = {
         slug: MemberEstimate(
             direct_monthly=est.stack_total(slug),

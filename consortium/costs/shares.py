@@ -69,6 +69,15 @@ def missing_stacks(est: Estimate, registry: Registry) -> list[str]:
     return [s for s in (HUB_STACK, *sorted(e.member.slug for e in registry.served)) if s not in have]
 
 
+def lacking(est: Estimate, registry: Registry) -> str | None:
+    """``lacks a, b and N more`` naming the stacks of :func:`missing_stacks` (five at most), or None;
+    each caller says why it needs them."""
+    missing = missing_stacks(est, registry)
+    if not missing:
+        return None
+    return "lacks " + ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+
+
 def shares_of(est: Estimate, registry: Registry) -> Shares:
     """Split ``est`` (the hub and every member of ``registry``, see :func:`missing_stacks`) among the members."""
     c = registry.consortium

@@ -17,7 +17,7 @@ from consortium.audit.sources import plan_resources
 from consortium.costs.estimate import estimate
 from consortium.costs.prices import PriceBook
 from consortium.costs.share_report import priced
-from consortium.costs.shares import missing_stacks
+from consortium.costs.shares import lacking
 from consortium.costs.usage import Usage
 from consortium.council.page import CouncilPage, council_page
 from consortium.registry.errors import fail
@@ -43,10 +43,9 @@ def council_report(
     registry.entry(slug)  # an unknown member is bad input (with the likely slug), before any work
     c = registry.consortium
     est = estimate(records, consortium=c.slug, primary_region=c.azure.primary, usage=Usage.of(registry), prices=prices)
-    missing = missing_stacks(est, registry)
-    if missing:
-        listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        raise fail(plan_shown, "stacks", f"lacks {listed}: a town's share needs the hub and every member")
+    lacks = lacking(est, registry)
+    if lacks:
+        raise fail(plan_shown, "stacks", f"{lacks}: a town's share needs the hub and every member")
     resources = plan_resources(records)
     audit = run_audit(
         resources,
