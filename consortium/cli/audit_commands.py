@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -307,13 +307,14 @@ def _with_drills(source: Source, drills_dir: Path, on: datetime | None) -> Sourc
 
     assert source.registry is not None
     if not drills_dir.is_dir():
+        # Said in the report too, so that a council reading it sees the drills were not looked at.
         click.echo(f"warning: no {drills_dir}: MCS-BAK-009 (restore drills) not judged", err=True)
-        return source
+        return replace(source, drills="restore drills not judged (no drill evidence)")
     servers = drill_resources(source.registry, load_drills(drills_dir))
     drilled = sum(r.get("drill") is not None for r in servers)
     words = f"restore drills of {drilled} of {count(len(servers), 'protected server')}"
     apart = (drill_controls(on.date() if on else None), tuple(servers))
-    return Source(source.registry, source.resources, source.title, source.focus, source.catalog, apart, words)
+    return replace(source, apart=apart, drills=words)
 
 
 def _report(result: Audit, fmt: str, output: Path | None) -> None:

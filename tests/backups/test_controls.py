@@ -93,3 +93,4 @@ def test_no_drills_directory_is_a_warning_and_a_bad_drill_is_exit_2(evidence: Pa
     (evidence / "drills").rmdir()
     quiet = cli("audit", "--evidence", evidence, "--registry", REPO)
     assert quiet.code == 0 and "MCS-BAK-009 (restore drills) not judged" in quiet.err
+    assert "restore drills not judged (no drill evidence)" in quiet.out  # the report says so, not only stderr
