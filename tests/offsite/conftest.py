@@ -1,30 +1,20 @@
-"""A moto server on 127.0.0.1 with IAM enforcement on, an admin key, and a registry pointing at it.
-
-moto authenticates and authorises every request once its "no auth" allowance is used up
-(``INITIAL_NO_AUTH_ACTION_COUNT``; the server's ``/moto-api/reset-auth`` sets it): the admin user is
-created while the allowance is unlimited, then it is set to 0, so from then on every request
-(the admin's included) is signed, checked against its user's policies, or refused.
-"""
+"""The offsite tests' store: the shared moto server (``tests/moto_store.py``) on loopback with IAM
+enforcement on, an admin key in the standard AWS variables, and a registry pointing at it."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-import requests
-from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
+from tests import moto_store
 from tests.conftest import copy_registry
 
 EXAMPLE_ENDPOINT = "https://s3.dane-consortium.example"
 VAULT_PASSWORD = "correct horse battery staple"
-_CONFIG = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1})
 
 
 @dataclass(frozen=True)
@@ -33,26 +23,13 @@ class Moto:
     admin: tuple[str, str]
 
     def client(self, service: str, key: tuple[str, str] | None = None) -> Any:
-        key_id, secret = key or self.admin
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id=key_id,
-            aws_secret_access_key=secret,
-            config=_CONFIG,
-        )
+        return moto_store.client(self.endpoint, service, key or self.admin)
 
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    yield endpoint
-    requests.post(f"{endpoint}/moto-api/reset-auth", data=b"inf", timeout=5)
-    server.stop()
+    with moto_store.moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
@@ -62,29 +39,16 @@ def moto(moto_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> M
 
 
 def fresh_store(moto_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Moto:
-    """Empty the server, make the admin user while no request is checked, then check every request."""
-    requests.post(f"{moto_server}/moto-api/reset-auth", data=b"inf", timeout=5)
-    requests.post(f"{moto_server}/moto-api/reset", timeout=5)
-    iam = boto3.client(
-        "iam",
-        endpoint_url=moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="AKIASETUP",
-        aws_secret_access_key="setup",
-        config=_CONFIG,
-    )
-    iam.create_user(UserName="consortium-admin")
-    admin_policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-    iam.put_user_policy(UserName="consortium-admin", PolicyName="admin", PolicyDocument=json.dumps(admin_policy))
-    key = iam.create_access_key(UserName="consortium-admin")["AccessKey"]
-    requests.post(f"{moto_server}/moto-api/reset-auth", data=b"0", timeout=5)
+    """Empty the server, an admin user, every request checked; the environment's AWS settings cleared."""
+    keys = moto_store.enforce_with_users(moto_server, {"consortium-admin": moto_store.ADMIN_POLICY})
+    admin = keys["consortium-admin"]
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
-    return Moto(moto_server, (key["AccessKeyId"], key["SecretAccessKey"]))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", admin[0])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", admin[1])
+    return Moto(moto_server, admin)
 
 
 @pytest.fixture

@@ -4,73 +4,30 @@ run changes nothing. The scheduled unit really backs up, and locked versions can
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+
+from tests import moto_store
 
 from .ansible_run import PLAYBOOKS, changed_tasks, run_playbook
 
 pytestmark = pytest.mark.lab
 
 BUCKET = "consortium-offsite-lab"
-REGION = "us-east-1"
-
-
-def _free_port(address: str) -> int:
-    with socket.socket() as s:
-        s.bind((address, 0))
-        return s.getsockname()[1]
+REGION = moto_store.REGION
 
 
 @pytest.fixture(scope="module")
-def s3(lab, tmp_path_factory) -> Iterator[dict]:
-    """moto_server on the bridge address, with an Object Lock bucket in COMPLIANCE mode."""
-    boto3 = pytest.importorskip("boto3")
-    server = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which("moto_server")
-    if server is None:
-        pytest.skip("moto_server not installed")
-    port = _free_port(lab.bridge_ip)
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
-    proc = subprocess.Popen(
-        [server, "-H", lab.bridge_ip, "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    endpoint = f"http://{lab.bridge_ip}:{port}"
-    creds = {
-        "aws_access_key_id": "AKIALABTEST" + secrets.token_hex(4).upper(),
-        "aws_secret_access_key": secrets.token_hex(20),
-    }
-    try:
-        client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **creds)
-        for _ in range(100):
-            try:
-                client.list_buckets()
-                break
-            except Exception:
-                time.sleep(0.1)
-        client.create_bucket(Bucket=BUCKET, ObjectLockEnabledForBucket=True)
-        client.put_object_lock_configuration(
-            Bucket=BUCKET,
-            ObjectLockConfiguration={
-                "ObjectLockEnabled": "Enabled",
-                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}},
-            },
-        )
-        yield {"endpoint": endpoint, "client": client, **creds}
-    finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(10)
-        log.close()
+def s3(lab) -> Iterator[dict]:
+    """A moto server on the bridge address, with an Object Lock bucket in COMPLIANCE mode."""
+    with moto_store.moto_server(lab.bridge_ip) as endpoint:
+        keys = moto_store.enforce_with_users(endpoint, {"lab-backup": moto_store.ADMIN_POLICY})
+        key_id, secret = keys["lab-backup"]
+        client = moto_store.client(endpoint, "s3", keys["lab-backup"])
+        moto_store.locked_bucket(client, BUCKET)
+        yield {"endpoint": endpoint, "client": client, "aws_access_key_id": key_id, "aws_secret_access_key": secret}
 
 
 @pytest.fixture(scope="module")

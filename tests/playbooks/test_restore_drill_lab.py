@@ -13,19 +13,17 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from consortium.backups.drills import load_drills
 from consortium.backups.status import load_statuses
 from consortium.offsite.spec import member_policy
+from tests import moto_store
 
 from .ansible_run import PLAYBOOKS, changed_tasks, extra_vars_file, run_playbook
 
@@ -36,59 +34,17 @@ PREFIX = "lab-town"
 DATA = "/srv/data"
 
 
-def _free_port(address: str) -> int:
-    with socket.socket() as s:
-        s.bind((address, 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def store(lab, tmp_path_factory) -> Iterator[dict]:
-    """moto_server on the bridge, IAM enforced: an admin key, a member key (its prefix only), a locked bucket."""
-    boto3 = pytest.importorskip("boto3")
-    server = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which("moto_server")
-    if server is None:
-        pytest.skip("moto_server not installed")
-    port = _free_port(lab.bridge_ip)
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
-    proc = subprocess.Popen([server, "-H", lab.bridge_ip, "-p", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)  # fmt: skip
-    endpoint = f"http://{lab.bridge_ip}:{port}"
-    try:
-        for _ in range(100):
-            try:
-                requests.post(f"{endpoint}/moto-api/reset-auth", data=b"inf", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-
-        def client(service: str, key: tuple[str, str]):
-            return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
-                                aws_access_key_id=key[0], aws_secret_access_key=key[1])  # fmt: skip
-
-        iam = client("iam", ("AKIASETUP", "setup"))
-        keys = {}
-        for user, policy in (
-            ("admin", {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
-            ("member", member_policy(BUCKET, f"{PREFIX}/")),
-        ):
-            iam.create_user(UserName=user)
-            iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps(policy))
-            k = iam.create_access_key(UserName=user)["AccessKey"]
-            keys[user] = (k["AccessKeyId"], k["SecretAccessKey"])
-        requests.post(f"{endpoint}/moto-api/reset-auth", data=b"0", timeout=5)  # from now on every request is checked
-        admin = client("s3", keys["admin"])
-        admin.create_bucket(Bucket=BUCKET, ObjectLockEnabledForBucket=True)
-        admin.put_object_lock_configuration(
-            Bucket=BUCKET,
-            ObjectLockConfiguration={"ObjectLockEnabled": "Enabled",
-                                     "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}},
-        )  # fmt: skip
-        yield {"endpoint": endpoint, "keys": keys, "admin": admin, "member": client("s3", keys["member"])}
-    finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(10)
-        log.close()
+def store(lab) -> Iterator[dict]:
+    """A moto server on the bridge, IAM enforced: an admin key, a member key (its prefix only), a locked bucket."""
+    with moto_store.moto_server(lab.bridge_ip) as endpoint:
+        keys = moto_store.enforce_with_users(
+            endpoint, {"admin": moto_store.ADMIN_POLICY, "member": member_policy(BUCKET, f"{PREFIX}/")}
+        )
+        admin = moto_store.client(endpoint, "s3", keys["admin"])
+        moto_store.locked_bucket(admin, BUCKET)
+        yield {"endpoint": endpoint, "keys": keys, "admin": admin,
+               "member": moto_store.client(endpoint, "s3", keys["member"])}  # fmt: skip
 
 
 def _restic_init(endpoint: str, key: tuple[str, str], password: str, host: str, cache: Path) -> None:
