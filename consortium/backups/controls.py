@@ -49,6 +49,7 @@ def drill_resources(registry: Registry, drills: Mapping[str, Drill]) -> list[Res
     types=[SERVER],
     severity=Severity.HIGH,
     cis_v8=["11.5"],
+    mcsb=["BR-4"],
     rationale="A backup nobody has restored is a hope, not a backup: only a restore shows that the data, "
     "the key and the procedure still work, before ransomware makes it urgent.",
     fix="Run `ansible-playbook playbooks/restore_drill.yml` (monthly, or from a timer) and keep its evidence in "

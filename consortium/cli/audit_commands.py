@@ -200,7 +200,7 @@ def _list(show_crosswalk: bool, fmt: str, output: Path | None, framework: str | 
     if framework is not None and not show_crosswalk:
         raise click.UsageError("--framework goes with --crosswalk")
     if framework is not None:
-        _emit(anchor_crosswalk(framework, fmt), output)
+        _emit(anchor_crosswalk(framework, fmt, [c for catalog in _catalogs() for c in catalog]), output)
         return
     _emit(crosswalk(fmt) if show_crosswalk else catalog(fmt, _apart()), output)
 

@@ -9,22 +9,26 @@ import pytest
 from click.testing import CliRunner
 
 from consortium.audit.reports.anchors import anchor_crosswalk
+from consortium.backups.controls import drill_controls
 from consortium.cli import main
 from policies.anchors import ANCHORS, FRAMEWORKS, anchors, not_enforced
 from policies.catalog import CATALOG, by_id
+
+# Every control an anchor may name: the plan's, and the restore drills' judged by `audit --evidence`.
+ALL_CONTROLS = (*CATALOG, *drill_controls(None))
 
 
 def test_every_anchor_is_covered_or_not_enforced_with_a_reason() -> None:
     for a in ANCHORS:
         assert a.framework in FRAMEWORKS
         assert bool(a.covered_by) != bool(a.not_enforced), a.rule
-        assert all(c in by_id() for c in a.covered_by), a.rule
+        assert all(c in {c.id for c in ALL_CONTROLS} for c in a.covered_by), a.rule
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_anchors_and_the_controls_cross_reference_fields_agree(framework: str) -> None:
     """A control naming a rule is listed under that anchor, and an anchor's controls name its rule."""
-    from_controls = {(rule, c.id) for c in CATALOG for rule in getattr(c, framework)}
+    from_controls = {(rule, c.id) for c in ALL_CONTROLS for rule in getattr(c, framework)}
     from_anchors = {(a.rule, c) for a in anchors(framework) for c in a.covered_by}
     assert from_controls == from_anchors
 
@@ -50,7 +54,7 @@ def test_crosswalk_framework_lists_each_anchor_with_its_answer() -> None:
     assert active["controls"] == ["MCS-REL-004"]
     (bastion,) = [a for a in doc["anchors"] if a["rule"] == "Azure.VNET.BastionSubnet"]
     assert bastion["controls"] == [] and "Bastion" in bastion["not_enforced"]
-    assert "intentionally not enforced" in anchor_crosswalk("mcsb")
+    assert "intentionally not enforced" in anchor_crosswalk("mcsb", "text", ALL_CONTROLS)
 
 
 def test_the_cis_crosswalk_ends_with_the_not_enforced_list() -> None:
@@ -114,3 +118,12 @@ def test_the_gaps_closed_by_controls_are_covered() -> None:
     assert covered[("psrule", "Azure.Storage.ContainerSoftDelete")] == ("MCS-STO-013",)
     assert covered[("psrule", "Azure.RBAC.UseGroups")] == ("MCS-IAM-010",)
     assert covered[("checkov", "CKV_AZURE_244")] == ("MCS-STO-014",)
+    assert covered[("mcsb", "BR-4")] == ("MCS-BAK-009",)  # judged apart, from the restore drills
+
+
+def test_the_crosswalk_names_a_control_judged_apart_and_refuses_an_unknown_one() -> None:
+    result = CliRunner().invoke(main, ["audit", "--crosswalk", "--framework", "mcsb", "--format", "json"])
+    (br4,) = [a for a in json.loads(result.stdout)["anchors"] if a["rule"] == "BR-4"]
+    assert br4["controls"] == ["MCS-BAK-009"]
+    with pytest.raises(ValueError, match="MCS-BAK-009"):
+        anchor_crosswalk("mcsb", "text", CATALOG)  # the plan catalog alone cannot name it

@@ -6,9 +6,10 @@ and the "intentionally not enforced" list every ``--crosswalk`` ends with.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from policies.anchors import Anchor, anchors, not_enforced
-from policies.catalog import by_id
+from policies.framework import Control
 
 
 def _answer(a: Anchor) -> str:
@@ -27,11 +28,12 @@ def _entry(a: Anchor) -> dict[str, object]:
     }
 
 
-def anchor_crosswalk(framework: str, fmt: str = "text") -> str:
-    """Every anchor rule of ``framework`` with the controls covering it, or the reason it is not enforced."""
+def anchor_crosswalk(framework: str, fmt: str, controls: Iterable[Control]) -> str:
+    """Every anchor rule of ``framework`` with the controls covering it, or the reason it is not enforced;
+    ``controls``: every control an anchor may name (the CLI adds those judged apart from the plan)."""
     rows = anchors(framework)
-    controls = by_id()
-    unknown = sorted({c for a in rows for c in a.covered_by if c not in controls})
+    known = {c.id for c in controls}
+    unknown = sorted({c for a in rows for c in a.covered_by if c not in known})
     if unknown:  # the anchors name controls the catalog no longer has: a broken crosswalk, not a report
         raise ValueError(f"anchors name controls not in the catalog: {', '.join(unknown)}")
     covered = sum(1 for a in rows if a.covered_by)
