@@ -75,7 +75,7 @@ class Member(pulumi.ComponentResource):
         stack = args.stack
         member, consortium_slug, tags = stack.member, stack.consortium.slug, stack.tags
         services = set(stack.services)
-        unhooked = member.leaving is not None and args.as_of >= member.leaving.unhook_on
+        unhooked = member.unhooked(args.as_of)
 
         rg_name = naming.resource_group(consortium_slug, member.slug)
         self.resource_group = rg = resources.ResourceGroup(

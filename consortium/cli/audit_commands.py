@@ -130,7 +130,8 @@ def _path_option(
     "on",
     type=click.DateTime(["%Y-%m-%d"]),
     default=None,
-    help="Judge exemption expiry as of this date (default: today).",
+    help="Judge as of this date: exemption expiry, restore drills' age, which leaving towns are unhooked "
+    "(default: today).",
 )
 @bad_input
 def audit(
@@ -169,7 +170,7 @@ def audit(
             " (and/or --evidence DIR)"
         )
     if offsite:
-        source = _offsite(root)
+        source = _offsite(root, on)
     elif members or everything:
         source = _offline_plan(root, members)
     else:
@@ -219,12 +220,12 @@ def _offline_plan(root: Path, members: tuple[str, ...]) -> Source:
     return Source(reg, resources, offline_source(date.today(), names, resources), tuple(dict.fromkeys(members)))
 
 
-def _offsite(root: Path) -> Source:
-    """The offsite store read back, judged by its own controls (consortium.offsite)."""
+def _offsite(root: Path, on: datetime | None) -> Source:
+    """The offsite store read back, judged by its own controls (consortium.offsite) as of ``on``."""
     from consortium.offsite.review import store_review
 
     reg = load_registry(root)
-    resources, controls, title = store_review(reg)
+    resources, controls, title = store_review(reg, on.date() if on is not None else None)
     return Source(reg, resources, title, catalog=controls)
 
 

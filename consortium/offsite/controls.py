@@ -16,6 +16,7 @@ from consortium.offsite.spec import (
     LIFECYCLE_RULE_ID,
     MEMBER_LIST_ACTION,
     MEMBER_OBJECT_ACTIONS,
+    READ_ONLY_ACTIONS,
     USER,
     StoreSpec,
 )
@@ -25,7 +26,8 @@ AREA = "offsite"
 _NO_BUCKET = "the bucket does not exist (run `consortium offsite apply`)"
 # Exactly the actions the spec grants (compared case-insensitively, as IAM does); anything else, a
 # wildcard such as s3:DeleteObject* included, is a finding.
-_ALLOWED_ACTIONS = {a.lower() for a in (*MEMBER_OBJECT_ACTIONS, MEMBER_LIST_ACTION)}
+_ALLOWED_ACTIONS = frozenset(a.lower() for a in (*MEMBER_OBJECT_ACTIONS, MEMBER_LIST_ACTION))
+_READ_ONLY_ALLOWED = frozenset(a.lower() for a in (*READ_ONLY_ACTIONS, MEMBER_LIST_ACTION))
 _OBJECT_ACTIONS_TEXT = "/".join(MEMBER_OBJECT_ACTIONS)
 _RETENTION = {
     "minimum_retention_days": Param(30, "integer", "Consortium minimum retention (backup.minimum_retention_days)")
@@ -153,8 +155,11 @@ def as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def statement_problems(st: Mapping[str, Any], bucket: str, prefix: str) -> list[str]:
-    """Why one policy statement reaches beyond ``prefix`` of ``bucket`` (empty when it does not)."""
+def statement_problems(
+    st: Mapping[str, Any], bucket: str, prefix: str, allowed: frozenset[str] = _ALLOWED_ACTIONS
+) -> list[str]:
+    """Why one policy statement reaches beyond ``prefix`` of ``bucket`` or grants an action not in
+    ``allowed`` (lower case; an unhooked town's key reads only); empty when it does neither."""
     if st.get("Effect") != "Allow":
         return []  # a Deny only takes away
     if any(k in st for k in ("NotAction", "NotResource", "NotPrincipal")):
@@ -162,9 +167,9 @@ def statement_problems(st: Mapping[str, Any], bucket: str, prefix: str) -> list[
     sid = f"statement {st.get('Sid')}" if st.get("Sid") else "a statement"
     actions = [str(a) for a in as_list(st.get("Action", []))]
     resources = [str(x) for x in as_list(st.get("Resource", []))]
-    problems = [f"{sid} grants {a}" for a in actions if a.lower() not in _ALLOWED_ACTIONS]
+    problems = [f"{sid} grants {a}" for a in actions if a.lower() not in allowed]
     objects = f"arn:aws:s3:::{bucket}/{prefix}"
-    if any(a.lower() != MEMBER_LIST_ACTION.lower() and a.lower() in _ALLOWED_ACTIONS for a in actions):
+    if any(a.lower() != MEMBER_LIST_ACTION.lower() and a.lower() in allowed for a in actions):
         problems += [f"{sid} reaches {x}, outside {objects}*" for x in resources if not x.startswith(objects)]
     if any(a.lower() == MEMBER_LIST_ACTION.lower() for a in actions):
         problems += [
@@ -191,24 +196,30 @@ def statement_problems(st: Mapping[str, Any], bucket: str, prefix: str) -> list[
     cis_v8=["3.3", "11.4", "6.8"],
     rationale="An attacker holding one town's key must not read, overwrite or delete another town's backups, "
     "nor change the bucket; in its own prefix a plain delete only adds a delete marker (versioning, Object Lock), "
-    "so the key must never remove a version (s3:DeleteObjectVersion) or touch a retention.",
+    "so the key must never remove a version (s3:DeleteObjectVersion) or touch a retention. Once the town is "
+    "unhooked its servers are no longer the consortium's: its key may only read, to restore elsewhere.",
     fix=f"Give the user only its offsite-backup policy ({_OBJECT_ACTIONS_TEXT} on <bucket>/<slug>/*, "
-    f"{MEMBER_LIST_ACTION} with an s3:prefix condition), no attached policy and no group (`consortium offsite apply`).",
+    f"{'/'.join(READ_ONLY_ACTIONS)} alone once the town is unhooked; {MEMBER_LIST_ACTION} with an s3:prefix "
+    "condition), no attached policy and no group (`consortium offsite apply`).",
     params={
         "bucket": Param("", "string", "The offsite bucket (operations.offsite_store.bucket)"),
         "prefixes": Param({}, "object", "Each member user's prefix, by user name"),
+        "read_only": Param([], "array", "The users of unhooked towns, whose keys may only read"),
     },
 )
 def member_scoped(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     prefix = p["prefixes"].get(r.name) or f"{r.member}/"
+    read_only = r.name in p["read_only"]
+    allowed = _READ_ONLY_ALLOWED if read_only else _ALLOWED_ACTIONS
+    note = " (the town is unhooked: its key reads only)" if read_only else ""
     for name in r.get("attachedPolicies") or []:
         yield f"has attached policy {name}, beyond its prefix policy"
     for group in r.get("groups") or []:
         yield f"is in group {group}, whose policies reach beyond its prefix"
     for name, doc in sorted((r.get("inlinePolicies") or {}).items()):
         for st in as_list(doc.get("Statement", [])):
-            for problem in statement_problems(st, p["bucket"], prefix):
-                yield f"policy {name}: {problem}"
+            for problem in statement_problems(st, p["bucket"], prefix, allowed):
+                yield f"policy {name}: {problem}{note}"
 
 
 @control(
@@ -257,6 +268,7 @@ def offsite_controls(spec: StoreSpec) -> tuple[Control, ...]:
         "minimum_retention_days": spec.retention_days,
         "bucket": spec.bucket,
         "prefixes": {m.user: m.prefix for m in spec.members},
+        "read_only": [m.user for m in spec.members if not m.writable],
         "members": {m.slug: m.user for m in spec.members},
     }
     return tuple(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from consortium.offsite.client import connect, store_errors
 from consortium.offsite.controls import offsite_controls
 from consortium.offsite.readback import read_store
@@ -10,9 +12,10 @@ from consortium.registry.load import Registry
 from policies.framework import Control, Resource
 
 
-def store_review(registry: Registry) -> tuple[list[Resource], tuple[Control, ...], str]:
-    """(resources, controls, title) of an audit of the registry's offsite store; bad input as one line."""
-    spec = store_spec(registry)
+def store_review(registry: Registry, as_of: date | None = None) -> tuple[list[Resource], tuple[Control, ...], str]:
+    """(resources, controls, title) of an audit of the registry's offsite store on ``as_of`` (default
+    today: which leaving towns are unhooked); bad input as one line."""
+    spec = store_spec(registry, as_of)
     clients = connect(spec)
     with store_errors(spec):
         resources = read_store(clients, spec)

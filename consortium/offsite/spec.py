@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from consortium.registry.errors import fail
@@ -26,6 +27,9 @@ STACK = "offsite"
 # the admin, until its retention ends and the lifecycle rule expires it. Never s3:DeleteObjectVersion
 # (that removes a version), s3:PutObjectRetention / s3:BypassGovernanceRetention, nor anything on the bucket.
 MEMBER_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+# A town unhooked on its way out keeps reading its backups (to restore them elsewhere, with restic's
+# --no-lock) until its data expires, and writes nothing more: its servers are no longer the consortium's.
+READ_ONLY_ACTIONS = ("s3:GetObject",)
 MEMBER_LIST_ACTION = "s3:ListBucket"
 POLICY_NAME = "offsite-backup"
 LIFECYCLE_RULE_ID = "expire-noncurrent-after-retention"
@@ -43,9 +47,10 @@ class MemberAccess:
     # The backup agent's hosts: the member's Linux servers (playbooks/backup.yml runs on `linux`),
     # by the name that is their inventory_hostname, so the role's repository path.
     hosts: tuple[str, ...] = ()
+    writable: bool = True  # False once the town is unhooked (see READ_ONLY_ACTIONS)
 
     def policy(self, bucket: str) -> dict[str, Any]:
-        return member_policy(bucket, self.prefix)
+        return member_policy(bucket, self.prefix, writable=self.writable)
 
     def repository(self, host: str) -> str:
         """The key prefix of ``host``'s restic repository (the role's ``backup_agent_repository``), no slash."""
@@ -76,15 +81,16 @@ class StoreSpec:
         )
 
 
-def member_policy(bucket: str, prefix: str) -> dict[str, Any]:
-    """The IAM policy of a member's user: objects under its prefix, and listing that prefix only."""
+def member_policy(bucket: str, prefix: str, *, writable: bool = True) -> dict[str, Any]:
+    """The IAM policy of a member's user: objects under its prefix (read only when not ``writable``),
+    and listing that prefix only."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "BackupObjectsInOwnPrefix",
+                "Sid": "BackupObjectsInOwnPrefix" if writable else "ReadOwnBackups",
                 "Effect": "Allow",
-                "Action": list(MEMBER_OBJECT_ACTIONS),
+                "Action": list(MEMBER_OBJECT_ACTIONS if writable else READ_ONLY_ACTIONS),
                 "Resource": f"arn:aws:s3:::{bucket}/{prefix}*",
             },
             {
@@ -104,18 +110,21 @@ def policy_text(document: dict[str, Any]) -> str:
 
 
 def offsite_members(registry: Registry) -> list[str]:
-    """Members whose backups go offsite: their phase brings the backup service and ``backup.offsite`` is on
-    (the same test the rendered inventory uses to turn the backup agent on)."""
+    """Members whose backups go offsite: served (a town that has left has no data left, so no key), their
+    phase brings the backup service and ``backup.offsite`` is on (the same test the rendered inventory
+    uses to turn the backup agent on)."""
     c = registry.consortium
     return [
         e.member.slug
-        for e in registry.members
+        for e in registry.served
         if e.member.backup.offsite and Service.BACKUP in c.services_for(e.member.phase)
     ]
 
 
-def store_spec(registry: Registry) -> StoreSpec:
-    """The store the registry asks for; no ``operations.offsite_store`` is bad input."""
+def store_spec(registry: Registry, as_of: date | None = None) -> StoreSpec:
+    """The store the registry asks for on ``as_of`` (default today, UTC: whether a leaving town is
+    unhooked yet); no ``operations.offsite_store`` is bad input."""
+    day = as_of or datetime.now(UTC).date()
     c = registry.consortium
     store = c.operations.offsite_store
     if store is None:
@@ -124,7 +133,13 @@ def store_spec(registry: Registry) -> StoreSpec:
         )
     by_slug = {e.member.slug: e.member for e in registry.members}
     members = tuple(
-        MemberAccess(slug=slug, prefix=f"{slug}/", user=user_name(c.slug, slug), hosts=backup_hosts(by_slug[slug]))
+        MemberAccess(
+            slug=slug,
+            prefix=f"{slug}/",
+            user=user_name(c.slug, slug),
+            hosts=backup_hosts(by_slug[slug]),
+            writable=not by_slug[slug].unhooked(day),
+        )
         for slug in offsite_members(registry)
     )
     return StoreSpec(

@@ -642,6 +642,11 @@ class Member(Strict):
                 raise ValueError(f"leaving.left_on {left_on} is before leaving.unhook_on {self.leaving.unhook_on}")
         return self
 
+    def unhooked(self, day: date) -> bool:
+        """Whether, on ``day``, the town is unhooked: its network off the hub, its rights withdrawn and
+        its offsite key read-only (from ``leaving.unhook_on`` on)."""
+        return self.leaving is not None and day >= self.leaving.unhook_on
+
 
 def member_file(slug: str) -> str:
     """The registry-relative path of the member ``slug``'s file."""
