@@ -13,18 +13,12 @@ import jinja2
 from consortium.costs.chargeback import Chargeback
 from consortium.costs.explain import explanation
 from consortium.money import money_text
+from consortium.templating import package_templates
 
 
 @cache
 def _template() -> jinja2.Template:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("consortium.costs"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    env = package_templates("consortium.costs")
     return env.get_template("invoice.html.j2")
 
 

@@ -15,6 +15,7 @@ import jinja2
 from consortium.costs.estimate import Estimate, Line
 from consortium.money import money_text
 from consortium.spreadsheet import csv_writer
+from consortium.templating import package_templates
 from consortium.words import count
 
 ROUNDING = "each line rounded half-up to the cent; stack totals, pools and the total are sums of the lines"
@@ -85,13 +86,7 @@ def estimate_csv(est: Estimate) -> str:
 
 def html_environment() -> jinja2.Environment:
     """The costs room's templates, escaping everything they show."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("consortium.costs"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = package_templates("consortium.costs")
     env.filters["count"] = count
     return env
 

@@ -21,6 +21,7 @@ import jinja2
 from consortium.council.page import CouncilPage
 from consortium.council.plain import HUB, MANDATORY, money
 from consortium.money import money_text
+from consortium.templating import package_templates
 from consortium.words import count
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
@@ -34,14 +35,7 @@ def markdown_text(text: object) -> str:
 
 @cache
 def _environment(autoescape: bool) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("consortium.council"),
-        autoescape=autoescape,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = package_templates("consortium.council", autoescape=autoescape)
     env.filters["count"] = count
     env.filters["md"] = markdown_text
     env.globals.update(HUB=HUB, MANDATORY=MANDATORY)

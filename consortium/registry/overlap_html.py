@@ -14,18 +14,12 @@ import jinja2
 
 from consortium.registry.overlap import Overlap
 from consortium.registry.overlap_report import cost_text
+from consortium.templating import package_templates
 
 
 @cache
 def _template() -> jinja2.Template:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("consortium.registry", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    env = package_templates("consortium.registry")
     return env.get_template("overlap.html.j2")
 
 

@@ -19,6 +19,7 @@ import markupsafe
 from consortium.audit.reports.summary import exemption_lines, host_line, summary_line, title, where
 from consortium.audit.run import Audit, Result
 from consortium.audit.verdicts import Verdict, display_name, exemption_register, verdicts
+from consortium.templating import package_templates
 from policies.framework import Control
 
 # A control's cell for a member: its worst result, a pass where it was checked clean, else a dash.
@@ -77,15 +78,7 @@ def _escape(value: Any) -> markupsafe.Markup:
 
 @cache
 def _template() -> jinja2.Template:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("consortium.audit.reports"),
-        autoescape=True,
-        finalize=_escape,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    env = package_templates("consortium.audit.reports", finalize=_escape)
     return env.get_template("audit.html.j2")
 
 
