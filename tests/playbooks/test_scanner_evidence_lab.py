@@ -30,7 +30,7 @@ def audited(lab, tmp_path_factory):
     scanned, bare = lab.hosts[1], lab.hosts[2]
     tmp = Path(tmp_path_factory.mktemp("scanner-evidence"))
     lab_vars = {
-        "baseline_hosts": f"{scanned.name}:{bare.name}",  # ':' - with ',' the plays' ':&windows' binds to one
+        "baseline_hosts": f"{scanned.name},{bare.name}",
         "consortium_mgmt_cidrs": [f"{lab.bridge_ip}/32"],
         "consortium_ntp_servers": [lab.bridge_ip],
         "consortium_log_collector": {"host": lab.bridge_ip, "port": 6514, "protocol": "tcp", "tls": False},
