@@ -449,7 +449,7 @@ def _services(ports: Sequence[int]) -> str:
     "MCS-NET-019",
     "Servers cannot open remote management to other hosts (no lateral SSH, RDP or WinRM)",
     area=AREA,
-    types=[NSG],
+    types=[NSG, RULE],
     severity=Severity.HIGH,
     cis_v8=["4.4", "13.4"],
     psrule=["Azure.NSG.LateralTraversal"],
@@ -473,11 +473,19 @@ def _services(ports: Sequence[int]) -> str:
     },
 )
 def no_lateral_management(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    name = r.azure_name("networkSecurityGroupName")
+    # A standalone rule names its NSG in its inputs (plans) or its id (state).
+    name = str(r.get("networkSecurityGroupName") or id_segment(r.azure_id, "networkSecurityGroups") or r.name)
     # Only the hub's: a town's NSG named like the management subnet's gains nothing.
     if r.member is None and any(fnmatchcase(name.lower(), str(g).lower()) for g in as_list(p["admin_nsgs"])):
         return
     rules = nsg_rules(r)
+    if r.type == RULE:
+        # Its order against the NSG's deny cannot be seen from here, and neither order has a use: shadowed,
+        # it does nothing; ahead of the deny, it opens lateral management.
+        ports = [port for port in LATERAL_PORTS if deciding_rule(rules, port) is not None]
+        if ports and str(r.get("access", "")).lower() == "allow":
+            yield f"rule {r.azure_name('securityRuleName')} allows outbound {_services(ports)} to the virtual network"
+        return
     open_ports: list[int] = []
     allowed_by: dict[str, list[int]] = {}  # rule name -> the ports it lets through, in order
     for port in LATERAL_PORTS:

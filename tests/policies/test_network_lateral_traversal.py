@@ -20,6 +20,7 @@ from .helpers import findings, messages, pick
 
 CONTROL = by_id()["MCS-NET-019"]
 NSG = "azure-native:network:NetworkSecurityGroup"
+RULE = "azure-native:network:SecurityRule"
 ALL_PORTS = "SSH (22), RDP (3389), WinRM (5985), WinRM (5986)"
 
 
@@ -135,3 +136,25 @@ def test_the_registry_parameter_names_the_consortiums_own_nsg(records, example_r
     hub_management = pick(records, NSG, member=None, where=lambda r: r["name"].endswith("-hub-management"))
     hub_management["inputs"]["networkSecurityGroupName"] = "nsg-lakeside-hub-management"
     assert [f.urn for f in findings(CONTROL, records, example_registry)] == [hub_management["urn"]]
+
+
+def test_a_standalone_outbound_allow_is_itself_the_finding() -> None:
+    """Its order against the NSG's deny is not visible from the rule: shadowed it is useless, ahead it opens."""
+    rdp = {**rule("rdp-out", 4000, "Allow", ["3389"]), "networkSecurityGroupName": "nsg-verona-servers"}
+    standalone = Resource.at(f"urn:pulumi:verona::consortium::{RULE}::rdp-out", RULE, rdp)
+    assert [f.message for f in evaluate([CONTROL], [standalone]).findings] == [
+        "rule rdp-out allows outbound RDP (3389) to the virtual network"
+    ]
+    deny = Resource.at(f"urn:pulumi:verona::consortium::{RULE}::d", RULE, {**PROGRAM_DENY, "securityRuleName": "d"})
+    assert evaluate([CONTROL], [deny]).findings == []
+    to_internet = Resource.at(
+        f"urn:pulumi:verona::consortium::{RULE}::web", RULE, rule("web", 100, "Allow", ["22"], dest="Internet")
+    )
+    assert evaluate([CONTROL], [to_internet]).findings == []
+    # In the hub's management NSG, where administration comes from, it is allowed.
+    hub = Resource.at(
+        f"urn:pulumi:hub::consortium::{RULE}::ssh-out",
+        RULE,
+        {**rdp, "networkSecurityGroupName": "nsg-dane-county-hub-management"},
+    )
+    assert evaluate([CONTROL], [hub]).findings == []
