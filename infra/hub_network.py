@@ -2,9 +2,10 @@
 
 The subnet layout comes from the registry (``HubStack.subnets``); this module only attaches what
 each subnet needs. ``AzureFirewallSubnet`` and ``GatewaySubnet`` take no NSG (Azure refuses one);
-the others get an NSG that denies the internet explicitly. The shared-services subnet gets a route
-table whose routes the member stacks add (one per spoke, through the firewall), so traffic between
-a spoke and the shared services crosses the firewall in both directions.
+the others get an NSG that denies the internet explicitly, and all but ``management`` (jump hosts,
+the Ansible controller) deny outbound SSH/RDP/WinRM to the virtual network. The shared-services
+subnet gets a route table whose routes the member stacks add (one per spoke, through the firewall),
+so traffic between a spoke and the shared services crosses the firewall in both directions.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pulumi
 from pulumi_azure_native import network
 
 from consortium.registry import naming
+from consortium.registry.ipam import HUB_ADMIN_SUBNET
 
 from . import security_rules
 from .subnets import subnet_ids, subnet_nsg
@@ -40,8 +42,11 @@ class HubNetworkArgs:
 
 
 def subnet_rules(subnet: str, supernet: str) -> list[dict[str, object]]:
-    """An NSG subnet's rules: the explicit internet deny, and the spokes into the shared services."""
+    """An NSG subnet's rules: the explicit internet deny, the spokes into the shared services, and no
+    outbound remote management except from the management subnet, where administration comes from."""
     rules = [security_rules.deny_internet_inbound()]
+    if subnet != HUB_ADMIN_SUBNET:
+        rules.append(security_rules.deny_lateral_management_outbound())
     if subnet == SHARED_SERVICES:
         rules.insert(
             0,

@@ -10,7 +10,8 @@ protect Trusted Launch VMs (Azure's default), Premium SSD v2 or Ultra disks.
 
 The storage account receives the file-level backups of the member's servers and endpoints:
 HTTPS and TLS 1.2 only, no anonymous blob access, no shared keys (Entra ID only), no public
-network access, geo-redundant, blob versioning with version-level immutability support.
+network access, geo-redundant, blob versioning with version-level immutability support; its blob
+service logs every read, write and delete to the hub workspace.
 """
 
 from __future__ import annotations
@@ -201,6 +202,14 @@ class MemberBackup(pulumi.ComponentResource):
             delete_retention_policy={"enabled": True, "days": soft_delete_days},
             container_delete_retention_policy={"enabled": True, "days": soft_delete_days},
             opts=child,
+        )
+        # Who read, wrote or deleted which backup blob (StorageRead/Write/Delete, CKV2_AZURE_21): the
+        # blob service's own setting, the account's carries none of it. Logs only: the service's metric
+        # categories are Transaction and Capacity, not the AllMetrics the helper names, and Azure Monitor
+        # keeps platform metrics 93 days without exporting them. No file service setting: the accounts
+        # hold no file shares (only the containers below).
+        send_to_workspace(
+            f"{account_name}-blob-service", blob_service.id, args.workspace_id, metrics=False, parent=self
         )
         for container in naming.BACKUP_CONTAINERS:
             storage.BlobContainer(

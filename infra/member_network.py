@@ -158,7 +158,9 @@ def nat_rule_specs(member_slug: str, site: OnPremSite) -> list[NatRuleSpec]:
 
 
 def subnet_rules(subnet: str, management_range: str) -> list[dict[str, object]]:
-    rules = [security_rules.deny_internet_inbound()]
+    """Every spoke subnet denies the internet inbound and remote management outbound (administration
+    comes from the hub's management subnet only); the workload subnets accept it from there."""
+    rules = [security_rules.deny_internet_inbound(), security_rules.deny_lateral_management_outbound()]
     if subnet in MANAGED_SUBNETS:
         rules.insert(0, security_rules.allow_management_inbound(management_range))
     return rules

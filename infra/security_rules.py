@@ -4,6 +4,10 @@ Azure's built-in default rules already end in ``DenyAllInBound``, but they also 
 from the virtual network (which, with peering, includes the hub and its VPN). Each subnet therefore
 gets an explicit, visible ``deny-internet-inbound`` rule that reviewers and policies can check, and
 management access is allowed only from the hub's management range.
+
+Every subnet but the hub's management subnet also denies *outbound* remote management towards the
+virtual network (``deny-lateral-management-outbound``): a compromised server cannot hop to its
+neighbours, the other subnets or, through the hub, other towns over SSH, RDP or WinRM.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from typing import Any
 DENY_PRIORITY = 4096
 # Remote management: SSH, RDP, WinRM over HTTP and HTTPS.
 MANAGEMENT_PORTS = ("22", "3389", "5985", "5986")
+# Near the top of the outbound rules: an allow meant to override it must take a smaller number, which
+# a reviewer (and MCS-NET-019) sees; Azure's default AllowVnetOutBound (65000) comes far after it.
+LATERAL_DENY_PRIORITY = 150
 
 
 def deny_internet_inbound() -> dict[str, Any]:
@@ -60,4 +67,26 @@ def allow_inbound_from(name: str, prefixes: list[str], priority: int, descriptio
         "source_port_range": "*",
         "destination_address_prefix": "*",
         "destination_port_range": "*",
+    }
+
+
+def deny_lateral_management_outbound() -> dict[str, Any]:
+    """No SSH/RDP/WinRM from this subnet to anything in the ``VirtualNetwork`` tag (PSRule
+    ``Azure.NSG.LateralTraversal``). The tag covers the VNet, its peerings, the prefixes of its
+    user-defined routes (the supernet through the hub firewall) and the town halls behind the gateway.
+
+    It leaves management from the hub intact: NSGs are stateful, so the replies of a session the
+    management subnet opened inbound (``allow-management-inbound``) are not judged by outbound rules.
+    """
+    return {
+        "name": "deny-lateral-management-outbound",
+        "description": "No remote management (SSH, RDP, WinRM) from this subnet to other hosts; it comes from the hub.",
+        "priority": LATERAL_DENY_PRIORITY,
+        "direction": "Outbound",
+        "access": "Deny",
+        "protocol": "Tcp",
+        "source_address_prefix": "*",
+        "source_port_range": "*",
+        "destination_address_prefix": "VirtualNetwork",
+        "destination_port_ranges": list(MANAGEMENT_PORTS),
     }

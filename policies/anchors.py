@@ -112,14 +112,12 @@ _STORAGE: tuple[Anchor, ...] = (
            not_enforced="shared-key access is off (MCS-STO-004), so no account or service SAS can be signed; the "
            "user delegation SAS Entra ID issues instead cannot outlive seven days"),
     Anchor("checkov", "CKV2_AZURE_21", "Ensure Storage logging is enabled for Blob service for read requests",
-           STORAGE, "Logging",
-           not_enforced="not yet covered: the backup accounts' blob service sends its read, write and delete logs "
-           "to the hub workspace (MCS-LOG-001 to 003 cover the vaults and NSGs, not storage)"),
+           STORAGE, "Logging", ("MCS-LOG-006",)),
     Anchor("checkov", "CKV_AZURE_33",
            "Ensure Storage logging is enabled for Queue service for read, write and delete requests",
-           STORAGE, "Logging", not_enforced="the backup accounts hold blobs and file shares only; no queue is used"),
+           STORAGE, "Logging", not_enforced="the backup accounts hold blob containers only; no queue is used"),
     Anchor("checkov", "CKV2_AZURE_20", "Ensure Storage logging is enabled for Table service for read requests",
-           STORAGE, "Logging", not_enforced="the backup accounts hold blobs and file shares only; no table is used"),
+           STORAGE, "Logging", not_enforced="the backup accounts hold blob containers only; no table is used"),
     Anchor("checkov", "CKV2_AZURE_1", "Ensure storage for critical data are encrypted with Customer Managed Key",
            STORAGE, "Encryption", not_enforced=CMK),
     Anchor("mcsb", "DP-3", "Encrypt sensitive data in transit",
@@ -170,7 +168,7 @@ _KEY_VAULT: tuple[Anchor, ...] = (
     Anchor("mcsb", "DP-8", "Ensure security of key and certificate repository",
            KEY_VAULT, "Data protection", ("MCS-KV-001", "MCS-KV-002", "MCS-KV-003", "MCS-KV-004")),
     Anchor("mcsb", "LT-3", "Enable logging for security investigation",
-           KEY_VAULT, "Logging and threat detection", ("MCS-LOG-001", "MCS-LOG-002", "MCS-LOG-005")),
+           KEY_VAULT, "Logging and threat detection", ("MCS-LOG-001", "MCS-LOG-002", "MCS-LOG-005", "MCS-LOG-006")),
 )  # fmt: skip
 
 _RECOVERY_VAULT: tuple[Anchor, ...] = (
@@ -204,9 +202,7 @@ _NSG: tuple[Anchor, ...] = (
     Anchor("psrule", "Azure.NSG.AnyInboundSource", "Network security groups should avoid any inbound rules",
            NSG, "Security", ("MCS-NET-018",)),
     Anchor("psrule", "Azure.NSG.LateralTraversal", "Lateral traversal from application servers should be blocked",
-           NSG, "Security",
-           not_enforced="not yet covered: NSGs deny outbound RDP (3389) and SSH (22) to the virtual network from "
-           "every subnet but the hub's management subnet"),
+           NSG, "Security", ("MCS-NET-019",)),
     Anchor("psrule", "Azure.NSG.DenyAllInbound", "Avoid blocking all inbound network traffic",
            NSG, "Reliability",
            not_enforced="the rule fails only when a deny of everything comes first; the program's one inbound deny, "
@@ -305,7 +301,7 @@ ANCHORS: tuple[Anchor, ...] = (
            "program cannot set it; the rule is also in preview. Revisit when the SDK carries it"),
     Anchor("mcsb", "NS-1", "Establish network segmentation boundaries",
            "Microsoft.Network/firewallPolicies", "Network security",
-           ("MCS-NET-005", "MCS-NET-014")),
+           ("MCS-NET-005", "MCS-NET-014", "MCS-NET-019")),
     Anchor("mcsb", "NS-5", "Deploy DDoS protection",
            "Microsoft.Network/virtualNetworks", "Network security",
            not_enforced="DDoS Network Protection is quoted at about $2,944 a month per plan (DDoS IP Protection "

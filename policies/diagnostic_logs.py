@@ -1,8 +1,10 @@
-"""Diagnostic logs: diagnostics of vaults, Key Vaults and NSGs go to the hub's Log Analytics workspace."""
+"""Diagnostic logs: diagnostics of vaults, Key Vaults, NSGs and the backup accounts' blob service go
+to the hub's Log Analytics workspace."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .framework import Message, Param, Resource, Severity, StackCheck, Unknown, control, is_unknown
@@ -12,16 +14,54 @@ AREA = "logging"
 DIAGNOSTIC = "azure-native:monitor:DiagnosticSetting"
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 
-# resource type -> (its provider namespace, the id segment naming it in a resourceUri, the input holding its Azure name)
+
+@dataclass(frozen=True)
+class Source:
+    """Where a resource's diagnostic settings point: what identifies it in a setting's resourceUri."""
+
+    provider: str  # its provider namespace, lower-cased
+    segment: str  # the id segment naming it
+    name_key: str  # the input holding its Azure name
+    # A sub-service whose own setting counts (``blobServices``: the account's setting carries no blob logs).
+    service: str | None = None
+    # Log categories the setting must collect, by name or through the allLogs group (empty: any).
+    categories: tuple[str, ...] = ()
+    noun: str = ""  # how a message names what sends nothing ("" : the resource itself)
+
+
+# resource type -> where its settings point
 SOURCES = {
-    "azure-native:recoveryservices:Vault": ("microsoft.recoveryservices", "vaults", "vaultName"),
-    "azure-native:keyvault:Vault": ("microsoft.keyvault", "vaults", "vaultName"),
-    "azure-native:network:NetworkSecurityGroup": (
-        "microsoft.network",
-        "networkSecurityGroups",
-        "networkSecurityGroupName",
+    "azure-native:recoveryservices:Vault": Source("microsoft.recoveryservices", "vaults", "vaultName"),
+    "azure-native:keyvault:Vault": Source("microsoft.keyvault", "vaults", "vaultName"),
+    "azure-native:network:NetworkSecurityGroup": Source(
+        "microsoft.network", "networkSecurityGroups", "networkSecurityGroupName"
+    ),
+    # Azure Storage logs per service (blobServices/default ...), not per account.
+    "azure-native:storage:StorageAccount": Source(
+        "microsoft.storage",
+        "storageAccounts",
+        "accountName",
+        service="blobServices",
+        categories=("StorageRead", "StorageWrite", "StorageDelete"),
+        noun="'s blob service",
     ),
 }
+
+
+def collects(setting: Resource, categories: Sequence[str]) -> bool:
+    """Whether a diagnostic setting's enabled logs include every one of ``categories`` (allLogs: all)."""
+    enabled = [entry for entry in mappings(setting.get("logs")) if entry.get("enabled")]
+    if any(str(entry.get("categoryGroup", "")).lower() == "alllogs" for entry in enabled):
+        return True
+    named = {str(entry.get("category", "")).lower() for entry in enabled}
+    return all(c.lower() in named for c in categories)
+
+
+def _points_at(uri: str, source: Source) -> bool:
+    """Whether a (lower-cased) resourceUri is the source's: its provider, and its sub-service where it has one."""
+    if source.provider not in uri:
+        return False
+    return source.service is None or (id_segment(uri, source.service) or "").lower() == "default"
 
 
 def hub_workspaces(resources: Sequence[Resource], p: Mapping[str, Any]) -> set[str]:
@@ -33,7 +73,7 @@ def hub_workspaces(resources: Sequence[Resource], p: Mapping[str, Any]) -> set[s
 
 
 def _diagnostics_to(resource_type: str) -> StackCheck:
-    provider, segment, name_key = SOURCES[resource_type]
+    source = SOURCES[resource_type]
 
     def check(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, Message]]:
         workspaces = hub_workspaces(resources, p)
@@ -50,18 +90,19 @@ def _diagnostics_to(resource_type: str) -> StackCheck:
                 continue
             uri = str(uri).lower()
             target = (id_segment(d.get("workspaceId"), "workspaces") or "").lower()
-            if provider in uri and (not workspaces or target in workspaces):
-                sent.add((d.stack, (id_segment(uri, segment) or "").lower()))
+            if _points_at(uri, source) and (not workspaces or target in workspaces) and collects(d, source.categories):
+                sent.add((d.stack, (id_segment(uri, source.segment) or "").lower()))
         for r in resources:
             if r.type == resource_type:
-                name = r.azure_name(name_key).lower()
+                name = r.azure_name(source.name_key).lower()
                 if (r.stack, name) in sent:
                     continue
                 if r.stack in pending:  # one of those settings may be this resource's
                     count = len(pending[r.stack])
                     yield r, Unknown(f"the resourceUri of {count} diagnostic setting(s) in stack {r.stack}")
                 else:
-                    yield r, f"{name} sends no diagnostics to the hub workspace"
+                    what = f"{', '.join(source.categories)} logs" if source.categories else "diagnostics"
+                    yield r, f"{name}{source.noun} sends no {what} to the hub workspace"
 
     return check
 
@@ -102,6 +143,26 @@ nsg_diagnostics = _diagnostic_control(
 )
 
 
+blob_diagnostics = control(
+    "MCS-LOG-006",
+    "Backup accounts log every blob read, write and delete to the hub workspace",
+    area=AREA,
+    types=["azure-native:storage:StorageAccount", DIAGNOSTIC],
+    severity=Severity.HIGH,
+    cis_v8=["8.2", "3.14"],
+    checkov=["CKV2_AZURE_21"],
+    mcsb=["LT-3"],
+    scope="stack",
+    rationale="The backup accounts hold every town's file-level backups: who read (copied out), overwrote or "
+    "deleted a backup is the first question after ransomware or a leak, and Azure Storage writes those logs "
+    "only per service, through a diagnostic setting on the blob service (the account's own carries none). "
+    "The accounts hold blob containers only; a file share added to them would need the file service's setting.",
+    fix="Add a diagnostic setting on <account id>/blobServices/default to the hub's Log Analytics workspace "
+    "with allLogs (or StorageRead, StorageWrite and StorageDelete).",
+    params={"hub_workspace_names": Param([], "array", "Names of the hub workspaces (from the hub if audited)")},
+)(_diagnostics_to("azure-native:storage:StorageAccount"))
+
+
 @control(
     "MCS-LOG-004",
     "The log workspace keeps logs for at least 90 days",
@@ -139,4 +200,4 @@ def all_logs(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
         yield "no enabled allLogs/audit category group"
 
 
-CONTROLS = (vault_diagnostics, keyvault_diagnostics, nsg_diagnostics, workspace_retention, all_logs)
+CONTROLS = (vault_diagnostics, keyvault_diagnostics, nsg_diagnostics, workspace_retention, all_logs, blob_diagnostics)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from fnmatch import fnmatchcase
 from typing import Any
+
+from consortium.registry import naming
+from consortium.registry.ipam import HUB_ADMIN_SUBNET
 
 from .framework import (
     Enforcement,
@@ -17,6 +21,7 @@ from .framework import (
     is_unknown,
     require_value,
 )
+from .nsg_order import deciding_rule
 from .util import (
     allows_inbound,
     as_list,
@@ -432,6 +437,72 @@ def private_endpoints(resources: Sequence[Resource], p: Mapping[str, Any]) -> It
             yield r, f"public network access is disabled but no private endpoint reaches {', '.join(missing)}"
 
 
+# Remote management a server must not open towards its neighbours (the program's MANAGEMENT_PORTS).
+LATERAL_PORTS = {22: "SSH", 3389: "RDP", 5985: "WinRM", 5986: "WinRM"}
+
+
+def _services(ports: Sequence[int]) -> str:
+    return ", ".join(f"{LATERAL_PORTS[port]} ({port})" for port in ports)
+
+
+@control(
+    "MCS-NET-019",
+    "Servers cannot open remote management to other hosts (no lateral SSH, RDP or WinRM)",
+    area=AREA,
+    types=[NSG, RULE],
+    severity=Severity.HIGH,
+    cis_v8=["4.4", "13.4"],
+    psrule=["Azure.NSG.LateralTraversal"],
+    mcsb=["NS-1"],
+    rationale="Administration comes from the hub's management subnet only (jump hosts, the Ansible "
+    "controller). Azure's default AllowVnetOutBound lets any server open SSH, RDP or WinRM to its neighbours, "
+    "the town's other subnets, the hub and the town halls (the VirtualNetwork tag spans them all): one "
+    "compromised server then walks to the next with stolen credentials. Every other subnet's NSG therefore "
+    "denies those ports outbound to the virtual network, and no allow may come before the deny. WinRM "
+    "(5985/5986) is included, beyond PSRule's 22 and 3389: it is the towns' Windows remote shell, as good "
+    "for hopping as RDP. Management from the hub keeps working: NSGs are stateful, so replies to a session "
+    "the management subnet opened are not judged by the outbound rules.",
+    fix="Add an outbound Deny rule for TCP 22, 3389, 5985 and 5986 to VirtualNetwork, from any source, ahead "
+    "of every outbound allow of those ports (the program's deny-lateral-management-outbound, priority 150).",
+    params={
+        "admin_nsgs": Param(
+            [naming.hub_subnet_nsg("*", HUB_ADMIN_SUBNET)],
+            "array",
+            "Names (or patterns) of the hub NSGs of the subnets administration comes from",
+        )
+    },
+)
+def no_lateral_management(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
+    # A standalone rule names its NSG in its inputs (plans) or its id (state).
+    name = str(r.get("networkSecurityGroupName") or id_segment(r.azure_id, "networkSecurityGroups") or r.name)
+    # Only the hub's: a town's NSG named like the management subnet's gains nothing.
+    if r.member is None and any(fnmatchcase(name.lower(), str(g).lower()) for g in as_list(p["admin_nsgs"])):
+        return
+    rules = nsg_rules(r)
+    if r.type == RULE:
+        # Its order against the NSG's deny cannot be seen from here, and neither order has a use: shadowed,
+        # it does nothing; ahead of the deny, it opens lateral management.
+        ports = [port for port in LATERAL_PORTS if deciding_rule(rules, port) is not None]
+        if ports and str(r.get("access", "")).lower() == "allow":
+            yield f"rule {r.azure_name('securityRuleName')} allows outbound {_services(ports)} to the virtual network"
+        return
+    open_ports: list[int] = []
+    allowed_by: dict[str, list[int]] = {}  # rule name -> the ports it lets through, in order
+    for port in LATERAL_PORTS:
+        rule = deciding_rule(rules, port)
+        if rule is None:
+            open_ports.append(port)
+        elif str(rule.get("access", "")).lower() == "allow":
+            allowed_by.setdefault(str(rule.get("name", "?")), []).append(port)
+    for rule_name, ports in allowed_by.items():
+        yield f"rule {rule_name} allows outbound {_services(ports)} to the virtual network ahead of any deny"
+    if open_ports:
+        yield (
+            f"no outbound Deny of {_services(open_ports)} to VirtualNetwork: Azure's AllowVnetOutBound lets "
+            "this subnet's servers open remote management to other hosts"
+        )
+
+
 CONTROLS = (
     no_ssh,
     no_rdp,
@@ -447,4 +518,5 @@ CONTROLS = (
     no_bgp_propagation,
     private_endpoints,
     no_internet_inbound,
+    no_lateral_management,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from consortium.registry import naming
-from consortium.registry.ipam import WORKLOAD_SUBNETS, hub_subnets
+from consortium.registry.ipam import HUB_ADMIN_SUBNET, WORKLOAD_SUBNETS, hub_subnets
 from consortium.registry.load import Registry
 from consortium.registry.models import Service, Status
 from policies.catalog import CATALOG
@@ -41,6 +41,8 @@ def registry_params(registry: Registry | None) -> dict[str, dict[str, Any]]:
         "workload_subnets": list(WORKLOAD_SUBNETS),
         "hub_vnet_names": [naming.hub_vnet(c.slug)],
         "hub_workspace_names": [naming.hub_workspace(c.slug)],
+        # MCS-NET-019: the one NSG whose subnet may open remote management (the hub's management subnet).
+        "admin_nsgs": [naming.hub_subnet_nsg(c.slug, HUB_ADMIN_SUBNET)],
         # The towns leaving (MCS-BAK-008): their data-bearing resources must be protected until then.
         "leaving_members": {
             e.member.slug: kept.isoformat()

@@ -82,6 +82,11 @@ def _nth_subnet(cidr: IPv4Network, prefix: int, index: int) -> IPv4Network:
     return IPv4Network((int(cidr.network_address) + index * size, prefix))
 
 
+# The hub subnet administration comes from (jump hosts, the Ansible controller): the one source of
+# remote management into the members, and so the one subnet whose servers may open SSH/RDP/WinRM.
+HUB_ADMIN_SUBNET = "management"
+
+
 def hub_subnets(hub: IPv4Network) -> dict[str, IPv4Network]:
     """The hub's subnets: Azure's fixed-name firewall and gateway subnets, then shared ones.
 
@@ -95,7 +100,7 @@ def hub_subnets(hub: IPv4Network) -> dict[str, IPv4Network]:
     return {
         "AzureFirewallSubnet": quarters[0],
         "GatewaySubnet": quarters[1],
-        "management": list(first.subnets(new_prefix=25))[1],
+        HUB_ADMIN_SUBNET: list(first.subnets(new_prefix=25))[1],
         "shared-services": second,
         "private-endpoints": third,
     }

@@ -196,6 +196,33 @@ def test_every_nsg_denies_the_internet_and_allows_management_only_from_the_hub(e
                 assert rule["destinationPortRanges"] == ["22", "3389", "5985", "5986"]
 
 
+@pytest.mark.parametrize("name", ["hub", *FULL, "sun-prairie"])
+def test_every_nsg_but_the_hubs_management_denies_remote_management_outbound(stack_plan, name):
+    """PSRule's Azure.NSG.LateralTraversal: no server opens SSH/RDP/WinRM to the virtual network;
+    the jump hosts and the Ansible controller in the hub's management subnet do."""
+    nsgs = of_type(stack_plan(name), NSG)
+    assert nsgs
+    for nsg in nsgs:
+        lateral = [r for r in nsg.inputs["securityRules"] if r["name"] == "deny-lateral-management-outbound"]
+        if nsg.inputs["networkSecurityGroupName"] == "nsg-dane-county-hub-management":
+            assert lateral == [] and all(r["direction"] == "Inbound" for r in nsg.inputs["securityRules"])
+            continue
+        assert lateral == [
+            {
+                "name": "deny-lateral-management-outbound",
+                "description": lateral[0]["description"],
+                "priority": 150,
+                "direction": "Outbound",
+                "access": "Deny",
+                "protocol": "Tcp",
+                "sourceAddressPrefix": "*",
+                "sourcePortRange": "*",
+                "destinationAddressPrefix": "VirtualNetwork",
+                "destinationPortRanges": ["22", "3389", "5985", "5986"],
+            }
+        ], nsg.name
+
+
 def test_spoke_subnets_are_the_registrys_and_each_has_its_nsg_and_route_table(example_registry, stack_plan):
     from consortium.registry.stackconfig import member_stack
 
@@ -314,6 +341,18 @@ def test_diagnostics_of_vault_key_vault_and_nsgs_go_to_the_hub_workspace(stack_p
         setting = settings[rid]
         assert setting["workspaceId"] == workspace
         assert setting["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
+
+
+@pytest.mark.parametrize("slug", ["verona", "sun-prairie", "monona"])
+def test_the_backup_accounts_blob_service_logs_to_the_hub_workspace(stack_plan, hub_plan, slug):
+    """CKV2_AZURE_21: reads, writes and deletes of backup blobs, from the blob service's own setting."""
+    plan = stack_plan(slug)
+    account = inputs(plan, STORAGE)["accountName"]
+    settings = [r.inputs for r in of_type(plan, DIAGNOSTICS) if "/storageAccounts/" in r.inputs["resourceUri"]]
+    assert [s["resourceUri"].split("/storageAccounts/")[1] for s in settings] == [f"{account}/blobServices/default"]
+    assert settings[0]["workspaceId"] == hub_plan.outputs["log_analytics_workspace_id"]
+    assert settings[0]["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
+    assert "metrics" not in settings[0]  # the blob service has no AllMetrics category
 
 
 # --------------------------------------------------------------------------- hub

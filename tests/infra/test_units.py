@@ -10,12 +10,15 @@ import pytest
 from consortium.paths import PROGRAM_DIR
 from consortium.plan import runner
 from consortium.registry import naming
+from consortium.registry.ipam import HUB_ADMIN_SUBNET
 from consortium.registry.models import OnPremSite
 from consortium.registry.stackconfig import member_stack
+from infra import security_rules
 from infra.hub_firewall import rule_collections
 from infra.member_backup import MAX_BLOB_SOFT_DELETE_DAYS, MemberBackup, MemberBackupArgs
 from infra.member_budget import MemberBudget, MemberBudgetArgs
 from infra.member_network import spoke_routes, subnet_rules
+from policies.network import LATERAL_PORTS
 from tests.infra.helpers import inputs
 from tests.planned_example import BUDGET_START
 
@@ -62,8 +65,29 @@ def test_only_used_subnets_accept_management():
     assert [r["name"] for r in subnet_rules("servers", "10.64.0.128/25")] == [
         "allow-management-inbound",
         "deny-internet-inbound",
+        "deny-lateral-management-outbound",
     ]
-    assert [r["name"] for r in subnet_rules("private-endpoints", "10.64.0.128/25")] == ["deny-internet-inbound"]
+    assert [r["name"] for r in subnet_rules("private-endpoints", "10.64.0.128/25")] == [
+        "deny-internet-inbound",
+        "deny-lateral-management-outbound",
+    ]
+
+
+def test_only_the_hubs_management_subnet_may_open_remote_management():
+    from infra.hub_network import subnet_rules as hub_rules
+
+    lateral = "deny-lateral-management-outbound"
+    assert lateral not in [r["name"] for r in hub_rules(HUB_ADMIN_SUBNET, "10.64.0.0/12")]
+    for subnet in ("shared-services", "private-endpoints"):
+        assert lateral in [r["name"] for r in hub_rules(subnet, "10.64.0.0/12")]
+
+
+def test_the_lateral_deny_blocks_every_management_port_the_hub_uses_and_what_the_standard_asks():
+    deny = security_rules.deny_lateral_management_outbound()
+    assert deny["destination_port_ranges"] == list(security_rules.MANAGEMENT_PORTS)
+    assert sorted(int(p) for p in security_rules.MANAGEMENT_PORTS) == sorted(LATERAL_PORTS)
+    # Ahead of the inbound rules' numbers does not matter (directions are separate); ahead of any outbound allow does.
+    assert deny["direction"] == "Outbound" and deny["priority"] < security_rules.DENY_PRIORITY
 
 
 def test_firewall_rule_collections_are_ordered_and_deny_spoke_to_spoke():

@@ -185,7 +185,7 @@ def test_a_resource_gone_from_the_program_is_a_delete_and_a_gone_stack_is_remove
     code, lines, err = _plan("--registry", REPO, "--member", "verona", "--against", old)
     assert code == 0, err
     report = _report(lines)
-    assert report[0] == "stack verona: 0 to create, 1 to delete, 0 to update, 62 unchanged"
+    assert report[0] == "stack verona: 0 to create, 1 to delete, 0 to update, 63 unchanged"
     assert report[1:] == ["  - azure-native:recoveryservices:Vault rsv-verona-old", report[-1]]
     code, lines, err = _plan("--registry", REPO, "--all", "--against", old)
     assert code == 0, err

@@ -391,4 +391,13 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
         remove(MAINTENANCE_ASSIGNMENT, member=None, report=GATEWAY),
         "no maintenance configuration is assigned",
     ),
+    # A "temporary" rule letting Verona's servers SSH to their neighbours, ahead of the program's deny (150).
+    "MCS-NET-019": (
+        add_rule({"direction": "Outbound", "sourceAddressPrefix": "*", "destinationPortRange": "22", "priority": 120}),
+        "rule bad-rule allows outbound SSH (22) to the virtual network ahead of any deny",
+    ),
+    "MCS-LOG-006": (
+        remove(DIAG, where=lambda r: "/blobServices/" in r["inputs"]["resourceUri"], report=ACCOUNT),
+        "'s blob service sends no StorageRead, StorageWrite, StorageDelete logs to the hub workspace",
+    ),
 }

@@ -56,7 +56,7 @@ def test_offboarding_a_town_end_to_end(registry_dir: Path, tmp_path: Path) -> No
     assert f"  - azure-native:network:VirtualNetworkPeering peer-{SLUG}-to-hub" in report
     assert f"  - azure-native:network:Route route-hub-to-{SLUG}" in report
     assert "  ~ azure-native:recoveryservices:Vault rsv-sun-prairie\n" in report
-    assert "stack sun-prairie: 0 to create, 4 to delete, 4 to update, 29 unchanged" in report
+    assert "stack sun-prairie: 0 to create, 4 to delete, 4 to update, 30 unchanged" in report
     records = {r["name"]: r for r in json.loads(after.read_text())["resources"]}
     kept = {n for n, r in records.items() if r.get("protect") and r.get("retain_on_delete")}
     assert kept == {
