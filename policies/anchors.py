@@ -221,13 +221,12 @@ _NSG: tuple[Anchor, ...] = (
            NSG, "Networking", ("MCS-NET-018",)),
     Anchor("checkov", "CKV2_AZURE_31", "Ensure VNET subnet is configured with a Network Security Group (NSG)",
            "Microsoft.Network/virtualNetworks", "General security", ("MCS-NET-005",)),
+    # NSG flow logs are retired; the successor, one virtual network flow log per VNet, answers both.
     Anchor("checkov", "CKV_AZURE_12",
            "Ensure that Network Security Group Flow Log retention period is 'greater than 90 days'",
-           NSG, "Logging", not_enforced="not yet covered: flow logs, see mcsb LT-4"),
+           NSG, "Logging", ("MCS-LOG-006",)),
     Anchor("mcsb", "LT-4", "Enable network logging for security investigation",
-           NSG, "Logging and threat detection",
-           not_enforced="not yet covered: virtual network flow logs reach the hub workspace and are kept 90 days "
-           "(MCS-LOG-003 sends the NSGs' rule events, not the flows)"),
+           NSG, "Logging and threat detection", ("MCS-LOG-006",)),
 )  # fmt: skip
 
 _RBAC: tuple[Anchor, ...] = (
