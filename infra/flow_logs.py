@@ -19,8 +19,9 @@ one per VNet covers every subnet. The hub owns what they need (:class:`HubFlowLo
   account only): with it the account needs no shared key.
 
 Each flow log (:func:`vnet_flow_log`: the hub's VNet here, each town's spoke from its own stack,
-through the hub's subscription) is enabled, keeps its records ``log_retention_days`` (the registry's
-one log retention, the workspace's too; Azure keeps flow records at most 365 days) and sends them to
+through the hub's subscription) is enabled, keeps its records ``HubStack.flow_log_retention_days`` (the
+registry's one log retention, the workspace's too, within the 365 days Azure keeps flow records at
+most: ``Consortium.flow_log_retention_days``) and sends them to
 *traffic analytics* in the hub workspace every 60 minutes: 10-minute processing is billed at about
 half as much again per GB and serves a watch floor the consortium does not staff; its investigations
 come after the fact, for which an hour's delay costs nothing.
@@ -46,13 +47,6 @@ from .roles import Role, role_definition_id_output
 
 # Traffic analytics' processing interval in minutes (Azure offers 10 or 60): see the module docstring.
 TRAFFIC_ANALYTICS_INTERVAL_MINUTES = 60
-# Azure keeps flow records in the storage account at most this long (0: forever, which we never want).
-MAX_FLOW_LOG_RETENTION_DAYS = 365
-
-
-def flow_log_retention_days(log_retention_days: int) -> int:
-    """The flow records' retention: the consortium's log retention, within what Azure accepts."""
-    return min(log_retention_days, MAX_FLOW_LOG_RETENTION_DAYS)
 
 
 class FlowLogSinkKey(StrEnum):
@@ -155,7 +149,7 @@ class HubFlowLogsArgs:
     subscription_id: pulumi.Input[str]
     workspace_id: pulumi.Input[str]
     workspace_customer_id: pulumi.Input[str]
-    log_retention_days: int  # HubStack.log_retention_days
+    retention_days: int  # HubStack.flow_log_retention_days
     tags: dict[str, str]
 
 
@@ -265,7 +259,7 @@ class HubFlowLogs(pulumi.ComponentResource):
             identity_id=self.identity.id,
             workspace_customer_id=args.workspace_customer_id,
             workspace_id=args.workspace_id,
-            retention_days=flow_log_retention_days(args.log_retention_days),
+            retention_days=args.retention_days,
         )
         self.register_outputs({"storage_account_id": self.storage_account.id})
 

@@ -121,7 +121,7 @@ class Hub(pulumi.ComponentResource):
                 subscription_id=args.subscription_id,
                 workspace_id=workspace.id,
                 workspace_customer_id=workspace.customer_id,
-                log_retention_days=stack.log_retention_days,
+                retention_days=stack.flow_log_retention_days,
                 tags=tags,
             ),
             opts=child,

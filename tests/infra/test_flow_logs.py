@@ -5,11 +5,8 @@ from __future__ import annotations
 import uuid
 
 from consortium.registry import naming
-from infra.flow_logs import (
-    MAX_FLOW_LOG_RETENTION_DAYS,
-    TRAFFIC_ANALYTICS_INTERVAL_MINUTES,
-    flow_log_retention_days,
-)
+from consortium.registry.models import MAX_FLOW_LOG_RETENTION_DAYS
+from infra.flow_logs import TRAFFIC_ANALYTICS_INTERVAL_MINUTES
 from infra.roles import Role
 from tests.infra.helpers import of_type, one
 
@@ -22,9 +19,10 @@ ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 
 
-def test_retention_is_the_consortiums_log_retention_within_azures_limit() -> None:
-    assert flow_log_retention_days(120) == 120
-    assert flow_log_retention_days(730) == MAX_FLOW_LOG_RETENTION_DAYS == 365
+def test_retention_is_the_consortiums_log_retention_within_azures_limit(example_registry) -> None:
+    c = example_registry.consortium
+    assert c.log_retention_days == c.flow_log_retention_days == 120
+    assert c.model_copy(update={"log_retention_days": 730}).flow_log_retention_days == MAX_FLOW_LOG_RETENTION_DAYS
 
 
 def test_every_vnet_of_the_example_has_one_enabled_flow_log_to_the_hub(example_plan, example_registry) -> None:
@@ -40,7 +38,7 @@ def test_every_vnet_of_the_example_has_one_enabled_flow_log_to_the_hub(example_p
         log = logs[vnet.id].inputs
         assert log["flowLogName"] == naming.flow_log(vnet.inputs["virtualNetworkName"])
         assert log["enabled"] is True
-        assert log["retentionPolicy"] == {"enabled": True, "days": example_registry.consortium.log_retention_days}
+        assert log["retentionPolicy"] == {"enabled": True, "days": example_registry.consortium.flow_log_retention_days}
         assert log["networkWatcherName"] == watcher.inputs["networkWatcherName"]
         assert log["resourceGroupName"] == watcher.inputs["resourceGroupName"] == "rg-dane-county-hub"
         assert log["location"] == vnet.inputs["location"] == watcher.inputs["location"]
