@@ -22,9 +22,10 @@ Each flow log (:func:`vnet_flow_log`: the hub's VNet here, each town's spoke fro
 through the hub's subscription) is enabled, keeps its records ``HubStack.flow_log_retention_days`` (the
 registry's one log retention, the workspace's too, within the 365 days Azure keeps flow records at
 most: ``Consortium.flow_log_retention_days``) and sends them to
-*traffic analytics* in the hub workspace every 60 minutes: 10-minute processing is billed at about
-half as much again per GB and serves a watch floor the consortium does not staff; its investigations
-come after the fact, for which an hour's delay costs nothing.
+*traffic analytics* in the hub workspace every 60 minutes: Azure prices the 10-minute interval higher
+per GB processed (not re-checked offline), and near-real-time processing serves a watch floor the
+consortium does not staff; its investigations come after the fact, for which an hour's delay costs
+nothing.
 
 Not verified on Azure (no tenant here): that Network Watcher writes through the trusted-services
 exception of an account whose public network access is Disabled, and that a member stack may place
