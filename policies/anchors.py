@@ -224,9 +224,9 @@ _NSG: tuple[Anchor, ...] = (
     # NSG flow logs are retired; the successor, one virtual network flow log per VNet, answers both.
     Anchor("checkov", "CKV_AZURE_12",
            "Ensure that Network Security Group Flow Log retention period is 'greater than 90 days'",
-           NSG, "Logging", ("MCS-LOG-006",)),
+           NSG, "Logging", ("MCS-LOG-007",)),
     Anchor("mcsb", "LT-4", "Enable network logging for security investigation",
-           NSG, "Logging and threat detection", ("MCS-LOG-006",)),
+           NSG, "Logging and threat detection", ("MCS-LOG-007",)),
 )  # fmt: skip
 
 _RBAC: tuple[Anchor, ...] = (

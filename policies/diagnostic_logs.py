@@ -165,7 +165,7 @@ def _flow_log_problems(log: Resource, minimum_days: int, workspaces: set[str]) -
 
 
 @control(
-    "MCS-LOG-006",
+    "MCS-LOG-007",
     "Every virtual network has an enabled flow log, kept at least 90 days, with traffic analytics to the hub workspace",
     area=AREA,
     types=[VNET, FLOW_LOG],

@@ -112,4 +112,4 @@ def test_the_gaps_closed_by_controls_are_covered() -> None:
     assert covered[("psrule", "Azure.Storage.ContainerSoftDelete")] == ("MCS-STO-013",)
     assert covered[("psrule", "Azure.RBAC.UseGroups")] == ("MCS-IAM-010",)
     assert covered[("checkov", "CKV_AZURE_244")] == ("MCS-STO-014",)
-    assert covered[("checkov", "CKV_AZURE_12")] == covered[("mcsb", "LT-4")] == ("MCS-LOG-006",)
+    assert covered[("checkov", "CKV_AZURE_12")] == covered[("mcsb", "LT-4")] == ("MCS-LOG-007",)

@@ -343,7 +343,7 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
     ),
     "MCS-LOG-004": (edit(WORKSPACE, "retentionInDays", 30, member=None), "retentionInDays is 30"),
     "MCS-LOG-005": (edit(DIAG, "logs", []), "no enabled allLogs/audit category group"),
-    "MCS-LOG-006": (edit(FLOW_LOG, "retentionPolicy.days", 30), "keeps its records 30 days; at least 90"),
+    "MCS-LOG-007": (edit(FLOW_LOG, "retentionPolicy.days", 30), "keeps its records 30 days; at least 90"),
     "MCS-GOV-001": (edit(ACCOUNT, "tags", DELETE), "missing tags: consortium, member"),
     "MCS-GOV-002": (edit(KV, "tags.member", "fitchburg"), "member tag is fitchburg"),
     "MCS-GOV-003": (remove(BUDGET, report="azure-native:resources:ResourceGroup"), "member verona has no budget"),

@@ -1,4 +1,4 @@
-"""MCS-LOG-006 (every VNet's flow log, kept and analysed in the hub workspace), beyond its one mutation in
+"""MCS-LOG-007 (every VNet's flow log, kept and analysed in the hub workspace), beyond its one mutation in
 mutations.py: the other ways it must fire, what it cannot judge yet, and silence on every bundled VNet."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from policies.framework import evaluate
 from .helpers import first_preview, messages, pick
 from .mutations import FLOW_LOG, VNET, setp
 
-CID = "MCS-LOG-006"
+CID = "MCS-LOG-007"
 
 
 def test_every_bundled_vnet_is_judged_and_passes(records: list[dict[str, Any]], example_registry: Registry) -> None:
