@@ -2,8 +2,9 @@
 
 Resource group, hub VNet, firewall, VPN gateway, the Log Analytics workspace every diagnostic
 setting sends to, private DNS zones for every private endpoint of the consortium, a consortium Key
-Vault, the two consortium-wide Entra ID groups the member stacks grant access to (the service
-desk and the auditors), and the custom role whoever runs a member stack holds on the hub's resource
+Vault, the Network Watcher and what every VNet's flow log writes to (:mod:`infra.flow_logs`), the
+two consortium-wide Entra ID groups the member stacks grant access to (the service desk and the
+auditors), and the custom role whoever runs a member stack holds on the hub's resource
 group (:mod:`infra.hub_deployer_role`), and the service desk's alerts on the firewall and the VPN
 gateway (:mod:`infra.hub_alerts`). Everything a member needs from here is exported (:mod:`infra.hub_outputs`).
 
@@ -22,6 +23,7 @@ from pulumi_azure_native import operationalinsights, privatedns, resources
 from consortium.registry import naming
 from consortium.registry.stackconfig import HubStack
 
+from .flow_logs import HubFlowLogs, HubFlowLogsArgs, vnet_flow_log
 from .groups import security_group
 from .hub_alerts import HubAlerts, HubAlertsArgs
 from .hub_deployer_role import HubDeployerRole, HubDeployerRoleArgs
@@ -110,6 +112,27 @@ class Hub(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        flow_logs = HubFlowLogs(
+            "flow-logs",
+            HubFlowLogsArgs(
+                consortium_slug=consortium_slug,
+                resource_group_name=rg.name,
+                location=stack.location,
+                subscription_id=args.subscription_id,
+                workspace_id=workspace.id,
+                workspace_customer_id=workspace.customer_id,
+                retention_days=stack.flow_log_retention_days,
+                tags=tags,
+            ),
+            opts=child,
+        )
+        vnet_flow_log(
+            naming.hub_vnet(consortium_slug),
+            hub_network.vnet.id,
+            flow_logs.sink,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[flow_logs.writer]),
+        )
         firewall = HubFirewall(
             "firewall",
             HubFirewallArgs(
@@ -186,15 +209,16 @@ class Hub(pulumi.ComponentResource):
                 opts=child,
             )
             zone_ids[zone_name] = zone.id
-        private_endpoint(
-            key_vault_target(vault_name, vault.id),
-            resource_group_name=rg.name,
-            location=stack.location,
-            subnet_id=hub_network.subnet_ids[PRIVATE_ENDPOINTS],
-            zone_ids=zone_ids,
-            tags=tags,
-            parent=self,
-        )
+        for target in (key_vault_target(vault_name, vault.id), *flow_logs.private_endpoint_targets()):
+            private_endpoint(
+                target,
+                resource_group_name=rg.name,
+                location=stack.location,
+                subnet_id=hub_network.subnet_ids[PRIVATE_ENDPOINTS],
+                zone_ids=zone_ids,
+                tags=tags,
+                parent=self,
+            )
 
         groups = {
             purpose: security_group(
@@ -225,5 +249,6 @@ class Hub(pulumi.ComponentResource):
             HubOutput.AUDITORS_GROUP_ID: groups[AUDITORS].object_id,
             HubOutput.PRIVATE_DNS_ZONE_IDS: zone_ids,
             HubOutput.MEMBER_DEPLOYER_ROLE_ID: deployer_role.definition_id,
+            HubOutput.FLOW_LOGS: flow_logs.sink.output(),
         }
         self.register_outputs({key.value: value for key, value in self.outputs.items()})

@@ -2,9 +2,10 @@
 
 A member stack creates resources in the hub's resource group (:mod:`infra.member_network`: the hub side
 of its peering, its route in the shared-services route table, its towns' local network gateways, IPsec
-connections and NAT rules) and links others to hub resources (DNS zone groups, the peering's remote VNet,
-diagnostic settings). This role grants exactly that, so a town's deployer can never touch the firewall,
-its policy, the VPN gateway itself, the route tables themselves or anyone's access.
+connections and NAT rules, the spoke's flow log under the hub's Network Watcher) and links others to
+hub resources (DNS zone groups, the peering's remote VNet, diagnostic settings). This role grants
+exactly that, so a town's deployer can never touch the firewall, its policy, the VPN gateway itself,
+the route tables themselves or anyone's access.
 
 :data:`HUB_SIDE_ACTIONS` maps each member resource type that touches the hub to the actions it needs; the
 role's actions are their union. A test plans every example member and fails on a hub-touching type the
@@ -32,6 +33,11 @@ PURPOSE = "member deployer, hub side"
 #   LAW: "Manage access to Log Analytics workspaces", custom role example 2: workspaces/read and
 #        workspaces/sharedKeys/action let a user "use it as a destination for diagnostic settings"
 #        without any workspace-level query (learn.microsoft.com/azure/azure-monitor/logs/manage-access).
+#   NWR: "Azure role-based access control permissions required to use Network Watcher capabilities",
+#        sections "Flow logs" and "Traffic analytics"
+#        (learn.microsoft.com/azure/network-watcher/required-rbac-permissions).
+#   MI:  "Manage user-assigned managed identities": assigning one to a resource needs
+#        userAssignedIdentities/assign/action (learn.microsoft.com/entra/identity/managed-identities-azure-resources).
 #   RES: "Azure built-in roles for Networking": Microsoft.Resources/subscriptions/resourceGroups/read,
 #        "Gets or lists resource groups"
 #        (learn.microsoft.com/azure/role-based-access-control/built-in-roles/networking).
@@ -87,6 +93,31 @@ HUB_SIDE_ACTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         # The service desk's tunnel alert (infra/member_alerts.py), in the member's resource group, watches
         # the town's connections in the hub's: reading what it scopes, nothing more. NET.
         "azure-native:monitor:ActivityLogAlert": ("Microsoft.Network/connections/read",),
+        # The spoke's flow log, a child of the hub's Network Watcher, writing to the hub's flow-log account as
+        # the hub's flow-log identity, with traffic analytics into the hub workspace (infra/flow_logs.py).
+        # NWR (flow logs; traffic analytics), MI. Microsoft lists the storage SAS and key actions for flow
+        # logs whatever the account's settings; the account refuses shared keys, so they grant no data access.
+        "azure-native:network:FlowLog": (
+            "Microsoft.Network/networkWatchers/read",
+            "Microsoft.Network/networkWatchers/flowLogs/read",
+            "Microsoft.Network/networkWatchers/flowLogs/write",
+            "Microsoft.Network/networkWatchers/flowLogs/delete",
+            "Microsoft.Network/networkWatchers/configureFlowLog/action",
+            "Microsoft.Network/networkWatchers/queryFlowLogStatus/action",
+            "Microsoft.Storage/storageAccounts/read",
+            "Microsoft.Storage/storageAccounts/listServiceSas/action",
+            "Microsoft.Storage/storageAccounts/listAccountSas/action",
+            "Microsoft.Storage/storageAccounts/listKeys/action",
+            "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+            "Microsoft.OperationalInsights/workspaces/read",
+            "Microsoft.OperationalInsights/workspaces/sharedKeys/action",
+            "Microsoft.Insights/dataCollectionRules/read",
+            "Microsoft.Insights/dataCollectionRules/write",
+            "Microsoft.Insights/dataCollectionRules/delete",
+            "Microsoft.Insights/dataCollectionEndpoints/read",
+            "Microsoft.Insights/dataCollectionEndpoints/write",
+            "Microsoft.Insights/dataCollectionEndpoints/delete",
+        ),
         # A member resource's diagnostic setting sending to the hub's Log Analytics workspace. LAW.
         "azure-native:monitor:DiagnosticSetting": (
             "Microsoft.OperationalInsights/workspaces/read",
@@ -128,7 +159,8 @@ class HubDeployerRole(pulumi.ComponentResource):
             role_name=naming.role_display_name(args.consortium_slug, PURPOSE),
             description=(
                 f"{args.consortium_name}: what a member stack needs in the hub resource group (peering, route, "
-                "site VPNs, NAT rules, DNS zone groups, diagnostics); not the firewall, the gateway or access."
+                "site VPNs, NAT rules, DNS zone groups, diagnostics, flow logs); not the firewall, the gateway or "
+                "access."
             ),
             role_type="CustomRole",
             scope=args.resource_group_id,

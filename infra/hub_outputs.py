@@ -2,8 +2,9 @@
 
 A member stack needs a handful of the hub's facts that only exist once the hub is deployed (its
 VNet id, the firewall's private address, the VPN gateway, the Log Analytics workspace, the
-consortium-wide groups, and the private DNS zones its private endpoints register in: zone name ->
-zone id, the Azure Backup zone of every consortium location included). They travel through a
+consortium-wide groups, what a VNet flow log writes to, and the private DNS zones its private
+endpoints register in: zone name -> zone id, the Azure Backup zone of every consortium location
+included). They travel through a
 ``StackReference`` to the ``hub`` stack, never through config, so a member can never point at a
 stale address.
 """
@@ -33,6 +34,8 @@ class HubOutput(StrEnum):
     PRIVATE_DNS_ZONE_IDS = "private_dns_zone_ids"
     # The custom role whoever runs a member stack holds on the hub's resource group.
     MEMBER_DEPLOYER_ROLE_ID = "member_deployer_role_definition_id"
+    # Where a spoke's flow log goes: the hub's watcher, account, identity, workspace (infra/flow_logs.py).
+    FLOW_LOGS = "flow_logs"
 
 
 def export_hub_outputs(values: dict[HubOutput, pulumi.Input[Any]]) -> None:

@@ -41,6 +41,7 @@ from consortium.registry import naming
 from consortium.registry.models import HUB_SERVICES, Service
 from consortium.registry.stackconfig import MemberStack
 
+from .flow_logs import FlowLogSink
 from .hub_outputs import HubOutput, HubReference, hub_stack_name
 from .member_alerts import MemberAlerts, MemberAlertsArgs
 from .member_backup import MemberBackup, MemberBackupArgs
@@ -213,6 +214,9 @@ class Member(pulumi.ComponentResource):
                         shared_services_route_table_name=hub.get(HubOutput.SHARED_SERVICES_ROUTE_TABLE),
                         vpn_gateway_id=hub.get(HubOutput.VPN_GATEWAY_ID),
                         workspace_id=hub.get(HubOutput.WORKSPACE_ID),
+                        flow_logs=FlowLogSink.from_output(
+                            hub.get(HubOutput.RESOURCE_GROUP), hub.get(HubOutput.LOCATION), hub.get(HubOutput.FLOW_LOGS)
+                        ),
                     ),
                     tags=tags,
                     workloads=workloads,

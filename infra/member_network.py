@@ -28,8 +28,9 @@ Azure allows for overlapping sites once ingress SNAT maps them apart, and which 
 announces in its traffic selectors.
 
 Resources that live in the hub (the hub side of the peering, the route back, the local network
-gateways, NAT rules and connections) use an explicit provider for the hub's subscription: adding a
-town never needs a deployment of the hub stack.
+gateways, NAT rules and connections, and the spoke's flow log under the hub's Network Watcher) use
+an explicit provider for the hub's subscription: adding a town never needs a deployment of the hub
+stack.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from consortium.registry.ipam import LANDING_ZONE_SUBNET, WORKLOAD_SUBNETS
 from consortium.registry.models import OnPremSite
 
 from . import security_rules
+from .flow_logs import FlowLogSink, vnet_flow_log
 from .subnets import subnet_ids, subnet_nsg
 
 # Subnets people or servers use get remote management from the hub's management range.
@@ -83,6 +85,7 @@ class HubView:
     shared_services_route_table_name: pulumi.Input[str]
     vpn_gateway_id: pulumi.Input[str]
     workspace_id: pulumi.Input[str]
+    flow_logs: FlowLogSink  # where the spoke's flow log goes (infra/flow_logs.py)
 
 
 @dataclass(frozen=True)
@@ -231,15 +234,6 @@ class MemberNetwork(pulumi.ComponentResource):
             opts=child,
         )
         self.subnet_ids = subnet_ids(self.vnet, subnets)
-        self.vpn_connection_ids = {}
-        if args.hooked:
-            self._hook(args, sites)
-        self.register_outputs({"vnet_id": self.vnet.id})
-
-    def _hook(self, args: MemberNetworkArgs, sites: list[OnPremSite]) -> None:
-        """Everything that joins the town to the hub, in the hub's subscription: peerings, the hub's
-        route to the spoke, and each site's VPN (local gateway, connection, NAT rules)."""
-        member_slug, hub = args.member_slug, args.hub
         hub_provider = azure_native.Provider(
             f"{member_slug}-hub-subscription",
             subscription_id=hub.subscription_id,
@@ -247,6 +241,18 @@ class MemberNetwork(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         in_hub = pulumi.ResourceOptions(parent=self, provider=hub_provider)
+        # The spoke's flows are the consortium's security record: logged as long as the spoke exists,
+        # unhooked or not, under the hub's Network Watcher (one per subscription and region).
+        vnet_flow_log(vnet_name, self.vnet.id, hub.flow_logs, tags=args.tags, opts=in_hub)
+        self.vpn_connection_ids = {}
+        if args.hooked:
+            self._hook(args, sites, in_hub)
+        self.register_outputs({"vnet_id": self.vnet.id})
+
+    def _hook(self, args: MemberNetworkArgs, sites: list[OnPremSite], in_hub: pulumi.ResourceOptions) -> None:
+        """Everything that joins the town to the hub, in the hub's subscription (``in_hub``): peerings,
+        the hub's route to the spoke, and each site's VPN (local gateway, connection, NAT rules)."""
+        member_slug, hub = args.member_slug, args.hub
         # Hub side first: the spoke may only use the hub's gateway once the hub allows transit.
         hub_side = network.VirtualNetworkPeering(
             f"peer-hub-to-{member_slug}",

@@ -20,6 +20,8 @@ class Role(StrEnum):
     BACKUP_OPERATOR = "00c29273-979b-4161-815c-10b084fb9324"
     # Read secret values in a Key Vault with RBAC authorization (the automation identity).
     KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
+    # Write blobs with an Entra ID identity: the flow logs' identity on the flow-log account (infra/flow_logs.py).
+    STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 
 
 def role_definition_id(subscription_id: str, role: Role | str) -> str:

@@ -14,8 +14,9 @@ endpoints have no rule of their own (theirs, ``CKV2_AZURE_32``/``33`` and MCSB N
 and the account they reach). Naming rules (``Azure.*.Name``, ``CKV_AZURE_43``) are left out: Azure
 itself rejects a bad name.
 
-A rule the consortium should enforce but no control checks yet is listed as not enforced, its reason
-starting with ``not yet covered:`` and saying what a control would check, so the gap stays visible.
+A rule the consortium should enforce but no control checks yet would be listed as not enforced, its
+reason starting with ``not yet covered:`` and saying what a control would check, so the gap stays
+visible; none is today (``tests/audit/test_anchors.py`` keeps it so).
 """
 
 from __future__ import annotations
@@ -217,13 +218,12 @@ _NSG: tuple[Anchor, ...] = (
            NSG, "Networking", ("MCS-NET-018",)),
     Anchor("checkov", "CKV2_AZURE_31", "Ensure VNET subnet is configured with a Network Security Group (NSG)",
            "Microsoft.Network/virtualNetworks", "General security", ("MCS-NET-005",)),
+    # NSG flow logs are retired; the successor, one virtual network flow log per VNet, answers both.
     Anchor("checkov", "CKV_AZURE_12",
            "Ensure that Network Security Group Flow Log retention period is 'greater than 90 days'",
-           NSG, "Logging", not_enforced="not yet covered: flow logs, see mcsb LT-4"),
+           NSG, "Logging", ("MCS-LOG-007",)),
     Anchor("mcsb", "LT-4", "Enable network logging for security investigation",
-           NSG, "Logging and threat detection",
-           not_enforced="not yet covered: virtual network flow logs reach the hub workspace and are kept 90 days "
-           "(MCS-LOG-003 sends the NSGs' rule events, not the flows)"),
+           NSG, "Logging and threat detection", ("MCS-LOG-007",)),
 )  # fmt: skip
 
 _RBAC: tuple[Anchor, ...] = (

@@ -1,5 +1,5 @@
 """Diagnostic logs: diagnostics of vaults, Key Vaults, NSGs and the backup accounts' blob service go
-to the hub's Log Analytics workspace."""
+to the hub's Log Analytics workspace; every virtual network's flows are logged, kept and analysed there too."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .framework import Message, Param, Resource, Severity, StackCheck, Unknown, control, is_unknown
+from .framework import Message, Param, Resource, Severity, StackCheck, Unknown, UnknownValue, control, is_unknown
 from .util import as_list, id_segment, mappings
 
 AREA = "logging"
@@ -145,7 +145,7 @@ nsg_diagnostics = _diagnostic_control(
 
 blob_diagnostics = control(
     "MCS-LOG-006",
-    "Backup accounts log every blob read, write and delete to the hub workspace",
+    "Storage accounts log every blob read, write and delete to the hub workspace",
     area=AREA,
     types=["azure-native:storage:StorageAccount", DIAGNOSTIC],
     severity=Severity.HIGH,
@@ -153,8 +153,9 @@ blob_diagnostics = control(
     checkov=["CKV2_AZURE_21"],
     mcsb=["LT-3"],
     scope="stack",
-    rationale="The backup accounts hold every town's file-level backups: who read (copied out), overwrote or "
-    "deleted a backup is the first question after ransomware or a leak, and Azure Storage writes those logs "
+    rationale="The backup accounts hold every town's file-level backups, the hub's flow-log account the "
+    "consortium's network evidence: who read (copied out), overwrote or deleted a blob is the first question "
+    "after ransomware or a leak, and Azure Storage writes those logs "
     "only per service, through a diagnostic setting on the blob service (the account's own carries none). "
     "The accounts hold blob containers only; a file share added to them would need the file service's setting.",
     fix="Add a diagnostic setting on <account id>/blobServices/default to the hub's Log Analytics workspace "
@@ -200,4 +201,89 @@ def all_logs(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
         yield "no enabled allLogs/audit category group"
 
 
-CONTROLS = (vault_diagnostics, keyvault_diagnostics, nsg_diagnostics, workspace_retention, all_logs, blob_diagnostics)
+VNET = "azure-native:network:VirtualNetwork"
+FLOW_LOG = "azure-native:network:FlowLog"
+TRAFFIC_ANALYTICS = "flowAnalyticsConfiguration.networkWatcherFlowAnalyticsConfiguration"
+
+
+def _flow_log_problems(log: Resource, minimum_days: int, workspaces: set[str]) -> Iterator[str]:
+    """What keeps one flow log short of the standard (an unknown value raises, for that VNet alone)."""
+    name = log.azure_name("flowLogName")
+    if log.known("enabled") is not True:
+        yield f"flow log {name} is not enabled"
+    if log.known("retentionPolicy.enabled") is not True:
+        yield f"flow log {name} keeps its records without a retention policy (retentionPolicy.enabled is not true)"
+    else:
+        days = int(log.known("retentionPolicy.days", 0) or 0)
+        if 0 < days < minimum_days:  # Azure reads 0 as "keep forever"
+            yield f"flow log {name} keeps its records {days} days; at least {minimum_days} are required"
+    analytics = log.known(TRAFFIC_ANALYTICS) or {}
+    target = (id_segment(analytics.get("workspaceResourceId"), "workspaces") or "").lower()
+    if analytics.get("enabled") is not True:
+        yield f"flow log {name} has no traffic analytics"
+    elif workspaces and target not in workspaces:
+        yield f"flow log {name} sends its traffic analytics to {target or 'no workspace'}, not the hub workspace"
+
+
+@control(
+    "MCS-LOG-007",
+    "Every virtual network has an enabled flow log, kept at least 90 days, with traffic analytics to the hub workspace",
+    area=AREA,
+    types=[VNET, FLOW_LOG],
+    severity=Severity.HIGH,
+    cis_v8=["8.2", "13.6", "8.10"],
+    checkov=["CKV_AZURE_12"],
+    mcsb=["LT-4"],
+    scope="stack",
+    rationale="After an incident the first question is which machine talked to which, when: only flow records "
+    "answer it, NSG rule events do not. Virtual network flow logs (NSG flow logs are retired) record every "
+    "flow of the VNet; traffic analytics puts them next to the other logs in the hub workspace.",
+    fix="Give the VNet a Microsoft.Network/networkWatchers/flowLogs resource targeting it: enabled, "
+    "retentionPolicy enabled with at least the minimum days, traffic analytics enabled to the hub workspace "
+    "(infra/flow_logs.py).",
+    params={
+        "minimum_days": Param(90, "integer", "Minimum flow log retention in days"),
+        "hub_workspace_names": Param([], "array", "Names of the hub workspaces (from the hub if audited)"),
+    },
+)
+def vnet_flow_logs(resources: Sequence[Resource], p: Mapping[str, Any]) -> Iterator[tuple[Resource, Message]]:
+    workspaces = hub_workspaces(resources, p)
+    logs: dict[tuple[str, str], list[Resource]] = {}
+    pending: set[str] = set()  # stacks with a flow log whose target is not known yet (a first preview)
+    for log in resources:
+        if log.type != FLOW_LOG:
+            continue
+        target = log.get("targetResourceId")
+        if is_unknown(target):
+            pending.add(log.stack)
+            continue
+        vnet = (id_segment(target, "virtualNetworks") or "").lower()
+        if vnet:  # a flow log of an NSG or a NIC logs no VNet
+            logs.setdefault((log.stack, vnet), []).append(log)
+    for r in resources:
+        if r.type != VNET:
+            continue
+        mine = logs.get((r.stack, r.azure_name("virtualNetworkName").lower()), [])
+        if not mine:
+            if r.stack in pending:
+                yield r, Unknown(f"the targetResourceId of a flow log in stack {r.stack}")
+            else:
+                yield r, f"{r.azure_name('virtualNetworkName')} has no flow log"
+            continue
+        for log in mine:
+            try:
+                for message in _flow_log_problems(log, int(p["minimum_days"]), workspaces):
+                    yield log, message
+            except UnknownValue as e:
+                yield log, Unknown(e.path)
+
+
+CONTROLS = (
+    vault_diagnostics,
+    keyvault_diagnostics,
+    nsg_diagnostics,
+    workspace_retention,
+    all_logs,
+    blob_diagnostics,
+    vnet_flow_logs,
+)

@@ -136,6 +136,8 @@ FREE: dict[str, str] = {
     "azure-native:recoveryservices:ProtectionPolicy": "no charge itself; the vault's protected instances are priced",
     "azure-native:storage:BlobContainer": "no charge itself; the storage account's data is priced",
     "azure-native:storage:BlobServiceProperties": "no charge itself; the storage account's data is priced",
+    "azure-native:storage:ManagementPolicy": "no charge itself; the deletions it makes cost nothing to store",
+    "azure-native:network:NetworkWatcher": "no charge for the watcher; its flow logs are priced on their own lines",
     "azuread:index/group:Group": "Entra ID object: no Azure charge (licences are per user, outside this estimate)",
     "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy": "Entra ID object: no Azure charge "
     "(needs Entra ID P1 licences, per user, outside this estimate)",
@@ -157,6 +159,11 @@ NOT_YET: dict[str, str] = {
     "found offline",
     "azure-native:alertsmanagement:AlertProcessingRuleByName": "routes alerts; understood to carry no charge, "
     "not confirmed offline",
+    # Virtual network flow logs (infra/flow_logs.py): Network Watcher bills the flow records collected per GB,
+    # traffic analytics the GB it processes (60-minute interval); the price files carry neither meter and no
+    # usage assumption says how many GB a town's flows make, so none is guessed.
+    "azure-native:network:FlowLog": "charged per GB of flow records collected and per GB traffic analytics "
+    "processes; no meter in the price files and no usage assumption yet",
 }
 
 
@@ -255,6 +262,8 @@ class _Rules:
         ]
 
     def storage_account(self, r: dict[str, Any]) -> list[Part] | str:
+        if r.get("member") is None:  # the hub's only account holds flow records, not a town's backups
+            return "the hub's flow-log account: no usage assumption for the GB of flow records yet"
         sku = _sku(r)  # Standard_GRS
         tier = str(r["inputs"].get("accessTier", "Hot"))
         red = sku.removeprefix("Standard_")

@@ -46,6 +46,8 @@ ARM_IDS: dict[str, str] = {
     "azure-native:network:VirtualNetworkGatewayConnection": _NET + "connections/{virtualNetworkGatewayConnectionName}",
     "azure-native:network:VirtualNetworkGatewayNatRule": _NET
     + "virtualNetworkGateways/{virtualNetworkGatewayName}/natRules/{natRuleName}",
+    "azure-native:network:NetworkWatcher": _NET + "networkWatchers/{networkWatcherName}",
+    "azure-native:network:FlowLog": _NET + "networkWatchers/{networkWatcherName}/flowLogs/{flowLogName}",
     "azure-native:network:PrivateEndpoint": _NET + "privateEndpoints/{privateEndpointName}",
     "azure-native:network:PrivateDnsZoneGroup": _NET
     + "privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
@@ -61,6 +63,7 @@ ARM_IDS: dict[str, str] = {
     "azure-native:recoveryservices:ProtectionPolicy": _RSV + "/backupPolicies/{policyName}",
     "azure-native:storage:StorageAccount": _STORAGE,
     "azure-native:storage:BlobServiceProperties": _STORAGE + "/blobServices/{blobServicesName}",
+    "azure-native:storage:ManagementPolicy": _STORAGE + "/managementPolicies/{managementPolicyName}",
     "azure-native:storage:BlobContainer": _STORAGE + "/blobServices/default/containers/{containerName}",
     "azure-native:authorization:RoleAssignment": "{scope}/providers/Microsoft.Authorization/roleAssignments/"
     "{roleAssignmentName}",
@@ -169,6 +172,18 @@ class FakeAzure:
                 "tenantId": self.tenant_id,
             }
 
+    def _user_assigned(self, rid: str, inputs: dict[str, Any], out: dict[str, Any]) -> None:
+        """A resource given user-assigned identities: Azure answers with a map, id -> that identity's ids."""
+        identity = inputs.get("identity")
+        ids = identity.get("userAssignedIdentities") if isinstance(identity, dict) else None
+        if isinstance(ids, list):
+            out["identity"] = {
+                **identity,
+                "userAssignedIdentities": {
+                    i: {"principalId": _uuid(i, "principal"), "clientId": _uuid(i, "client")} for i in ids
+                },
+            }
+
     def _key_vault(self, rid: str, inputs: dict[str, Any], out: dict[str, Any]) -> None:
         properties = dict(inputs.get("properties") or {})
         properties["vaultUri"] = f"https://{self.azure_name('azure-native:keyvault:Vault', rid)}.vault.azure.net/"
@@ -196,6 +211,7 @@ class FakeAzure:
         "azure-native:operationalinsights:Workspace": _workspace,
         "azure-native:storage:StorageAccount": _storage,
         "azure-native:network:PublicIPAddress": _public_ip,
+        "azure-native:network:FlowLog": _user_assigned,
     }
 
     # ----------------------------------------------------------------- invokes

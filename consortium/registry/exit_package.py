@@ -91,6 +91,24 @@ def unhooked(registry: Registry, m: Member) -> list[Item]:
     return items
 
 
+def consortium_records(registry: Registry, m: Member) -> list[Item]:
+    """What of the town stays with the consortium, not the town: its spoke's flow log (infra/flow_logs.py),
+    logging as long as the spoke exists, and the flow records already written, the consortium's security
+    record, kept in the hub's flow-log account for the consortium's flow-log retention."""
+    c = registry.consortium
+    if not HUB_SERVICES & set(c.services_for(m.phase)):
+        return []
+    account = naming.storage_account(c.slug, naming.FLOW_LOGS)
+    return [
+        Item(
+            "Flow log (hub)",
+            naming.flow_log(naming.spoke_vnet(m.slug)),
+            f"the flows of the town's network, in the consortium's account {account}, each record kept "
+            f"{c.flow_log_retention_days} days",
+        )
+    ]
+
+
 @dataclass(frozen=True)
 class FinalShare:
     """The town's share for its last month of service, prorated by day from the estimated monthly share."""
@@ -140,6 +158,7 @@ def context(registry: Registry, m: Member) -> dict[str, Any]:
         "resource_group": naming.resource_group(c.slug, m.slug),
         "kept": kept_data(registry, m),
         "unhooked": unhooked(registry, m),
+        "consortium_records": consortium_records(registry, m),
         "withdrawn_rights": WITHDRAWN_RIGHTS if Service.IDENTITY in services else (),
         "kept_rights": KEPT_RIGHTS if Service.IDENTITY in services else (),
         "data_services": [what for s, what in DATA_SERVICES.items() if s in services],

@@ -73,6 +73,8 @@ class Service(StrEnum):
 # The services that put a member behind the shared hub (a spoke network, private endpoints, the
 # hub's firewall, DNS and log workspace); a service-desk-only member has none of it.
 HUB_SERVICES = frozenset({Service.BACKUP, Service.IDENTITY, Service.NETWORKING})
+# Azure keeps a flow log's records at most this many days (0 would mean forever, which the standard never wants).
+MAX_FLOW_LOG_RETENTION_DAYS = 365
 # The services that need the hub's site-to-site VPN gateway.
 VPN_SERVICES = frozenset({Service.NETWORKING})
 # The services whose resources hold the town's data, and what that is: removing one deletes it, so
@@ -395,6 +397,12 @@ class Consortium(Strict):
     def retention_days(self, member: Member) -> int:
         """The member's backup retention: its own setting, or the consortium default."""
         return member.backup.retention_days or self.backup.default_retention_days
+
+    @property
+    def flow_log_retention_days(self) -> int:
+        """How long every VNet's flow records are kept (infra/flow_logs.py): the consortium's log
+        retention, within the most Azure keeps flow records (MAX_FLOW_LOG_RETENTION_DAYS)."""
+        return min(self.log_retention_days, MAX_FLOW_LOG_RETENTION_DAYS)
 
     def data_kept_until(self, member: Member) -> date | None:
         """Until when a leaving town's data is kept: its unhook date plus its backup retention (the

@@ -31,6 +31,9 @@ VM_BACKUP_POLICY = "vm-daily"
 FILE_SHARE_BACKUP_POLICY = "files-daily"
 # The backup storage account's containers: file-level backups of servers and of endpoints.
 BACKUP_CONTAINERS = ("servers", "endpoints")
+# The owner of the hub's flow-log storage account (``storage_account(consortium, FLOW_LOGS)``): the "/"
+# no member slug can hold keeps its name (hashed from the owner as written) apart from every town's.
+FLOW_LOGS = "hub/flowlogs"
 # Azure's conventional name for a private endpoint's (only) DNS zone group.
 PRIVATE_DNS_ZONE_GROUP = "default"
 
@@ -96,6 +99,21 @@ def private_endpoint_nic(endpoint: str) -> str:
 
 def hub_vnet(consortium_slug: str) -> str:
     return f"vnet-{consortium_slug}-hub"
+
+
+def network_watcher(consortium_slug: str, location: str) -> str:
+    """The consortium's own Network Watcher of a region (Azure allows one per subscription and region)."""
+    return f"nw-{consortium_slug}-{location}"
+
+
+def flow_log(vnet_name: str) -> str:
+    """A virtual network's flow log, a child of the Network Watcher: ``fl-<vnet>``."""
+    return f"fl-{vnet_name}"
+
+
+def flow_log_identity(consortium_slug: str) -> str:
+    """The user-assigned identity the flow logs write to their storage account with (no shared key)."""
+    return f"id-{consortium_slug}-flowlogs"
 
 
 def hub_workspace(consortium_slug: str) -> str:

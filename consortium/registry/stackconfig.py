@@ -84,6 +84,8 @@ class HubStack(Strict):
     zone_support: str
     gateway_maintenance: GatewayMaintenance
     log_retention_days: int
+    # Every VNet's flow records (infra/flow_logs.py): the log retention within Azure's limit for them.
+    flow_log_retention_days: int
     # Entra ID object ids granted the hub-side member deployer role on the hub resource group.
     member_deployers: list[ObjectId]
     tags: dict[str, str]
@@ -129,6 +131,7 @@ def hub_stack(registry: Registry) -> HubStack:
         zone_support=zones.statement,
         gateway_maintenance=c.azure.gateway_maintenance,
         log_retention_days=c.log_retention_days,
+        flow_log_retention_days=c.flow_log_retention_days,
         member_deployers=c.azure.member_deployers,
         tags={
             "consortium": c.slug,

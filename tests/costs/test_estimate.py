@@ -132,3 +132,20 @@ def test_only_a_member_keeps_its_direct_costs(records: list[dict[str, Any]], exa
     est = run(records, example_registry, book(PRICES)).only("verona")
     assert est.stacks == ("verona",) and {line.stack for line in est.lines} == {"verona"}
     assert est.total == est.stack_total("verona") > 0 and est.pools() == []
+
+
+def test_flow_logs_are_listed_not_priced_and_their_watcher_free(
+    records: list[dict[str, Any]], example_registry: Registry
+) -> None:
+    """Every VNet's flow log is a line of its owner's stack: per-GB meters the price files lack, never 0."""
+    est = run(records, example_registry, book(PRICES))
+    logs = [line for line in est.lines if line.type == "azure-native:network:FlowLog"]
+    vnets = {r["stack"] for r in records if r["type"] == "azure-native:network:VirtualNetwork"}
+    assert {line.stack for line in logs} == vnets and len(logs) == len(vnets)
+    assert all(line.status == "not priced" and line.monthly is None and "per GB" in line.basis for line in logs)
+    [watcher] = [line for line in est.lines if line.type == "azure-native:network:NetworkWatcher"]
+    assert watcher.status == "free"
+    # The hub's flow-log account has no usage assumption; the towns' backup accounts keep theirs.
+    accounts = [line for line in est.lines if line.type == "azure-native:storage:StorageAccount"]
+    assert [line.status for line in accounts if line.stack == "hub"] == ["not priced"]
+    assert all(line.status == "estimated" for line in accounts if line.stack != "hub")

@@ -156,7 +156,7 @@ def test_one_assignment_per_deployer_on_the_hub_group(hub_with_deployers):
     guid = one(hub_with_deployers, ROLE_DEFINITION).inputs["roleDefinitionId"]
     subscription = hub_with_deployers.outputs[HubOutput.SUBSCRIPTION_ID.value]
     assert role_id == f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
-    assignments = of_type(hub_with_deployers, ASSIGNMENT)
+    assignments = [a for a in of_type(hub_with_deployers, ASSIGNMENT) if a.inputs["scope"] == rg.id]
     assert sorted(a.inputs["principalId"] for a in assignments) == sorted(DEPLOYERS)
     for a in assignments:
         assert a.inputs["scope"] == rg.id
@@ -167,6 +167,7 @@ def test_one_assignment_per_deployer_on_the_hub_group(hub_with_deployers):
 
 
 def test_the_example_hub_assigns_the_role_to_its_configured_deployers(hub_plan, example_registry):
-    assigned = sorted(a.inputs["principalId"] for a in of_type(hub_plan, ASSIGNMENT))
+    rg = one(hub_plan, RESOURCE_GROUP)
+    assigned = sorted(a.inputs["principalId"] for a in of_type(hub_plan, ASSIGNMENT) if a.inputs["scope"] == rg.id)
     assert assigned == sorted(example_registry.consortium.azure.member_deployers)
     assert json.dumps(hub_plan.outputs[HubOutput.MEMBER_DEPLOYER_ROLE_ID.value]).count("roleDefinitions/") == 1

@@ -55,6 +55,7 @@ LANDING_ZONE = {
     "azure-native:network:VirtualNetwork",
     "azure-native:network:VirtualNetworkPeering",
     "azure-native:monitor:DiagnosticSetting",
+    "azure-native:network:FlowLog",  # every VNet has its flow log, from the landing zone on
 }
 # What networking adds to it (every example member in phase 4 has on-premises sites).
 NETWORK = LANDING_ZONE | {

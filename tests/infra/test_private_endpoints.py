@@ -231,8 +231,7 @@ def test_the_hubs_key_vault_has_an_endpoint_in_the_hubs_private_endpoints_subnet
     vault = one(hub_plan, "azure-native:keyvault:Vault")
     assert vault.inputs["vaultName"] == HUB_KEY_VAULT
     assert vault.inputs["properties"]["publicNetworkAccess"] == "Disabled"
-    (endpoint,) = of_type(hub_plan, ENDPOINT)
-    assert endpoint.name == f"pe-{HUB_KEY_VAULT}-vault"
+    endpoint = one(hub_plan, ENDPOINT, f"pe-{HUB_KEY_VAULT}-vault")
     assert endpoint.inputs["subnet"] == {"id": f"{vnet.id}/subnets/private-endpoints"}
     assert endpoint.inputs["resourceGroupName"] == "rg-dane-county-hub"
     assert endpoint.inputs["tags"] == hub_stack(example_registry).tags
@@ -240,7 +239,7 @@ def test_the_hubs_key_vault_has_an_endpoint_in_the_hubs_private_endpoints_subnet
     assert connection["privateLinkServiceId"] == vault.id and connection["groupIds"] == ["vault"]
     assert vault.urn in endpoint.dependencies
     assert endpoint.parent == one(hub_plan, "consortium:hub:Hub").urn
-    (group,) = of_type(hub_plan, ZONE_GROUP)
+    group = one(hub_plan, ZONE_GROUP, f"{endpoint.name}-dns")
     assert group.inputs["privateEndpointName"] == endpoint.name
     zone = next(r for r in of_type(hub_plan, ZONE) if r.inputs["privateZoneName"] == "privatelink.vaultcore.azure.net")
     assert [c["privateDnsZoneId"] for c in group.inputs["privateDnsZoneConfigs"]] == [zone.id]

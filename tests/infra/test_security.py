@@ -270,6 +270,7 @@ def test_resources_in_the_hub_use_the_hub_provider(stack_plan, hub_plan):
         "azure-native:network:Route",
         "azure-native:network:LocalNetworkGateway",
         "azure-native:network:VirtualNetworkGatewayConnection",
+        "azure-native:network:FlowLog",  # under the hub's Network Watcher
     }
     for r in in_hub:
         assert r.provider == provider.urn, r.name

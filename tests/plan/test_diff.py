@@ -185,7 +185,7 @@ def test_a_resource_gone_from_the_program_is_a_delete_and_a_gone_stack_is_remove
     code, lines, err = _plan("--registry", REPO, "--member", "verona", "--against", old)
     assert code == 0, err
     report = _report(lines)
-    assert report[0] == "stack verona: 0 to create, 1 to delete, 0 to update, 63 unchanged"
+    assert report[0] == "stack verona: 0 to create, 1 to delete, 0 to update, 64 unchanged"
     assert report[1:] == ["  - azure-native:recoveryservices:Vault rsv-verona-old", report[-1]]
     code, lines, err = _plan("--registry", REPO, "--all", "--against", old)
     assert code == 0, err
@@ -246,7 +246,7 @@ def test_the_resilient_hub_shows_as_updates_and_replacements(tmp_path: Path) -> 
     code, lines, err = _plan("--registry", REPO, "--hub", "--against", before)
     assert code == 0, err
     report = _report(lines)
-    assert report[0] == "stack hub: 3 to create, 0 to delete, 3 to update (2 of them replaced), 43 unchanged"
+    assert report[0] == "stack hub: 3 to create, 0 to delete, 3 to update (2 of them replaced), 55 unchanged"
     replaced = [line for line in report if line.startswith("  +- ")]
     assert replaced == [
         "  +- azure-native:network:AzureFirewall afw-dane-county-hub (replaced: zones cannot change in place, "

@@ -29,7 +29,7 @@ def test_plan_all_writes_the_plan_file(tmp_path):
     first = out.read_bytes()
     again = runner.invoke(plan_command, ["--registry", str(REPO), "--all", "--json", str(out), "--summary"])
     assert again.exit_code == 0 and out.read_bytes() == first
-    assert "verona: 63 resources" in again.stdout or "verona:" in again.stdout
+    assert "verona: 64 resources" in again.stdout or "verona:" in again.stdout
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def test_plan_first_preview_writes_a_plan_file_the_audit_reads(tmp_path):
     args = ["--registry", str(REPO), "--member", "verona", "--first-preview", "--summary", "--json", str(out)]
     result = CliRunner().invoke(plan_command, args)
     assert result.exit_code == 0, result.output
-    assert "verona: 63 resources" in result.stdout  # the same resources as the full plan
+    assert "verona: 64 resources" in result.stdout  # the same resources as the full plan
     assert 'resources have inputs unknown until deployed ("[unknown]")' in result.stdout
     doc = json.loads(out.read_text())
     assert doc["version"] == 1 and [s["stack"] for s in doc["stacks"]] == ["verona"]

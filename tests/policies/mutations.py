@@ -39,6 +39,7 @@ PIP = "azure-native:network:PublicIPAddress"
 GATEWAY = "azure-native:network:VirtualNetworkGateway"
 MAINTENANCE = "azure-native:maintenance:MaintenanceConfiguration"
 MAINTENANCE_ASSIGNMENT = "azure-native:maintenance:ConfigurationAssignment"
+FLOW_LOG = "azure-native:network:FlowLog"
 SUB = "/subscriptions/ff456a7c-ba68-50a8-be24-81cb932c0c9b"
 OWNER = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c"
@@ -342,6 +343,7 @@ MUTATIONS: dict[str, tuple[Mutate, str]] = {
     ),
     "MCS-LOG-004": (edit(WORKSPACE, "retentionInDays", 30, member=None), "retentionInDays is 30"),
     "MCS-LOG-005": (edit(DIAG, "logs", []), "no enabled allLogs/audit category group"),
+    "MCS-LOG-007": (edit(FLOW_LOG, "retentionPolicy.days", 30), "keeps its records 30 days; at least 90"),
     "MCS-GOV-001": (edit(ACCOUNT, "tags", DELETE), "missing tags: consortium, member"),
     "MCS-GOV-002": (edit(KV, "tags.member", "fitchburg"), "member tag is fitchburg"),
     "MCS-GOV-003": (remove(BUDGET, report="azure-native:resources:ResourceGroup"), "member verona has no budget"),

@@ -56,7 +56,8 @@ def test_offboarding_a_town_end_to_end(registry_dir: Path, tmp_path: Path) -> No
     assert f"  - azure-native:network:VirtualNetworkPeering peer-{SLUG}-to-hub" in report
     assert f"  - azure-native:network:Route route-hub-to-{SLUG}" in report
     assert "  ~ azure-native:recoveryservices:Vault rsv-sun-prairie\n" in report
-    assert "stack sun-prairie: 0 to create, 4 to delete, 4 to update, 30 unchanged" in report
+    # Both peerings and the route go; the hub-subscription provider stays for the spoke's flow log.
+    assert "stack sun-prairie: 0 to create, 3 to delete, 4 to update, 32 unchanged" in report
     records = {r["name"]: r for r in json.loads(after.read_text())["resources"]}
     kept = {n for n, r in records.items() if r.get("protect") and r.get("retain_on_delete")}
     assert kept == {
@@ -77,6 +78,9 @@ def test_offboarding_a_town_end_to_end(registry_dir: Path, tmp_path: Path) -> No
         "| Storage account (backup storage) | `stsunprairie5f5a91ee` |",
         f"s3:https://s3.dane-consortium.example/dane-consortium-offsite/{SLUG}/<server>",
         f"- Peering (hub side) `to-{SLUG}`",
+        # The spoke's flow records stay the consortium's security record, in the hub's flow-log account.
+        f"- Flow log (hub) `fl-vnet-{SLUG}`: the flows of the town's network, in the consortium's account "
+        "sthubflowlogs7b56fc79, each record kept 120 days",
         "| Consortium security (keys, repository passwords) | security@dane-consortium.example |",
         "| Town IT lead | it@sun-prairie.example |",
     ):
@@ -178,6 +182,7 @@ def test_a_networking_town_is_unhooked_from_its_date(registry_dir: Path, tmp_pat
     assert "  - azure-native:authorization:RoleAssignment verona-automation-key-vault-secrets-user" in report
     names = {r["name"]: r for r in json.loads(after.read_text())["resources"]}
     assert {"verona-helpdesk-backup-operator", "verona-auditors-reader"} <= set(names)
+    assert "fl-vnet-verona" in names  # the unhooked spoke still logs its flows
     key_vaults = [r for r in names.values() if r["type"] == "azure-native:keyvault:Vault"]
     assert key_vaults and all(r.get("protect") and r.get("retain_on_delete") for r in key_vaults)
     # Its route table no longer routes to its town hall's LAN through the hub.
