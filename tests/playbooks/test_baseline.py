@@ -424,6 +424,9 @@ def test_auditd_conf_and_login_defs(lab, first_run: PlaybookRun) -> None:
             assert _ssh(lab, h, f"stat -c %a /home/{user}").strip() == "750"
             # pam_umask: a login session takes login.defs' UMASK too (Debian's default would be 0022).
             assert _ssh(lab, h, f"runuser -l {user} -c umask").strip() == "0027"
+            # LNX-ACC-002: a login shell has TMOUT, exported and read-only.
+            timeout = DEFAULTS["linux_server_baseline_shell_timeout"]
+            assert _ssh(lab, h, f"runuser -l {user} -c 'declare -p TMOUT'").strip() == f'declare -rx TMOUT="{timeout}"'
             fields = _ssh(lab, h, f"getent shadow {user}").strip().split(":")
             assert fields[3:6] == ["1", "365", "7"], fields[3:6]
         finally:
