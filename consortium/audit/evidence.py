@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from consortium.audit.deliberate import DeliberateRules, mark_deliberate, read_deliberate
 from consortium.audit.scanner_evidence import ScannerEvidence, read_scanners
+from consortium.paths import ROLES_DIR
 from consortium.registry.errors import fail
 from consortium.registry.files import read_json
 from consortium.registry.load import Registry
@@ -77,12 +79,14 @@ def _control(cid: str, c: Any, shown: str) -> HostControl:
     return HostControl(cid, title or "", c["status"], tuple(safeguards), reason or "")
 
 
-def load_evidence(folder: Path, registry: Registry | None) -> list[HostEvidence]:
+def load_evidence(folder: Path, registry: Registry | None, roles_dir: Path = ROLES_DIR) -> list[HostEvidence]:
     """Every ``<host>.json`` the baseline audit wrote in ``folder``, tied to its member.
 
     Every field is checked for the type the baseline audit writes: a ``reachable`` of ``"false"``
-    (a string, truthy) must not count as a reachable host.
+    (a string, truthy) must not count as a reachable host. Scanner findings the roles' controls.yml
+    (in ``roles_dir``) calls deliberate are set apart, with the reason.
     """
+    deliberate: DeliberateRules | None = None  # read once, and only when a host has scanner evidence
     if not folder.is_dir():
         raise fail(str(folder), "", "not a directory of baseline evidence")
     owner = {s.name: e.member.slug for e in (registry.members if registry else ()) for s in e.member.servers}
@@ -97,6 +101,9 @@ def load_evidence(folder: Path, registry: Registry | None) -> list[HostEvidence]
         reachable = _optional(doc, "reachable", bool, shown, "reachable")
         controls = [_control(cid, c, shown) for cid, c in sorted(doc["controls"].items())]
         scanners = read_scanners(doc.get("scanners"), shown)
+        if scanners is not None:
+            deliberate = read_deliberate(roles_dir) if deliberate is None else deliberate
+            scanners = mark_deliberate(scanners, deliberate)
         hosts.append(
             HostEvidence(
                 doc["host"], owner.get(doc["host"], "unknown"), reachable is not False, tuple(controls), scanners

@@ -9,6 +9,7 @@ role's filter plugin calls them on the controller); ``read_scanners`` reads it b
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,11 +36,31 @@ def reduce_oscap(results: OscapResults) -> dict[str, Any]:
             "failing": failing}  # fmt: skip
 
 
+#: (rule or test id, control, reason) of a finding the roles' controls.yml calls deliberate (audit/deliberate.py)
+DeliberateFinding = tuple[str, str, str]
+
+
 @dataclass(frozen=True)
 class LynisEvidence:
     hardening_index: int
     warnings: tuple[tuple[str, str], ...]  # (test id, text)
     suggestions: tuple[tuple[str, str], ...]
+    deliberate: tuple[DeliberateFinding, ...] = ()  # set by the audit, not part of the evidence file
+
+    def open_findings(self) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+        """(warnings, suggestions) without the deliberate ones; a test id's warnings are set apart first."""
+        left = Counter(tid for tid, _, _ in self.deliberate)
+
+        def keep(findings: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+            out = []
+            for tid, text in findings:
+                if left[tid]:
+                    left[tid] -= 1
+                else:
+                    out.append((tid, text))
+            return tuple(out)
+
+        return keep(self.warnings), keep(self.suggestions)
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,13 @@ class OscapEvidence:
     failed: int
     other: int
     failing: tuple[str, ...]  # rule ids without SSG's prefix
+    deliberate: tuple[DeliberateFinding, ...] = ()  # failing rules controls.yml calls deliberate (set by the audit)
+
+    @property
+    def findings(self) -> tuple[str, ...]:
+        """The failing rules that are not deliberate."""
+        exempt = {rule for rule, _, _ in self.deliberate}
+        return tuple(r for r in self.failing if r not in exempt)
 
 
 @dataclass(frozen=True)

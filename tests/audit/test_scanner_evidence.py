@@ -83,22 +83,30 @@ def evidence(tmp_path: Path, scanners: dict[str, Any]) -> Path:
 def test_audit_shows_the_index_and_failing_rules_per_host(evidence: Path) -> None:
     text = cli("audit", "--evidence", evidence, "--registry", REPO)
     assert text.code == 0, text.out
+    # SSH-7408 and sshd_disable_root_login are deliberate in controls.yml: shown with the reason, not as failures
+    ssh_7408 = "SSH-7408 deliberate: MaxSessions: sshd's default 10 stays, not the 2 Lynis asks for"
+    root_login = "sshd_disable_root_login deliberate: PermitRootLogin follows the account Ansible logs in as"
     assert (
-        "verona ver-app01: 1 compliant, 0 drift, 0 error; Lynis index 79 (1 warnings: PKGS-7388; 2 suggestions); "
-        "OpenSCAP anssi_bp28_intermediary: 1 pass, 1 fail (sshd_disable_root_login), 1 other\n"
+        "verona ver-app01: 1 compliant, 0 drift, 0 error; Lynis index 79 (1 warnings: PKGS-7388; 1 suggestions; "
+        f"1 deliberate ({ssh_7408}"
     ) in text.out
+    assert f"OpenSCAP anssi_bp28_intermediary: 1 pass, 0 fail, 1 deliberate ({root_login}" in text.out
     assert "fit-app01: 1 compliant, 0 drift, 0 error; lynis not run: lynis is not installed on the host\n" in text.out
     assert "mon-app01: 1 compliant, 0 drift, 0 error\n" in text.out  # no opt-in: nothing about scanners
     md = cli("audit", "--evidence", evidence, "--registry", REPO, "--format", "markdown").out
     assert "- verona ver-app01: 1 compliant, 0 drift, 0 error; Lynis index 79" in md
     html = cli("audit", "--evidence", evidence, "--registry", REPO, "--format", "html").out
-    assert "Lynis index 79" in html and "(sshd_disable_root_login)" in html
+    assert "Lynis index 79" in html and "sshd_disable_root_login deliberate: PermitRootLogin follows" in html
     doc = json.loads(cli("audit", "--evidence", evidence, "--registry", REPO, "--format", "json").out)
     hosts = {h["host"]: h for h in doc["hosts"]}
     assert hosts["ver-app01"]["scanners"]["lynis"]["hardening_index"] == 79
-    assert hosts["ver-app01"]["scanners"]["openscap"]["anssi_bp28_intermediary"]["failing"] == [
-        "sshd_disable_root_login"
-    ]
+    profile = hosts["ver-app01"]["scanners"]["openscap"]["anssi_bp28_intermediary"]
+    # the scanner's own figures stay as it gave them; the deliberate ones are named beside them
+    assert profile["failing"] == ["sshd_disable_root_login"] and profile["fail"] == 1
+    assert [(d["rule"], d["control"]) for d in profile["deliberate"]] == [("sshd_disable_root_login", "LNX-SSH-007")]
+    lynis = hosts["ver-app01"]["scanners"]["lynis"]
+    assert [(d["rule"], d["control"]) for d in lynis["deliberate"]] == [("SSH-7408", "LNX-SSH-004")]
+    assert lynis["deliberate"][0]["why"].startswith("MaxSessions: ")
     assert hosts["fit-app01"]["scanners"] == {"not_run": {"lynis": "lynis is not installed on the host"}}
     assert "scanners" not in hosts["mon-app01"]
 

@@ -311,6 +311,13 @@ def test_time_updates_audit_password_controls(lab, first_run: PlaybookRun) -> No
         assert origins and all("Debian-Security" in ln for ln in origins), origins
         timers = _ssh(lab, h, "systemctl is-active apt-daily.timer apt-daily-upgrade.timer").split()
         assert timers == ["active", "active"]
+        # LNX-UPD-002: needrestart, in the restart mode the role sets (default: list only).
+        mode = DEFAULTS["linux_server_baseline_needrestart_restart"]
+        needrestart = _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_needrestart_path']}")
+        assert f"$nrconf{{restart}} = '{mode}';" in needrestart
+        # LNX-ACCT-001: acct and its accounting file; in a container accton is refused, so not started.
+        assert _ssh(lab, h, "dpkg-query -W -f '${Status}' acct needrestart") == "install ok installed" * 2
+        assert _ssh(lab, h, "test -f /var/log/account/pacct && echo yes").strip() == "yes"
 
         rules = _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_auditd_rules_path']}")
         for needle in (
@@ -347,6 +354,11 @@ def test_sysctl_controls(lab, first_run: PlaybookRun) -> None:
         text = _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_sysctl_path']}")
         for k, v in wanted.items():
             assert f"{k} = {v}" in text.splitlines(), k
+        # LNX-SYS-005: no core dumps through limits.d, login shells or systemd-coredump.
+        assert "*    hard    core    0" in _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_core_dumps_path']}")
+        assert "ulimit -c 0" in _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_core_dumps_profile_path']}")
+        coredump = _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_core_dumps_systemd_path']}").splitlines()
+        assert {"Storage=none", "ProcessSizeMax=0"} <= set(coredump), coredump
         out = _ssh(lab, h, "sysctl " + " ".join(writable))
         running = dict((p.strip() for p in line.split("=", 1)) for line in out.splitlines())
         assert {k: str(v) for k, v in writable.items()} == running
@@ -412,6 +424,9 @@ def test_auditd_conf_and_login_defs(lab, first_run: PlaybookRun) -> None:
             assert _ssh(lab, h, f"stat -c %a /home/{user}").strip() == "750"
             # pam_umask: a login session takes login.defs' UMASK too (Debian's default would be 0022).
             assert _ssh(lab, h, f"runuser -l {user} -c umask").strip() == "0027"
+            # LNX-ACC-002: a login shell has TMOUT, exported and read-only.
+            timeout = DEFAULTS["linux_server_baseline_shell_timeout"]
+            assert _ssh(lab, h, f"runuser -l {user} -c 'declare -p TMOUT'").strip() == f'declare -rx TMOUT="{timeout}"'
             fields = _ssh(lab, h, f"getent shadow {user}").strip().split(":")
             assert fields[3:6] == ["1", "365", "7"], fields[3:6]
         finally:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from consortium.audit.deliberate import read_deliberate
+
 from .ansible_run import PLAYBOOKS, extra_vars_file, run_playbook
 from .lab.scanners import ANSSI_INTERMEDIARY, control_scanner_rules, install_scanners, scan
 
@@ -57,3 +59,14 @@ def test_every_lynis_test_named_in_controls_yml_passes(scanned) -> None:
     wrong = {tid: (control, flagged.get(tid, "not run")) for tid, control in rules.items()
              if not result.lynis.passed(tid)}  # fmt: skip
     assert not wrong, f"Lynis tests that do not pass (test: (control, finding)): {wrong}"
+
+
+def test_every_deliberate_difference_is_still_one(scanned) -> None:
+    """controls.yml's deliberate entries (what the audit shows as "deliberate: <why>") describe the host: a
+    rule listed there that passes, or a Lynis test that raised nothing, is a stale entry."""
+    _, _, result = scanned
+    rules = read_deliberate()
+    got = result.oscap[ANSSI_INTERMEDIARY].results
+    stale = sorted(rule for scanner, rule in rules if scanner == "openscap" and got.get(rule) == "pass")
+    stale += sorted(tid for scanner, tid in rules if scanner == "lynis" and tid not in result.lynis.flagged())
+    assert not stale, f"deliberate in controls.yml, yet no finding on a baselined host: {stale}"

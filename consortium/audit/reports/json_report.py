@@ -9,7 +9,7 @@ from typing import Any
 from consortium.audit.evidence import HostEvidence
 from consortium.audit.reports.summary import summary_line, title
 from consortium.audit.run import Audit, Result
-from consortium.audit.scanner_evidence import ScannerEvidence
+from consortium.audit.scanner_evidence import DeliberateFinding, ScannerEvidence
 from consortium.audit.verdicts import Verdict, verdicts
 
 
@@ -59,13 +59,20 @@ def _scanners(s: ScannerEvidence) -> dict[str, Any]:
             "hardening_index": s.lynis.hardening_index,
             "warnings": [{"id": tid, "text": text} for tid, text in s.lynis.warnings],
             "suggestions": [{"id": tid, "text": text} for tid, text in s.lynis.suggestions],
+            "deliberate": _deliberate(s.lynis.deliberate),
         }
     if s.openscap:
         out["openscap"] = {o.profile: {"pass": o.passed, "fail": o.failed, "other": o.other,
-                                       "failing": list(o.failing)} for o in s.openscap}  # fmt: skip
+                                       "failing": list(o.failing), "deliberate": _deliberate(o.deliberate)}
+                           for o in s.openscap}  # fmt: skip
     if s.not_run:
         out["not_run"] = dict(s.not_run)
     return out
+
+
+def _deliberate(findings: tuple[DeliberateFinding, ...]) -> list[dict[str, str]]:
+    """Findings controls.yml calls deliberate (still in the scanner's own lists and counts above)."""
+    return [{"rule": rule, "control": control, "why": why} for rule, control, why in findings]
 
 
 def _verdict(v: Verdict) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from consortium.audit.evidence import HostEvidence
 from consortium.audit.run import Audit, Result
-from consortium.audit.scanner_evidence import ScannerEvidence
+from consortium.audit.scanner_evidence import DeliberateFinding, ScannerEvidence
 from consortium.audit.verdicts import SHARED
 from consortium.words import count
 
@@ -89,17 +89,27 @@ def host_line(h: HostEvidence) -> str:
 
 
 def scanner_text(s: ScannerEvidence) -> str:
-    """What the scanners said about a host: Lynis' index and warnings, OpenSCAP's failing rules per profile."""
+    """What the scanners said about a host: Lynis' index and warnings, OpenSCAP's failing rules per profile;
+    the findings controls.yml calls deliberate apart, each with its reason, never counted as failures."""
     parts = []
     if s.lynis:
-        warned = f": {', '.join(tid for tid, _ in s.lynis.warnings)}" if s.lynis.warnings else ""
-        parts.append(f"Lynis index {s.lynis.hardening_index} ({len(s.lynis.warnings)} warnings{warned}; "
-                     f"{len(s.lynis.suggestions)} suggestions)")  # fmt: skip
+        warnings, suggestions = s.lynis.open_findings()
+        warned = f": {', '.join(tid for tid, _ in warnings)}" if warnings else ""
+        parts.append(f"Lynis index {s.lynis.hardening_index} ({len(warnings)} warnings{warned}; "
+                     f"{len(suggestions)} suggestions{_deliberate(s.lynis.deliberate, '; ')})")  # fmt: skip
     for o in s.openscap:
-        failing = f" ({', '.join(o.failing)})" if o.failing else ""
-        parts.append(f"OpenSCAP {o.profile}: {o.passed} pass, {o.failed} fail{failing}, {o.other} other")
+        failing = f" ({', '.join(o.findings)})" if o.findings else ""
+        parts.append(f"OpenSCAP {o.profile}: {o.passed} pass, {len(o.findings)} fail{failing}"
+                     f"{_deliberate(o.deliberate, ', ')}, {o.other} other")  # fmt: skip
     parts += [f"{name} not run: {why}" for name, why in s.not_run]
     return "; ".join(parts)
+
+
+def _deliberate(findings: tuple[DeliberateFinding, ...], sep: str) -> str:
+    """``<sep>N deliberate (rule deliberate: reason | ...)``, or nothing."""
+    if not findings:
+        return ""
+    return f"{sep}{len(findings)} deliberate ({' | '.join(f'{rule} deliberate: {why}' for rule, _, why in findings)})"
 
 
 def host_lines(audit: Audit) -> list[str]:

@@ -41,6 +41,8 @@ LAB_APT_PACKAGES: tuple[str, ...] = (
     "libpam-tmpdir",
     "debsums",
     "apt-show-versions",
+    "acct",
+    "needrestart",
     # The auditors' scanners, installed inside a host by tests/playbooks/lab/scanners.py (never by a
     # role): Lynis, OpenSCAP's oscap, and linux-base, without which SSG judges every kernel, sysctl and
     # sshd rule "not applicable" (FACTS.md, "Scanners for Linux hardening").
