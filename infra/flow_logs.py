@@ -6,9 +6,10 @@ one per VNet covers every subnet. The hub owns what they need (:class:`HubFlowLo
 
 * the consortium's own **Network Watcher** in the hub's resource group and region. Azure allows one
   per subscription and region and auto-creates ``NetworkWatcher_<region>`` in ``NetworkWatcherRG``
-  when a VNet is created; the program declares its own instead of depending on that one, so delete
-  the auto-created watcher (or opt the subscription out of auto-creation) before the first
-  ``pulumi up`` of the hub, or Azure refuses the second watcher;
+  when a VNet is created; the program declares its own instead of depending on that one, before the
+  hub's VNet (so a new subscription never gets Azure's). In a subscription that already has VNets in
+  the region, delete the auto-created watcher (or opt the subscription out of auto-creation) before
+  the first ``pulumi up`` of the hub, or Azure refuses the second watcher;
 * one **storage account** for the raw flow records (Azure wants it in the VNet's region; every VNet of
   the consortium is in its primary region, ``HubStack.location``, so one account serves them all),
   secured like every account of the standard: TLS 1.2, HTTPS only, no anonymous access, no shared

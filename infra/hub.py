@@ -98,20 +98,6 @@ class Hub(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        hub_network = HubNetwork(
-            "network",
-            HubNetworkArgs(
-                consortium_slug=consortium_slug,
-                resource_group_name=rg.name,
-                location=stack.location,
-                address_space=str(stack.address_space),
-                subnets=subnets,
-                supernet=str(stack.supernet),
-                workspace_id=workspace.id,
-                tags=tags,
-            ),
-            opts=child,
-        )
         flow_logs = HubFlowLogs(
             "flow-logs",
             HubFlowLogsArgs(
@@ -123,6 +109,21 @@ class Hub(pulumi.ComponentResource):
                 workspace_customer_id=workspace.customer_id,
                 retention_days=stack.flow_log_retention_days,
                 tags=tags,
+            ),
+            opts=child,
+        )
+        hub_network = HubNetwork(
+            "network",
+            HubNetworkArgs(
+                consortium_slug=consortium_slug,
+                resource_group_name=rg.name,
+                location=stack.location,
+                address_space=str(stack.address_space),
+                subnets=subnets,
+                supernet=str(stack.supernet),
+                workspace_id=workspace.id,
+                tags=tags,
+                network_watcher=flow_logs.network_watcher,
             ),
             opts=child,
         )

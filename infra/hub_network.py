@@ -39,6 +39,9 @@ class HubNetworkArgs:
     supernet: str
     workspace_id: pulumi.Input[str]
     tags: dict[str, str]
+    # The consortium's Network Watcher: the VNet waits for it, so that Azure, seeing a watcher in the
+    # region already, does not auto-create its own NetworkWatcher_<region> and refuse ours.
+    network_watcher: pulumi.Resource | None = None
 
 
 def subnet_rules(subnet: str, supernet: str) -> list[dict[str, object]]:
@@ -114,7 +117,9 @@ class HubNetwork(pulumi.ComponentResource):
             address_space={"address_prefixes": [args.address_space]},
             subnets=subnets,
             tags=args.tags,
-            opts=child,
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[args.network_watcher] if args.network_watcher is not None else None
+            ),
         )
         self.subnet_ids = subnet_ids(self.vnet, args.subnets)
         self.register_outputs({"vnet_id": self.vnet.id})

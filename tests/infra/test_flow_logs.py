@@ -82,3 +82,11 @@ def test_a_member_flow_log_goes_through_the_hub_subscription(stack_plan) -> None
     log = one(plan, FLOW_LOG)
     assert log.provider == provider.urn
     assert log.inputs["targetResourceId"] == one(plan, VNET).id
+
+
+def test_the_hub_vnet_waits_for_the_consortiums_network_watcher(example_plan) -> None:
+    """Azure auto-creates a watcher when a region's first VNet appears, and then refuses a second one:
+    the program's watcher must exist first."""
+    hub = next(s for s in example_plan.stacks if s.stack == "hub")
+    vnet = one(hub, VNET)
+    assert one(hub, WATCHER).urn in vnet.dependencies
