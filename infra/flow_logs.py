@@ -47,6 +47,7 @@ from consortium.registry import naming
 from .diagnostics import send_to_workspace
 from .private_endpoint import EndpointTarget, storage_targets
 from .roles import Role, role_definition_id_output
+from .storage_account import standard_account
 
 # Traffic analytics' processing interval in minutes (Azure offers 10 or 60): see the module docstring.
 TRAFFIC_ANALYTICS_INTERVAL_MINUTES = 60
@@ -189,33 +190,15 @@ class HubFlowLogs(pulumi.ComponentResource):
             opts=child,
         )
         self._account_name = account_name = naming.storage_account(slug, naming.FLOW_LOGS)
-        self.storage_account = storage.StorageAccount(
+        # Geo-redundant like every account: the flow records are security evidence and must outlive a
+        # regional outage. Hot: written every minute, read by traffic analytics every hour. The flow logs
+        # write as their identity (no shared key), Network Watcher as a trusted Azure service.
+        self.storage_account = standard_account(
             account_name,
-            account_name=account_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
-            kind="StorageV2",
-            # Geo-redundant: the flow records are security evidence and must outlive a regional outage.
-            sku={"name": "Standard_GRS"},
-            access_tier="Hot",  # written every minute, read by traffic analytics every hour
-            minimum_tls_version="TLS1_2",
-            enable_https_traffic_only=True,
-            allow_blob_public_access=False,
-            allow_shared_key_access=False,  # the flow logs write as their identity (Entra ID)
-            default_to_o_auth_authentication=True,
-            allow_cross_tenant_replication=False,
-            is_local_user_enabled=False,
-            public_network_access="Disabled",
-            # Network Watcher writes as a trusted Azure service.
-            network_rule_set={"default_action": "Deny", "bypass": "AzureServices"},
-            # Version-level immutability support, as on every account of the standard (MCS-STO-007): a
-            # default retention policy can then lock the records without recreating the account.
-            immutable_storage_with_versioning={"enabled": True},
-            encryption={
-                "key_source": "Microsoft.Storage",
-                "require_infrastructure_encryption": True,
-                "services": {"blob": {"enabled": True, "key_type": "Account"}},
-            },
+            access_tier="Hot",
+            services=["blob"],
             tags=args.tags,
             opts=child,
         )

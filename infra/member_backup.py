@@ -27,6 +27,7 @@ from consortium.registry import naming
 from .diagnostics import send_to_workspace
 from .private_endpoint import EndpointTarget, recovery_vault_target, storage_targets
 from .retention import kept, kept_tags
+from .storage_account import standard_account
 
 # Azure keeps blob soft-deleted data at most this long; longer member retention is the vault's job.
 MAX_BLOB_SOFT_DELETE_DAYS = 365
@@ -163,32 +164,12 @@ class MemberBackup(pulumi.ComponentResource):
             )
 
         self._account_name = account_name = naming.storage_account(args.consortium_slug, args.member_slug)
-        self.storage_account = storage.StorageAccount(
+        self.storage_account = standard_account(
             account_name,
-            account_name=account_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
-            kind="StorageV2",
-            sku={"name": "Standard_GRS"},
             access_tier="Cool",
-            minimum_tls_version="TLS1_2",
-            enable_https_traffic_only=True,
-            allow_blob_public_access=False,
-            allow_shared_key_access=False,
-            default_to_o_auth_authentication=True,
-            allow_cross_tenant_replication=False,
-            is_local_user_enabled=False,  # local users serve SFTP, which the backup accounts do not offer
-            public_network_access="Disabled",
-            network_rule_set={"default_action": "Deny", "bypass": "AzureServices"},
-            immutable_storage_with_versioning={"enabled": True},
-            encryption={
-                "key_source": "Microsoft.Storage",
-                "require_infrastructure_encryption": True,
-                "services": {
-                    "blob": {"enabled": True, "key_type": "Account"},
-                    "file": {"enabled": True, "key_type": "Account"},
-                },
-            },
+            services=["blob", "file"],
             tags=kept_tags(args.tags, args.kept_until),
             opts=data,
         )
