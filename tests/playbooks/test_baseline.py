@@ -560,6 +560,32 @@ def test_check_mode_reports_exactly_the_drift(lab, baseline, first_run: Playbook
     ]
 
 
+def test_compilers_run_for_root_only_and_drift_is_reported(lab, baseline, first_run: PlaybookRun) -> None:
+    # LNX-PKG-002: needrestart brings binutils; its assembler (the real file behind /usr/bin/as) is
+    # root:root 0750 through a dpkg override, and an account other than root cannot run it.
+    hosts = _names(lab)
+    real = _ssh(lab, hosts[0], "readlink -f /usr/bin/as").strip()
+    assert real.startswith("/usr/bin/") and real != "/usr/bin/as", real
+    for h in hosts:
+        assert _ssh(lab, h, f"stat -c '%U %G %a' {real}").split() == ["root", "root", "750"]
+        assert _ssh(lab, h, f"dpkg-statoverride --list {real}").split() == ["root", "root", "750", real]
+        denied = lab.ssh(h, "su nobody -s /bin/sh -c '/usr/bin/as --version'", timeout=30)
+        assert denied.returncode != 0 and "Permission denied" in denied.stdout + denied.stderr, denied
+    # Drift: the package's own mode back, without the override (as before the baseline).
+    drifted = hosts[0]
+    _ssh(lab, drifted, f"dpkg-statoverride --remove {real} && chmod 0755 {real}")
+    check = baseline("--check", "--tags", "LNX-PKG-002")
+    assert check.rc == 0, check.explain()
+    found = changed_tasks(check.stdout)
+    assert [(t.removeprefix("linux_server_baseline : ")[:16], h) for t, h in found] == [("LNX-PKG-002 | In", drifted)]
+    assert _ssh(lab, drifted, f"stat -c '%a' {real}").strip() == "755"  # check mode changed nothing
+    fix = baseline("--limit", drifted)
+    assert fix.rc == 0, fix.explain()
+    assert fix.recap[drifted]["changed"] == 1, fix.explain()
+    assert _ssh(lab, drifted, f"dpkg-statoverride --list {real}").split() == ["root", "root", "750", real]
+    assert _ssh(lab, drifted, f"stat -c '%a' {real}").strip() == "750"
+
+
 def test_an_audit_that_stops_mid_role_lists_the_controls_it_never_reached_as_errors(
     lab, baseline, first_run: PlaybookRun, tmp_path: Path
 ) -> None:

@@ -28,8 +28,9 @@ def scanned(lab, tmp_path_factory):
         "baseline_hosts": host.name,
         "consortium_mgmt_cidrs": [f"{lab.bridge_ip}/32"],
         "consortium_ntp_servers": [lab.bridge_ip],
-        # Plain TCP: no collector needs to listen for this test (rsyslog queues).
-        "consortium_log_collector": {"host": lab.bridge_ip, "port": 6514, "protocol": "tcp", "tls": False},
+        # Plain TCP: no collector needs to listen for this test (rsyslog queues). Not test_baseline's
+        # collector port: in one session that collector would receive this host's queued plain messages.
+        "consortium_log_collector": {"host": lab.bridge_ip, "port": 6515, "protocol": "tcp", "tls": False},
     }
     vars_arg = extra_vars_file(Path(tmp_path_factory.mktemp("scanners")) / "vars.json", lab_vars)
     runs = [run_playbook(PLAYBOOKS / "baseline.yml", "-e", vars_arg, env=lab.ansible_env()) for _ in range(2)]

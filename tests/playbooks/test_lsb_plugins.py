@@ -363,3 +363,51 @@ def test_batch_files_follow_the_concern_switches() -> None:
     concerns = {"ssh": "ssh", "login_defs": "login_defs", "sudoers": "admin_group"}
     out = f.batch_files(files, concerns, {"ssh": True, "login_defs": True, "admin_group": False}, {"login_defs": "X"})
     assert out == [{"src": "a.j2", "dest": "/a"}, {"dest": "/etc/login.defs", "mode": "0644", "content": "X"}]
+
+
+# ------------------------------------------------------------------------------ compilers (LNX-PKG-002)
+
+
+def _probe():
+    spec = importlib.util.spec_from_file_location("lsb_probe_module", ROLE / "library" / "lsb_probe.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_probe_reads_the_real_file_behind_a_program_and_its_dpkg_override(tmp_path: Path) -> None:
+    real = tmp_path / "x86_64-linux-gnu-as"
+    real.write_text("")
+    real.chmod(0o750)
+    (tmp_path / "as").symlink_to(real.name)
+    (tmp_path / "cc").symlink_to("missing-gcc")  # a dangling alternative counts as not installed
+    db = tmp_path / "statoverride"
+    db.write_text(f"{ME} {MY_GROUP} 750 {real}\nroot root 4755 /usr/bin/other\ngarbage\n")
+    paths = [str(tmp_path / "as"), str(tmp_path / "cc"), str(tmp_path / "clang")]
+    state = _probe().statoverride_state(paths, str(db))
+    assert state == {
+        str(tmp_path / "as"): {
+            "real": str(real),
+            "mode": "0750",
+            "owner": ME,
+            "group": MY_GROUP,
+            "override": {"owner": ME, "group": MY_GROUP, "mode": "0750"},
+        }
+    }
+    assert _probe().statoverride_state(paths, str(tmp_path / "no-db"))[str(tmp_path / "as")]["override"] is None
+
+
+def test_statoverride_drift_needs_both_the_override_and_the_file_as_wanted() -> None:
+    drift = _filters().statoverride_drift
+    good = {"owner": "root", "group": "root", "mode": "0750"}
+    ok = {"real": "/usr/bin/x86_64-linux-gnu-as", **good, "override": dict(good)}
+    assert drift({"/usr/bin/as": ok}, "root", "root", "0750") == []
+    assert drift({}, "root", "root", "0750") == []
+    no_override = {**ok, "override": None}
+    chmodded = {**ok, "mode": "0755"}  # the override exists, the file lost it (e.g. a chmod)
+    other_override = {**ok, "override": {**good, "group": "staff"}}
+    gcc = {"real": "/usr/bin/x86_64-linux-gnu-gcc-12", **good, "mode": "0755", "override": None}
+    for bad in (no_override, chmodded, other_override):
+        assert drift({"/usr/bin/as": bad}, "root", "root", "750") == [ok["real"]]
+    # cc and gcc lead to one file: it is restricted once.
+    assert drift({"/usr/bin/cc": gcc, "/usr/bin/gcc": gcc, "/usr/bin/as": ok}, "root", "root", "0750") == [gcc["real"]]

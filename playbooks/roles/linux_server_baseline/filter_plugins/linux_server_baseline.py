@@ -133,6 +133,18 @@ def ageing_drift(accounts, spared, max_days, min_days, warn_days):
     ]
 
 
+def statoverride_drift(programs, owner, group, mode):
+    """The real files behind ``programs`` (the state probe's ``statoverride`` section) whose dpkg override
+    or whose own owner, group or mode is not exactly the wanted one, each once (cc and gcc may share one)."""
+    want = {"owner": str(owner), "group": str(group), "mode": f"{int(str(mode), 8):04o}"}
+    drift = []
+    for program in (programs or {}).values():
+        have = {k: program.get(k) for k in want}
+        if (program.get("override") != want or have != want) and program["real"] not in drift:
+            drift.append(program["real"])
+    return drift
+
+
 def batch_files(files, concerns, switches, contents):
     """The file specs of the batch write: each group of ``files`` whose concern (``concerns``: group
     -> concern) is switched on; groups named in ``contents`` get that text as their content (their
@@ -159,4 +171,5 @@ class FilterModule:
             "lsb_with_leading_block": with_leading_block,
             "lsb_ageing_drift": ageing_drift,
             "lsb_batch_files": batch_files,
+            "lsb_statoverride_drift": statoverride_drift,
         }

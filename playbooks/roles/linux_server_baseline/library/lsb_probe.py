@@ -72,6 +72,13 @@ options:
     type: list
     elements: str
     default: []
+  statoverride:
+    description:
+      - Paths of programs (symlinks allowed); for each existing one the real file behind it (what dpkg's
+        statoverride and Lynis judge), its mode, owner and group, and dpkg's override of that file (null if none).
+    type: list
+    elements: str
+    default: []
   accounts:
     description:
       - Report the local accounts from UID_MIN up (not nobody) with their password ageing (days) and
@@ -85,7 +92,7 @@ RETURN = r"""
 state:
   description: >-
     What was asked for, by section (connection, files, units, packages, groups, sysctl, counts,
-    texts, accounts, sshd_config).
+    texts, statoverride, accounts, sshd_config).
   returned: always
   type: dict
 """
@@ -197,6 +204,37 @@ def texts_state(paths: list[str]) -> dict:
     return result
 
 
+# dpkg's own database of overrides (dpkg-statoverride): "owner group mode path" per line, mode in octal.
+STATOVERRIDE_DB = "/var/lib/dpkg/statoverride"
+
+
+def statoverride_state(paths: list[str], db: str = STATOVERRIDE_DB) -> dict:
+    """For each existing path: the real file behind its symlinks (``cc`` -> ``x86_64-linux-gnu-gcc-12``),
+    that file's mode, owner and group, and dpkg's override of it (None when it has none)."""
+    overrides: dict[str, dict] = {}
+    if paths:
+        with contextlib.suppress(FileNotFoundError), open(db, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                fields = line.rstrip("\n").split(" ", 3)
+                if len(fields) == 4 and re.fullmatch(r"[0-7]+", fields[2]):
+                    overrides[fields[3]] = {"owner": fields[0], "group": fields[1], "mode": f"{int(fields[2], 8):04o}"}
+    result = {}
+    for path in paths:
+        real = os.path.realpath(path)
+        try:
+            st = os.stat(real)
+        except (FileNotFoundError, NotADirectoryError):  # not installed (or a dangling alternative)
+            continue
+        result[path] = {
+            "real": real,
+            "mode": f"{stat.S_IMODE(st.st_mode):04o}",
+            "owner": _name(pwd.getpwuid, st.st_uid),
+            "group": _name(grp.getgrgid, st.st_gid),
+            "override": overrides.get(real),
+        }
+    return result
+
+
 def accounts_state() -> list[dict]:
     """Accounts from UID_MIN up with their ageing fields; ``usable_password`` instead of the hash."""
     uid_min = 1000
@@ -270,6 +308,7 @@ def main() -> None:
             "counts": {"type": "dict", "default": {}},
             "sshd_config": {"type": "bool", "default": False},
             "texts": {"type": "list", "elements": "str", "default": []},
+            "statoverride": {"type": "list", "elements": "str", "default": []},
             "accounts": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
@@ -285,6 +324,7 @@ def main() -> None:
     state["sysctl"] = sysctl_state(p["sysctl"])
     state["counts"] = counts_state(p["counts"])
     state["texts"] = texts_state(p["texts"])
+    state["statoverride"] = statoverride_state(p["statoverride"])
     if p["accounts"]:
         state["accounts"] = accounts_state()
     if p["sshd_config"]:
