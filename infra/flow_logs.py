@@ -36,7 +36,6 @@ its spoke's flow log under the hub's watcher when the member's subscription is n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import pulumi
@@ -53,15 +52,16 @@ from .storage_account import standard_account
 TRAFFIC_ANALYTICS_INTERVAL_MINUTES = 60
 
 
-class FlowLogSinkKey(StrEnum):
-    """The keys of the hub's ``flow_logs`` output: what a member's flow log needs from the hub."""
-
-    NETWORK_WATCHER = "network_watcher_name"
-    STORAGE_ACCOUNT_ID = "storage_account_id"
-    IDENTITY_ID = "identity_id"
-    WORKSPACE_CUSTOMER_ID = "workspace_customer_id"
-    WORKSPACE_ID = "workspace_id"
-    RETENTION_DAYS = "retention_days"
+# The fields of a FlowLogSink the hub exports in its ``flow_logs`` output, each under its own name (a
+# member knows its resource group and region itself).
+EXPORTED_FIELDS = (
+    "network_watcher_name",
+    "storage_account_id",
+    "identity_id",
+    "workspace_customer_id",
+    "workspace_id",
+    "retention_days",
+)
 
 
 @dataclass(frozen=True)
@@ -81,32 +81,13 @@ class FlowLogSink:
     def from_output(
         cls, resource_group_name: pulumi.Input[str], location: pulumi.Input[str], values: pulumi.Output[Any]
     ) -> FlowLogSink:
-        """The sink a member reads from the hub's ``flow_logs`` output (a dict keyed by :class:`FlowLogSinkKey`)."""
-
-        def part(key: FlowLogSinkKey) -> pulumi.Output[Any]:
-            return values.apply(lambda v: v[key.value])
-
-        return cls(
-            resource_group_name=resource_group_name,
-            location=location,
-            network_watcher_name=part(FlowLogSinkKey.NETWORK_WATCHER),
-            storage_account_id=part(FlowLogSinkKey.STORAGE_ACCOUNT_ID),
-            identity_id=part(FlowLogSinkKey.IDENTITY_ID),
-            workspace_customer_id=part(FlowLogSinkKey.WORKSPACE_CUSTOMER_ID),
-            workspace_id=part(FlowLogSinkKey.WORKSPACE_ID),
-            retention_days=part(FlowLogSinkKey.RETENTION_DAYS),
-        )
+        """The sink a member reads from the hub's ``flow_logs`` output (a dict keyed by EXPORTED_FIELDS)."""
+        parts = {key: values.apply(lambda v, key=key: v[key]) for key in EXPORTED_FIELDS}
+        return cls(resource_group_name=resource_group_name, location=location, **parts)
 
     def output(self) -> dict[str, pulumi.Input[Any]]:
         """What the hub exports as ``flow_logs`` (the inverse of :meth:`from_output`)."""
-        return {
-            FlowLogSinkKey.NETWORK_WATCHER.value: self.network_watcher_name,
-            FlowLogSinkKey.STORAGE_ACCOUNT_ID.value: self.storage_account_id,
-            FlowLogSinkKey.IDENTITY_ID.value: self.identity_id,
-            FlowLogSinkKey.WORKSPACE_CUSTOMER_ID.value: self.workspace_customer_id,
-            FlowLogSinkKey.WORKSPACE_ID.value: self.workspace_id,
-            FlowLogSinkKey.RETENTION_DAYS.value: self.retention_days,
-        }
+        return {key: getattr(self, key) for key in EXPORTED_FIELDS}
 
 
 def vnet_flow_log(
