@@ -238,6 +238,14 @@ def test_actions_skip_the_host_only_when_the_probe_agrees(tmp_path: Path) -> Non
             "register": "r4",
         },
         {
+            # A check (the keyword, as baseline_audit.yml sets it): a later task must not take its
+            # "would change" for a change made.
+            "name": "ensure: under the check_mode keyword",
+            "lsb_ensure": {"module": "ansible.builtin.ping", "module_args": {}, "known": {}},
+            "check_mode": True,
+            "register": "r6",
+        },
+        {
             "name": "probe",
             "lsb_probe": {
                 "files": [str(tmp_path / "templates" / "t.j2"), dest],
@@ -248,15 +256,16 @@ def test_actions_skip_the_host_only_when_the_probe_agrees(tmp_path: Path) -> Non
             },
             "register": "r5",
         },
-        _dump(tmp_path, ["r1", "r2", "r3", "r4", "r5"]),
+        _dump(tmp_path, ["r1", "r2", "r3", "r4", "r5", "r6"]),
     ]
     run = _play(tmp_path, tasks)
     assert run.rc == 0, run.explain()
-    r1, r2, r3, r4, r5 = _results(tmp_path)
+    r1, r2, r3, r4, r5, r6 = _results(tmp_path)
     assert not r1["changed"] and "nothing to do" in r1["msg"]
     assert r2["failed"], r2  # the module ran and could not write below a regular file
     assert not r3["changed"] and "not called" in r3["msg"]
     assert r4["ping"] == "pong"
+    assert r3["check_mode"] is False and r4["check_mode"] is False and r6["check_mode"] is True
     state = r5["state"]
     template = state["files"][str(tmp_path / "templates" / "t.j2")]
     assert template["sha1"] == hashlib.sha1(b"value {{ 40 + 2 }}\n").hexdigest() and template["owner"] == ME

@@ -80,6 +80,9 @@ class ActionModule(ActionBase):
         known = self._task.args.get("known") or {}
         if not module or not isinstance(args, dict) or not isinstance(known, dict):
             raise AnsibleActionFail("lsb_ensure needs module (a name), module_args (a dict), known (the probe state)")
+        # Whether this was only a check: the play keyword check_mode (baseline_audit.yml) shows here, not in
+        # ansible_check_mode, and a later task must not take a "would install" for an installation.
+        result["check_mode"] = bool(self._task.check_mode or self._play_context.check_mode)
         check = SATISFIED.get(str(module))
         if check is not None and check(args, known):
             result.update(changed=False, msg=f"{module}: already so (state probe); not called")
