@@ -99,17 +99,28 @@ def read_deliberate(roles_dir: Path = ROLES_DIR) -> DeliberateRules:
 
 
 def mark_deliberate(evidence: ScannerEvidence, rules: DeliberateRules) -> ScannerEvidence:
-    """The host's scanner evidence with the findings controls.yml calls deliberate set apart."""
+    """The host's scanner evidence with the findings controls.yml calls deliberate set apart.
+
+    A Lynis test id's entries are used up by its warnings first, then by its suggestions.
+    """
     lynis = evidence.lynis
     if lynis is not None:
-        budget = Counter({rule: len(entries) for (scanner, rule), entries in rules.items() if scanner == "lynis"})
         used: Counter[str] = Counter()
-        marked = []
-        for tid, _ in lynis.warnings + lynis.suggestions:
-            if used[tid] < budget[tid]:
-                marked.append(rules[("lynis", tid)][used[tid]].finding)
-                used[tid] += 1
-        lynis = replace(lynis, deliberate=tuple(marked))
+        marked: list[DeliberateFinding] = []
+
+        def left(findings: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+            out = []
+            for tid, text in findings:
+                entries = rules.get(("lynis", tid), ())
+                if used[tid] < len(entries):
+                    marked.append(entries[used[tid]].finding)
+                    used[tid] += 1
+                else:
+                    out.append((tid, text))
+            return tuple(out)
+
+        left_open = (left(lynis.warnings), left(lynis.suggestions))
+        lynis = replace(lynis, deliberate=tuple(marked), left_open=left_open)
     oscap = tuple(
         replace(o, deliberate=tuple(rules[("openscap", r)][0].finding for r in o.failing if ("openscap", r) in rules))
         for o in evidence.openscap

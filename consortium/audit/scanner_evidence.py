@@ -9,7 +9,6 @@ role's filter plugin calls them on the controller); ``read_scanners`` reads it b
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,22 +44,14 @@ class LynisEvidence:
     hardening_index: int
     warnings: tuple[tuple[str, str], ...]  # (test id, text)
     suggestions: tuple[tuple[str, str], ...]
-    deliberate: tuple[DeliberateFinding, ...] = ()  # set by the audit, not part of the evidence file
+    # Set by the audit (audit/deliberate.mark_deliberate), not part of the evidence file: the findings
+    # controls.yml calls deliberate, and the (warnings, suggestions) left open; None until marked.
+    deliberate: tuple[DeliberateFinding, ...] = ()
+    left_open: tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] | None = None
 
     def open_findings(self) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-        """(warnings, suggestions) without the deliberate ones; a test id's warnings are set apart first."""
-        left = Counter(tid for tid, _, _ in self.deliberate)
-
-        def keep(findings: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-            out = []
-            for tid, text in findings:
-                if left[tid]:
-                    left[tid] -= 1
-                else:
-                    out.append((tid, text))
-            return tuple(out)
-
-        return keep(self.warnings), keep(self.suggestions)
+        """(warnings, suggestions) without the deliberate ones (all of them until the audit marked them)."""
+        return (self.warnings, self.suggestions) if self.left_open is None else self.left_open
 
 
 @dataclass(frozen=True)
