@@ -16,7 +16,7 @@ from typing import Any
 from .framework import Message, Param, Resource, Severity, Unknown, UnknownValue, control, each
 from .identity import ASSIGNMENT, member_resource_groups, scope_resource_group
 from .network import NSG, PEERING, ROUTE_TABLE, RULE, VNET, nsg_rules, peering_local, peering_remote
-from .util import RangeIndex, allows_inbound, as_list, mappings, network, rule_sources
+from .util import RangeIndex, allows_inbound, as_list, mappings, network, priority, rule_sources
 
 AREA = "isolation"
 ROUTE = "azure-native:network:Route"
@@ -213,7 +213,7 @@ def firewall_isolation(resources: Sequence[Resource], p: Mapping[str, Any]) -> I
         collections = mappings(r.get("ruleCollections"))
         deny_priority = min(
             (
-                int(c.get("priority") or 65000)
+                priority(c)
                 for c in collections
                 if str((c.get("action") or {}).get("type", "")).lower() == "deny"
                 and any(
@@ -232,7 +232,7 @@ def firewall_isolation(resources: Sequence[Resource], p: Mapping[str, Any]) -> I
                 for dest in _addresses(rule, "destinationAddresses"):
                     net = network(dest)
                     if dest.strip() == "*" and supernet is not None:
-                        if deny_priority is None or deny_priority > int(c.get("priority") or 65000):
+                        if deny_priority is None or deny_priority > priority(c):
                             yield (
                                 r,
                                 (f"rule {rule.get('name', '?')} allows any destination before any deny between spokes"),

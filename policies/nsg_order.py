@@ -5,11 +5,10 @@ Azure's default rules (outbound, ``AllowVnetOutBound`` lets everything through t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .util import as_list, network, port_matches, rule_ports, rule_sources
+from .util import as_list, network, port_matches, priority, rule_ports, rule_sources
 
 VIRTUAL_NETWORK = "virtualnetwork"  # Azure's service tag, lower-cased
 ANY = frozenset({"*", "any"})
@@ -23,14 +22,6 @@ def _lower(values: Iterable[Any]) -> set[str]:
 def destinations(rule: Mapping[str, Any]) -> set[str]:
     """A rule's destination prefixes and tags (single and plural forms), lower-cased."""
     return _lower(as_list(rule.get("destinationAddressPrefix")) + as_list(rule.get("destinationAddressPrefixes")))
-
-
-def priority(rule: Mapping[str, Any]) -> float:
-    """The rule's priority as a number (the pack sees doubles); a rule without one sorts last."""
-    try:
-        return float(rule.get("priority"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.inf
 
 
 def outbound(rules: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

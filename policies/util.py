@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -37,6 +38,15 @@ def port_matches(spec: str, port: int) -> bool:
         lo, _, hi = spec.partition("-")
         return lo.isdigit() and hi.isdigit() and int(lo) <= port <= int(hi)
     return spec.isdigit() and int(spec) == port
+
+
+def priority(rule: Mapping[str, Any]) -> float:
+    """A rule's (or rule collection's) priority as a number (the pack sees doubles); one without a
+    readable priority sorts last."""
+    try:
+        return float(rule.get("priority"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.inf
 
 
 def rule_sources(rule: Mapping[str, Any]) -> list[str]:
