@@ -101,13 +101,14 @@ def vault_geo(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     )
 
 
-def _retention_days(r: Resource) -> int | None:
-    daily = r.get("properties.retentionPolicy.dailySchedule.retentionDuration")
-    if isinstance(daily, Mapping) and daily.get("durationType") == "Days":
-        return int(daily.get("count") or 0)
-    simple = r.get("properties.retentionPolicy.retentionDuration")
-    if isinstance(simple, Mapping) and simple.get("durationType") == "Days":
-        return int(simple.get("count") or 0)
+RETENTION = "properties.retentionPolicy"
+
+
+def _retention_days(r: Resource) -> float | None:
+    for path in (f"{RETENTION}.dailySchedule.retentionDuration", f"{RETENTION}.retentionDuration"):
+        duration = r.get(path)
+        if isinstance(duration, Mapping) and duration.get("durationType") == "Days":
+            return r.number(f"{path}.count") or 0
     return None
 
 

@@ -177,7 +177,7 @@ blob_diagnostics = control(
     params={"minimum_days": Param(90, "integer", "Minimum workspace retention in days")},
 )
 def workspace_retention(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    days = r.get("retentionInDays") or 30  # Azure's default
+    days = r.number("retentionInDays") or 30  # Azure's default
     if days < p["minimum_days"]:
         yield f"retentionInDays is {days}; at least {p['minimum_days']} is required"
 
@@ -214,7 +214,7 @@ def _flow_log_problems(log: Resource, minimum_days: int, workspaces: set[str]) -
     if log.known("retentionPolicy.enabled") is not True:
         yield f"flow log {name} keeps its records without a retention policy (retentionPolicy.enabled is not true)"
     else:
-        days = int(log.known("retentionPolicy.days", 0) or 0)
+        days = log.number("retentionPolicy.days") or 0
         if 0 < days < minimum_days:  # Azure reads 0 as "keep forever"
             yield f"flow log {name} keeps its records {days} days; at least {minimum_days} are required"
     analytics = log.known(TRAFFIC_ANALYTICS) or {}

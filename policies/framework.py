@@ -61,6 +61,20 @@ class UnknownValue(Exception):
         self.resource = resource
 
 
+class BadValue(Exception):
+    """A check read a value of the wrong type (a number that is text, a list where a name belongs): no
+    engine would deploy it, so the resource fails the control with a message naming the property."""
+
+    def __init__(self, path: str, value: Any, expected: str, resource: Resource | None = None) -> None:
+        super().__init__(f"{path} is {_shown(value)}, not {expected}")
+        self.resource = resource
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 @dataclass(frozen=True)
 class Unknown:
     """Yielded by a check instead of a message: ``path`` (a property, or a sentence naming one) is unknown."""
@@ -153,6 +167,16 @@ class Resource:
             raise UnknownValue(found, self)
         return value
 
+    def number(self, path: str, default: float | None = None) -> float | None:
+        """A numeric property, ``default`` when absent or null: :class:`UnknownValue` when it is unknown
+        until deployed, :class:`BadValue` when it is anything but a number."""
+        value = self.known(path, default)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise BadValue(path, value, "a number", self)
+        return value
+
     def azure_name(self, input_key: str) -> str:
         """The resource's Azure name: its name input in a plan, its ``name`` output in state."""
         return str(self.get(input_key) or self.get("name") or self.name)
@@ -183,13 +207,16 @@ StackCheck = Callable[[Sequence[Resource], Mapping[str, Any]], Iterable[tuple[Re
 def each(
     resources: Iterable[Resource], judge: Callable[[Resource], Iterable[Message]]
 ) -> Iterator[tuple[Resource, Message]]:
-    """Judge resources one by one for a stack check: an unknown value stops the judgement of its resource only."""
+    """Judge resources one by one for a stack check: an unknown value, or one of the wrong type, stops the
+    judgement of its resource only."""
     for r in resources:
         try:
             for message in judge(r):
                 yield r, message
         except UnknownValue as e:
             yield r, Unknown(e.path)
+        except BadValue as e:
+            yield r, str(e)
 
 
 @dataclass(frozen=True)
@@ -341,6 +368,10 @@ class Verdict:
     advisory: bool = False  # the resource could not be judged: some value it needs is unknown
 
 
+#: A resource that fails a control because one of its values has a type the control cannot read.
+UNJUDGED = "a property has a value of the wrong type, so the control fails it"
+
+
 def verdicts(ctrl: Control, resources: Sequence[Resource], params: Mapping[str, Any]) -> list[Verdict]:
     """The control's violations on ``resources`` (all of them for a stack control, those of its types otherwise).
 
@@ -355,11 +386,19 @@ def verdicts(ctrl: Control, resources: Sequence[Resource], params: Mapping[str, 
                     found.extend((r, m) for m in ctrl.check(r, params))  # type: ignore[call-arg]
                 except UnknownValue as e:
                     found.append((r, Unknown(e.path)))
+                except BadValue as e:
+                    found.append((r, str(e)))
+                except (TypeError, ValueError) as e:  # a wrong type the check did not read through number()
+                    found.append((r, f"{UNJUDGED}: {e}"))
     else:
         try:
             found.extend(ctrl.check(resources, params))  # type: ignore[call-arg,arg-type]
         except UnknownValue as e:  # a check that read an unknown outside `each`: it judged no further
             found.append((e.resource, Unknown(e.path)))
+        except BadValue as e:
+            found.append((e.resource, str(e)))
+        except (TypeError, ValueError) as e:
+            found.append((None, f"{UNJUDGED}: {e}"))
     out = [Verdict(r, m) for r, m in found if isinstance(m, str)]
     unknown: dict[str, tuple[Resource | None, list[str]]] = {}
     for r, m in found:

@@ -45,7 +45,7 @@ def purge_protection(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     params={"minimum_days": Param(90, "integer", "Minimum soft-delete retention in days")},
 )
 def soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    days = r.get("properties.softDeleteRetentionInDays", 90)  # Azure's default when unset is 90
+    days = r.number("properties.softDeleteRetentionInDays", 90)  # Azure's default when unset is 90
     if r.get("properties.enableSoftDelete") is False:
         yield "properties.enableSoftDelete is false"
     elif days < p["minimum_days"]:

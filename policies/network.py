@@ -166,7 +166,7 @@ def _subnets(r: Resource) -> list[Mapping[str, Any]]:
 def _subnets_without(r: Resource, key: str) -> Iterator[Any]:
     """Names of the subnets, Azure-managed ones aside, that reference nothing under ``key``."""
     for s in _subnets(r):
-        if s.get("name") not in MANAGED_SUBNETS and not ref_id(s.get(key)):
+        if str(s.get("name")) not in MANAGED_SUBNETS and not ref_id(s.get(key)):
             yield s.get("name", "?")
 
 

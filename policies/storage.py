@@ -209,7 +209,7 @@ def private_container(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     params={"minimum_days": Param(7, "integer", "Minimum blob soft-delete retention in days")},
 )
 def blob_soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
-    days = r.get("deleteRetentionPolicy.days") or 0
+    days = r.number("deleteRetentionPolicy.days") or 0
     if r.get("deleteRetentionPolicy.enabled") is not True or days < p["minimum_days"]:
         yield (
             f"blob soft delete is {'on' if r.get('deleteRetentionPolicy.enabled') else 'off'} with {days} days; "
@@ -249,7 +249,7 @@ def no_cross_tenant(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
 )
 def container_soft_delete(r: Resource, p: Mapping[str, Any]) -> Iterator[str]:
     enabled = r.get("containerDeleteRetentionPolicy.enabled") is True
-    days = r.get("containerDeleteRetentionPolicy.days") or 0
+    days = r.number("containerDeleteRetentionPolicy.days") or 0
     if not enabled or days < p["minimum_days"]:
         yield (
             f"container soft delete is {'on' if enabled else 'off'} with {days} days; "

@@ -169,6 +169,21 @@ def test_numbers_reach_the_messages_as_the_audit_prints_them(
     ] == got
 
 
+def test_a_value_of_the_wrong_type_is_a_violation_through_the_engine_too(
+    packs: Callable[[str], Pack],
+    records: list[dict[str, Any]],
+    example_registry: Registry,
+    file_config: dict[str, Any],
+) -> None:
+    vault = MUTATIONS["MCS-KV-002"][0](records)  # verona's vault, with a retention to replace
+    vault["inputs"]["properties"]["softDeleteRetentionInDays"] = "ninety"
+    got = [v for v in packs("verona").preview(records, file_config).verdicts() if v.control == "MCS-KV-002"]
+    message = "properties.softDeleteRetentionInDays is 'ninety', not a number"
+    assert got == [Verdict("MCS-KV-002", vault["urn"], "mandatory", message)]
+    audited = audit_verdicts(records, "verona", example_registry, file_config)
+    assert got == [v for v in audited if v.control == "MCS-KV-002"]
+
+
 def test_every_diagnostic_names_its_control_once(
     packs: Callable[[str], Pack],
     records: list[dict[str, Any]],
