@@ -316,7 +316,9 @@ def test_time_updates_audit_password_controls(lab, first_run: PlaybookRun) -> No
         needrestart = _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_needrestart_path']}")
         assert f"$nrconf{{restart}} = '{mode}';" in needrestart
         # LNX-ACCT-001: acct and its accounting file; in a container accton is refused, so not started.
-        assert _ssh(lab, h, "dpkg-query -W -f '${Status}' acct needrestart") == "install ok installed" * 2
+        assert _ssh(lab, h, "dpkg-query -W -f '${Status}' acct needrestart cron") == "install ok installed" * 3
+        # cron runs acct's daily rotation (/etc/cron.daily/acct): without it the accounting file only grows.
+        assert _ssh(lab, h, "systemctl is-enabled cron").strip() == "enabled"
         assert _ssh(lab, h, "test -f /var/log/account/pacct && echo yes").strip() == "yes"
 
         rules = _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_auditd_rules_path']}")
