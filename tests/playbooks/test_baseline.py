@@ -376,6 +376,7 @@ def test_services_banner_admin_controls(lab, first_run: PlaybookRun) -> None:
         assert _ssh(lab, h, "getent group consortium-admins").startswith("consortium-admins:")
         sudoers = DEFAULTS["linux_server_baseline_sudoers_path"]
         assert _ssh(lab, h, f"stat -c %a {sudoers}").strip() == "440"
+        assert _ssh(lab, h, f"stat -c '%a %U %G' {os.path.dirname(sudoers)}").strip() == "750 root root"
         text = _ssh(lab, h, f"cat {sudoers}")
         assert "%consortium-admins ALL=(ALL:ALL) ALL" in text and "Defaults use_pty" in text
         _ssh(lab, h, "visudo -c")
