@@ -435,6 +435,9 @@ def test_auditd_conf_and_login_defs(lab, first_run: PlaybookRun) -> None:
         finally:
             _ssh(lab, h, f"userdel -r {user}")
         assert _ssh(lab, h, "getent shadow root").strip().split(":")[4] in ("", "99999")
+        # LNX-ACC-003: /etc/securetty names no terminal (comments and an empty line only).
+        securetty = _ssh(lab, h, "cat /etc/securetty").splitlines()
+        assert "" in securetty and all(ln == "" or ln.startswith("#") for ln in securetty), securetty
 
 
 def test_log_forwarding_reaches_the_collector_over_tls_only(
