@@ -35,6 +35,7 @@ COLLECTOR_PORT = 6514
 PEER_NAME = "logs.consortium-lab.test"
 OTHER_NAME = "not-the-collector.consortium-lab.test"
 MEMBER_NAME = "Lab Test Town"
+ROOT_MAIL = "security@consortium-lab.test"
 
 
 # ------------------------------------------------------------------------------------------ fixtures
@@ -164,6 +165,8 @@ def lab_vars(lab, pki: Pki, tmp_path_factory) -> dict:
         "consortium_member_name": MEMBER_NAME,
         "consortium_mgmt_cidrs": [f"{lab.bridge_ip}/32"],
         "consortium_ntp_servers": [lab.bridge_ip],
+        # LNX-LOG-002: root's mail to the consortium's security contact.
+        "linux_server_baseline_root_mail_to": [ROOT_MAIL],
         # As the example registry: TLS, the CA's certificate on the controller; the collector is reached
         # by address, so the name its certificate carries is given.
         "consortium_log_collector": {
@@ -380,6 +383,9 @@ def test_services_banner_admin_controls(lab, first_run: PlaybookRun) -> None:
         text = _ssh(lab, h, f"cat {sudoers}")
         assert "%consortium-admins ALL=(ALL:ALL) ALL" in text and "Defaults use_pty" in text
         _ssh(lab, h, "visudo -c")
+        # LNX-LOG-002: one root alias, to the configured address (the lab hosts have no MTA: no newaliases).
+        aliases = _ssh(lab, h, "cat /etc/aliases").splitlines()
+        assert [ln for ln in aliases if ln.split(":")[0].strip() == "root"] == [f"root: {ROOT_MAIL}"], aliases
 
 
 def test_auditd_conf_and_login_defs(lab, first_run: PlaybookRun) -> None:
