@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import ssl
 import threading
@@ -343,6 +344,21 @@ def test_time_updates_audit_password_controls(lab, first_run: PlaybookRun) -> No
         assert "pam_faillock.so preauth" in auth and "pam_faillock.so authfail" in auth
         assert "pam_faillock.so" in _ssh(lab, h, "cat /etc/pam.d/common-account")
         assert "deny = 5" in _ssh(lab, h, "cat /etc/security/faillock.conf")
+        # LNX-PWD-005: pam_pwhistory between pam_pwquality and pam_unix, and it refuses a reused password.
+        stack = _ssh(lab, h, "cat /etc/pam.d/common-password").splitlines()
+        password = [ln for ln in stack if ln.startswith("password")]
+        modules = [re.search(r"pam_\w+[.]so", ln).group(0) for ln in password]
+        assert modules.index("pam_pwquality.so") < modules.index("pam_pwhistory.so") < modules.index("pam_unix.so")
+        history = password[modules.index("pam_pwhistory.so")].split()
+        remember = DEFAULTS["linux_server_baseline_password_remember"]
+        assert history[1] == "requisite" and {f"remember={remember}", "enforce_for_root"} <= set(history), history
+        user, first, second = "lab-history", "Lab-Hist0ry-Alpha-93x", "Lab-Hist0ry-Bravo-57q"
+        _ssh(lab, h, f"useradd -m {user}")
+        try:
+            _ssh(lab, h, f"echo '{user}:{first}' | chpasswd && echo '{user}:{second}' | chpasswd")
+            assert lab.ssh(h, f"echo '{user}:{first}' | chpasswd").returncode != 0, "a reused password was accepted"
+        finally:
+            _ssh(lab, h, f"userdel -r {user}")
 
 
 def test_sysctl_controls(lab, first_run: PlaybookRun) -> None:
