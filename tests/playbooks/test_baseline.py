@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import ssl
 import threading
@@ -35,6 +36,7 @@ COLLECTOR_PORT = 6514
 PEER_NAME = "logs.consortium-lab.test"
 OTHER_NAME = "not-the-collector.consortium-lab.test"
 MEMBER_NAME = "Lab Test Town"
+ROOT_MAIL = "security@consortium-lab.test"
 
 
 # ------------------------------------------------------------------------------------------ fixtures
@@ -164,6 +166,8 @@ def lab_vars(lab, pki: Pki, tmp_path_factory) -> dict:
         "consortium_member_name": MEMBER_NAME,
         "consortium_mgmt_cidrs": [f"{lab.bridge_ip}/32"],
         "consortium_ntp_servers": [lab.bridge_ip],
+        # LNX-LOG-002: root's mail to the consortium's security contact.
+        "linux_server_baseline_root_mail_to": [ROOT_MAIL],
         # As the example registry: TLS, the CA's certificate on the controller; the collector is reached
         # by address, so the name its certificate carries is given.
         "consortium_log_collector": {
@@ -316,7 +320,9 @@ def test_time_updates_audit_password_controls(lab, first_run: PlaybookRun) -> No
         needrestart = _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_needrestart_path']}")
         assert f"$nrconf{{restart}} = '{mode}';" in needrestart
         # LNX-ACCT-001: acct and its accounting file; in a container accton is refused, so not started.
-        assert _ssh(lab, h, "dpkg-query -W -f '${Status}' acct needrestart") == "install ok installed" * 2
+        assert _ssh(lab, h, "dpkg-query -W -f '${Status}' acct needrestart cron") == "install ok installed" * 3
+        # cron runs acct's daily rotation (/etc/cron.daily/acct): without it the accounting file only grows.
+        assert _ssh(lab, h, "systemctl is-enabled cron").strip() == "enabled"
         assert _ssh(lab, h, "test -f /var/log/account/pacct && echo yes").strip() == "yes"
 
         rules = _ssh(lab, h, f"cat {DEFAULTS['linux_server_baseline_auditd_rules_path']}")
@@ -338,6 +344,21 @@ def test_time_updates_audit_password_controls(lab, first_run: PlaybookRun) -> No
         assert "pam_faillock.so preauth" in auth and "pam_faillock.so authfail" in auth
         assert "pam_faillock.so" in _ssh(lab, h, "cat /etc/pam.d/common-account")
         assert "deny = 5" in _ssh(lab, h, "cat /etc/security/faillock.conf")
+        # LNX-PWD-005: pam_pwhistory between pam_pwquality and pam_unix, and it refuses a reused password.
+        stack = _ssh(lab, h, "cat /etc/pam.d/common-password").splitlines()
+        password = [ln for ln in stack if ln.startswith("password")]
+        modules = [re.search(r"pam_\w+[.]so", ln).group(0) for ln in password]
+        assert modules.index("pam_pwquality.so") < modules.index("pam_pwhistory.so") < modules.index("pam_unix.so")
+        history = password[modules.index("pam_pwhistory.so")].split()
+        remember = DEFAULTS["linux_server_baseline_password_remember"]
+        assert history[1] == "requisite" and {f"remember={remember}", "enforce_for_root"} <= set(history), history
+        user, first, second = "lab-history", "Lab-Hist0ry-Alpha-93x", "Lab-Hist0ry-Bravo-57q"
+        _ssh(lab, h, f"useradd -m {user}")
+        try:
+            _ssh(lab, h, f"echo '{user}:{first}' | chpasswd && echo '{user}:{second}' | chpasswd")
+            assert lab.ssh(h, f"echo '{user}:{first}' | chpasswd").returncode != 0, "a reused password was accepted"
+        finally:
+            _ssh(lab, h, f"userdel -r {user}")
 
 
 def test_sysctl_controls(lab, first_run: PlaybookRun) -> None:
@@ -374,9 +395,13 @@ def test_services_banner_admin_controls(lab, first_run: PlaybookRun) -> None:
         assert _ssh(lab, h, "getent group consortium-admins").startswith("consortium-admins:")
         sudoers = DEFAULTS["linux_server_baseline_sudoers_path"]
         assert _ssh(lab, h, f"stat -c %a {sudoers}").strip() == "440"
+        assert _ssh(lab, h, f"stat -c '%a %U %G' {os.path.dirname(sudoers)}").strip() == "750 root root"
         text = _ssh(lab, h, f"cat {sudoers}")
         assert "%consortium-admins ALL=(ALL:ALL) ALL" in text and "Defaults use_pty" in text
         _ssh(lab, h, "visudo -c")
+        # LNX-LOG-002: one root alias, to the configured address (the lab hosts have no MTA: no newaliases).
+        aliases = _ssh(lab, h, "cat /etc/aliases").splitlines()
+        assert [ln for ln in aliases if ln.split(":")[0].strip() == "root"] == [f"root: {ROOT_MAIL}"], aliases
 
 
 def test_auditd_conf_and_login_defs(lab, first_run: PlaybookRun) -> None:
@@ -432,6 +457,9 @@ def test_auditd_conf_and_login_defs(lab, first_run: PlaybookRun) -> None:
         finally:
             _ssh(lab, h, f"userdel -r {user}")
         assert _ssh(lab, h, "getent shadow root").strip().split(":")[4] in ("", "99999")
+        # LNX-ACC-003: /etc/securetty names no terminal (comments and an empty line only).
+        securetty = _ssh(lab, h, "cat /etc/securetty").splitlines()
+        assert "" in securetty and all(ln == "" or ln.startswith("#") for ln in securetty), securetty
 
 
 def test_log_forwarding_reaches_the_collector_over_tls_only(

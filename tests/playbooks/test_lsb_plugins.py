@@ -104,6 +104,42 @@ def test_group_skipped_only_when_the_probe_proves_it(args: dict, satisfied: bool
     assert ENSURE._group_satisfied(args, {"groups": {"consortium-admins": 1500}}) is satisfied
 
 
+SUDOERS_D = {"files": {"/etc/sudoers.d": {"type": "directory", "mode": "0750", "owner": "root", "group": "root"},
+                       "/etc/issue": {"sha1": "0" * 40, "mode": "0750", "owner": "root", "group": "root"}}}
+DIR = {"path": "/etc/sudoers.d", "state": "directory", "owner": "root", "group": "root", "mode": "0750"}
+
+
+@pytest.mark.parametrize(
+    ("args", "satisfied"),
+    [
+        (DIR, True),
+        ({**DIR, "mode": "750"}, True),  # the same octal mode
+        ({**DIR, "mode": "0755"}, False),
+        ({**DIR, "group": "sudo"}, False),
+        ({**DIR, "mode": "u=rwx,g=rx"}, False),  # symbolic: the module decides
+        ({**DIR, "mode": 0o750}, False),  # an integer: ambiguous in YAML, the module decides
+        ({**DIR, "recurse": True}, False),
+        ({**DIR, "state": "absent"}, False),
+        ({**DIR, "path": "/etc/issue"}, False),  # a regular file where a directory is wanted
+        ({**DIR, "path": "/etc/unread"}, False),
+        ({k: v for k, v in DIR.items() if k != "owner"}, False),
+    ],
+)
+def test_directory_skipped_only_when_the_probe_proves_it(args: dict, satisfied: bool) -> None:
+    assert ENSURE._directory_satisfied(args, SUDOERS_D) is satisfied
+
+
+def test_probe_reads_a_directory_mode_and_owner_but_no_symlink_to_one(tmp_path: Path) -> None:
+    d = tmp_path / "sudoers.d"
+    d.mkdir()
+    d.chmod(0o750)
+    (tmp_path / "link").symlink_to(d.name)
+    probe = _probe()
+    assert probe.file_state(str(d)) == {"type": "directory", "mode": "0750", "owner": ME, "group": MY_GROUP}
+    assert probe.file_state(str(tmp_path / "link")) == {"type": "other"}
+    assert probe.file_state(str(tmp_path / "missing")) is None
+
+
 def test_files_match_needs_content_mode_owner_and_group() -> None:
     spec = {"content": "x\n", "mode": "0644", "owner": "root", "group": "root"}
     seen = {"sha1": hashlib.sha1(b"x\n").hexdigest(), "mode": "0644", "owner": "root", "group": "root"}

@@ -42,6 +42,7 @@ LAB_APT_PACKAGES: tuple[str, ...] = (
     "debsums",
     "apt-show-versions",
     "acct",
+    "cron",
     "needrestart",
     # The auditors' scanners, installed inside a host by tests/playbooks/lab/scanners.py (never by a
     # role): Lynis, OpenSCAP's oscap, and linux-base, without which SSG judges every kernel, sysctl and

@@ -9,9 +9,10 @@ the module runs as usual, with check mode and --diff as the module supports them
 only save a call, never change a result: "satisfied" is decided conservatively.
 
 Task arguments:
-  module: ansible.builtin.systemd_service | ansible.builtin.apt | ansible.builtin.group (others always run)
+  module: ansible.builtin.systemd_service | ansible.builtin.apt | ansible.builtin.group | ansible.builtin.file
+          (state directory only; others always run)
   module_args: the module's arguments
-  known: the probe's state (sections units, packages, groups)
+  known: the probe's state (sections units, packages, groups, files)
 """
 
 from __future__ import annotations
@@ -61,11 +62,28 @@ def _group_satisfied(args: dict, known: dict) -> bool:
     return gid is not None and (args.get("gid") in (None, "") or int(args["gid"]) == int(gid))
 
 
+def _directory_satisfied(args: dict, known: dict) -> bool:
+    """ansible.builtin.file with state directory: the probe saw a directory (no symlink) with exactly this
+    owner, group and mode. The mode must be an octal string ("0750"): a symbolic or integer one runs."""
+    seen = (known.get("files") or {}).get(str(args.get("path", "")))
+    if not seen or seen.get("type") != "directory" or set(args) - {"path", "state", "owner", "group", "mode"}:
+        return False
+    wanted = [args.get(k) for k in ("owner", "group", "mode")]
+    if str(args.get("state")) != "directory" or not all(isinstance(v, str) for v in wanted):
+        return False
+    try:
+        mode = f"{int(args['mode'], 8):04o}"
+    except ValueError:
+        return False
+    return (seen.get("owner"), seen.get("group"), seen.get("mode")) == (args["owner"], args["group"], mode)
+
+
 SATISFIED = {
     "ansible.builtin.systemd_service": _service_satisfied,
     "ansible.builtin.systemd": _service_satisfied,
     "ansible.builtin.apt": _apt_satisfied,
     "ansible.builtin.group": _group_satisfied,
+    "ansible.builtin.file": _directory_satisfied,
 }
 
 

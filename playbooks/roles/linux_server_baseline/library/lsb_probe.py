@@ -99,12 +99,21 @@ state:
 
 
 def file_state(path: str) -> dict | None:
-    """sha1, mode ("0644"), owner and group of a regular file; None when it does not exist."""
+    """sha1, mode ("0644"), owner and group of a regular file; None when it does not exist. A directory
+    (not a symlink to one) gives its mode, owner and group with ``type: directory`` (lsb_ensure's file
+    check), anything else only ``type: other``."""
     full = os.path.expanduser(path)
     try:
         st = os.lstat(full)
     except (FileNotFoundError, NotADirectoryError):  # below a regular file: it cannot exist either
         return None
+    if stat.S_ISDIR(st.st_mode):
+        return {
+            "type": "directory",
+            "mode": f"{stat.S_IMODE(st.st_mode):04o}",
+            "owner": _name(pwd.getpwuid, st.st_uid),
+            "group": _name(grp.getgrgid, st.st_gid),
+        }
     if not stat.S_ISREG(st.st_mode):
         return {"type": "other"}
     digest = hashlib.sha1()
