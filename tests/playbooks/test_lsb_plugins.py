@@ -456,3 +456,21 @@ def test_statoverride_drift_needs_both_the_override_and_the_file_as_wanted() -> 
         assert drift({"/usr/bin/as": bad}, "root", "root", "750") == [ok["real"]]
     # cc and gcc lead to one file: it is restricted once.
     assert drift({"/usr/bin/cc": gcc, "/usr/bin/gcc": gcc, "/usr/bin/as": ok}, "root", "root", "0750") == [gcc["real"]]
+
+
+def test_every_control_file_task_the_batch_covers_is_skipped_after_it() -> None:
+    """A control's lsb_files task whose files the batch writes only re-renders them after the batch: each
+    must carry the skip, or the run pays that rendering per task and host again."""
+    concerns = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())["_linux_server_baseline_file_concerns"]
+    missing, seen = [], 0
+    for path in sorted((ROLE / "tasks").glob("*.yml")):
+        for task in yaml.safe_load(path.read_text()) or []:
+            spec = task.get("lsb_files")
+            if not spec or spec.get("batch"):
+                continue
+            keys = {k for k in concerns if f"_linux_server_baseline_files.{k}" in str(spec.get("files"))}
+            if keys:
+                seen += 1
+                if "not _linux_server_baseline_files_written" not in str(task.get("when", "")):
+                    missing.append(f"{path.name}: {task['name']}")
+    assert seen >= 15 and not missing, missing
