@@ -334,6 +334,14 @@ def test_set_keys_sets_each_key_once_keeps_the_rest_and_is_stable() -> None:
     assert f.set_keys(None, {"UMASK": "027"}).endswith("UMASK\t027\n")
 
 
+def test_roots_alias_replaces_every_spelling_of_its_line() -> None:
+    f = _filters()
+    text = "# aliases\npostmaster: root\nroot:admin\nRoot : other\nrootless: x\n"
+    out = f.set_keys(text, {"root:": "sec@example.org"}, " ", ":")
+    assert out.splitlines() == ["# aliases", "postmaster: root", "root: sec@example.org", "rootless: x"]
+    assert f.set_keys(out, {"root:": "sec@example.org"}, " ", ":") == out
+
+
 def test_sshd_block_leads_the_file_replaces_dead_lines_keeps_the_rest_and_is_stable() -> None:
     """LNX-SSH-007: the baseline's settings open sshd_config (before its Include), the file's own lines of
     the same keywords go (before a Match only), and a second run gives the same text."""

@@ -68,17 +68,21 @@ def sshd_mismatch(item, effective):
     return f"{key}: want {want!r}, effective {got!r}"
 
 
-def set_keys(text, settings, separator="\t"):
+def set_keys(text, settings, separator="\t", key_end=None):
     """``text`` (a KEY value file such as login.defs) with each key of ``settings`` set: the first active
     line of a key gets the value, later active lines of it are dropped, a missing key is appended.
     Comments and every other line stay as they are, so the distribution's file keeps its other settings.
-    Applying it again gives the same text (the role's second run changes nothing)."""
+    Applying it again gives the same text (the role's second run changes nothing).
+    With ``key_end`` (":" for /etc/aliases) a line's key runs up to that character, spaces or not, and is
+    compared without case (the mail system reads "root:x", "root: x" and "Root: x" alike)."""
     wanted = {str(k): str(v) for k, v in (settings or {}).items()}
     seen = set()
     out = []
     for line in str(text or "").splitlines():
         fields = line.split()
         key = fields[0] if fields and not fields[0].startswith("#") else None
+        if key is not None and key_end and key_end in line:
+            key = line.split(key_end, 1)[0].strip().lower() + key_end
         if key in wanted:
             if key not in seen:
                 out.append(f"{key}{separator}{wanted[key]}")
