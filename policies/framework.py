@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from consortium.registry.errors import shown_value
 from consortium.wire import UNKNOWN, UNKNOWN_VALUE
 
 _MISSING: Any = object()
@@ -66,13 +67,8 @@ class BadValue(Exception):
     engine would deploy it, so the resource fails the control with a message naming the property."""
 
     def __init__(self, path: str, value: Any, expected: str, resource: Resource | None = None) -> None:
-        super().__init__(f"{path} is {_shown(value)}, not {expected}")
+        super().__init__(f"{path} is {shown_value(value)}, not {expected}")
         self.resource = resource
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 @dataclass(frozen=True)
@@ -213,10 +209,8 @@ def each(
         try:
             for message in judge(r):
                 yield r, message
-        except UnknownValue as e:
-            yield r, Unknown(e.path)
-        except BadValue as e:
-            yield r, str(e)
+        except (UnknownValue, BadValue) as e:
+            yield r, _stopped(e)
 
 
 @dataclass(frozen=True)
@@ -370,6 +364,16 @@ class Verdict:
 
 #: A resource that fails a control because one of its values has a type the control cannot read.
 UNJUDGED = "a property has a value of the wrong type, so the control fails it"
+#: What stops a check on a value: unknown until deployed, or of the wrong type (read through
+#: Resource.number, or met by code that did not expect it).
+STOPPED = (UnknownValue, BadValue, TypeError, ValueError)
+
+
+def _stopped(e: Exception) -> Message:
+    """The verdict of a check stopped by ``e``: advisory when the value is unknown, a failure otherwise."""
+    if isinstance(e, UnknownValue):
+        return Unknown(e.path)
+    return str(e) if isinstance(e, BadValue) else f"{UNJUDGED}: {e}"
 
 
 def verdicts(ctrl: Control, resources: Sequence[Resource], params: Mapping[str, Any]) -> list[Verdict]:
@@ -384,21 +388,13 @@ def verdicts(ctrl: Control, resources: Sequence[Resource], params: Mapping[str, 
             if r.type in ctrl.types:
                 try:
                     found.extend((r, m) for m in ctrl.check(r, params))  # type: ignore[call-arg]
-                except UnknownValue as e:
-                    found.append((r, Unknown(e.path)))
-                except BadValue as e:
-                    found.append((r, str(e)))
-                except (TypeError, ValueError) as e:  # a wrong type the check did not read through number()
-                    found.append((r, f"{UNJUDGED}: {e}"))
+                except STOPPED as e:
+                    found.append((r, _stopped(e)))
     else:
         try:
             found.extend(ctrl.check(resources, params))  # type: ignore[call-arg,arg-type]
-        except UnknownValue as e:  # a check that read an unknown outside `each`: it judged no further
-            found.append((e.resource, Unknown(e.path)))
-        except BadValue as e:
-            found.append((e.resource, str(e)))
-        except (TypeError, ValueError) as e:
-            found.append((None, f"{UNJUDGED}: {e}"))
+        except STOPPED as e:  # a check that stopped outside `each`: it judged no further
+            found.append((getattr(e, "resource", None), _stopped(e)))
     out = [Verdict(r, m) for r, m in found if isinstance(m, str)]
     unknown: dict[str, tuple[Resource | None, list[str]]] = {}
     for r, m in found:

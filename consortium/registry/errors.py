@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 
 def one_line(text: str) -> str:
@@ -15,6 +16,12 @@ def one_line(text: str) -> str:
         ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
         for ch in text
     )
+
+
+def shown_value(value: Any) -> str:
+    """A bad value as a message quotes it: its repr, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass(frozen=True, order=True)

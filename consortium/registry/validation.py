@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from consortium.registry import fields
-from consortium.registry.errors import InputError, Problem
+from consortium.registry.errors import InputError, Problem, shown_value
 
 # What a pattern means, said instead of the pattern itself.
 PATTERN_HINTS = {
@@ -51,12 +51,12 @@ def _message(err: Any, model: type[BaseModel]) -> str:
         return "required field is missing"
     if kind == "string_pattern_mismatch":
         pattern = err.get("ctx", {}).get("pattern", "")
-        return f"{_short(err['input'])} " + PATTERN_HINTS.get(pattern, f"must match {pattern}")
+        return f"{shown_value(err['input'])} " + PATTERN_HINTS.get(pattern, f"must match {pattern}")
     if kind == "value_error":
         return str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
     msg = err["msg"]
     if not isinstance(err.get("input"), dict | list):
-        msg += f", got {_short(err.get('input'))}"
+        msg += f", got {shown_value(err.get('input'))}"
     return msg
 
 
@@ -105,6 +105,3 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
