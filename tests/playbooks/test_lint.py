@@ -242,3 +242,25 @@ def test_the_first_task_hands_the_evidence_callback_every_concern_switch(role: s
         assert value == f"{{{{ {role}_{concern}_enabled | bool }}}}", (concern, value)
     controls = yaml.safe_load((PLAYBOOKS / "roles" / role / "controls.yml").read_text())["controls"]
     assert {c["concern"] for c in controls} <= concerns
+
+
+@pytest.mark.parametrize(
+    ("inventory_vars", "expected"),
+    [
+        (None, None),  # the rendered inventory of the bundled example: its consortium.yaml's contacts.security
+        ({}, []),  # no rendered inventory: /etc/aliases stays untouched
+        ({"consortium_security_contact": ""}, []),
+    ],
+)
+def test_root_mail_goes_to_the_rendered_security_contact(inventory_vars: dict | None, expected: list | None) -> None:
+    """LNX-LOG-002's default reads the security contact `consortium render` writes into each inventory."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+
+    if inventory_vars is None:
+        inventory = yaml.safe_load((PLAYBOOKS / "inventories" / "verona.yml").read_text())
+        inventory_vars = inventory["all"]["children"]["member_verona"]["vars"]
+        expected = [yaml.safe_load((REPO / "consortium.yaml").read_text())["contacts"]["security"]]
+    templar = Templar(loader=DataLoader(), variables=inventory_vars)
+    default = _defaults()["linux_server_baseline_root_mail_to"]
+    assert templar.template(trust_as_template(default)) == expected
