@@ -44,6 +44,9 @@ LAB_APT_PACKAGES: tuple[str, ...] = (
     "acct",
     "cron",
     "needrestart",
+    # What dev-sec's os_hardening installs (its defaults): bench/hardening_score.py --devsec runs it beside ours.
+    "libpam-passwdqc",
+    "kmod",
     # The auditors' scanners, installed inside a host by tests/playbooks/lab/scanners.py (never by a
     # role): Lynis, OpenSCAP's oscap, and linux-base, without which SSG judges every kernel, sysctl and
     # sshd rule "not applicable" (FACTS.md, "Scanners for Linux hardening").
