@@ -91,7 +91,8 @@ def _schema(ctrl: Control) -> PolicyConfigSchema | None:
         return None
     return PolicyConfigSchema(
         properties={
-            k: {"type": p.type, "default": p.default, "description": p.description} for k, p in ctrl.params.items()
+            k: {"type": p.type, "default": p.default, "description": p.description, **p.schema}
+            for k, p in ctrl.params.items()
         }
     )
 

@@ -193,6 +193,9 @@ class Param:
     default: Any
     type: str  # JSON Schema type: integer, string, array, ...
     description: str
+    # More JSON Schema keywords for the value (e.g. an object's keys and values), so the engine refuses a
+    # pack config the check could not read before the pack runs.
+    schema: Mapping[str, Any] = field(default_factory=dict)
 
 
 Message = str | Unknown  # what a check yields for one resource: a violation, or "cannot judge this yet"

@@ -188,7 +188,16 @@ def _phase_of(resources: Sequence[Resource], member: str) -> int | None:
     "phase whose spoke is still the landing zone (no workload subnets) has nowhere to run its servers.",
     fix="Deploy the member's stack for its phase (`pulumi up --stack <slug>`), or correct its phase.",
     params={
-        "phase_services": Param(DEFAULT_PHASES, "object", "consortium.yaml phases: services each turns on"),
+        "phase_services": Param(
+            DEFAULT_PHASES,
+            "object",
+            "consortium.yaml phases: services each turns on",
+            # The phase numbers are the keys (compared with the member's phase tag), the services lists.
+            {
+                "propertyNames": {"pattern": "^[0-9]+$"},
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+        ),
         "workload_subnets": Param(
             [], "array", "Subnets the networking service adds to the landing zone (the registry's spoke layout)"
         ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -206,13 +207,24 @@ def test_the_pack_starts_as_the_language_host_starts_it() -> None:
         assert pack.engine.logs == []  # the pack logs nothing to the engine on a clean start
 
 
-def test_the_engine_refuses_a_pack_config_that_does_not_fit_the_schema(file_config: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("policy", "param", "value", "message"),
+    [
+        ("mcs-kv-002", "minimum_days", "ninety", "'ninety' is not of type 'integer'"),
+        # A phase that is no number, or services that are no list, would stop MCS-GOV-004's check.
+        ("mcs-gov-004", "phase_services", {"two": ["backup"]}, "'two' does not match"),
+        ("mcs-gov-004", "phase_services", {"2": "backup"}, "'backup' is not of type 'array'"),
+    ],
+)
+def test_the_engine_refuses_a_pack_config_that_does_not_fit_the_schema(
+    file_config: dict[str, Any], policy: str, param: str, value: object, message: str
+) -> None:
     config = copy.deepcopy(file_config)
-    config["mcs-kv-002"]["minimum_days"] = "ninety"
+    config.setdefault(policy, {})[param] = value
     with Pack("hub") as pack:
         assert pack.stub is not None
         info = pack.stub.GetAnalyzerInfo(analyzer_pb2.google_dot_protobuf_dot_empty__pb2.Empty())
-    with pytest.raises(ConfigError, match="mcs-kv-002: 'ninety' is not of type 'integer'"):
+    with pytest.raises(ConfigError, match=f"{policy}: {re.escape(message)}"):
         reconcile(info, config)
 
 
