@@ -588,3 +588,26 @@ def test_pam_profiles_enabled_in_one_call_check_mode_runs_nothing_and_evidence_n
         cid: [t["outcome"] for t in c["tasks"] if t["task"] == "check"] for cid, c in doc["controls"].items()
     }
     assert check_outcomes == {"LNX-PWD-002": ["drift"], "LNX-PWD-005": ["ok"], "LNX-ACC-001": ["ok"]}
+
+
+def test_lsb_files_reads_after_writing_only_what_it_wrote(tmp_path: Path) -> None:
+    a = tmp_path / "a.conf"
+    spec = {**_file(a, "one\ntwo\n"), "read_after": f"/bin/cat {a}"}
+    tasks = [
+        {"name": "check", "lsb_files": {"files": [spec]}, "check_mode": True, "register": "r1"},
+        {"name": "write", "lsb_files": {"files": [spec]}, "register": "r2"},
+        {"name": "again", "lsb_files": {"files": [spec]}, "register": "r3"},
+        {
+            "name": "fails",
+            "lsb_files": {"files": [{**spec, "content": "x\n", "read_after": "/bin/false"}]},
+            "register": "r4",
+        },
+        _dump(tmp_path, ["r1", "r2", "r3", "r4"]),
+    ]
+    run = _play(tmp_path, tasks)
+    assert run.rc == 0, run.explain()
+    r1, r2, r3, r4 = _results(tmp_path)
+    assert r1["changed"] and r1["read_after"] == {}  # check mode: nothing written, nothing read
+    assert r2["read_after"] == {str(a): ["one", "two"]}  # read after the write: the new content
+    assert not r3["changed"] and r3["read_after"] == {}  # unchanged: the probe's reading stands
+    assert r4["changed"] and r4["read_after"] == {str(a): None}  # a failing read is null (the assert fails on it)
