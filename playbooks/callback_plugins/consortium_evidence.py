@@ -17,6 +17,9 @@ Two conventions of the roles, so that the evidence never claims more than was ch
 - A task with the variable ``consortium_evidence_status: not_applicable`` that runs (ok) marks its
   controls ``not_applicable`` on that host, its ``msg`` the reason (e.g. LAPS on a domain
   controller); an auditor must not read "compliant" for a control that was not checked.
+- A task that serves several controls in one call may name, in its result's
+  ``consortium_evidence_drift`` (a list of control IDs), the ones it changed (or would change): only
+  those are drift, its other controls compliant (e.g. the Linux baseline's one pam-auth-update call).
 
 A host that fails a task (reachable, error not ignored) stops: Ansible runs nothing more on it. Every
 enabled control that no task reported on, and every control with a task of the role after the failed
@@ -58,6 +61,7 @@ SWITCHES_FACT = "_{role}_evidence_switches"  # {role}: the role's name (its dire
 # written as the evidence's "scanners" object (consortium/audit/scanner_evidence.py reads it).
 SCANNERS_FACT = "_{role}_evidence_scanners"
 STATUS_VAR = "consortium_evidence_status"
+DRIFT_KEY = "consortium_evidence_drift"  # in a changed task's result: which of its controls changed
 REASONED = ("not_applicable", "error", "unreachable")  # the statuses whose evidence says why
 MESSAGE_MAX = 300  # characters of a failed task's message kept as the reason
 # What requests_credssp raises when the server answers CredSSP (ansible.builtin.psrp, auth credssp) with
@@ -164,6 +168,12 @@ class CallbackModule(CallbackBase):
             record["reason"] = " ".join(str(result._result.get("msg", "")).split())
         elif outcome == "ok" and result._result.get("changed"):
             record["outcome"] = "drift"
+            drifted = result._result.get(DRIFT_KEY)
+            if isinstance(drifted, list) and set(map(str, drifted)) & set(controls):
+                as_wanted = [c for c in controls if c not in drifted]
+                if as_wanted:
+                    entry["tasks"].append({**record, "controls": as_wanted, "outcome": "ok"})
+                record["controls"] = [c for c in controls if c in drifted]
         elif outcome == "error":
             record["reason"] = f"'{record['task']}' failed: {_message(result._result)}"
         entry["tasks"].append(record)

@@ -104,8 +104,12 @@ def test_group_skipped_only_when_the_probe_proves_it(args: dict, satisfied: bool
     assert ENSURE._group_satisfied(args, {"groups": {"consortium-admins": 1500}}) is satisfied
 
 
-SUDOERS_D = {"files": {"/etc/sudoers.d": {"type": "directory", "mode": "0750", "owner": "root", "group": "root"},
-                       "/etc/issue": {"sha1": "0" * 40, "mode": "0750", "owner": "root", "group": "root"}}}
+SUDOERS_D = {
+    "files": {
+        "/etc/sudoers.d": {"type": "directory", "mode": "0750", "owner": "root", "group": "root"},
+        "/etc/issue": {"sha1": "0" * 40, "mode": "0750", "owner": "root", "group": "root"},
+    }
+}
 DIR = {"path": "/etc/sudoers.d", "state": "directory", "owner": "root", "group": "root", "mode": "0750"}
 
 
@@ -154,7 +158,7 @@ def test_files_match_needs_content_mode_owner_and_group() -> None:
 # ------------------------------------------------------------------------------ on localhost
 
 
-def _play(tmp_path: Path, tasks: list[dict], *args: str):
+def _play(tmp_path: Path, tasks: list[dict], *args: str, play_vars: dict | None = None, **env_extra: str):
     """Run ``tasks`` in a play on localhost that has the role's plugins (the role's path, not the role)."""
     play = [
         {
@@ -162,7 +166,7 @@ def _play(tmp_path: Path, tasks: list[dict], *args: str):
             "hosts": "localhost",
             "connection": "local",
             "gather_facts": False,
-            "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+            "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}", **(play_vars or {})},
             "tasks": tasks,
         }
     ]
@@ -173,6 +177,7 @@ def _play(tmp_path: Path, tasks: list[dict], *args: str):
         "ANSIBLE_LIBRARY": str(ROLE / "library"),
         "ANSIBLE_ACTION_PLUGINS": str(ROLE / "action_plugins"),
         "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
+        **env_extra,
     }
     return run_playbook(path, "-i", "localhost,", *args, env=env, timeout=120)
 
@@ -482,3 +487,127 @@ def test_every_control_file_task_the_batch_covers_is_skipped_after_it() -> None:
                 if "not _linux_server_baseline_files_written" not in str(task.get("when", "")):
                     missing.append(f"{path.name}: {task['name']}")
     assert seen >= 15 and not missing, missing
+
+
+# ------------------------------------------------------------------------------------- PAM profiles
+
+FILTERS = importlib.util.spec_from_file_location("lsb_filters", ROLE / "filter_plugins" / "linux_server_baseline.py")
+LSB_FILTERS = importlib.util.module_from_spec(FILTERS)
+FILTERS.loader.exec_module(LSB_FILTERS)
+
+PROFILES = [
+    {
+        "control": "LNX-PWD-002",
+        "concern": "password_policy",
+        "tags": ["cis_4.1"],
+        "names": ["consortium-faillock", "consortium-faillock-notify"],
+        "counts": {"/etc/pam.d/common-auth": 2, "/etc/pam.d/common-account": 1},
+    },
+    {
+        "control": "LNX-ACC-001",
+        "concern": "login_defs",
+        "tags": ["cis_3.3"],
+        "names": ["consortium-umask"],
+        "counts": {"/etc/pam.d/common-session": 1},
+    },
+]
+COUNTED = {"/etc/pam.d/common-auth": 2, "/etc/pam.d/common-account": 1, "/etc/pam.d/common-session": 1}
+BOTH_ON = {"password_policy": True, "login_defs": True}
+
+
+def test_pam_profiles_are_due_only_when_not_enabled_or_their_file_changed_and_selected() -> None:
+    due = LSB_FILTERS.pam_profiles_due
+    # Enabled as wanted, no profile file changed: no call (faillock.conf is not a profile).
+    assert due(PROFILES, COUNTED, ["/etc/security/faillock.conf"], BOTH_ON, ["all"], []) == {}
+    # A count off (not enabled, or enabled twice) or unreadable (-1): that profile only.
+    for wrong in (0, 3, -1):
+        counts = {**COUNTED, "/etc/pam.d/common-account": wrong}
+        assert due(PROFILES, counts, [], BOTH_ON, ["all"], []) == {"LNX-PWD-002": PROFILES[0]["names"]}
+    # Its profile file changed in this run: pam-auth-update must rebuild the stack from it.
+    changed = ["/usr/share/pam-configs/consortium-umask"]
+    assert due(PROFILES, COUNTED, changed, BOTH_ON, ["all"], []) == {"LNX-ACC-001": ["consortium-umask"]}
+    # A fresh host: both, in one call.
+    assert due(PROFILES, {}, [], BOTH_ON, ["all"], []) == {
+        "LNX-PWD-002": PROFILES[0]["names"],
+        "LNX-ACC-001": ["consortium-umask"],
+    }
+    # A switched-off concern, or a control the run's tags leave out, is never touched.
+    assert due(PROFILES, {}, [], {"password_policy": True, "login_defs": False}, ["all"], []) == {
+        "LNX-PWD-002": PROFILES[0]["names"]
+    }
+    for run, skip in ((["LNX-ACC-001"], []), (["login_defs"], []), (["cis_3.3"], []), (["all"], ["password_policy"])):
+        assert list(due(PROFILES, {}, [], BOTH_ON, run, skip)) == ["LNX-ACC-001"], (run, skip)
+    assert due(PROFILES, {}, [], BOTH_ON, ["LNX-SSH-001"], []) == {}
+
+
+def test_pam_profiles_enabled_in_one_call_check_mode_runs_nothing_and_evidence_names_the_changed_controls(
+    tmp_path: Path,
+) -> None:
+    # A stand-in for pam-auth-update first on the PATH (the module looks there before /usr/sbin): the
+    # machine's own PAM stack is never touched.
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    calls = tmp_path / "calls"
+    (fake / "pam-auth-update").write_text(f'#!/bin/sh\necho "$DEBIAN_FRONTEND $*" >> {calls}\n')
+    (fake / "pam-auth-update").chmod(0o755)
+    both = {"LNX-PWD-002": ["consortium-faillock", "consortium-faillock-notify"], "LNX-ACC-001": ["consortium-umask"]}
+    tags = ["LNX-PWD-002", "LNX-PWD-005", "LNX-ACC-001", "cis_4.1", "cis_5.2", "cis_3.3"]
+    env = {"PATH": str(fake)}
+
+    def task(name: str, by_control: dict, **extra) -> dict:
+        return {"name": name, "lsb_pam_profiles": {"by_control": by_control}, "environment": env, "tags": tags, **extra}
+
+    tasks = [
+        task("check", {"LNX-PWD-002": both["LNX-PWD-002"]}, check_mode=True, register="r1"),
+        task("enable", both, register="r2"),
+        task("nothing", {}, register="r3"),
+        task("bad", {"LNX-ACC-001": ["--disable"]}, register="r4", ignore_errors=True),
+        _dump(tmp_path, ["r1", "r2", "r3", "r4"]),
+    ]
+    evidence = tmp_path / "evidence"
+    callbacks = str(PLAYBOOKS / "callback_plugins")
+    run = _play(
+        tmp_path, tasks, play_vars={"consortium_evidence_dir": str(evidence)}, ANSIBLE_CALLBACK_PLUGINS=callbacks
+    )
+    assert run.rc == 0, run.explain()
+    r1, r2, r3, r4 = _results(tmp_path)
+    assert r1["changed"] and r1["consortium_evidence_drift"] == ["LNX-PWD-002"]
+    assert r2["changed"] and r2["enabled"] == ["consortium-faillock", "consortium-faillock-notify", "consortium-umask"]
+    assert not r3["changed"]
+    assert r4["failed"] and "not a profile name" in r4["msg"]
+    # One call for both controls' profiles, noninteractive; none in check mode or with nothing to do.
+    assert calls.read_text().splitlines() == [
+        "noninteractive --enable consortium-faillock consortium-faillock-notify consortium-umask"
+    ]
+    # The evidence: the check marked LNX-PWD-002 only; the enabling call its two controls; LNX-PWD-005,
+    # tagged but not changed by any call, stays compliant.
+    doc = json.loads((evidence / "localhost.json").read_text())
+    assert doc["summary"]["drift"] == ["LNX-ACC-001", "LNX-PWD-002"], doc["summary"]
+    assert "LNX-PWD-005" in doc["summary"]["compliant"]
+    check_outcomes = {
+        cid: [t["outcome"] for t in c["tasks"] if t["task"] == "check"] for cid, c in doc["controls"].items()
+    }
+    assert check_outcomes == {"LNX-PWD-002": ["drift"], "LNX-PWD-005": ["ok"], "LNX-ACC-001": ["ok"]}
+
+
+def test_lsb_files_reads_after_writing_only_what_it_wrote(tmp_path: Path) -> None:
+    a = tmp_path / "a.conf"
+    spec = {**_file(a, "one\ntwo\n"), "read_after": f"/bin/cat {a}"}
+    tasks = [
+        {"name": "check", "lsb_files": {"files": [spec]}, "check_mode": True, "register": "r1"},
+        {"name": "write", "lsb_files": {"files": [spec]}, "register": "r2"},
+        {"name": "again", "lsb_files": {"files": [spec]}, "register": "r3"},
+        {
+            "name": "fails",
+            "lsb_files": {"files": [{**spec, "content": "x\n", "read_after": "/bin/false"}]},
+            "register": "r4",
+        },
+        _dump(tmp_path, ["r1", "r2", "r3", "r4"]),
+    ]
+    run = _play(tmp_path, tasks)
+    assert run.rc == 0, run.explain()
+    r1, r2, r3, r4 = _results(tmp_path)
+    assert r1["changed"] and r1["read_after"] == {}  # check mode: nothing written, nothing read
+    assert r2["read_after"] == {str(a): ["one", "two"]}  # read after the write: the new content
+    assert not r3["changed"] and r3["read_after"] == {}  # unchanged: the probe's reading stands
+    assert r4["changed"] and r4["read_after"] == {str(a): None}  # a failing read is null (the assert fails on it)

@@ -13,7 +13,9 @@ then fails on it), and in check mode it does nothing - each control's task repor
 
 Task arguments:
   files: [{src: template (or content: text, or from_file: controller path copied as is), dest: path,
-           mode: "0644", owner: root, group: root, validate: "cmd %s"}]
+           mode: "0644", owner: root, group: root, validate: "cmd %s", read_after: "cmd"}]
+           (read_after: a command whose output lines the module returns once it wrote the file, such as
+           the effective configuration a service will load from it: no second round trip to read it)
   known: the probe's ``files`` section ({dest: {sha1, mode, owner, group} | null}); missing = unknown
   batch: true for the role's batch write (see above)
 """
@@ -98,6 +100,7 @@ class ActionModule(ActionBase):
                 "group": str(f.get("group") or "root"),
                 "mode": str(f.get("mode") or ""),
                 "validate": str(f.get("validate") or ""),
+                "read_after": str(f.get("read_after") or ""),
             }
             if len(spec["mode"].lstrip("0")) > 4 or not spec["mode"].isdigit():
                 raise AnsibleActionFail(f"{dest}: mode must be an octal string such as '0644', not {f.get('mode')!r}")
@@ -109,6 +112,7 @@ class ActionModule(ActionBase):
                 changed_files=[],
                 written_state={},
                 refused={},
+                read_after={},
                 msg=f"{len(files)} file(s) as the state probe read them: nothing to do",
             )
             return result

@@ -162,6 +162,29 @@ def batch_files(files, concerns, switches, contents):
     return out
 
 
+def pam_profiles_due(profiles, counts, changed_files, switches, run_tags, skip_tags):
+    """The pam-auth-update profiles to enable now, by the control they serve ({control: [profile names]}).
+
+    A profile (``profiles``: [{control, concern, tags, names, counts: {pam file: lines wanted}}]) is due
+    when its concern is switched on, its tags are selected by the run (``--tags``/``--skip-tags``: only
+    the selected controls write), and either one of its files in /usr/share/pam-configs changed in this
+    run (``changed_files``: pam-auth-update builds the stack from them) or the state probe counted another
+    number of its module's lines in the PAM stack (``counts``: it is not enabled, or not as wanted)."""
+    run, skip = set(run_tags or ["all"]), set(skip_tags or [])
+    changed = {f for f in changed_files or [] if str(f).startswith("/usr/share/pam-configs/")}
+    due = {}
+    for profile in profiles or []:
+        tags = {profile["control"], profile["concern"], *profile.get("tags", [])}
+        selected = bool(run & {"all", "tagged"} or run & tags) and not skip & tags
+        if not (switches or {}).get(profile["concern"]) or not selected:
+            continue
+        files_changed = any(f"/usr/share/pam-configs/{name}" in changed for name in profile["names"])
+        miscounted = any((counts or {}).get(path) != int(want) for path, want in profile["counts"].items())
+        if files_changed or miscounted:
+            due[profile["control"]] = list(profile["names"])
+    return due
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -176,4 +199,5 @@ class FilterModule:
             "lsb_ageing_drift": ageing_drift,
             "lsb_batch_files": batch_files,
             "lsb_statoverride_drift": statoverride_drift,
+            "lsb_pam_profiles_due": pam_profiles_due,
         }

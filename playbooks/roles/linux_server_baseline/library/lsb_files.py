@@ -43,6 +43,12 @@ options:
         description: Command run on the new file before it replaces the old (C(%s) = its path); empty = none.
         type: str
         default: ""
+      read_after:
+        description:
+          - Command run once every file is written, when this one was (not in check mode); its output
+            lines are returned in C(read_after), or null when it fails. Empty = none.
+        type: str
+        default: ""
   refuse_invalid:
     description:
       - A file that fails its validation (or cannot be written) is left alone and listed in C(refused)
@@ -63,6 +69,10 @@ written_state:
   type: dict
 refused:
   description: "{path: reason} of the files that failed validation (with refuse_invalid)."
+  returned: always
+  type: dict
+read_after:
+  description: "{path: output lines of its read_after command, or null when it failed} of the files written."
   returned: always
   type: dict
 """
@@ -128,6 +138,7 @@ def main() -> None:
                     "group": {"type": "str", "default": "root"},
                     "mode": {"type": "str", "required": True},
                     "validate": {"type": "str", "default": ""},
+                    "read_after": {"type": "str", "default": ""},
                 },
             },
             "refuse_invalid": {"type": "bool", "default": False},
@@ -138,6 +149,7 @@ def main() -> None:
     written_state: dict[str, dict] = {}
     refused: dict[str, str] = {}
     diffs: list[dict] = []
+    to_read: dict[str, str] = {}  # dest -> read_after command, for the files written
     for f in module.params["files"]:
         dest = os.path.expanduser(f["dest"])
         data = f["content"].encode("utf-8")
@@ -165,6 +177,8 @@ def main() -> None:
         elif not module.check_mode:
             os.chown(dest, uid, gid)
             os.chmod(dest, mode)
+        if f["read_after"] and not module.check_mode:
+            to_read[f["dest"]] = f["read_after"]
         changed_files.append(f["dest"])
         written_state[f["dest"]] = {
             "sha1": hashlib.sha1(data).hexdigest(),
@@ -190,11 +204,17 @@ def main() -> None:
                         "after": f"{dest}: owner {f['owner']}, group {f['group']}, mode {mode:04o}\n",
                     }
                 )
+    # After every write: what such a command reads may come from several of these files.
+    read_after: dict[str, list[str] | None] = {}
+    for dest, command in to_read.items():
+        rc, out, _ = module.run_command(shlex.split(command))
+        read_after[dest] = out.splitlines() if rc == 0 else None
     result: dict = {
         "changed": bool(changed_files),
         "changed_files": changed_files,
         "written_state": written_state,
         "refused": refused,
+        "read_after": read_after,
     }
     if diffs:
         result["diff"] = diffs
