@@ -44,6 +44,9 @@ LAB_APT_PACKAGES: tuple[str, ...] = (
     "acct",
     "cron",
     "needrestart",
+    # File integrity monitoring (LNX-FIM-001): aide-common carries aideinit, the daily check and the rules.
+    "aide",
+    "aide-common",
     # The auditors' scanners, installed inside a host by tests/playbooks/lab/scanners.py (never by a
     # role): Lynis, OpenSCAP's oscap, and linux-base, without which SSG judges every kernel, sysctl and
     # sshd rule "not applicable" (FACTS.md, "Scanners for Linux hardening").
