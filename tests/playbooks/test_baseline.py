@@ -25,6 +25,7 @@ from tests.conftest import REPO
 from tests.registry.helpers import cli
 
 from .ansible_run import PLAYBOOKS, PlaybookRun, changed_tasks, extra_vars_file, run_playbook
+from .lab.scanners import AIDE_BUILD_UNIT, AIDE_DATABASE, wait_for_aide_database
 from .pki import Pki, make_pki
 
 pytestmark = pytest.mark.lab
@@ -612,6 +613,63 @@ def test_compilers_run_for_root_only_and_drift_is_reported(lab, baseline, first_
     assert fix.recap[drifted]["changed"] == 1, fix.explain()
     assert _ssh(lab, drifted, f"dpkg-statoverride --list {real}").split() == ["root", "root", "750", real]
     assert _ssh(lab, drifted, f"stat -c '%a' {real}").strip() == "750"
+
+
+def test_file_integrity_database_and_daily_check_reporting_to_the_collector(
+    lab, baseline, first_run: PlaybookRun, collector: Collector
+) -> None:
+    # LNX-FIM-001: AIDE installed, Debian's aide.conf untouched, the baseline's settings and rules in place
+    # and accepted by aide, the daily timer on; the database built in the background after the first run.
+    hosts = _names(lab)
+    for h in hosts:
+        assert _ssh(lab, h, "dpkg-query -W -f '${Status}' aide aide-common") == "install ok installed" * 2
+        timer = _ssh(lab, h, "systemctl is-enabled dailyaidecheck.timer; systemctl is-active dailyaidecheck.timer")
+        assert timer.split() == ["enabled", "active"]
+        _ssh(lab, h, "cmp /etc/aide/aide.conf /usr/share/aide/config/aide/aide.conf")  # the distribution's
+        default = _ssh(lab, h, "cat /etc/default/aide")
+        assert "MAILCMD='logger --tag aide --priority authpriv.notice --skip-empty; :'" in default, default
+        assert "/var/log/account/pacct$ f ActLog" in _ssh(lab, h, "cat /etc/aide/aide.conf.d/60_consortium_baseline")
+        _ssh(lab, h, "aide --config=/etc/aide/aide.conf -D")  # the configuration, with the drop-in, parses
+    waited = wait_for_aide_database(lab, lab.hosts)
+    print(f"\n[timing] AIDE database present {max(waited.values())} s after this test started waiting: {waited}")
+    for h in hosts:
+        assert _ssh(lab, h, f"stat -c '%U %s' {AIDE_DATABASE}").split()[0] == "_aide"
+        assert _ssh(lab, h, f"systemctl is-active {AIDE_BUILD_UNIT} || true").strip() == "inactive"
+
+    # The daily check (as the timer starts it: its unit, account _aide) finds a new file and its report
+    # reaches the collector (syslog, forwarded by LNX-LOG-001 over TLS).
+    marker = f"/etc/cron.d/consortium-fim-{uuid.uuid4().hex[:8]}"
+    try:
+        _ssh(lab, hosts[0], f"echo '# test' > {marker} && systemctl start dailyaidecheck.service")
+        assert collector.wait_for(marker, timeout=120), "the AIDE report naming the file never reached the collector"
+        assert collector.wait_for("AIDE", timeout=5)
+    finally:
+        _ssh(lab, hosts[0], f"rm -f {marker}")
+
+
+def test_file_integrity_missing_database_is_drift_and_rebuilt_once(lab, baseline, first_run: PlaybookRun) -> None:
+    # LNX-FIM-001 without its database: check mode reports it and starts nothing; a run starts one build;
+    # a run while that build runs changes nothing.
+    host = lab.hosts[0]
+    wait_for_aide_database(lab, [host])
+    saved = f"{AIDE_DATABASE}.saved-by-test"
+    _ssh(lab, host.name, f"mv {AIDE_DATABASE} {saved}")
+    try:
+        check = baseline("--check", "--tags", "LNX-FIM-001")
+        assert check.rc == 0, check.explain()
+        found = [(t.removeprefix("linux_server_baseline : "), h) for t, h in changed_tasks(check.stdout)]
+        build_task = "LNX-FIM-001 | AIDE's database exists (built once, in the background, when missing)"
+        assert found == [(build_task, host.name)], found
+        assert not (host.root / AIDE_DATABASE.lstrip("/")).exists()
+        assert _ssh(lab, host.name, f"systemctl is-active {AIDE_BUILD_UNIT} || true").strip() == "inactive"
+
+        fix = baseline("--limit", host.name)
+        assert fix.rc == 0 and fix.recap[host.name]["changed"] == 1, fix.explain()
+        again = baseline("--limit", host.name)
+        assert again.rc == 0 and again.recap[host.name]["changed"] == 0, (changed_tasks(again.stdout), again.explain())
+        print(f"\n[timing] AIDE rebuild: {wait_for_aide_database(lab, [host])[host.name]} s after the second run")
+    finally:
+        _ssh(lab, host.name, f"rm -f {saved}")
 
 
 def test_an_audit_that_stops_mid_role_lists_the_controls_it_never_reached_as_errors(
