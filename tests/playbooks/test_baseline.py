@@ -640,7 +640,9 @@ def test_file_integrity_database_and_daily_check_reporting_to_the_collector(
     # reaches the collector (syslog, forwarded by LNX-LOG-001 over TLS).
     marker = f"/etc/cron.d/consortium-fim-{uuid.uuid4().hex[:8]}"
     try:
-        _ssh(lab, hosts[0], f"echo '# test' > {marker} && systemctl start dailyaidecheck.service")
+        # (reset-failed: the unit allows one start per 2 hours; the package's installation may have used it)
+        _ssh(lab, hosts[0], f"echo '# test' > {marker}; systemctl reset-failed dailyaidecheck.service")
+        _ssh(lab, hosts[0], "systemctl start dailyaidecheck.service")  # a oneshot: returns when the check ends
         assert collector.wait_for(marker, timeout=120), "the AIDE report naming the file never reached the collector"
         assert collector.wait_for("AIDE", timeout=5)
     finally:
