@@ -482,3 +482,22 @@ def test_every_control_file_task_the_batch_covers_is_skipped_after_it() -> None:
                 if "not _linux_server_baseline_files_written" not in str(task.get("when", "")):
                     missing.append(f"{path.name}: {task['name']}")
     assert seen >= 15 and not missing, missing
+
+
+# ------------------------------------------------------------------------------ file integrity (LNX-FIM-001)
+
+
+def test_probe_sizes_a_database_without_reading_it_and_none_when_missing(tmp_path: Path) -> None:
+    db = tmp_path / "aide.db"
+    db.write_bytes(b"x" * 1234)
+    db.chmod(0o000)  # never opened: the size comes from stat alone (root would read it anyway; we need not)
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    paths = [str(db), str(empty), str(tmp_path / "missing.db"), str(tmp_path), str(tmp_path / "aide.db" / "x")]
+    assert _probe().sizes_state(paths) == {
+        str(db): 1234,
+        str(empty): 0,
+        str(tmp_path / "missing.db"): None,
+        str(tmp_path): None,  # a directory is no database
+        str(tmp_path / "aide.db" / "x"): None,  # below a regular file
+    }
