@@ -642,7 +642,9 @@ def test_file_integrity_database_and_daily_check_reporting_to_the_collector(
     try:
         # (reset-failed: the unit allows one start per 2 hours; the package's installation may have used it)
         _ssh(lab, hosts[0], f"echo '# test' > {marker}; systemctl reset-failed dailyaidecheck.service")
-        _ssh(lab, hosts[0], "systemctl start dailyaidecheck.service")  # a oneshot: returns when the check ends
+        # A oneshot: returns when the check ends (a minute or more on a loaded machine).
+        daily = lab.ssh(hosts[0], "systemctl start dailyaidecheck.service", timeout=900)
+        assert daily.returncode == 0, (daily.stdout, daily.stderr)
         assert collector.wait_for(marker, timeout=120), "the AIDE report naming the file never reached the collector"
         assert collector.wait_for("AIDE", timeout=5)
     finally:
@@ -670,8 +672,9 @@ def test_file_integrity_missing_database_is_drift_and_rebuilt_once(lab, baseline
         again = baseline("--limit", host.name)
         assert again.rc == 0 and again.recap[host.name]["changed"] == 0, (changed_tasks(again.stdout), again.explain())
         print(f"\n[timing] AIDE rebuild: {wait_for_aide_database(lab, [host])[host.name]} s after the second run")
-    finally:
-        _ssh(lab, host.name, f"rm -f {saved}")
+    finally:  # the host as found (a database), also when the test failed half-way: later tests audit it
+        restore = f"test -s {AIDE_DATABASE} || mv {saved} {AIDE_DATABASE}; rm -f {saved}"
+        _ssh(lab, host.name, f"systemctl stop {AIDE_BUILD_UNIT} 2>/dev/null; {restore}")
 
 
 def test_an_audit_that_stops_mid_role_lists_the_controls_it_never_reached_as_errors(
