@@ -44,7 +44,8 @@ LAB_APT_PACKAGES: tuple[str, ...] = (
     "acct",
     "cron",
     "needrestart",
-    # File integrity monitoring (LNX-FIM-001): aide-common carries aideinit, the daily check and the rules.
+    # File integrity monitoring (LNX-FIM-001): the role installs aide alone; aide-common (Debian's rules, aideinit,
+    # its daily check) stays here for hosts where an admin installed it (the README's upgrade path).
     "aide",
     "aide-common",
     # The auditors' scanners, installed inside a host by tests/playbooks/lab/scanners.py (never by a
