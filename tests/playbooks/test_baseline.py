@@ -657,7 +657,8 @@ def test_file_integrity_database_and_daily_check_reporting_to_the_collector(
         assert collector.wait_for("AIDE found differences", timeout=5)
         result = _ssh(lab, hosts[0], "systemctl show -P Result -P ExecMainStatus dailyaidecheck.service").split()
         assert result == ["success", "5"], result  # 1 + 4: a file added, its directory changed
-        report = _ssh(lab, hosts[0], "journalctl -t aide --no-pager -o cat")
+        invocation = _ssh(lab, hosts[0], "systemctl show -P InvocationID dailyaidecheck.service").strip()
+        report = _ssh(lab, hosts[0], f"journalctl -t aide _SYSTEMD_INVOCATION_ID={invocation} --no-pager -o cat")
         # Only the file the test added and its directory: nothing the baseline's runs changed, nothing transient.
         entries = {line.split(": ", 1)[1] for line in report.splitlines() if re.match(r"[fdl][^:]*: /", line)}
         assert entries == {marker, "/etc/cron.d"}, report
