@@ -98,6 +98,13 @@ def one_round(tmp: Path) -> tuple[float, float] | None:
         status = lab.ssh(with_fim, "systemctl show -P Result -P ExecMainStatus dailyaidecheck.service", timeout=60)
         print(f"daily check (dailyaidecheck.service, idle priority): {time.monotonic() - started:.1f} s,"
               f" rc {check.returncode}, result/exit status {' '.join(status.stdout.split())}")  # fmt: skip
+        # What that first check reported (on a fresh host: what changed after the build took its picture).
+        unit = "dailyaidecheck.service"
+        invocation = lab.ssh(with_fim, f"systemctl show -P InvocationID {unit}", timeout=60).stdout.strip()
+        report = lab.ssh(with_fim, f"journalctl -t aide _SYSTEMD_INVOCATION_ID={invocation} -o cat", timeout=60).stdout
+        for line in report.splitlines():
+            if re.match(r"[fdlbcps][^:]*: /", line):
+                print(f"  reported: {line}")
         return extra_first, extra_second
 
 
