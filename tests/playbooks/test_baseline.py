@@ -25,6 +25,7 @@ from tests.conftest import REPO
 from tests.registry.helpers import cli
 
 from .ansible_run import PLAYBOOKS, PlaybookRun, changed_tasks, extra_vars_file, run_playbook
+from .lab.scanners import AIDE_BUILD_UNIT, AIDE_DATABASE, wait_for_aide_database
 from .pki import Pki, make_pki
 
 pytestmark = pytest.mark.lab
@@ -612,6 +613,111 @@ def test_compilers_run_for_root_only_and_drift_is_reported(lab, baseline, first_
     assert fix.recap[drifted]["changed"] == 1, fix.explain()
     assert _ssh(lab, drifted, f"dpkg-statoverride --list {real}").split() == ["root", "root", "750", real]
     assert _ssh(lab, drifted, f"stat -c '%a' {real}").strip() == "750"
+
+
+def test_file_integrity_database_and_daily_check_reporting_to_the_collector(
+    lab, baseline, first_run: PlaybookRun, collector: Collector
+) -> None:
+    # LNX-FIM-001: aide alone installed (not aide-common, whose installation cost about 50 s), the role's
+    # aide.conf accepted by aide, its daily check's timer on; the database built in the background after
+    # the first run.
+    hosts = _names(lab)
+    for h in hosts:
+        packages = _ssh(lab, h, "dpkg-query -W -f '${db:Status-Abbrev}${Package}\\n' aide aide-common || true")
+        assert packages.split() == ["ii", "aide", "un", "aide-common"] or packages.split() == ["ii", "aide"], packages
+        timer = _ssh(lab, h, "systemctl is-enabled dailyaidecheck.timer; systemctl is-active dailyaidecheck.timer")
+        assert timer.split() == ["enabled", "active"]
+        fragment = _ssh(lab, h, "systemctl show -P FragmentPath dailyaidecheck.service").strip()
+        assert fragment == "/etc/systemd/system/dailyaidecheck.service"
+        conf = _ssh(lab, h, "cat /etc/aide/aide.conf")
+        assert "report_url=syslog:LOG_AUTH\n" in conf and "Checksums = sha256+sha512\n" in conf, conf
+        _ssh(lab, h, "aide --config=/etc/aide/aide.conf -D")  # the configuration parses
+    waited = wait_for_aide_database(lab, lab.hosts)
+    print(f"\n[timing] AIDE database present {max(waited.values())} s after this test started waiting: {waited}")
+    for h in hosts:
+        assert _ssh(lab, h, f"stat -c '%U %a' {AIDE_DATABASE}").split() == ["root", "600"]
+        assert _ssh(lab, h, f"systemctl is-active {AIDE_BUILD_UNIT} || true").strip() == "inactive"
+
+    # The daily check (its unit, as the timer starts it) finds a new file; its report reaches the collector
+    # (syslog, forwarded by LNX-LOG-001 over TLS), and the differences leave no failed unit.
+    marker = f"/etc/cron.d/consortium-fim-{uuid.uuid4().hex[:8]}"
+    # First the admins' acceptance of what changed since the build (the README's procedure; on a host
+    # other lab tests used first, such as the scanners' installation): aide exits 1-7 for differences.
+    update = "aide --config /etc/aide/aide.conf --update >/dev/null; test $? -lt 8"
+    accept = lab.ssh(hosts[0], f"{update} && mv -f {AIDE_DATABASE}.new {AIDE_DATABASE}", timeout=900)
+    assert accept.returncode == 0, (accept.stdout, accept.stderr)
+    try:
+        _ssh(lab, hosts[0], f"echo '# test' > {marker}")
+        started = time.monotonic()
+        # A oneshot: returns when the check ends (a minute or more on a loaded machine).
+        daily = lab.ssh(hosts[0], "systemctl start dailyaidecheck.service", timeout=900)
+        print(f"\n[timing] daily AIDE check: {time.monotonic() - started:.1f} s")
+        assert daily.returncode == 0, (daily.stdout, daily.stderr)
+        assert collector.wait_for(marker, timeout=120), "the AIDE report naming the file never reached the collector"
+        assert collector.wait_for("AIDE found differences", timeout=5)
+        result = _ssh(lab, hosts[0], "systemctl show -P Result -P ExecMainStatus dailyaidecheck.service").split()
+        assert result == ["success", "5"], result  # 1 + 4: a file added, its directory changed
+        invocation = _ssh(lab, hosts[0], "systemctl show -P InvocationID dailyaidecheck.service").strip()
+        report = _ssh(lab, hosts[0], f"journalctl -t aide _SYSTEMD_INVOCATION_ID={invocation} --no-pager -o cat")
+        # Only the file the test added and its directory: nothing the baseline's runs changed, nothing transient.
+        entries = {line.split(": ", 1)[1] for line in report.splitlines() if re.match(r"[fdl][^:]*: /", line)}
+        assert entries == {marker, "/etc/cron.d"}, report
+    finally:
+        _ssh(lab, hosts[0], f"rm -f {marker}")
+
+
+def test_file_integrity_missing_database_is_drift_and_rebuilt_once(lab, baseline, first_run: PlaybookRun) -> None:
+    # LNX-FIM-001 without its database: check mode reports it and starts nothing; a run starts one build;
+    # a run while that build runs changes nothing.
+    host = lab.hosts[0]
+    wait_for_aide_database(lab, [host])
+    saved = f"{AIDE_DATABASE}.saved-by-test"
+    _ssh(lab, host.name, f"mv {AIDE_DATABASE} {saved}")
+    try:
+        check = baseline("--check", "--tags", "LNX-FIM-001")
+        assert check.rc == 0, check.explain()
+        found = [(t.removeprefix("linux_server_baseline : "), h) for t, h in changed_tasks(check.stdout)]
+        build_task = "LNX-FIM-001 | AIDE's database exists (built once, in the background, when missing)"
+        assert found == [(build_task, host.name)], found
+        assert not (host.root / AIDE_DATABASE.lstrip("/")).exists()
+        assert _ssh(lab, host.name, f"systemctl is-active {AIDE_BUILD_UNIT} || true").strip() == "inactive"
+
+        fix = baseline("--limit", host.name)
+        assert fix.rc == 0 and fix.recap[host.name]["changed"] == 1, fix.explain()
+        again = baseline("--limit", host.name)
+        assert again.rc == 0 and again.recap[host.name]["changed"] == 0, (changed_tasks(again.stdout), again.explain())
+        print(f"\n[timing] AIDE rebuild: {wait_for_aide_database(lab, [host])[host.name]} s after the second run")
+    finally:  # the host as found (a database), also when the test failed half-way: later tests audit it
+        restore = f"test -s {AIDE_DATABASE} || mv {saved} {AIDE_DATABASE}; rm -f {saved}"
+        _ssh(lab, host.name, f"systemctl stop {AIDE_BUILD_UNIT} 2>/dev/null; {restore}")
+
+
+def test_file_integrity_takes_over_from_aide_common_installed_by_hand(lab, baseline, first_run: PlaybookRun) -> None:
+    # The README's upgrade path: aide-common installed on a baselined host (by an admin, or by an earlier
+    # release of the role). The role's aide.conf and units stay in charge (its units in /etc/systemd/system
+    # take precedence over the package's), the next run changes at most what the package touched, the one
+    # after nothing, and the daily check runs as the role's unit, its differences no failure.
+    host = lab.hosts[-1].name
+    wait_for_aide_database(lab, [lab.hosts[-1]])
+    ours = _ssh(lab, host, "sha256sum /etc/aide/aide.conf")
+    install = lab.ssh(host, "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends aide-common",
+                      timeout=600)  # fmt: skip
+    assert install.returncode == 0, (install.stdout, install.stderr)
+    fix = baseline("--limit", host)
+    assert fix.rc == 0, fix.explain()
+    again = baseline("--limit", host)
+    assert again.rc == 0 and again.recap[host]["changed"] == 0, (changed_tasks(again.stdout), again.explain())
+    assert _ssh(lab, host, "sha256sum /etc/aide/aide.conf") == ours
+    fragment = _ssh(lab, host, "systemctl show -P FragmentPath dailyaidecheck.service").strip()
+    assert fragment == "/etc/systemd/system/dailyaidecheck.service"
+    daily = lab.ssh(host, "systemctl start dailyaidecheck.service", timeout=900)
+    assert daily.returncode == 0, (daily.stdout, daily.stderr)
+    result = _ssh(lab, host, "systemctl show -P Result dailyaidecheck.service").strip()
+    assert result == "success"
+    print(
+        f"\n[upgrade path] first run after aide-common: changed {fix.recap[host]['changed']}:"
+        f" {changed_tasks(fix.stdout)}"
+    )
 
 
 def test_an_audit_that_stops_mid_role_lists_the_controls_it_never_reached_as_errors(

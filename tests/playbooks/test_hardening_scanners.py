@@ -1,7 +1,8 @@
 """The auditors' scanners judge the baseline rule by rule: a fresh lab host is baselined, then Lynis
 and OpenSCAP (SSG Debian 12, ANSSI-BP-028 intermediary) run inside it, and every scanner rule that
 controls.yml says a control makes pass must pass (rule ids, not a score). The second baseline run
-changes nothing, scanners installed or not.
+changes nothing, scanners installed or not. AIDE's database (LNX-FIM-001) is built in the background
+after the first run; the scan waits for it, as an auditor would scan a server baselined earlier.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ import pytest
 from consortium.audit.deliberate import read_deliberate
 
 from .ansible_run import PLAYBOOKS, extra_vars_file, run_playbook
-from .lab.scanners import ANSSI_INTERMEDIARY, control_scanner_rules, install_scanners, scan
+from .lab.scanners import (
+    ANSSI_INTERMEDIARY,
+    control_scanner_rules,
+    install_scanners,
+    scan,
+    wait_for_aide_database,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -35,6 +42,10 @@ def scanned(lab, tmp_path_factory):
     vars_arg = extra_vars_file(Path(tmp_path_factory.mktemp("scanners")) / "vars.json", lab_vars)
     runs = [run_playbook(PLAYBOOKS / "baseline.yml", "-e", vars_arg, env=lab.ansible_env()) for _ in range(2)]
     install_scanners(lab, [host])
+    if runs[0].rc == 0:  # (a failed run builds no database: the tests below say why it failed)
+        # Printed, not asserted: how long the background build still ran after the scanners' install.
+        waited = wait_for_aide_database(lab, [host])[host.name]
+        print(f"\n[timing] AIDE database ready {waited} s after the scanners' install")
     return host.name, runs, scan(lab, [host])[host.name]
 
 

@@ -611,3 +611,22 @@ def test_lsb_files_reads_after_writing_only_what_it_wrote(tmp_path: Path) -> Non
     assert r2["read_after"] == {str(a): ["one", "two"]}  # read after the write: the new content
     assert not r3["changed"] and r3["read_after"] == {}  # unchanged: the probe's reading stands
     assert r4["changed"] and r4["read_after"] == {str(a): None}  # a failing read is null (the assert fails on it)
+
+
+# ------------------------------------------------------------------------------ file integrity (LNX-FIM-001)
+
+
+def test_probe_sizes_a_database_without_reading_it_and_none_when_missing(tmp_path: Path) -> None:
+    db = tmp_path / "aide.db"
+    db.write_bytes(b"x" * 1234)
+    db.chmod(0o000)  # never opened: the size comes from stat alone (root would read it anyway; we need not)
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    paths = [str(db), str(empty), str(tmp_path / "missing.db"), str(tmp_path), str(tmp_path / "aide.db" / "x")]
+    assert _probe().sizes_state(paths) == {
+        str(db): 1234,
+        str(empty): 0,
+        str(tmp_path / "missing.db"): None,
+        str(tmp_path): None,  # a directory is no database
+        str(tmp_path / "aide.db" / "x"): None,  # below a regular file
+    }

@@ -16,7 +16,15 @@ import pytest
 from consortium.audit.evidence import load_evidence
 
 from .ansible_run import PLAYBOOKS, extra_vars_file, run_playbook
-from .lab.scanners import ANSSI_INTERMEDIARY, HOST_SSG, LYNIS_REPORT, control_scanner_rules, install_scanners, scan
+from .lab.scanners import (
+    ANSSI_INTERMEDIARY,
+    HOST_SSG,
+    LYNIS_REPORT,
+    control_scanner_rules,
+    install_scanners,
+    scan,
+    wait_for_aide_database,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -38,6 +46,9 @@ def audited(lab, tmp_path_factory):
     baseline = run_playbook(PLAYBOOKS / "baseline.yml", "-e", extra_vars_file(tmp / "vars.json", lab_vars),
                             env=lab.ansible_env())  # fmt: skip
     assert baseline.rc == 0, baseline.explain()
+    # AIDE's database is built in the background (LNX-FIM-001): the audit's scan and the direct one below
+    # must see the same host, not one before and one after the build.
+    wait_for_aide_database(lab, [scanned])
     install_scanners(lab, [scanned])
     audit_vars = lab_vars | {
         "consortium_evidence_dir": str(tmp / "evidence"),

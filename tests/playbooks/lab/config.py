@@ -44,6 +44,10 @@ LAB_APT_PACKAGES: tuple[str, ...] = (
     "acct",
     "cron",
     "needrestart",
+    # File integrity monitoring (LNX-FIM-001): the role installs aide alone; aide-common (Debian's rules, aideinit,
+    # its daily check) stays here for hosts where an admin installed it (the README's upgrade path).
+    "aide",
+    "aide-common",
     # What dev-sec's os_hardening installs (its defaults): bench/hardening_score.py --devsec runs it beside ours.
     "libpam-passwdqc",
     "kmod",

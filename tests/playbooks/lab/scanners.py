@@ -137,6 +137,38 @@ def _on_all(lab: Lab, hosts: list[Host], cmd: str, *, timeout: float, what: str)
         raise LabError(f"{what} failed:\n" + "\n".join(errors))
 
 
+#: Where Debian 12's aide.conf has AIDE's database (LNX-FIM-001), and the role's unit that builds it.
+AIDE_DATABASE = "/var/lib/aide/aide.db"
+AIDE_BUILD_UNIT = "consortium-aide-init.service"
+
+
+def wait_for_aide_database(lab: Lab, hosts: list[Host], timeout: float = 900) -> dict[str, float]:
+    """Wait until every host has AIDE's database, which the baseline builds in the background (the
+    play does not wait for it) and which the scanners judge (SSG aide_build_database, Lynis FINT-4316).
+    Returns the seconds waited per host; raises LabError naming the hosts still without one, with the
+    build unit's state and its last journal lines, after ``timeout`` seconds."""
+    started = time.monotonic()
+    waited: dict[str, float] = {}
+    pending = list(hosts)
+    while pending:
+        for h in list(pending):
+            db = h.root / AIDE_DATABASE.lstrip("/")
+            if db.is_file() and db.stat().st_size > 0:  # renamed into place only when complete
+                waited[h.name] = round(time.monotonic() - started, 1)
+                pending.remove(h)
+        if not pending:
+            break
+        if time.monotonic() - started > timeout:
+            details = []
+            for h in pending:
+                state = lab.ssh(h, f"systemctl is-active {AIDE_BUILD_UNIT}; journalctl -u {AIDE_BUILD_UNIT}"
+                                   " --no-pager -n 15", timeout=60)  # fmt: skip
+                details.append(f"{h.name}: {state.stdout.strip()} {state.stderr.strip()}")
+            raise LabError(f"no AIDE database {AIDE_DATABASE} after {timeout:.0f} s:\n" + "\n".join(details))
+        time.sleep(2)
+    return waited
+
+
 @dataclass(frozen=True)
 class ScanResult:
     """What both scanners said about one host, and where their raw files are on the machine."""

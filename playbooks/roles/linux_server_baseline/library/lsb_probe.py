@@ -67,6 +67,13 @@ options:
     description: Report the effective sshd configuration (C(sshd -T) lines), or null when sshd -T fails.
     type: bool
     default: false
+  sizes:
+    description:
+      - Paths of files too large to hash on every run (AIDE's database); for each its size in bytes when it is
+        a regular file, null otherwise. Nothing is read from them.
+    type: list
+    elements: str
+    default: []
   texts:
     description: Paths of small text files to return whole (null when missing); not for secrets.
     type: list
@@ -92,7 +99,7 @@ RETURN = r"""
 state:
   description: >-
     What was asked for, by section (connection, files, units, packages, groups, sysctl, counts,
-    texts, statoverride, accounts, sshd_config).
+    sizes, texts, statoverride, accounts, sshd_config).
   returned: always
   type: dict
 """
@@ -199,6 +206,19 @@ def counts_state(counts: dict) -> dict:
                 result[path] = sum(1 for line in fh if re.search(pattern, line))
         except OSError:
             result[path] = -1
+    return result
+
+
+def sizes_state(paths: list[str]) -> dict:
+    """Size in bytes of each regular file, None when missing or not a regular file (never read)."""
+    result: dict = {}
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            result[path] = None
+            continue
+        result[path] = st.st_size if stat.S_ISREG(st.st_mode) else None
     return result
 
 
@@ -316,6 +336,7 @@ def main() -> None:
             "sysctl": {"type": "list", "elements": "str", "default": []},
             "counts": {"type": "dict", "default": {}},
             "sshd_config": {"type": "bool", "default": False},
+            "sizes": {"type": "list", "elements": "str", "default": []},
             "texts": {"type": "list", "elements": "str", "default": []},
             "statoverride": {"type": "list", "elements": "str", "default": []},
             "accounts": {"type": "bool", "default": False},
@@ -332,6 +353,7 @@ def main() -> None:
     state["groups"] = groups_state(p["groups"])
     state["sysctl"] = sysctl_state(p["sysctl"])
     state["counts"] = counts_state(p["counts"])
+    state["sizes"] = sizes_state(p["sizes"])
     state["texts"] = texts_state(p["texts"])
     state["statoverride"] = statoverride_state(p["statoverride"])
     if p["accounts"]:
