@@ -350,6 +350,24 @@ class Operations(Strict):
     windows: WindowsConnection | None = None
 
 
+class AccountPolicy(Strict):
+    """The consortium security standard's rules for servers' local passwords, set once here: ``consortium
+    render`` writes them into every inventory (``consortium_account_policy``) and both baselines
+    take their defaults from it (Linux: pwquality, faillock, pwhistory and login.defs; Windows: the
+    local security policy). Entra ID accounts follow the tenant's own password policy."""
+
+    min_length: Annotated[int, Field(strict=True, ge=8, le=128)] = 14
+    # Of the four classes (digits, lower case, upper case, other). Windows' one switch, complexity,
+    # asks for 3 of its categories: it is on from 3 and cannot ask for 4.
+    min_classes: Annotated[int, Field(strict=True, ge=1, le=4)] = 3
+    # A new password may be none of the last N (Windows keeps at most 24).
+    history: Annotated[int, Field(strict=True, ge=1, le=24)] = 24
+    max_age_days: Annotated[int, Field(strict=True, ge=1, le=999)] = 365
+    # Failed logins that lock an account, and for how long (also the window the failures count in).
+    lockout_threshold: Annotated[int, Field(strict=True, ge=1, le=100)] = 5
+    lockout_minutes: Annotated[int, Field(strict=True, ge=1, le=1440)] = 15
+
+
 class Offboarding(Strict):
     """How a town leaves (README, "When a town leaves")."""
 
@@ -372,6 +390,7 @@ class Consortium(Strict):
     operations: Operations = Operations()
     costs: CostModel
     offboarding: Offboarding = Offboarding()
+    account_policy: AccountPolicy = AccountPolicy()
 
     @field_validator("phases")
     @classmethod

@@ -264,3 +264,67 @@ def test_root_mail_goes_to_the_rendered_security_contact(inventory_vars: dict | 
     templar = Templar(loader=DataLoader(), variables=inventory_vars)
     default = _defaults()["linux_server_baseline_root_mail_to"]
     assert templar.template(trust_as_template(default)) == expected
+
+
+def _account_policy_defaults(policy: dict) -> dict:
+    """What each baseline's password and lockout defaults must come to for the standard's ``policy``."""
+    return {
+        "linux_server_baseline": {
+            "password_min_length": policy["min_length"],
+            "password_min_classes": policy["min_classes"],
+            "password_remember": policy["history"],
+            "password_max_days": policy["max_age_days"],
+            "faillock_deny": policy["lockout_threshold"],
+            "faillock_unlock_time": policy["lockout_minutes"] * 60,
+            "faillock_fail_interval": policy["lockout_minutes"] * 60,
+        },
+        "windows_baseline": {
+            "password_min_length": policy["min_length"],
+            "password_history": policy["history"],
+            "password_max_age_days": policy["max_age_days"],
+            "password_complexity": policy["min_classes"] >= 3,
+            "lockout_threshold": policy["lockout_threshold"],
+            "lockout_duration_minutes": policy["lockout_minutes"],
+        },
+    }
+
+
+STRICTER = {
+    "min_length": 16,
+    "min_classes": 4,
+    "history": 10,
+    "max_age_days": 90,
+    "lockout_threshold": 3,
+    "lockout_minutes": 30,
+}
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [None, {}, STRICTER, {**STRICTER, "min_classes": 2}],
+    ids=["rendered-example", "no-inventory", "stricter", "two-classes"],
+)
+def test_both_baselines_take_the_account_policy_from_the_rendered_inventory(policy: dict | None) -> None:
+    """The standard's password and lockout rules are set once (consortium.yaml account_policy, rendered as
+    consortium_account_policy); without an inventory both roles fall back to the registry model's defaults."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+
+    from consortium.registry.models import AccountPolicy
+
+    if policy is None:  # the bundled example's rendered inventory
+        inventory = yaml.safe_load((PLAYBOOKS / "inventories" / "verona.yml").read_text())
+        inventory_vars = inventory["all"]["children"]["member_verona"]["vars"]
+        policy = yaml.safe_load((REPO / "consortium.yaml").read_text())["account_policy"]
+        assert inventory_vars["consortium_account_policy"] == policy
+    elif not policy:
+        inventory_vars, policy = {}, AccountPolicy().model_dump()
+    else:
+        inventory_vars = {"consortium_account_policy": policy}
+    templar = Templar(loader=DataLoader(), variables=inventory_vars)
+    for role, expected in _account_policy_defaults(policy).items():
+        defaults = _defaults(role)
+        got = {name: templar.template(trust_as_template(defaults[f"{role}_{name}"])) for name in expected}
+        # The argument specs turn "16" into 16 and "True" into True: compare as they will.
+        got = {k: (str(v) == "True" if isinstance(expected[k], bool) else int(v)) for k, v in got.items()}
+        assert got == expected, role

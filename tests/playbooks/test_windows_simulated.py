@@ -228,3 +228,48 @@ def test_laps_on_a_domain_controller_is_not_applicable_and_the_audit_says_why(ho
 
 def _controls() -> list[dict]:
     return yaml.safe_load((PLAYBOOKS / "roles/windows_baseline/controls.yml").read_text())["controls"]
+
+
+def test_a_stricter_account_policy_reaches_the_local_policy_with_long_passwords_allowed_first(
+    host: SimulatedHost,
+) -> None:
+    """consortium.yaml account_policy, rendered as consortium_account_policy, is what WIN-PWD-001..002 set;
+    above 14 characters the relaxed length limit comes first, and the baselined host then drifts from it."""
+    relax = "HKLM:\\SYSTEM\\CurrentControlSet\\Control\\SAM\\RelaxMinimumPasswordLengthLimits"
+    assert relax not in host.read()["registry"]  # 14 characters (the example's standard) need no relaxing
+    stricter = {
+        "min_length": 16,
+        "min_classes": 2,
+        "history": 10,
+        "max_age_days": 90,
+        "lockout_threshold": 3,
+        "lockout_minutes": 30,
+    }
+    extra = ["-e", json.dumps({"consortium_account_policy": stricter})]
+    assert host.audit(*extra)["drift"] == ["WIN-PWD-001", "WIN-PWD-002"]
+    run = host.run("windows_baseline.yml", *extra)
+    assert run.rc == 0, run.explain()
+    state = host.read()
+    assert state["registry"][relax] == "1"
+    policy = {k.removeprefix("System Access/"): v for k, v in state["security_policy"].items()}
+    assert {
+        k: policy[k]
+        for k in (
+            "MinimumPasswordLength",
+            "PasswordHistorySize",
+            "MaximumPasswordAge",
+            "PasswordComplexity",
+            "LockoutBadCount",
+            "LockoutDuration",
+            "ResetLockoutCount",
+        )
+    } == {
+        "MinimumPasswordLength": "16",
+        "PasswordHistorySize": "10",
+        "MaximumPasswordAge": "90",
+        "PasswordComplexity": "0",
+        "LockoutBadCount": "3",
+        "LockoutDuration": "30",
+        "ResetLockoutCount": "30",
+    }
+    assert not host.audit(*extra)["drift"]

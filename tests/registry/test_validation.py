@@ -225,6 +225,49 @@ FAILING: list[tuple[str, str, Callable[[Data], None], str, str]] = [
         "azure.member_deployers",
         "listed more than once",
     ),
+    # The standard's account policy: what both baselines can set (pwquality, faillock; Windows' local policy).
+    (
+        "min-length-below-8",
+        "consortium.yaml",
+        edits(("account_policy.min_length", 7)),
+        "account_policy.min_length",
+        "greater than or equal to 8",
+    ),
+    (
+        "min-classes-5",
+        "consortium.yaml",
+        edits(("account_policy.min_classes", 5)),
+        "account_policy.min_classes",
+        "less than or equal to 4",
+    ),
+    (
+        "history-beyond-windows",
+        "consortium.yaml",
+        edits(("account_policy.history", 25)),
+        "account_policy.history",
+        "less than or equal to 24",
+    ),
+    (
+        "lockout-never",
+        "consortium.yaml",
+        edits(("account_policy.lockout_threshold", 0)),
+        "account_policy.lockout_threshold",
+        "greater than or equal to 1",
+    ),
+    (
+        "lockout-minutes-string",
+        "consortium.yaml",
+        edits(("account_policy.lockout_minutes", "15")),
+        "account_policy.lockout_minutes",
+        "integer",
+    ),
+    (
+        "account-policy-unknown-key",
+        "consortium.yaml",
+        edits(("account_policy.minlen", 14)),
+        "account_policy.minlen",
+        "",
+    ),
 ]
 
 
@@ -246,6 +289,12 @@ PASSING: list[tuple[str, str, Callable[[Data], None]]] = [
         edits(("azure.member_deployers", ["0F8FAD5B-D9CB-469F-A165-70867728950E"])),
     ),
     ("retention-at-azure-limit", "members/verona.yaml", edits(("backup.retention_days", 200))),
+    ("account-policy-absent", "consortium.yaml", edits(("account_policy", DELETE))),  # the standard's defaults
+    (
+        "account-policy-anssi",
+        "consortium.yaml",
+        edits(("account_policy.min_length", 15), ("account_policy.min_classes", 4)),
+    ),
     (
         "weights-other-split",
         "consortium.yaml",
