@@ -37,6 +37,15 @@ COLLECTOR_PORT = 6514
 PEER_NAME = "logs.consortium-lab.test"
 OTHER_NAME = "not-the-collector.consortium-lab.test"
 MEMBER_NAME = "Lab Test Town"
+# The standard's account policy as `consortium render` writes it (consortium_account_policy), with values
+# apart from the roles' fallbacks so that the lab proves they come from the inventory.
+ACCOUNT_POLICY = {
+    **yaml.safe_load((REPO / "consortium.yaml").read_text())["account_policy"],
+    "min_length": 15,
+    "history": 12,
+    "max_age_days": 180,
+    "lockout_minutes": 20,
+}
 ROOT_MAIL = "security@consortium-lab.test"
 
 
@@ -167,6 +176,7 @@ def lab_vars(lab, pki: Pki, tmp_path_factory) -> dict:
         "consortium_member_name": MEMBER_NAME,
         "consortium_mgmt_cidrs": [f"{lab.bridge_ip}/32"],
         "consortium_ntp_servers": [lab.bridge_ip],
+        "consortium_account_policy": ACCOUNT_POLICY,
         # LNX-LOG-002: root's mail to the consortium's security contact.
         "linux_server_baseline_root_mail_to": [ROOT_MAIL],
         # As the example registry: TLS, the CA's certificate on the controller; the collector is reached
@@ -339,19 +349,27 @@ def test_time_updates_audit_password_controls(lab, first_run: PlaybookRun) -> No
         assert _ssh(lab, h, "dpkg-query -W -f '${Status}' auditd").strip() == "install ok installed"
 
         pwq = _ssh(lab, h, "cat /etc/security/pwquality.conf")
-        assert "minlen = 14" in pwq and "enforce_for_root" in pwq
+        assert f"minlen = {ACCOUNT_POLICY['min_length']}" in pwq and "enforce_for_root" in pwq
+        assert f"minclass = {ACCOUNT_POLICY['min_classes']}" in pwq
         assert "pam_pwquality.so" in _ssh(lab, h, "cat /etc/pam.d/common-password")
         auth = _ssh(lab, h, "cat /etc/pam.d/common-auth")
         assert "pam_faillock.so preauth" in auth and "pam_faillock.so authfail" in auth
         assert "pam_faillock.so" in _ssh(lab, h, "cat /etc/pam.d/common-account")
-        assert "deny = 5" in _ssh(lab, h, "cat /etc/security/faillock.conf")
+        faillock = _ssh(lab, h, "cat /etc/security/faillock.conf")
+        lock_seconds = ACCOUNT_POLICY["lockout_minutes"] * 60
+        for line in (
+            f"deny = {ACCOUNT_POLICY['lockout_threshold']}",
+            f"unlock_time = {lock_seconds}",
+            f"fail_interval = {lock_seconds}",
+        ):
+            assert line in faillock.splitlines(), (line, faillock)
         # LNX-PWD-005: pam_pwhistory between pam_pwquality and pam_unix, and it refuses a reused password.
         stack = _ssh(lab, h, "cat /etc/pam.d/common-password").splitlines()
         password = [ln for ln in stack if ln.startswith("password")]
         modules = [re.search(r"pam_\w+[.]so", ln).group(0) for ln in password]
         assert modules.index("pam_pwquality.so") < modules.index("pam_pwhistory.so") < modules.index("pam_unix.so")
         history = password[modules.index("pam_pwhistory.so")].split()
-        remember = DEFAULTS["linux_server_baseline_password_remember"]
+        remember = ACCOUNT_POLICY["history"]
         assert history[1] == "requisite" and {f"remember={remember}", "enforce_for_root"} <= set(history), history
         user, first, second = "lab-history", "Lab-Hist0ry-Alpha-93x", "Lab-Hist0ry-Bravo-57q"
         _ssh(lab, h, f"useradd -m {user}")
@@ -423,7 +441,12 @@ def test_auditd_conf_and_login_defs(lab, first_run: PlaybookRun) -> None:
         "log_file": "/var/log/audit/audit.log",  # Debian's own settings stay
         "log_format": "ENRICHED",
     }
-    want_defs = {"PASS_MAX_DAYS": "365", "PASS_MIN_DAYS": "1", "PASS_WARN_AGE": "7", "ENCRYPT_METHOD": "YESCRYPT"}
+    want_defs = {
+        "PASS_MAX_DAYS": str(ACCOUNT_POLICY["max_age_days"]),
+        "PASS_MIN_DAYS": "1",
+        "PASS_WARN_AGE": "7",
+        "ENCRYPT_METHOD": "YESCRYPT",
+    }
     want_defs["UMASK"] = "027"
     for h in _names(lab):
         conf = _ssh(lab, h, "cat /etc/audit/auditd.conf")
@@ -454,7 +477,7 @@ def test_auditd_conf_and_login_defs(lab, first_run: PlaybookRun) -> None:
             timeout = DEFAULTS["linux_server_baseline_shell_timeout"]
             assert _ssh(lab, h, f"runuser -l {user} -c 'declare -p TMOUT'").strip() == f'declare -rx TMOUT="{timeout}"'
             fields = _ssh(lab, h, f"getent shadow {user}").strip().split(":")
-            assert fields[3:6] == ["1", "365", "7"], fields[3:6]
+            assert fields[3:6] == ["1", str(ACCOUNT_POLICY["max_age_days"]), "7"], fields[3:6]
         finally:
             _ssh(lab, h, f"userdel -r {user}")
         assert _ssh(lab, h, "getent shadow root").strip().split(":")[4] in ("", "99999")
@@ -685,7 +708,14 @@ def test_file_integrity_missing_database_is_drift_and_rebuilt_once(lab, baseline
         fix = baseline("--limit", host.name)
         assert fix.rc == 0 and fix.recap[host.name]["changed"] == 1, fix.explain()
         again = baseline("--limit", host.name)
-        assert again.rc == 0 and again.recap[host.name]["changed"] == 0, (changed_tasks(again.stdout), again.explain())
+        # The build unit's own lines (not aide's report), should the run have started another build.
+        journal = f"journalctl -u {AIDE_BUILD_UNIT} --no-pager -o short-precise | grep -v ' aide\\['"
+        unit = lab.ssh(host.name, f"systemctl status --no-pager {AIDE_BUILD_UNIT}; {journal}", timeout=60)
+        assert again.rc == 0 and again.recap[host.name]["changed"] == 0, (
+            changed_tasks(again.stdout),
+            unit.stdout,
+            again.explain(),
+        )
         print(f"\n[timing] AIDE rebuild: {wait_for_aide_database(lab, [host])[host.name]} s after the second run")
     finally:  # the host as found (a database), also when the test failed half-way: later tests audit it
         restore = f"test -s {AIDE_DATABASE} || mv {saved} {AIDE_DATABASE}; rm -f {saved}"
@@ -811,7 +841,8 @@ def test_existing_accounts_are_aged_only_when_asked_and_never_without_a_password
         assert [t for t, _ in changed_tasks(aged.stdout)] == [
             "linux_server_baseline : LNX-PWD-003 | Password ageing of existing accounts with a password"
         ], changed_tasks(aged.stdout)
-        assert _ssh(lab, host, "getent shadow lab-pw").strip().split(":")[3:6] == ["1", "365", "7"]
+        aged_fields = ["1", str(ACCOUNT_POLICY["max_age_days"]), "7"]
+        assert _ssh(lab, host, "getent shadow lab-pw").strip().split(":")[3:6] == aged_fields
         assert _ssh(lab, host, "getent shadow lab-keyonly").strip().split(":")[3:6] == ["0", "99999", "7"]
         assert _ssh(lab, host, "getent shadow root").strip().split(":")[4] in ("", "99999")
         again = baseline("--limit", host, *on)
