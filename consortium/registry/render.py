@@ -21,6 +21,8 @@ call them stale.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -71,9 +73,24 @@ def _to_yaml(value: Any, indent: int = 0) -> str:
     return "\n".join(pad + line for line in text.rstrip("\n").split("\n"))
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_resolver = yaml.resolver.Resolver()
+
+
+def _yaml_str(value: str) -> str:
+    """``value`` as a YAML scalar that reads back as that string: plain when it already does
+    (``ver-app01``), else double-quoted. Host names and slugs may look like other types to YAML:
+    ``2026-01-01`` is a date, ``017`` an octal integer, ``yes`` and ``null`` a boolean and nothing."""
+    text = str(value)
+    if _PLAIN.fullmatch(text) and _resolver.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str":
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
 def environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
     env = strict_environment(jinja2.FileSystemLoader(str(templates)), autoescape=False)
     env.filters["to_yaml"] = _to_yaml
+    env.filters["yaml_str"] = _yaml_str
     # tojson writes YAML's double-quoted scalars: keep non-ASCII as is, since YAML cannot read the
     # surrogate-pair escapes JSON uses for characters beyond U+FFFF (an emoji in a town's name).
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
@@ -122,7 +139,7 @@ def vault_variables(slug: str) -> dict[str, dict[str, str]]:
 def _parse_back(rel: str, text: str) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:  # PyYAML's date constructor raises ValueError
         raise InputError([Problem(rel, "", f"rendered file is not valid YAML ({exc}); fix the template")]) from None
 
 
