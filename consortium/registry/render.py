@@ -37,11 +37,12 @@ from consortium.registry.desk_access import runbook_context as desk_context
 from consortium.registry.errors import InputError, Problem
 from consortium.registry.exit_package import context as exit_context
 from consortium.registry.exit_package import exit_path
-from consortium.registry.files import write_atomic
+from consortium.registry.files import present, read_current, write_atomic
 from consortium.registry.ipam import hub_subnets
 from consortium.registry.load import Registry
 from consortium.registry.models import Member, Server, Status
 from consortium.registry.rules import phase_down_keeps_data
+from consortium.registry.safeyaml import load_mapping
 from consortium.registry.stackconfig import (
     CONFIG_KEY,
     PROJECT,
@@ -165,16 +166,9 @@ def _check_front_matter(rel: str, text: str) -> None:
 def _engineer_entries(root: Path, rel: str) -> str:
     """The secure config values and encryption settings of an existing stack file, as YAML to append."""
     path = root / rel
-    if not path.is_file():
+    if not present(path):
         return ""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(
-            [Problem(rel, "", f"cannot read the existing stack file to keep its secrets: {exc}")]
-        ) from None
-    if not isinstance(data, dict):
-        return ""
+    data = load_mapping(path, rel)  # the one strict reader: no traceback on a bad date, a long integer, a FIFO
     config = data.get("config") or {}
     secrets = {k: v for k, v in sorted(config.items()) if isinstance(v, dict) and set(v) == {"secure"}}
     top = {k: data[k] for k in _ENGINEER_TOP_KEYS if k in data}
@@ -238,14 +232,14 @@ def _rendered_stacks(registry: Registry, what: str) -> dict[str, tuple[str, dict
     for e in registry.members:
         rel = stack_path(e.member.slug)
         path = registry.root / rel
-        if not path.is_file():
+        if not present(path):
             continue
+        data = load_mapping(path, rel)
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
             stack = data["config"][f"{PROJECT}:{CONFIG_KEY}"]
             if not isinstance(stack, dict):
                 raise TypeError("the stack config is not a mapping")
-        except (yaml.YAMLError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise InputError([Problem(rel, "", f"cannot read {what} ({exc}); fix or re-render it")]) from None
         found[e.member.slug] = (rel, stack)
     return found
@@ -374,6 +368,8 @@ def generated_files(root: Path) -> set[str]:
     found = set()
     for folder, pattern in ((STACKS_DIR, "Pulumi.*.yaml"), (INVENTORY_DIR, "*.yml"), (RUNBOOK_DIR, "*.md")):
         for path in (root / folder).glob(pattern):
+            if not path.is_file():  # a FIFO would block the read; a folder or a broken link holds no marker
+                continue
             try:
                 head = path.read_text(encoding="utf-8", errors="replace")[:600]
             except OSError:
@@ -397,12 +393,7 @@ class RenderDiff:
 def diff(root: Path, desired: dict[str, str]) -> RenderDiff:
     changed = []
     for rel, text in sorted(desired.items()):
-        path = root / rel
-        try:
-            current = path.read_text(encoding="utf-8") if path.is_file() else None
-        except (OSError, UnicodeDecodeError):
-            current = None
-        if current != text:
+        if read_current(root / rel) != text:
             changed.append(rel)
     orphaned = sorted(generated_files(root) - set(desired))
     return RenderDiff(changed, orphaned, len(desired) - len(changed))
