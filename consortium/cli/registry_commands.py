@@ -37,7 +37,7 @@ from consortium.words import count
 def templates_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--templates",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
         default=TEMPLATES_DIR,
         show_default="the toolkit's templates",
         help="Template directory.",

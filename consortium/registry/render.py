@@ -274,35 +274,69 @@ def refuse_phase_down_data_loss(registry: Registry) -> None:
         raise InputError(problems)
 
 
+TEMPLATES = ("hub_stack.yaml.j2", "member_stack.yaml.j2", "inventory.yml.j2", "runbook.md.j2", "exit.md.j2")
+
+
+def _templates(folder: Path) -> dict[str, jinja2.Template]:
+    """The rendering's templates from ``folder`` (``--templates``: a person's input); every one that
+    is missing, unreadable or not a template is one problem naming its file."""
+    env = environment(folder)
+    found, problems = {}, []
+    for name in TEMPLATES:
+        shown = str(folder / name)
+        try:
+            found[name] = env.get_template(name)
+        except jinja2.TemplateNotFound:
+            problems.append(Problem(shown, "", "template not found (a regular file of that name)"))
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(Problem(shown, f"line {exc.lineno}", f"template syntax error: {exc.message}"))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(shown, "", f"not UTF-8 text (bad byte at offset {exc.start})"))
+        except OSError as exc:
+            problems.append(Problem(shown, "", f"cannot read: {exc.strerror or exc}"))
+    if problems:
+        raise InputError(problems)
+    return found
+
+
+def _render(template: jinja2.Template, **context: Any) -> str:
+    """``template`` rendered; a name it uses that the rendering does not give is bad input naming it."""
+    try:
+        return template.render(**context)
+    except jinja2.TemplateError as exc:  # StrictUndefined: {{ member.mayor }} in a changed template
+        raise InputError([Problem(str(template.filename), "", f"template error: {exc.message}")]) from None
+
+
 def render_registry(registry: Registry, templates: Path = TEMPLATES_DIR) -> dict[str, str]:
     """Every rendered file of the registry, as ``{relative path: text}``; nothing is written.
 
     Refuses (``InputError``) a lost stack file and a phase change that would delete data."""
     refuse_lost_stacks(registry)
     refuse_phase_down_data_loss(registry)
-    env = environment(templates)
+    t = _templates(templates)
     c = registry.consortium
     consortium = c.model_dump(mode="json")
     out: dict[str, str] = {}
 
     hub = hub_stack(registry)
     rel = stack_path("hub")
-    text = env.get_template("hub_stack.yaml.j2").render(
+    text = _render(
+        t["hub_stack.yaml.j2"],
         marker=MARKER, consortium=consortium, stack=hub.model_dump(mode="json"), key=f"{PROJECT}:{CONFIG_KEY}"
     ) + _engineer_entries(registry.root, rel)
     _check_stack(rel, text, hub)
     out[rel] = text
 
-    stack_t = env.get_template("member_stack.yaml.j2")
-    inventory_t = env.get_template("inventory.yml.j2")
-    runbook_t = env.get_template("runbook.md.j2")
-    exit_t = env.get_template("exit.md.j2")
+    stack_t, inventory_t, runbook_t, exit_t = (
+        t[name] for name in ("member_stack.yaml.j2", "inventory.yml.j2", "runbook.md.j2", "exit.md.j2")
+    )
     management = str(hub_subnets(c.network.hub)["management"])
     for entry in registry.members:
         m = entry.member
         if m.leaving is not None:
             rel = exit_path(m.slug)
-            text = exit_t.render(
+            text = _render(
+                exit_t,
                 marker=MARKER,
                 source=entry.path,
                 consortium=consortium,
@@ -345,19 +379,19 @@ def render_registry(registry: Registry, templates: Path = TEMPLATES_DIR) -> dict
             },
         }
         rel = stack_path(m.slug)
-        text = stack_t.render(ctx) + _engineer_entries(registry.root, rel)
+        text = _render(stack_t, **ctx) + _engineer_entries(registry.root, rel)
         _check_stack(rel, text, stack)
         out[rel] = text
 
         rel = inventory_path(m.slug)
-        text = inventory_t.render(ctx)
+        text = _render(inventory_t, **ctx)
         inv = _parse_back(rel, text)
         if not isinstance(inv, dict) or "all" not in inv:
             raise InputError([Problem(rel, "", "rendered inventory has no 'all' group; fix the template")])
         out[rel] = text
 
         rel = runbook_path(m.slug)
-        text = runbook_t.render(ctx)
+        text = _render(runbook_t, **ctx)
         _check_front_matter(rel, text)
         out[rel] = text
     return out

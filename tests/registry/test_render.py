@@ -13,6 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from consortium.registry.errors import InputError
 from consortium.registry.load import load_registry
 from consortium.registry.render import render_registry
 from tests.conftest import REPO, tree_digest
@@ -158,8 +159,40 @@ def test_undefined_template_variable_is_an_error_not_blank(registry_dir: Path, t
         (templates / t.name).write_text(t.read_text())
     runbook = templates / "runbook.md.j2"
     runbook.write_text(runbook.read_text() + "{{ member.mayor }}\n")
-    with pytest.raises(Exception, match="mayor"):
+    with pytest.raises(InputError, match="mayor"):
         render_registry(load_registry(registry_dir), templates)
+    result = cli("render", "--registry", registry_dir, "--templates", templates)
+    assert result.code == 2
+    wanted = f"{templates / 'runbook.md.j2'}: template error: 'dict object' has no attribute 'mayor'"
+    assert result.err_lines == [wanted]
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"{% if %}", "line 1: template syntax error: Expected an expression"),
+        (b"\xff\xfe", "not UTF-8 text (bad byte at offset 0)"),
+        (None, "template not found"),
+    ],
+    ids=["syntax", "binary", "missing"],
+)
+def test_a_bad_template_folder_is_one_line_per_template(
+    registry_dir: Path, tmp_path: Path, content: bytes | None, fragment: str
+) -> None:
+    # --templates is a person's input: each of these was a jinja2 traceback.
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    for t in (REPO / "consortium/registry/templates").iterdir():
+        (templates / t.name).write_text(t.read_text())
+    inventory = templates / "inventory.yml.j2"
+    inventory.unlink()
+    if content is not None:
+        inventory.write_bytes(content)
+    before = tree_digest(registry_dir)
+    result = cli("render", "--registry", registry_dir, "--templates", templates)
+    assert result.code == 2
+    assert len(result.err_lines) == 1 and result.err_lines[0].startswith(f"{inventory}: {fragment}"), result.err
+    assert tree_digest(registry_dir) == before
 
 
 def test_schema_files_are_current() -> None:
