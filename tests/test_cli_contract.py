@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import signal
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -258,6 +261,100 @@ def test_onboarding_is_all_or_nothing(registry_dir: Path, monkeypatch: pytest.Mo
     assert_contract(result, registry_dir, before)
     assert result.err_lines == ["docs/members/dunn.md: cannot write: Permission denied"]
     assert "cidr" not in new.read_text().split("admins")[1]
+
+
+# --------------------------------------------------------------------------- not a regular file where one belongs
+
+
+def _make(path: Path, kind: str) -> None:
+    """Put something that is not a regular file at ``path``: what a careless copy or a fuzzer leaves."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        path.unlink()
+    if kind == "dir":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)  # reading it would block for ever: refused before it is opened
+    elif kind == "dangling":
+        path.symlink_to(path.parent / "nowhere")
+    else:
+        path.symlink_to(path)  # a loop: Python 3.11's resolve() raises RuntimeError on it
+
+
+KINDS = ["dir", "fifo", "dangling", "loop"]
+
+
+@pytest.fixture(autouse=False)
+def no_hang() -> Iterator[None]:
+    """Fail (not hang) when a command blocks: a FIFO read waits for a writer that never comes."""
+
+    def stop(*_: object) -> None:
+        raise TimeoutError("the command blocked for 60 s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(60)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("rel", "command"),
+    [
+        # Each was silently taken as absent (no members, no estimates, no exemptions, default parameters).
+        ("members", "validate"),
+        ("estimates.json", "validate"),
+        ("exemptions.yaml", "audit-plan"),
+        ("consortium.yaml", "audit-plan"),
+        # Render hung reading a FIFO for its generated marker, and a link loop was a traceback.
+        ("stacks/Pulumi.verona.yaml", "render"),
+        ("playbooks/inventories/verona.yml", "render"),
+    ],
+)
+def test_something_else_where_a_file_belongs_is_one_line(
+    registry_dir: Path, rel: str, command: str, kind: str, no_hang: None
+) -> None:
+    rendered = rel.startswith(("stacks/", "playbooks/"))
+    if (rel, kind) == ("members", "dir") or (rendered and kind == "dangling"):
+        pytest.skip("valid: a members folder; render writes through a link to a file not there yet")
+    (registry_dir / "plan.json").write_text(json.dumps(plan_doc()))
+    _make(registry_dir / rel, kind)
+    args = {
+        "validate": ["validate"],
+        "render": ["render"],
+        "audit-plan": ["audit", "--plan", registry_dir / "plan.json"],
+    }[command]
+    result, before = run(registry_dir, *args, "--registry", registry_dir)
+    assert result.code == 2, result
+    assert_contract(result, registry_dir, before)
+    assert any(line.startswith(f"{rel}: ") for line in result.err_lines), result.err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "loop"])
+def test_drill_evidence_that_is_not_a_folder_is_one_line(registry_dir: Path, kind: str, no_hang: None) -> None:
+    # A FIFO named drills/ beside the evidence read as "no drills": MCS-BAK-009 silently not judged.
+    evidence = registry_dir / "ev"
+    evidence.mkdir()
+    (evidence / f"{HOST}.json").write_text(json.dumps(evidence_doc()))
+    (registry_dir / "plan.json").write_text(json.dumps(plan_doc()))
+    _make(evidence / "drills", kind)
+    plan = registry_dir / "plan.json"
+    result, before = run(registry_dir, "audit", "--registry", registry_dir, "--plan", plan, "--evidence", evidence)
+    assert result.code == 2, result
+    assert_contract(result, registry_dir, before, str(evidence / "drills"))
+
+
+@pytest.mark.parametrize("text", ["a: 2026-13-40\n", "a: " + "9" * 5000 + "\n", "- 1\n"])
+def test_a_broken_stack_file_is_one_line_not_a_traceback(registry_dir: Path, text: str) -> None:
+    # render reads the existing stack file for its secrets: PyYAML's bare ValueError escaped it.
+    (registry_dir / "stacks/Pulumi.verona.yaml").write_text(text)
+    result, before = run(registry_dir, "render", "--registry", registry_dir)
+    assert result.code == 2, result
+    assert_contract(result, registry_dir, before, "stacks/Pulumi.verona.yaml")
 
 
 # ------------------------------------------------------------------- property-based: generated and mutated inputs

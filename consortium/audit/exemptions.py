@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from consortium.registry.errors import InputError, Problem, fail
+from consortium.registry.errors import InputError, Problem
+from consortium.registry.files import present
 from consortium.registry.models import Exemption, ExemptionsFile
 from consortium.registry.safeyaml import load_mapping
 from consortium.registry.validation import parse_model
@@ -25,10 +26,8 @@ def load_exemptions(
     """The register at ``path`` (which must exist), else the registry's own ``exemptions.yaml`` if any;
     each exemption must name a control of one of ``catalogs`` (the standard's, and the offsite
     store's, whose audit reads the same register)."""
-    if path is not None and not path.is_file():
-        raise fail(str(path), "", "file not found")
     source = path or registry_root / EXEMPTIONS_FILE
-    if not source.is_file():
+    if path is None and not present(source):  # a folder, FIFO or broken link there is not "no register"
         return []
     shown = str(path or EXEMPTIONS_FILE)
     exemptions = parse_model(ExemptionsFile, load_mapping(source, shown), shown).exemptions

@@ -27,7 +27,7 @@ from consortium.cli.common import (
     registry_option,
 )
 from consortium.paths import policy_pack_argument
-from consortium.registry.files import write_atomic
+from consortium.registry.files import present, write_atomic
 from consortium.registry.load import Registry, load_registry
 from consortium.registry.models import CONSORTIUM_FILE
 
@@ -246,7 +246,7 @@ def _read_source(root: Path, plan_file: Path | None, states: tuple[Path, ...], e
 
 
 def _optional_registry(root: Path) -> Registry | None:
-    if not (root / CONSORTIUM_FILE).is_file():
+    if not present(root / CONSORTIUM_FILE):  # a folder or a broken link there is bad input, named by the loader
         click.echo(f"warning: no {CONSORTIUM_FILE} in {root}: controls use their default parameters", err=True)
         return None
     return load_registry(root)
@@ -307,7 +307,7 @@ def _with_drills(source: Source, drills_dir: Path, on: datetime | None) -> Sourc
     from consortium.words import count
 
     assert source.registry is not None
-    if not drills_dir.is_dir():
+    if not present(drills_dir):  # a file or a FIFO there is bad input, named by load_drills
         # Said in the report too, so that a council reading it sees the drills were not looked at.
         click.echo(f"warning: no {drills_dir}: MCS-BAK-009 (restore drills) not judged", err=True)
         return replace(source, drills="restore drills not judged (no drill evidence)")

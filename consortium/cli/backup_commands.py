@@ -23,7 +23,7 @@ from consortium.cli.common import (
     registry_dir,
     registry_option,
 )
-from consortium.registry.files import check_writable, write_atomic
+from consortium.registry.files import check_writable, present, write_atomic
 from consortium.registry.load import load_registry
 
 FORMATS = ("table", "csv", "json")
@@ -68,7 +68,7 @@ def backup_status(
     if output is not None:
         check_writable(output)
     statuses = load_statuses(status_dir)
-    if drills_dir.exists():
+    if present(drills_dir):  # a file or a broken link there is bad input, named by load_drills
         drills = load_drills(drills_dir)
     else:  # no drill has run yet: every server shows "none", and says so once
         click.echo(f"warning: {drills_dir}: no restore drill evidence yet (playbooks/restore_drill.yml)", err=True)

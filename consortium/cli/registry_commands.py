@@ -37,7 +37,7 @@ from consortium.words import count
 def templates_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--templates",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
         default=TEMPLATES_DIR,
         show_default="the toolkit's templates",
         help="Template directory.",
@@ -317,19 +317,18 @@ def offboard(
 @bad_input
 def schema(registry: str | None, out: Path | None, check: bool) -> None:
     """Export the registry's JSON Schemas (for editor validation of consortium.yaml / member files)."""
-    from consortium.registry.files import write_atomic
+    from consortium.registry.files import check_writable, read_current, write_atomic
     from consortium.registry.schema import schemas
 
     # Member files name ../schema/member.schema.json: the schemas belong beside the registry's files.
     out = out if out is not None else registry_dir(registry) / "schema"
-    stale = []
-    for name, text in schemas().items():
-        path = out / name
-        current = path.read_text(encoding="utf-8") if path.is_file() else None
-        if current != text:
-            stale.append(path)
-            if not check:
-                write_atomic(path, text)
+    wanted = {out / name: text for name, text in schemas().items()}
+    stale = [path for path, text in wanted.items() if read_current(path) != text]
+    if not check:
+        for path in stale:  # nothing written unless every file can be
+            check_writable(path)
+        for path in stale:
+            write_atomic(path, wanted[path])
     for path in stale:
         click.echo(f"{'stale' if check else 'wrote'}: {path}")
     if check and stale:

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from consortium.registry.errors import InputError, Problem
+from consortium.registry.files import present
+from consortium.registry.safeyaml import load_mapping
 from consortium.registry.stackconfig import HUB_STACK, PROJECT
 
 INSTALL_URL = "https://www.pulumi.com/docs/install/"
@@ -55,11 +55,11 @@ def check_project(root: Path, stack: str, required_secrets: Iterable[str] = ()) 
     if not (root / PROJECT_FILE).is_file():
         problems.append(Problem(PROJECT_FILE, "", f"not found in {root} (point --registry at the registry root)"))
     rel = f"stacks/Pulumi.{stack}.yaml"
-    if not (root / rel).is_file():
+    if not present(root / rel):  # a folder or a FIFO there is named by the reader below
         problems.append(Problem(rel, "", "stack config not rendered; run: consortium render"))
     else:
-        data = yaml.safe_load((root / rel).read_text(encoding="utf-8"))
-        config = (data.get("config") if isinstance(data, dict) else None) or {}
+        config = load_mapping(root / rel, rel).get("config") or {}  # strict: a bad file is one line, not a traceback
+        config = config if isinstance(config, dict) else {}
         for key in sorted(required_secrets):
             value = config.get(f"{PROJECT}:{key}")
             if not (isinstance(value, dict) and "secure" in value):

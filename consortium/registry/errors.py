@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, time
+from decimal import Decimal
 from typing import Any
 
 
@@ -19,8 +21,16 @@ def one_line(text: str) -> str:
 
 
 def shown_value(value: Any) -> str:
-    """A bad value as a message quotes it: its repr, cut to 60 characters."""
-    text = repr(value)
+    """A bad value as a message quotes it, cut to 60 characters: as the file wrote it where Python's
+    repr would not (``2026-01-01``, ``true``, ``null``, never ``datetime.date(2026, 1, 1)``); strings quoted."""
+    if isinstance(value, bool) or value is None:
+        text = {True: "true", False: "false", None: "null"}[value]
+    elif isinstance(value, date | time):  # datetime is a date
+        text = value.isoformat()
+    elif isinstance(value, Decimal):
+        text = str(value)
+    else:
+        text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -20,7 +20,7 @@ from pydantic import Field, StringConstraints
 from consortium.money import cents
 from consortium.registry.errors import fail
 from consortium.registry.fields import SLUG_PATTERN, CentsMoney, Count
-from consortium.registry.files import read_json
+from consortium.registry.files import present, read_json
 from consortium.registry.models import Consortium, Member, Strict
 from consortium.registry.validation import parse_model
 
@@ -55,7 +55,7 @@ class Estimates(Strict):
 def read_estimates(root: Path, consortium: Consortium) -> Estimates | None:
     """The registry's estimates, checked against its consortium; None when none were made yet."""
     path = root / ESTIMATES_FILE
-    if not path.exists():
+    if not present(path):  # a broken link or a folder there is bad input, not "no estimates yet"
         return None
     data = read_json(path, ESTIMATES_FILE)
     if not isinstance(data, dict):

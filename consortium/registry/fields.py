@@ -10,6 +10,7 @@ import ipaddress
 import re
 import unicodedata
 import uuid
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -40,6 +41,9 @@ SiteName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,38}[a
 # 15 characters: the NetBIOS limit, so the same name works for Windows and Linux servers.
 Hostname = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,13}[a-z0-9]$")]
 Count = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
+# A day in a registry file: a year no town will see is a typo (9999-12-31), and date arithmetic on it
+# (the unhook date plus up to 3650 days of retention) would overflow Python's calendar.
+Day = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2999, 12, 31))]
 Days = Annotated[int, Field(strict=True, ge=1, le=3650)]
 MAX_DAILY_RETENTION = 200  # Azure Backup's limit for daily recovery points of file shares
 Fraction = Annotated[float, Field(ge=0, le=1)]

@@ -47,7 +47,7 @@ def read_text(path: Path, shown: str, *, max_bytes: int) -> str:
             raise fail(shown, "", f"file is {info.st_size} bytes; such files are limited to {max_bytes} bytes")
         data = path.read_bytes()
     except FileNotFoundError:
-        raise fail(shown, "", "file not found") from None
+        raise fail(shown, "", _missing(path)) from None
     except OSError as exc:
         raise fail(shown, "", f"cannot read: {exc.strerror}") from None
     if len(data) > max_bytes:  # grew between stat and read
@@ -58,6 +58,29 @@ def read_text(path: Path, shown: str, *, max_bytes: int) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise fail(shown, "", f"not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def _missing(path: Path) -> str:
+    """Why a file that cannot be found is not there: a symbolic link to nothing is named as such."""
+    return "symbolic link to a file that does not exist" if path.is_symlink() else "file not found"
+
+
+def present(path: Path) -> bool:
+    """Whether anything is at ``path``: a directory, a FIFO or a broken symbolic link where an optional
+    file belongs is bad input for the reader to name, not the file's absence (``Path.exists`` says no
+    to a broken link, ``is_file`` to a directory)."""
+    return os.path.lexists(path)
+
+
+def read_current(path: Path) -> str | None:
+    """The text of an output file about to be compared or replaced; None when there is no regular,
+    readable UTF-8 file there (it is then different, and the write decides whether it can be made)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):  # never open a FIFO: it would block
+            return None
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, RuntimeError):  # RuntimeError: a symbolic link loop (3.11's resolve)
+        return None
 
 
 def read_json(path: Path, shown: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
@@ -89,11 +112,19 @@ def _existing_ancestor(path: Path) -> Path:
     return parent
 
 
+def _resolved(path: Path, shown: str) -> Path:
+    """Where a symbolic link points; a loop of links is bad input (Python 3.11 raises RuntimeError)."""
+    try:
+        return path.resolve()
+    except RuntimeError:
+        raise fail(shown, "", "symbolic link loop; refusing to write through it") from None
+
+
 def _check_target(path: Path, shown: str) -> Path:
     """Refuse what no write could fix (not a regular file, below a file, a name too long); the folder that exists."""
     try:
         if path.is_symlink():
-            path = path.resolve()
+            path = _resolved(path, shown)
         if os.path.lexists(path) and not path.is_file():
             raise fail(shown, "", "not a regular file; refusing to replace it")
         ancestor = _existing_ancestor(path)
@@ -134,7 +165,7 @@ def write_atomic(path: Path, text: str, shown: str | None = None) -> None:
     """
     shown = str(path) if shown is None else shown
     _check_target(path, shown)
-    path = path.resolve() if path.is_symlink() else path
+    path = _resolved(path, shown) if path.is_symlink() else path
     made: list[Path] = []
     tmp: str | None = None
     try:

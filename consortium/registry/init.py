@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import TypeAdapter, ValidationError
+
 from consortium.registry import naming
-from consortium.registry.errors import InputError, Problem
-from consortium.registry.fields import SLUG_HINT, SLUG_PATTERN
+from consortium.registry.errors import InputError, Problem, shown_value
+from consortium.registry.fields import SLUG_HINT, SLUG_PATTERN, Name
 from consortium.registry.files import write_atomic
 from consortium.registry.load import Registry
 from consortium.registry.models import CONSORTIUM_FILE, MEMBERS_DIR, Consortium
@@ -86,9 +88,18 @@ def _address_plan(supernet_text: str) -> dict[str, object]:
 DOMAIN_PATTERN = r"^[a-z0-9-]+(\.[a-z0-9-]+)+$"  # as identity.upn_domains takes it
 
 
+_NAME: TypeAdapter[str] = TypeAdapter(Name)
+
+
 def _check_words(settings: InitSettings) -> None:
-    """Slug and domain land unquoted in YAML and file names: refuse anything else before rendering."""
+    """Slug and domain land unquoted in YAML and file names, the name in YAML comments (a line break
+    in it would start a key of its own in consortium.yaml or the CI workflow): refuse before rendering."""
     problems = []
+    try:
+        _NAME.validate_python(settings.name)
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        problems.append(Problem("--name", "", f"{shown_value(settings.name)}: {message}"))
     if not re.fullmatch(SLUG_PATTERN, settings.slug):
         problems.append(Problem("--slug", "", f"{settings.slug!r}: the slug {SLUG_HINT}"))
     if settings.domain and not re.fullmatch(DOMAIN_PATTERN, settings.domain):

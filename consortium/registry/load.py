@@ -18,9 +18,10 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from consortium.registry import naming
-from consortium.registry.errors import InputError, Problem
+from consortium.registry.errors import InputError, Problem, fail
 from consortium.registry.estimates import Estimates, read_estimates
 from consortium.registry.fields import SLUG_HINT, SLUG_PATTERN, Address, Hostname
+from consortium.registry.files import present
 from consortium.registry.models import (
     CONSORTIUM_FILE,
     MEMBERS_DIR,
@@ -123,14 +124,16 @@ def _consortium_checks(data: dict[str, Any]) -> list[Problem]:
 def member_files(root: Path) -> list[Path]:
     """Every member file, sorted; other files in ``members/`` are reported, not silently skipped."""
     folder = root / MEMBERS_DIR
-    if not folder.is_dir():
+    if not present(folder):
         return []
+    if not folder.is_dir():  # a file (or a broken link) named members would hide every member
+        raise fail(MEMBERS_DIR, "", "not a directory; member files go in members/<slug>.yaml")
     return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
 
 
 def load_consortium(root: Path) -> Consortium:
     path = root / CONSORTIUM_FILE
-    if not path.is_file():
+    if not present(path):  # a folder, a FIFO or a broken link there is named by load_mapping
         raise InputError(
             [Problem(CONSORTIUM_FILE, "", f"not found in {root} (point --registry at a registry directory)")]
         )
@@ -226,7 +229,12 @@ def load_registry(
     # Files the model refused, kept for the server rules; ``ordered``: every file in order, for name ownership.
     salvaged: list[MemberEntry] = []
     ordered: list[MemberEntry] = []
-    for path in member_files(root):
+    try:
+        paths = member_files(root)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        paths = []
+    for path in paths:
         data: dict[str, Any] = {}
         rel = f"{MEMBERS_DIR}/{path.name}"
         if path.suffix != ".yaml" or not path.is_file():

@@ -33,6 +33,7 @@ from consortium.registry.fields import (
     CentsMoney,
     ControllerFile,
     Count,
+    Day,
     Days,
     Email,
     Fraction,
@@ -458,10 +459,10 @@ class Leaving(Strict):
     is not here: it follows from the retention (:meth:`Consortium.data_kept_until`)."""
 
     # From this day the town's network is unhooked from the hub and its groups' rights withdrawn.
-    unhook_on: date
+    unhook_on: Day
     # The day the town left for good (``consortium offboard --left``): its stack is gone; the
     # quarantine of its address block counts from here.
-    left_on: date | None = None
+    left_on: Day | None = None
 
 
 class ServerOS(StrEnum):
@@ -620,7 +621,7 @@ class Application(Strict):
     hosting: Hosting
     # In the consortium's costs.currency, whole cents; None when the town does not know it yet.
     annual_cost: CentsMoney | None = None
-    contract_end: date | None = None  # None: no fixed term (month to month, perpetual licence)
+    contract_end: Day | None = None  # None: no fixed term (month to month, perpetual licence)
 
 
 class Member(Strict):
@@ -628,7 +629,7 @@ class Member(Strict):
     name: Name
     kind: Kind
     population: Annotated[int, Field(strict=True, gt=0, le=50_000_000)]
-    joined: date
+    joined: Day
     status: Status
     leaving: Leaving | None = None  # only for status leaving or left
     phase: Annotated[int, Field(strict=True, ge=1, le=9)]
@@ -701,7 +702,7 @@ class Exemption(Strict):
     resource: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     reason: Annotated[str, StringConstraints(min_length=10, max_length=1000)]
     approved_by: Annotated[str, StringConstraints(min_length=3, max_length=200)]
-    expires: date
+    expires: Day
 
 
 class ExemptionsFile(Strict):

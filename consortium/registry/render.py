@@ -21,6 +21,8 @@ call them stale.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -35,11 +37,12 @@ from consortium.registry.desk_access import runbook_context as desk_context
 from consortium.registry.errors import InputError, Problem
 from consortium.registry.exit_package import context as exit_context
 from consortium.registry.exit_package import exit_path
-from consortium.registry.files import write_atomic
+from consortium.registry.files import present, read_current, write_atomic
 from consortium.registry.ipam import hub_subnets
 from consortium.registry.load import Registry
 from consortium.registry.models import Member, Server, Status
 from consortium.registry.rules import phase_down_keeps_data
+from consortium.registry.safeyaml import load_mapping
 from consortium.registry.stackconfig import (
     CONFIG_KEY,
     PROJECT,
@@ -71,9 +74,24 @@ def _to_yaml(value: Any, indent: int = 0) -> str:
     return "\n".join(pad + line for line in text.rstrip("\n").split("\n"))
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_resolver = yaml.resolver.Resolver()
+
+
+def _yaml_str(value: str) -> str:
+    """``value`` as a YAML scalar that reads back as that string: plain when it already does
+    (``ver-app01``), else double-quoted. Host names and slugs may look like other types to YAML:
+    ``2026-01-01`` is a date, ``017`` an octal integer, ``yes`` and ``null`` a boolean and nothing."""
+    text = str(value)
+    if _PLAIN.fullmatch(text) and _resolver.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str":
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
 def environment(templates: Path = TEMPLATES_DIR) -> jinja2.Environment:
     env = strict_environment(jinja2.FileSystemLoader(str(templates)), autoescape=False)
     env.filters["to_yaml"] = _to_yaml
+    env.filters["yaml_str"] = _yaml_str
     # tojson writes YAML's double-quoted scalars: keep non-ASCII as is, since YAML cannot read the
     # surrogate-pair escapes JSON uses for characters beyond U+FFFF (an emoji in a town's name).
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
@@ -122,7 +140,7 @@ def vault_variables(slug: str) -> dict[str, dict[str, str]]:
 def _parse_back(rel: str, text: str) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:  # PyYAML's date constructor raises ValueError
         raise InputError([Problem(rel, "", f"rendered file is not valid YAML ({exc}); fix the template")]) from None
 
 
@@ -148,16 +166,9 @@ def _check_front_matter(rel: str, text: str) -> None:
 def _engineer_entries(root: Path, rel: str) -> str:
     """The secure config values and encryption settings of an existing stack file, as YAML to append."""
     path = root / rel
-    if not path.is_file():
+    if not present(path):
         return ""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(
-            [Problem(rel, "", f"cannot read the existing stack file to keep its secrets: {exc}")]
-        ) from None
-    if not isinstance(data, dict):
-        return ""
+    data = load_mapping(path, rel)  # the one strict reader: no traceback on a bad date, a long integer, a FIFO
     config = data.get("config") or {}
     secrets = {k: v for k, v in sorted(config.items()) if isinstance(v, dict) and set(v) == {"secure"}}
     top = {k: data[k] for k in _ENGINEER_TOP_KEYS if k in data}
@@ -221,14 +232,14 @@ def _rendered_stacks(registry: Registry, what: str) -> dict[str, tuple[str, dict
     for e in registry.members:
         rel = stack_path(e.member.slug)
         path = registry.root / rel
-        if not path.is_file():
+        if not present(path):
             continue
+        data = load_mapping(path, rel)
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
             stack = data["config"][f"{PROJECT}:{CONFIG_KEY}"]
             if not isinstance(stack, dict):
                 raise TypeError("the stack config is not a mapping")
-        except (yaml.YAMLError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise InputError([Problem(rel, "", f"cannot read {what} ({exc}); fix or re-render it")]) from None
         found[e.member.slug] = (rel, stack)
     return found
@@ -263,35 +274,69 @@ def refuse_phase_down_data_loss(registry: Registry) -> None:
         raise InputError(problems)
 
 
+TEMPLATES = ("hub_stack.yaml.j2", "member_stack.yaml.j2", "inventory.yml.j2", "runbook.md.j2", "exit.md.j2")
+
+
+def _templates(folder: Path) -> dict[str, jinja2.Template]:
+    """The rendering's templates from ``folder`` (``--templates``: a person's input); every one that
+    is missing, unreadable or not a template is one problem naming its file."""
+    env = environment(folder)
+    found, problems = {}, []
+    for name in TEMPLATES:
+        shown = str(folder / name)
+        try:
+            found[name] = env.get_template(name)
+        except jinja2.TemplateNotFound:
+            problems.append(Problem(shown, "", "template not found (a regular file of that name)"))
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(Problem(shown, f"line {exc.lineno}", f"template syntax error: {exc.message}"))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(shown, "", f"not UTF-8 text (bad byte at offset {exc.start})"))
+        except OSError as exc:
+            problems.append(Problem(shown, "", f"cannot read: {exc.strerror or exc}"))
+    if problems:
+        raise InputError(problems)
+    return found
+
+
+def _render(template: jinja2.Template, **context: Any) -> str:
+    """``template`` rendered; a name it uses that the rendering does not give is bad input naming it."""
+    try:
+        return template.render(**context)
+    except jinja2.TemplateError as exc:  # StrictUndefined: {{ member.mayor }} in a changed template
+        raise InputError([Problem(str(template.filename), "", f"template error: {exc.message}")]) from None
+
+
 def render_registry(registry: Registry, templates: Path = TEMPLATES_DIR) -> dict[str, str]:
     """Every rendered file of the registry, as ``{relative path: text}``; nothing is written.
 
     Refuses (``InputError``) a lost stack file and a phase change that would delete data."""
     refuse_lost_stacks(registry)
     refuse_phase_down_data_loss(registry)
-    env = environment(templates)
+    t = _templates(templates)
     c = registry.consortium
     consortium = c.model_dump(mode="json")
     out: dict[str, str] = {}
 
     hub = hub_stack(registry)
     rel = stack_path("hub")
-    text = env.get_template("hub_stack.yaml.j2").render(
+    text = _render(
+        t["hub_stack.yaml.j2"],
         marker=MARKER, consortium=consortium, stack=hub.model_dump(mode="json"), key=f"{PROJECT}:{CONFIG_KEY}"
     ) + _engineer_entries(registry.root, rel)
     _check_stack(rel, text, hub)
     out[rel] = text
 
-    stack_t = env.get_template("member_stack.yaml.j2")
-    inventory_t = env.get_template("inventory.yml.j2")
-    runbook_t = env.get_template("runbook.md.j2")
-    exit_t = env.get_template("exit.md.j2")
+    stack_t, inventory_t, runbook_t, exit_t = (
+        t[name] for name in ("member_stack.yaml.j2", "inventory.yml.j2", "runbook.md.j2", "exit.md.j2")
+    )
     management = str(hub_subnets(c.network.hub)["management"])
     for entry in registry.members:
         m = entry.member
         if m.leaving is not None:
             rel = exit_path(m.slug)
-            text = exit_t.render(
+            text = _render(
+                exit_t,
                 marker=MARKER,
                 source=entry.path,
                 consortium=consortium,
@@ -334,19 +379,19 @@ def render_registry(registry: Registry, templates: Path = TEMPLATES_DIR) -> dict
             },
         }
         rel = stack_path(m.slug)
-        text = stack_t.render(ctx) + _engineer_entries(registry.root, rel)
+        text = _render(stack_t, **ctx) + _engineer_entries(registry.root, rel)
         _check_stack(rel, text, stack)
         out[rel] = text
 
         rel = inventory_path(m.slug)
-        text = inventory_t.render(ctx)
+        text = _render(inventory_t, **ctx)
         inv = _parse_back(rel, text)
         if not isinstance(inv, dict) or "all" not in inv:
             raise InputError([Problem(rel, "", "rendered inventory has no 'all' group; fix the template")])
         out[rel] = text
 
         rel = runbook_path(m.slug)
-        text = runbook_t.render(ctx)
+        text = _render(runbook_t, **ctx)
         _check_front_matter(rel, text)
         out[rel] = text
     return out
@@ -357,6 +402,8 @@ def generated_files(root: Path) -> set[str]:
     found = set()
     for folder, pattern in ((STACKS_DIR, "Pulumi.*.yaml"), (INVENTORY_DIR, "*.yml"), (RUNBOOK_DIR, "*.md")):
         for path in (root / folder).glob(pattern):
+            if not path.is_file():  # a FIFO would block the read; a folder or a broken link holds no marker
+                continue
             try:
                 head = path.read_text(encoding="utf-8", errors="replace")[:600]
             except OSError:
@@ -380,12 +427,7 @@ class RenderDiff:
 def diff(root: Path, desired: dict[str, str]) -> RenderDiff:
     changed = []
     for rel, text in sorted(desired.items()):
-        path = root / rel
-        try:
-            current = path.read_text(encoding="utf-8") if path.is_file() else None
-        except (OSError, UnicodeDecodeError):
-            current = None
-        if current != text:
+        if read_current(root / rel) != text:
             changed.append(rel)
     orphaned = sorted(generated_files(root) - set(desired))
     return RenderDiff(changed, orphaned, len(desired) - len(changed))

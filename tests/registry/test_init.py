@@ -136,6 +136,11 @@ def test_a_non_empty_directory_is_refused_and_left_alone(tmp_path: Path) -> None
         ("--supernet", "8.0.0.0/12", "--supernet: 8.0.0.0/12 is not a private range"),
         ("--supernet", "10.80.0.1/12", "--supernet: '10.80.0.1/12' is not an IPv4 network"),
         ("--domain", "Our Towns", "--domain: 'Our Towns' is not a lower-case DNS domain"),
+        # The name goes into YAML comments too: a line break there was refused as a consortium.yaml
+        # (never written) syntax error instead of naming the option.
+        ("--name", "Lakeside\nnetwork: 1", "--name: 'Lakeside\\nnetwork: 1': must not contain control characters"),
+        ("--name", "Lakeside\u2028Towns", "--name: 'Lakeside\\u2028Towns': must not contain control characters"),
+        ("--name", "  ", "--name: '  ': String should have at least 1 character"),
     ],
 )
 def test_bad_options_are_one_line_each_and_nothing_is_written(

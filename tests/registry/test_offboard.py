@@ -209,3 +209,23 @@ def test_the_final_share_is_prorated_by_day_to_the_cent(registry_dir: Path) -> N
     _offboard(registry_dir, "--unhook-on", UNHOOK, "--today", TODAY)
     exit_doc = (registry_dir / f"docs/members/{SLUG}-exit.md").read_text()
     assert "No estimate of the town's monthly share yet" in exit_doc
+
+
+def test_an_unhook_date_at_the_calendars_end_is_one_line_not_an_overflow(registry_dir: Path) -> None:
+    # 9999-12-31 plus the retention overflowed Python's calendar: a traceback from offboard and validate.
+    before = tree_digest(registry_dir)
+    result = cli("offboard", SLUG, "--registry", registry_dir, "--unhook-on", "9999-12-31", "--today", "2026-01-01")
+    assert result.code == 2, result
+    assert result.err_lines == [
+        f"members/{SLUG}.yaml: leaving.unhook_on: Input should be less than or equal to 2999-12-31, got 9999-12-31"
+    ], result.err
+    assert tree_digest(registry_dir) == before
+    member = registry_dir / f"members/{SLUG}.yaml"
+    member.write_text(
+        member.read_text().replace("status: active", "status: leaving\nleaving: {unhook_on: 9999-12-30}")
+    )
+    result = cli("validate", "--registry", registry_dir)
+    assert result.code == 2, result
+    assert result.err_lines == [
+        f"members/{SLUG}.yaml: leaving.unhook_on: Input should be less than or equal to 2999-12-31, got 9999-12-30"
+    ], result.err

@@ -6,10 +6,14 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from consortium.registry.errors import InputError
 from consortium.registry.load import load_registry
 from consortium.registry.render import render_registry
 from tests.conftest import REPO, tree_digest
@@ -155,8 +159,40 @@ def test_undefined_template_variable_is_an_error_not_blank(registry_dir: Path, t
         (templates / t.name).write_text(t.read_text())
     runbook = templates / "runbook.md.j2"
     runbook.write_text(runbook.read_text() + "{{ member.mayor }}\n")
-    with pytest.raises(Exception, match="mayor"):
+    with pytest.raises(InputError, match="mayor"):
         render_registry(load_registry(registry_dir), templates)
+    result = cli("render", "--registry", registry_dir, "--templates", templates)
+    assert result.code == 2
+    wanted = f"{templates / 'runbook.md.j2'}: template error: 'dict object' has no attribute 'mayor'"
+    assert result.err_lines == [wanted]
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"{% if %}", "line 1: template syntax error: Expected an expression"),
+        (b"\xff\xfe", "not UTF-8 text (bad byte at offset 0)"),
+        (None, "template not found"),
+    ],
+    ids=["syntax", "binary", "missing"],
+)
+def test_a_bad_template_folder_is_one_line_per_template(
+    registry_dir: Path, tmp_path: Path, content: bytes | None, fragment: str
+) -> None:
+    # --templates is a person's input: each of these was a jinja2 traceback.
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    for t in (REPO / "consortium/registry/templates").iterdir():
+        (templates / t.name).write_text(t.read_text())
+    inventory = templates / "inventory.yml.j2"
+    inventory.unlink()
+    if content is not None:
+        inventory.write_bytes(content)
+    before = tree_digest(registry_dir)
+    result = cli("render", "--registry", registry_dir, "--templates", templates)
+    assert result.code == 2
+    assert len(result.err_lines) == 1 and result.err_lines[0].startswith(f"{inventory}: {fragment}"), result.err
+    assert tree_digest(registry_dir) == before
 
 
 def test_schema_files_are_current() -> None:
@@ -200,3 +236,46 @@ def test_a_name_beyond_the_basic_plane_renders_and_parses_back(registry_dir: Pat
     assert result.code == 0, result.err
     inventory = yaml.safe_load((registry_dir / "playbooks/inventories/verona.yml").read_text())
     assert "City of Verona \u2603\U0001f600" in json.dumps(inventory, ensure_ascii=False)
+
+
+def _linux_hosts(inventory_text: str) -> list[Any]:
+    inventory = yaml.safe_load(inventory_text)
+    return list(inventory["all"]["children"]["member_verona"]["children"]["member_verona_linux"]["hosts"])
+
+
+@pytest.mark.parametrize("name", ["2026-13-40", "2026-01-01", "017", "0x1f", "yes", "null", "12"])
+def test_a_server_name_yaml_would_read_as_another_type_stays_its_name(registry_dir: Path, name: str) -> None:
+    # Fuzzing found '2026-13-40' (a valid host name) crashing render with a traceback, and 'yes' or
+    # '017' rendered as inventory keys Ansible reads as True or 15: the key must read back as the name.
+    member = registry_dir / "members/verona.yaml"
+    data = read(member)
+    data["servers"][1]["name"] = name
+    write(member, data)
+    result = cli("render", "--registry", registry_dir)
+    assert result.code == 0, result.err
+    assert _linux_hosts((registry_dir / "playbooks/inventories/verona.yml").read_text()) == [name]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,13}[a-z0-9]\Z"))
+def test_any_valid_server_name_reads_back_from_the_inventory(registry_dir: Path, name: str) -> None:
+    data = yaml.safe_load((REPO / "members/verona.yaml").read_text())
+    data["servers"][1]["name"] = name
+    data["servers"][0]["name"] = "dc" if name != "dc" else "dc0"
+    write(registry_dir / "members/verona.yaml", data)
+    rendered = render_registry(load_registry(registry_dir))
+    assert _linux_hosts(rendered["playbooks/inventories/verona.yml"]) == [name]
+
+
+@pytest.mark.parametrize("slug", ["yes", "2026-13-40", "017"])
+def test_a_slug_yaml_would_read_as_another_type_renders(registry_dir: Path, slug: str) -> None:
+    # The runbook's and exit package's front matter name the member: 'member: 2026-13-40' crashed the read-back.
+    data = read(registry_dir / "members/verona.yaml")
+    data["slug"] = slug
+    (registry_dir / "members/verona.yaml").unlink()
+    write(registry_dir / f"members/{slug}.yaml", data)
+    for rel in ("stacks/Pulumi.verona.yaml", "playbooks/inventories/verona.yml", "docs/members/verona.md"):
+        (registry_dir / rel).unlink()
+    rendered = render_registry(load_registry(registry_dir))
+    front = rendered[f"docs/members/{slug}.md"].split("\n---\n", 1)[0]
+    assert yaml.safe_load(front)["member"] == slug
