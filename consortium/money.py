@@ -7,15 +7,23 @@ the registry needs it as much as the costs room."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+# An amount as files write it: ASCII digits, one optional point, an optional exponent. Python's
+# Decimal would also take "1_000" and non-ASCII digits ("٣"), which no export means as a number.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# parse_decimal refuses 1E+15 or more: no single amount read (a row of a bill, a unit price) comes
+# near a thousand trillion, and below it sums of millions of rows stay inside the 28 digits of
+# decimal arithmetic, so rounding them to the cent never overflows.
 
 
 def cents(amount: Decimal) -> Decimal:
-    """``amount`` rounded half-up to the cent (how an invoice shows it)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    """``amount`` rounded half-up to the cent (how an invoice shows it); never "-0.00" (a credit
+    of a fraction of a cent rounds to zero, not to a negative zero)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP) + 0
 
 
 def money_text(amount: Decimal) -> str:
@@ -24,15 +32,25 @@ def money_text(amount: Decimal) -> str:
 
 
 def parse_decimal(text: str) -> Decimal:
-    """A decimal number written as text ("12.5", "-0.01", "1E+2"); ValueError for anything else
-    (NaN, infinity, empty), so a bad cell is reported instead of carried into a total."""
+    """A decimal number written as text ("12.5", "-0.01", "1E+2", "1E-05"); ValueError for anything
+    else (NaN, infinity, empty, "1,5", "1_000") and for amounts of 1E+15 or more, so a
+    bad cell is reported instead of carried into a total (or overflowing it)."""
+    stripped = text.strip()
+    if not _NUMBER.fullmatch(stripped):
+        lowered = stripped.lower().lstrip("+-")
+        if lowered in ("nan", "snan", "inf", "infinity"):
+            raise ValueError(f"not a finite number: {text!r}")
+        raise ValueError(f"not a number: {text!r}")
     try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise ValueError(f"not a number: {text!r}") from None
-    if not value.is_finite():
-        raise ValueError(f"not a finite number: {text!r}")
-    return value
+        value = Decimal(stripped)
+    except ArithmeticError:  # an exponent beyond what decimals hold at all
+        raise ValueError(f"not a plausible amount: {text[:40]!r}") from None
+    # adjusted(): the exponent of the leading digit, read without arithmetic (which could overflow)
+    if not value.is_zero() and value.adjusted() >= 15:
+        raise ValueError(f"not a plausible amount (1E+15 or more): {text[:40]!r}")
+    if value.adjusted() < -60:
+        return Decimal(0)  # far below a cent; its exponent would only strain later arithmetic
+    return value + 0  # "-0" is 0, and a tiny exponent (1E-999999) is rounded into the context
 
 
 def largest_remainder(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
