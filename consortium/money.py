@@ -7,17 +7,10 @@ the registry needs it as much as the costs room."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
-# An amount as files write it: ASCII digits, one optional point, an optional exponent. Python's
-# Decimal would also take "1_000" and non-ASCII digits ("٣"), which no export means as a number.
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-# parse_decimal refuses 1E+15 or more: no single amount read (a row of a bill, a unit price) comes
-# near a thousand trillion, and below it sums of millions of rows stay inside the 28 digits of
-# decimal arithmetic, so rounding them to the cent never overflows.
 
 
 def cents(amount: Decimal) -> Decimal:
@@ -36,16 +29,18 @@ def parse_decimal(text: str) -> Decimal:
     else (NaN, infinity, empty, "1,5", "1_000") and for amounts of 1E+15 or more, so a
     bad cell is reported instead of carried into a total (or overflowing it)."""
     stripped = text.strip()
-    if not _NUMBER.fullmatch(stripped):
-        lowered = stripped.lower().lstrip("+-")
-        if lowered in ("nan", "snan", "inf", "infinity"):
-            raise ValueError(f"not a finite number: {text!r}")
+    # Decimal() alone would also take "1_000" and non-ASCII digits ("\u0663"), which no file means
+    if not stripped.isascii() or "_" in stripped:
         raise ValueError(f"not a number: {text!r}")
     try:
         value = Decimal(stripped)
-    except ArithmeticError:  # an exponent beyond what decimals hold at all
-        raise ValueError(f"not a plausible amount: {text[:40]!r}") from None
-    # adjusted(): the exponent of the leading digit, read without arithmetic (which could overflow)
+    except ArithmeticError:  # not a number at all, or an exponent beyond what decimals hold
+        raise ValueError(f"not a number: {text[:40]!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {text!r}")
+    # No single amount read (a row of a bill, a unit price) comes near a thousand trillion; below it,
+    # sums of millions of rows stay inside decimal arithmetic's 28 digits, so rounding them to the
+    # cent never overflows. adjusted(): the leading digit's exponent, read without arithmetic.
     if not value.is_zero() and value.adjusted() >= 15:
         raise ValueError(f"not a plausible amount (1E+15 or more): {text[:40]!r}")
     if value.adjusted() < -60:
