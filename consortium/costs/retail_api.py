@@ -62,6 +62,12 @@ class RetailPrices:
     backoff_s: float = 1.0
     requests: int = field(default=0, init=False)  # how many GETs were made (retries included)
 
+    def __post_init__(self) -> None:
+        # urllib raises ValueError on a URL without a scheme ("unknown url type"): a bad flag, one line
+        parts = urllib.parse.urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise fail("--api-url", self.base_url, "expected an http:// or https:// URL of the Retail Prices API")
+
     def query_url(self, region: str, meter: Meter, currency: str, skip: int = 0) -> str:
         """The URL asking for ``meter``'s consumption prices in ``region`` (its "Global" region if it has no other)."""
         where = GLOBAL_REGION if meter.global_meter else region

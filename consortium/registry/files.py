@@ -121,6 +121,8 @@ def _check_target(path: Path, shown: str) -> Path:
             raise fail(shown, "", "file name too long for the filesystem")
     except OSError as exc:
         raise fail(shown, "", f"cannot write: {_why(exc)}") from None
+    except RuntimeError:  # Python 3.11's resolve() on a loop of symbolic links (later versions: OSError)
+        raise fail(shown, "", "cannot write: a loop of symbolic links") from None
     return ancestor
 
 

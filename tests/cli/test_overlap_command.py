@@ -46,10 +46,11 @@ def test_default_as_of_is_today(registry_dir: Path) -> None:
     assert doc["as_of"] == date.today().isoformat()
 
 
-@pytest.mark.parametrize("value", ["2026-13-01", "yesterday", "2026-02-30"])
-def test_a_bad_as_of_is_a_usage_error(registry_dir: Path, value: str) -> None:
+@pytest.mark.parametrize("value", ["2026-13-01", "yesterday", "2026-02-30", "\u0662\u0660\u0662\u0666-01-01"])
+def test_a_bad_as_of_is_one_line(registry_dir: Path, value: str) -> None:
+    # was click's three-line usage text; Arabic-Indic digits were taken as a year by strptime
     result = cli("overlap", "--registry", registry_dir, "--as-of", value)
-    assert result.code == 2 and "is not a date written YYYY-MM-DD" in result.err
+    assert result.code == 2 and result.err_lines == [f"--as-of: {value}: not a date written YYYY-MM-DD"]
 
 
 # (id, change to Verona's first application, field named, fragment of the message)

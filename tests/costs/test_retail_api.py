@@ -155,3 +155,13 @@ def test_the_query_filters_exactly_one_meter_in_one_region() -> None:
     assert "armRegionName eq 'Global'" in urllib.parse.unquote(
         api.query_url("centralus", BY_KEY["private-endpoint-hour"], "USD")
     )
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://prices.example/api", "file:///etc/passwd", "https://"])
+def test_an_api_url_that_is_not_http_is_one_line(url: str) -> None:
+    # "notaurl" was urllib's ValueError ("unknown url type") as a traceback from `prices update`
+    with pytest.raises(InputError) as err:
+        RetailPrices(base_url=url)
+    assert [str(p) for p in err.value.problems] == [
+        f"--api-url: {url}: expected an http:// or https:// URL of the Retail Prices API"
+    ]
