@@ -43,9 +43,7 @@ def parse_decimal(text: str) -> Decimal:
     # cent never overflows. adjusted(): the leading digit's exponent, read without arithmetic.
     if not value.is_zero() and value.adjusted() >= 15:
         raise ValueError(f"not a plausible amount (1E+15 or more): {text[:40]!r}")
-    if value.adjusted() < -60:
-        return Decimal(0)  # far below a cent; its exponent would only strain later arithmetic
-    return value + 0  # "-0" is 0, and a tiny exponent (1E-999999) is rounded into the context
+    return value + 0  # "-0" is 0 (and shows as "0.00"); an exponent past the context's is clamped
 
 
 def largest_remainder(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:

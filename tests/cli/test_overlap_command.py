@@ -59,6 +59,9 @@ BAD_ENTRIES: list[tuple[str, dict[str, Any], str, str]] = [
     ("negative-cost", {"annual_cost": -5}, "applications[0].annual_cost", "greater than or equal to 0"),
     ("fraction-of-a-cent", {"annual_cost": "58900.005"}, "applications[0].annual_cost", "2 decimal places"),
     ("cost-not-money", {"annual_cost": "a lot"}, "applications[0].annual_cost", "not an amount of money"),
+    # Decimal() alone read these as 12 and 1000 (found by fuzzing; money.parse_decimal is the one reader)
+    ("other-digits", {"annual_cost": "\u0661\u0662"}, "applications[0].annual_cost", "not an amount of money"),
+    ("underscores", {"annual_cost": "1_000"}, "applications[0].annual_cost", "not an amount of money"),
     ("bad-date", {"contract_end": "2027-02-30"}, "applications[0].contract_end", "date"),
     ("unknown-field", {"renewal": "2027-01-01"}, "applications[0].renewal", "unknown field"),
     ("misspelt-field", {"vendr": "Tyler"}, "applications[0].vendr", "did you mean 'vendor'"),
