@@ -14,8 +14,8 @@ It counts the outcomes and every break of the contract: a traceback, an exit out
 with a line that is not ``path: ...`` (one per problem), anything written on exit 2, and for an
 accepted bill, members' totals plus unallocated not equal to the bill's total to the cent, or a
 total other than the cents of the sum of the rows' BilledCost. 500 examples take about a minute;
-the round that added it ran 800 (seeds 1 and 7) with the contract kept. The suite's bounded versions are in tests/costs/test_focus.py,
-tests/costs/test_money.py and tests/assets/test_inventory.py.
+the round that added it ran 800 (seeds 1 and 7) with the contract kept. The suite's bounded
+versions are in tests/costs/test_focus.py, tests/costs/test_money.py and tests/assets/test_inventory.py.
 
     PYTHONPATH=. .venv/bin/python bench/fuzz_money.py [--examples 600] [--seed 1]
 """
