@@ -69,7 +69,9 @@ def chargeback(
     reg = load_registry(registry_dir(registry))
     print_warnings(reg.warnings)
     if explain_slug is not None:
-        reg.entry(explain_slug)  # an unknown member is bad input before the bill is read
+        from consortium.costs.explain import check_explainable
+
+        check_explainable(reg, explain_slug)  # an unknown or departed member: bad input before the bill is read
     if output is not None:
         check_writable(output)
     bill = split_bill(reg, focus_file, month)

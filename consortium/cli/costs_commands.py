@@ -141,7 +141,9 @@ def costs(
     change = what_if(reg, add=add, remove=remove, phase=phase) if asked else None
     before = change.before if change else reg
     if explain_slug is not None:
-        (change.after if change else reg).select([explain_slug])
+        from consortium.costs.explain import check_explainable
+
+        check_explainable(change.after if change else reg, explain_slug)
     if output is not None:
         check_writable(output, str(output))
     if plan_file is not None:

@@ -239,3 +239,16 @@ def test_any_bill_reconciles_to_the_cent(tmp_path_factory, registry, rows, minim
     assert sum(m.total for m in bill.members.values()) + bill.unallocated_total == bill.bill_total
     for m in bill.members.values():
         assert sum(line.amount for line in m.lines) == m.direct
+
+
+def test_explaining_a_town_that_has_left_is_one_line(registry_dir: Path) -> None:
+    # was a KeyError traceback from both commands: the town is in the registry but shares nothing
+    member = registry_dir / "members" / "oregon.yaml"
+    left = "status: left\nleaving: {unhook_on: 2026-03-01, left_on: 2026-05-01}"
+    member.write_text(member.read_text().replace("status: active", left))
+    assert cli("validate", "--registry", registry_dir).code == 0
+    line = "members/oregon.yaml: status: oregon left the consortium on 2026-05-01: it has no share to explain"
+    for command in (("chargeback", "--focus", FIXTURE), ("costs",)):
+        result = cli(*command, "--registry", registry_dir, "--explain", "oregon")
+        problems = [e for e in result.err_lines if not e.startswith("warning: ")]  # the quarantine's warning
+        assert result.code == 2 and problems == [line], result
