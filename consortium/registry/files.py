@@ -109,6 +109,11 @@ def _existing_ancestor(path: Path) -> Path:
 
 def _check_target(path: Path, shown: str) -> Path:
     """Refuse what no write could fix (not a regular file, below a file, a name too long); the folder that exists."""
+    top = Path(os.path.abspath(path)).parts[1:2]
+    if top in (("dev",), ("proc",)) and not os.path.abspath(path).startswith("/dev/shm/"):
+        # /dev/stdout is a link to /proc/self/fd/1: when that is a regular file (output redirected),
+        # an atomic write would replace the file under the shell's feet and the rest of its output is lost
+        raise fail(shown, "", "not a regular file; refusing to replace it")
     try:
         if path.is_symlink():
             path = path.resolve()

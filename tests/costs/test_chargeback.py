@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -252,3 +254,15 @@ def test_explaining_a_town_that_has_left_is_one_line(registry_dir: Path) -> None
         result = cli(*command, "--registry", registry_dir, "--explain", "oregon")
         problems = [e for e in result.err_lines if not e.startswith("warning: ")]  # the quarantine's warning
         assert result.code == 2 and problems == [line], result
+
+
+def test_output_to_dev_stdout_is_refused_even_when_stdout_is_a_file(tmp_path: Path) -> None:
+    # /dev/stdout -> /proc/self/fd/1 -> a regular file when output is redirected: the atomic write
+    # replaced that file, and whatever the shell wrote next went to the unlinked one
+    redirected = tmp_path / "out.txt"
+    with redirected.open("w") as out:
+        command = [sys.executable, "-m", "consortium", "chargeback", "--registry", str(REPO), "--focus", str(FIXTURE),
+                   "--output", "/dev/stdout"]  # fmt: skip
+        done = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, text=True, check=False)
+    assert done.returncode == 2 and done.stderr == "/dev/stdout: not a regular file; refusing to replace it\n"
+    assert redirected.read_text() == ""
