@@ -177,6 +177,7 @@ def test_bad_input_writes_nothing(tmp_path: Path) -> None:
         (("--month", "\u0662\u0660\u0662\u0666-11"), "--month: \u0662\u0660\u0662\u0666-11: not a month"),
         (("--focus", out), f"{out}: is a directory, expected a file"),
         (("--output", loop), f"{loop}: cannot write: a loop of symbolic links"),
+        (("--output", out), f"{out}: not a regular file; refusing to replace it"),
     ):
         result = cli("chargeback", "--registry", REPO, "--focus", FIXTURE, *args)
         assert result.code == 2 and len(result.err_lines) == 1 and result.err_lines[0].startswith(line), result
