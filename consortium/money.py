@@ -8,14 +8,15 @@ the registry needs it as much as the costs room."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 
 
 def cents(amount: Decimal) -> Decimal:
-    """``amount`` rounded half-up to the cent (how an invoice shows it)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    """``amount`` rounded half-up to the cent (how an invoice shows it); never "-0.00" (a credit
+    of a fraction of a cent rounds to zero, not to a negative zero)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP) + 0
 
 
 def money_text(amount: Decimal) -> str:
@@ -24,15 +25,25 @@ def money_text(amount: Decimal) -> str:
 
 
 def parse_decimal(text: str) -> Decimal:
-    """A decimal number written as text ("12.5", "-0.01", "1E+2"); ValueError for anything else
-    (NaN, infinity, empty), so a bad cell is reported instead of carried into a total."""
+    """A decimal number written as text ("12.5", "-0.01", "1E+2", "1E-05"); ValueError for anything
+    else (NaN, infinity, empty, "1,5", "1_000") and for amounts of 1E+15 or more, so a
+    bad cell is reported instead of carried into a total (or overflowing it)."""
+    stripped = text.strip()
+    # Decimal() alone would also take "1_000" and non-ASCII digits ("\u0663"), which no file means
+    if not stripped.isascii() or "_" in stripped:
+        raise ValueError(f"not a number: {text!r}")
     try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise ValueError(f"not a number: {text!r}") from None
+        value = Decimal(stripped)
+    except ArithmeticError:  # not a number at all, or an exponent beyond what decimals hold
+        raise ValueError(f"not a number: {text[:40]!r}") from None
     if not value.is_finite():
         raise ValueError(f"not a finite number: {text!r}")
-    return value
+    # No single amount read (a row of a bill, a unit price) comes near a thousand trillion; below it,
+    # sums of millions of rows stay inside decimal arithmetic's 28 digits, so rounding them to the
+    # cent never overflows. adjusted(): the leading digit's exponent, read without arithmetic.
+    if not value.is_zero() and value.adjusted() >= 15:
+        raise ValueError(f"not a plausible amount (1E+15 or more): {text[:40]!r}")
+    return value + 0  # "-0" is 0 (and shows as "0.00"); an exponent past the context's is clamped
 
 
 def largest_remainder(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:

@@ -8,6 +8,7 @@ be wrong is one ``path: field: message`` line: a register must not count a ``"en
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,21 @@ KINDS = ("server", "endpoint")
 FAMILIES = ("linux", "windows")
 ENCRYPTION_METHODS = ("luks", "dm-crypt", "bitlocker", None)
 SOFTWARE_SOURCES = ("deb", "msi", "registry")
+# C0 and C1 control characters (NUL, ESC, tab, newline): no host, model, serial or program name holds
+# one, and passed on they cut a Snipe-IT import's row or drive the reader's terminal. The schema's
+# "text" pattern says the same.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class _InventoryChecker(_Checker):
+    """The playbooks' typed reads, with text on one line of printable characters."""
+
+    def text(self, value: Any, field: str, *, optional: bool = False, pattern: str | None = None) -> Any:
+        found = super().text(value, field, optional=optional, pattern=pattern)
+        control = None if found is None else _CONTROL.search(found)
+        if control:
+            raise self.bad(field, f"holds a control character ({control.group()!r} at {control.start()})")
+        return found
 
 
 @dataclass(frozen=True)
@@ -89,7 +105,7 @@ class HostInventory:
 
 def parse_inventory(doc: Any, shown: str) -> HostInventory:
     """One inventory document, every field checked (see the module docstring)."""
-    c = _Checker(shown)
+    c = _InventoryChecker(shown)
     top = ("schema_version", "host", "member", "kind", "collected_at", "os", "hardware", "patch", "encryption")
     c.obj(doc, "", (*top, "software"))
     if doc["schema_version"] != SCHEMA_VERSION or isinstance(doc["schema_version"], bool):

@@ -19,16 +19,11 @@ from consortium.cli.common import (
     registry_dir,
     registry_option,
 )
+from consortium.registry.errors import fail
 from consortium.registry.files import check_writable, write_atomic
 from consortium.registry.load import load_registry
 
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
-
-def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _MONTH.fullmatch(value):
-        raise click.BadParameter(f"{value!r} is not a month written YYYY-MM")
-    return value
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # [0-9]: \d would take any script's digits
 
 
 @click.command()
@@ -37,11 +32,11 @@ def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     "--focus",
     "focus_file",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a directory is one line from the reader, not click's usage text
     metavar="FILE",
     help="Azure Cost Management export in FOCUS 1.0 (.csv or .csv.gz).",
 )
-@click.option("--month", metavar="YYYY-MM", callback=_month, help="Billing period (default: the file's only one).")
+@click.option("--month", metavar="YYYY-MM", help="Billing period (default: the file's only one).")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table", show_default=True
 )
@@ -66,12 +61,17 @@ def chargeback(
     from consortium.costs.chargeback import chargeback as split_bill
     from consortium.costs.statement import explain_member, to_csv, to_json, to_table
 
+    # bad flags are one line like bad files (a click usage error is three)
+    if month is not None and not _MONTH.fullmatch(month):
+        raise fail("--month", month, "not a month written YYYY-MM (like 2026-11)")
     if explain_slug is not None and fmt != "table":
-        raise click.UsageError("--explain prints text; it takes no --format")
+        raise fail("--explain", explain_slug, "prints text; it takes no --format")
     reg = load_registry(registry_dir(registry))
     print_warnings(reg.warnings)
     if explain_slug is not None:
-        reg.entry(explain_slug)  # an unknown member is bad input before the bill is read
+        from consortium.costs.explain import check_explainable
+
+        check_explainable(reg, explain_slug)  # an unknown or departed member: bad input before the bill is read
     if output is not None:
         check_writable(output)
     bill = split_bill(reg, focus_file, month)

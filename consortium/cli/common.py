@@ -52,7 +52,7 @@ def output_option(what: str = "") -> Callable[[Callable[..., Any]], Callable[...
     only onto a regular file: see :func:`consortium.registry.files.check_writable`)."""
     return click.option(
         "--output",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),  # a directory: check_writable's one line, not click's usage text
         metavar="FILE",
         help=f"Write {what + ' to' if what else 'to'} FILE (atomically) instead of standard output.",
     )

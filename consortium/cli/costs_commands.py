@@ -88,7 +88,7 @@ def update(registry: str | None, regions: tuple[str, ...], api_url: str | None) 
 
 @click.command()
 @registry_option
-@click.option("--plan", "plan_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path), metavar="FILE",
               help="Estimate a `consortium plan --json` file (default: plan the registry offline).")  # fmt: skip
 @click.option("--member", metavar="SLUG", shell_complete=complete_member, help="Only this member's direct costs.")
 @click.option(
@@ -97,7 +97,7 @@ def update(registry: str | None, regions: tuple[str, ...], api_url: str | None) 
 @output_option()
 @click.option("--explain", "explain_slug", metavar="SLUG", shell_complete=complete_member,
               help="Print the drivers and arithmetic behind the member's share (after any what-if).")  # fmt: skip
-@click.option("--what-if-add", "add", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--what-if-add", "add", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
               help="What if this member file joined (validated like onboarding; nothing written).")  # fmt: skip
 @click.option("--what-if-remove", "remove", multiple=True, metavar="SLUG", shell_complete=complete_member,
               help="What if this member left.")  # fmt: skip
@@ -141,7 +141,9 @@ def costs(
     change = what_if(reg, add=add, remove=remove, phase=phase) if asked else None
     before = change.before if change else reg
     if explain_slug is not None:
-        (change.after if change else reg).select([explain_slug])
+        from consortium.costs.explain import check_explainable
+
+        check_explainable(change.after if change else reg, explain_slug)
     if output is not None:
         check_writable(output, str(output))
     if plan_file is not None:

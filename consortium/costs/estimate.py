@@ -176,6 +176,31 @@ def _sku(record: dict[str, Any], key: str = "name") -> str:
     return str(sku.get(key, "")) if isinstance(sku, dict) else ""
 
 
+def _input(record: dict[str, Any], *path: str) -> Any:
+    """The input at ``path`` (``"properties", "sku", "name"``), or None where the plan holds no object
+    on the way: a plan file is read, not trusted, and a string in place of an object is no crash."""
+    value: Any = record["inputs"]
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+MAX_RETENTION_DAYS = 4383  # Log Analytics keeps data at most 12 years (archive included)
+
+
+def _days(record: dict[str, Any], key: str, default: int) -> int:
+    """A whole number of days from the plan's inputs (``default`` when unset); anything else is bad input."""
+    value = _input(record, key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETENTION_DAYS:
+        message = f"expected a whole number of days, 0 to {MAX_RETENTION_DAYS}, got {value!r}"
+        raise fail(str(record["stack"]), f"{record['name']}.inputs.{key}", message)
+    return value
+
+
 class _Rules:
     """The priced parts of each resource type, for one registry's usage."""
 
@@ -231,15 +256,15 @@ class _Rules:
         if _sku(r) != "PerGB2018":
             return f"workspace sku {_sku(r)!r} has no meter in the toolkit yet"
         daily = self.usage.log_gb_per_day()
-        retention = r["inputs"].get("retentionInDays") or self.usage.log_retention_days
-        kept = daily * max(0, int(retention) - FREE_RETENTION_DAYS)
+        retention = _days(r, "retentionInDays", self.usage.log_retention_days)
+        kept = daily * max(0, retention - FREE_RETENTION_DAYS)
         return [
             Part("ingestion", "log-analytics-ingestion", daily * DAYS_PER_MONTH, f"{daily} GB/day x 730/24 days"),
             Part("retention", "log-analytics-retention", kept, f"{kept} GB kept past {FREE_RETENTION_DAYS} days"),
         ]
 
     def key_vault(self, r: dict[str, Any]) -> list[Part] | str:
-        sku = str(((r["inputs"].get("properties") or {}).get("sku") or {}).get("name", "")).lower()  # under properties
+        sku = str(_input(r, "properties", "sku", "name") or "").lower()  # under properties
         if sku != "standard":
             return f"key vault sku {sku!r} has no meter in the toolkit yet"
         ops = self.usage.assumptions.key_vault_operations
@@ -249,9 +274,9 @@ class _Rules:
         slug = r.get("member")
         if slug is None:
             return "a hub backup vault has no usage assumption"
-        props = r["inputs"].get("properties") or {}
-        redundancy = (props.get("redundancySettings") or {}).get("standardTierStorageRedundancy", "GeoRedundant")
-        meter = {"GeoRedundant": "backup-storage-grs", "LocallyRedundant": "backup-storage-lrs"}.get(redundancy)
+        redundancy = _input(r, "properties", "redundancySettings", "standardTierStorageRedundancy") or "GeoRedundant"
+        meters = {"GeoRedundant": "backup-storage-grs", "LocallyRedundant": "backup-storage-lrs"}
+        meter = meters.get(redundancy) if isinstance(redundancy, str) else None
         if meter is None:
             return f"backup storage redundancy {redundancy!r} has no meter in the toolkit yet"
         instances = self.usage.assumptions.protected_instances_per_server * self.usage.servers(slug)

@@ -9,11 +9,22 @@ from decimal import Decimal
 
 from consortium.costs.formula import PoolShare, Share
 from consortium.money import money_text
-from consortium.registry.models import COST_DRIVERS
+from consortium.registry.errors import fail
+from consortium.registry.load import Registry
+from consortium.registry.models import COST_DRIVERS, Status
 from consortium.words import count
 
 # Exact fractions are shown to this many places; the amounts themselves come from the exact values.
 _PLACES = Decimal("0.000001")
+
+
+def check_explainable(registry: Registry, slug: str) -> None:
+    """``--explain SLUG`` needs a member the consortium serves: an unknown slug is one line with the
+    likely one; a town that has left has no share (its file stays as the record) - one line too."""
+    [entry] = registry.select([slug])
+    if entry.member.status is Status.LEFT:
+        left_on = entry.member.leaving.left_on if entry.member.leaving else None
+        raise fail(entry.path, "status", f"{slug} left the consortium on {left_on}: it has no share to explain")
 
 
 def _number(value: Decimal) -> str:

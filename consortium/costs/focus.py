@@ -2,7 +2,9 @@
 
 The file can be big (a month of a consortium's usage is hundreds of thousands of rows), so it is
 streamed through the csv module and never held whole: UTF-8 with or without a byte-order mark,
-CRLF or LF, plain or gzip-compressed (``.csv.gz``, recognised by its magic bytes). Every way a row
+CRLF or LF, plain or gzip-compressed (``.csv.gz``, recognised by its magic bytes). What a spreadsheet
+makes of an export when it is saved again (UTF-16, semicolons) is refused with that reason; its rows
+of empty cells are skipped like blank lines. Every way a row
 can be wrong is one ``path: row N: Column: message`` line (the header is row 1), so the person who
 exported the file can find the cell. Only the columns the chargeback relies on are read
 (:data:`COLUMNS`; tests/data/focus-1.0/columns.json lists them with their source).
@@ -18,13 +20,14 @@ import re
 import stat
 import zlib
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from consortium.money import parse_decimal
 from consortium.registry.errors import fail
+from consortium.registry.files import lone_surrogate
 
 # FOCUS 1.0's ChargeCategory and ChargeClass values (ChargeClass is empty unless a correction).
 CHARGE_CATEGORIES = frozenset({"Usage", "Purchase", "Tax", "Credit", "Adjustment"})
@@ -45,11 +48,19 @@ COLUMNS = (
     "x_ResourceGroupName",
 )
 # ISO 8601 as the exports write it: FocusCost 1.0 "2024-01-01T00:00Z", 1.0r2 "2024-01-01T00:00:00Z";
-# a plain date is taken too. Times are UTC; only the date matters here.
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?)?(?:Z|[+-]00:?00)?")
+# a plain date is taken too. FOCUS dates are UTC; a time with another offset (a file re-saved by
+# hand) is turned into UTC first, so "2026-10-31T19:00:00-05:00" is November's. Only the date matters.
+_DATE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?)?(?:Z|([+-])(\d{2}):?(\d{2}))?"
+)
 _CURRENCY = re.compile(r"[A-Z]{3}")
+# Control characters (NUL, ESC, newlines) in the names the reports print: no Azure name holds one,
+# and passed on they would cut a CSV row or drive the reader's terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_TEXT_COLUMNS = ("ResourceId", "ResourceName", "ServiceName", "x_ResourceGroupName")
 _CACHE_LIMIT = 100_000  # distinct dates and tag sets remembered; a month repeats them across rows
 _GZIP_MAGIC = b"\x1f\x8b"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode text"; Cost Management writes UTF-8
 _FIELD_LIMIT = 1 << 20  # one cell (a Tags JSON) may be long, not unbounded
 
 
@@ -76,13 +87,24 @@ def _parse_date(text: str) -> date:
     match = _DATE.fullmatch(text.strip())
     if not match:
         raise ValueError(f"{text!r} is not an ISO 8601 date and time (like 2026-11-01T00:00:00Z)")
-    y, m, d, hh, mm, ss = match.groups()
+    y, m, d, hh, mm, ss, sign, off_h, off_m = match.groups()
     if int(hh or 0) > 23 or int(mm or 0) > 59 or int(ss or 0) > 59:
         raise ValueError(f"{text!r} has an impossible time")
+    if off_h is not None and (int(off_h) > 23 or int(off_m) > 59):
+        raise ValueError(f"{text!r} has an impossible UTC offset")
     try:
-        return date(int(y), int(m), int(d))
-    except ValueError:
+        day = date(int(y), int(m), int(d))
+        if not off_h or (int(off_h) == 0 and int(off_m) == 0):
+            return day
+        offset = timedelta(hours=int(off_h), minutes=int(off_m)) * (1 if sign == "+" else -1)
+        return (datetime.combine(day, time(int(hh or 0), int(mm or 0))) - offset).date()
+    except (ValueError, OverflowError):
         raise ValueError(f"{text!r} is not a real date") from None
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity: Python's json reads them, JSON has no such values."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def _parse_tags(text: str) -> dict[str, Any]:
@@ -91,12 +113,21 @@ def _parse_tags(text: str) -> dict[str, Any]:
     if not text.strip():
         return {}
     try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+        value = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # ValueError: also an integer of more than 4300 digits
         raise ValueError("not a JSON object of tags") from None
     if not isinstance(value, dict):
         raise ValueError("not a JSON object of tags")
-    return {str(k).lower(): v for k, v in value.items()}
+    if lone_surrogate(text, value):
+        raise ValueError("a tag holds half of a UTF-16 surrogate pair (\\udXXX): not Unicode text")
+    for k, v in value.items():
+        if _CONTROL.search(k) or (isinstance(v, str) and _CONTROL.search(v)):
+            raise ValueError(f"tag {k[:40]!r} holds a control character")
+    tags = {k.lower(): v for k, v in value.items()}
+    if len(tags) < len(value):  # "member" and "Member": which one names the owner?
+        twice = sorted({k.lower() for k in value if sum(o.lower() == k.lower() for o in value) > 1})
+        raise ValueError(f"tag {twice[0]} given twice (tag names ignore case)")
+    return tags
 
 
 def _open(path: Path, shown: str) -> IO[str]:
@@ -112,11 +143,19 @@ def _open(path: Path, shown: str) -> IO[str]:
         raise fail(shown, "", "file not found") from None
     except OSError as exc:
         raise fail(shown, "", f"cannot read: {exc.strerror}") from None
-    if raw.read(2) == _GZIP_MAGIC:
+    try:
+        start = raw.read(2)
+        if start == _GZIP_MAGIC:
+            raw.close()  # gzip.open's own file is closed with it (a GzipFile over ours would leave ours open)
+            raw = gzip.open(path, "rb")  # noqa: SIM115 - handed to the caller's with-block
+            start = raw.read(2)
         raw.seek(0)
-        raw = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
-    else:
-        raw.seek(0)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raw.close()
+        raise fail(shown, "", f"cannot read the compressed file: {exc}") from None
+    if start in _UTF16_BOMS:
+        raw.close()
+        raise fail(shown, "", "UTF-16 text; export the cost details again, or save the file as CSV UTF-8")
     return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
 
 
@@ -179,6 +218,13 @@ def _header(reader: Iterator[list[str]], shown: str) -> tuple[dict[str, int], in
     except StopIteration:
         raise fail(shown, "", "empty file: expected a FOCUS 1.0 header row") from None
     names = [h.strip() for h in header]
+    if any("\x00" in name for name in names):
+        raise fail(shown, "row 1", "holds NUL bytes: not a UTF-8 CSV file (UTF-16 without a byte-order mark?)")
+    if len(names) == 1:
+        for other in (";", "\t", "|"):  # Excel in many locales saves "CSV" with semicolons
+            if other in names[0] and "BilledCost" in names[0]:
+                shown_sep = "tabs" if other == "\t" else repr(other)
+                raise fail(shown, "row 1", f"columns separated by {shown_sep}, not commas: export the file again")
     for name in COLUMNS:
         if names.count(name) > 1:
             raise fail(shown, f"row 1: {name}", "column appears more than once")
@@ -213,12 +259,14 @@ def _rows(reader: Iterator[list[str]], shown: str) -> Iterator[Charge]:
     # The loop is the hot path (a million rows a month): repeated cells are looked up, not re-parsed.
     for row, r in enumerate(reader, start=2):
         if len(r) != width:
-            if not r:  # a blank line carries nothing
+            if not any(r):  # a blank line (or ",,,") carries nothing
                 continue
             raise fail(shown, f"row {row}", f"has {len(r)} cells, the header has {width}")
         try:
             cost = parse_decimal(r[i_cost])
         except ValueError as exc:
+            if not any(r):  # a row of empty cells, as a spreadsheet saves one: nothing (off the hot path)
+                continue
             raise cells.bad(row, "BilledCost", str(exc)) from None
         cur = r[i_cur]
         if cur != currency:
@@ -236,6 +284,11 @@ def _rows(reader: Iterator[list[str]], shown: str) -> Iterator[Charge]:
         klass = r[i_cls]
         if klass and klass != CORRECTION:
             raise cells.bad(row, "ChargeClass", f"{klass!r} must be empty or {CORRECTION}")
+        names = r[i_rid] + r[i_rname] + r[i_svc] + r[i_rg]
+        if not names.isprintable() and _CONTROL.search(names):  # isprintable: the quick test of a plain name
+            at = (i_rid, i_rname, i_svc, i_rg)
+            column = next(c for c, i in zip(_TEXT_COLUMNS, at, strict=True) if _CONTROL.search(r[i]))
+            raise cells.bad(row, column, "holds a control character (NUL, escape, line break): a damaged file?")
         tags_text = r[i_tags]
         tags = tag_sets.get(tags_text)
         if tags is None:

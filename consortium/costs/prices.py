@@ -102,6 +102,14 @@ class PriceFile(_Strict):
     source: Annotated[str, StringConstraints(min_length=1)]
     meters: list[PriceEntry] = Field(min_length=1)
 
+    @field_validator("format", mode="before")
+    @classmethod
+    def _whole_one(cls, value: Any) -> Any:
+        # Literal[1] alone lets true and 1.0 pass as 1 (Python's equality)
+        if type(value) is not int:
+            raise ValueError(f"expected the number {PRICE_FORMAT}, got {value!r}")
+        return value
+
     @field_validator("meters")
     @classmethod
     def _unique(cls, meters: list[PriceEntry]) -> list[PriceEntry]:

@@ -24,12 +24,14 @@ from typing import Any
 
 from consortium.costs.meters import GLOBAL_REGION, METERS, Meter
 from consortium.costs.prices import API_URL, PriceEntry, PriceFile
+from consortium.money import parse_decimal
 from consortium.registry.errors import fail
 
 PAGE_SIZE = 100  # what the API returns per page at most
 MAX_PAGES = 200  # a runaway pager (a link that loops) stops here: 20,000 items is far past any one meter
 RETRIES = 5
 TIMEOUT_S = 30
+MAX_WAIT_S = 120.0  # the longest pause between retries, whatever Retry-After asks
 
 # The fields of an item the toolkit reads; a page whose items lack one is not the documented format.
 ITEM_FIELDS = (
@@ -61,6 +63,12 @@ class RetailPrices:
     retries: int = RETRIES
     backoff_s: float = 1.0
     requests: int = field(default=0, init=False)  # how many GETs were made (retries included)
+
+    def __post_init__(self) -> None:
+        # urllib raises ValueError on a URL without a scheme ("unknown url type"): a bad flag, one line
+        parts = urllib.parse.urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise fail("--api-url", self.base_url, "expected an http:// or https:// URL of the Retail Prices API")
 
     def query_url(self, region: str, meter: Meter, currency: str, skip: int = 0) -> str:
         """The URL asking for ``meter``'s consumption prices in ``region`` (its "Global" region if it has no other)."""
@@ -128,11 +136,28 @@ class RetailPrices:
 
     def _wait(self, headers: dict[str, str], attempt: int) -> float:
         """Retry-After when the API gives seconds, else exponential backoff."""
-        given = {k.lower(): v for k, v in headers.items()}.get("retry-after", "")
-        return float(given) if given.strip().isdigit() else self.backoff_s * 2**attempt
+        given = {k.lower(): v for k, v in headers.items()}.get("retry-after", "").strip()
+        # ASCII digits only ("²".isdigit() is true, float() refuses it), and never past MAX_WAIT_S:
+        # an answer asking for a day's wait would hang the command
+        if given.isascii() and given.isdigit():
+            return min(float(given), MAX_WAIT_S)
+        return min(self.backoff_s * 2**attempt, MAX_WAIT_S)
 
 
-def _pick(items: list[dict[str, Any]], meter: Meter) -> dict[str, Any] | None:
+def _number(url: str, field: str, value: Any) -> Decimal:
+    """A number of the answer (JSON numbers arrive as Decimal): finite, 0 or more, plausible."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise fail(url, field, f"not a non-negative number: {value!r}")
+    try:
+        number = parse_decimal(str(value))
+    except ValueError as exc:
+        raise fail(url, field, str(exc)) from None
+    if number < 0:
+        raise fail(url, field, f"not a non-negative number: {value!r}")
+    return number
+
+
+def _pick(items: list[dict[str, Any]], meter: Meter, url: str) -> dict[str, Any] | None:
     """The current first-tier consumption price of exactly this meter (latest effective start)."""
     fits = [
         i
@@ -142,14 +167,14 @@ def _pick(items: list[dict[str, Any]], meter: Meter) -> dict[str, Any] | None:
         and i["meterName"] == meter.meter
         and (meter.sku is None or i["skuName"] == meter.sku)
         and (meter.product is None or i["productName"] == meter.product)
-        and Decimal(str(i.get("tierMinimumUnits", 0))) == 0
+        and _number(url, "tierMinimumUnits", i.get("tierMinimumUnits", 0)) == 0
     ]
     return max(fits, key=lambda i: str(i["effectiveStartDate"]), default=None)
 
 
 def _entry(client: RetailPrices, region: str, meter: Meter, currency: str, today: date) -> PriceEntry:
     url = client.query_url(region, meter, currency)
-    item = _pick(client.items(region, meter, currency), meter)
+    item = _pick(client.items(region, meter, currency), meter, url)
     if item is None:
         return PriceEntry(
             key=meter.key,
@@ -162,9 +187,7 @@ def _entry(client: RetailPrices, region: str, meter: Meter, currency: str, today
         )
     if item["currencyCode"] != currency:
         raise fail(url, "currencyCode", f"is {item['currencyCode']!r}, asked for {currency}")
-    price = item["retailPrice"]
-    if not isinstance(price, Decimal | int) or price < 0:
-        raise fail(url, "retailPrice", f"not a non-negative number: {price!r}")
+    price = _number(url, "retailPrice", item["retailPrice"])
     if item["unitOfMeasure"] != meter.unit:
         return PriceEntry(
             key=meter.key,

@@ -12,6 +12,7 @@ plan again with the hub; every other member's stack is unchanged.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -42,14 +43,24 @@ def pending(root: Path, added: Sequence[Path]) -> frozenset[str]:
     """Slugs of added files already in the registry's ``members/`` (not yet onboarded): the registry
     is loaded with them allowed to lack a block, and they are left out of "before"."""
     folder = (root / MEMBERS_DIR).resolve()
-    return frozenset(p.stem for p in added if p.resolve().parent == folder)
+    return frozenset(p.stem for p in added if _folder_of(p) == folder)
+
+
+def _folder_of(path: Path) -> Path | None:
+    """The folder ``path`` resolves into; None for a loop of symbolic links (reading the file then
+    says what is wrong with it, as one line)."""
+    try:
+        return path.resolve().parent
+    except (OSError, RuntimeError):  # RuntimeError: Python 3.11's resolve() on a symlink loop
+        return None
 
 
 def _phase(value: str, registry: Registry) -> tuple[str, int]:
     """``SLUG=N`` as a known slug and one of the consortium's phase numbers."""
     phases = len(registry.consortium.phases)
     slug, sep, number = value.partition("=")
-    if not sep or not number.strip().isdigit():
+    # ASCII digits, few: isdigit() alone takes "²" (int() fails) and 5,000 digits (int() refuses)
+    if not sep or not re.fullmatch(r"[0-9]{1,3}", number.strip()):
         raise fail(PHASE_FLAG, value, f"expected SLUG=N, N a phase number 1-{phases}")
     phase = int(number)
     if not 1 <= phase <= phases:

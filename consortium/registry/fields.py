@@ -11,10 +11,12 @@ import re
 import unicodedata
 import uuid
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
+
+from consortium.money import parse_decimal
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,22}[a-z0-9]$"
 SLUG_HINT = "must be 3-24 characters: lowercase letters, digits and hyphens, not starting or ending with a hyphen"
@@ -56,13 +58,10 @@ def _money(value: object) -> object:
     if isinstance(value, bool):  # YAML true/false are ints to Python
         raise ValueError(f"{value!r} is not an amount of money")
     if isinstance(value, int | float | str):
-        try:
-            amount = Decimal(str(value).strip())
-        except InvalidOperation:
+        try:  # money.parse_decimal: no NaN or infinity, no "1_000" or other scripts' digits ("١٢")
+            return parse_decimal(str(value))
+        except ValueError:
             raise ValueError(f"{value!r} is not an amount of money") from None
-        if not amount.is_finite():
-            raise ValueError(f"{value!r} is not an amount of money")
-        return amount
     return value
 
 

@@ -13,6 +13,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from consortium.registry.errors import InputError, fail
 
 MAX_JSON_BYTES = 512 * 1024 * 1024  # a whole state-wide plan or stack export is far below this
 MAX_JSON_INT_DIGITS = 64  # ids, counts and ports; far below Python's 4300-digit int() limit
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # "\ud800": half of a UTF-16 pair, in JSON's escape
 _TMP_PREFIX_CHARS = 32  # the temp file's name must stay legal when the target's name is near NAME_MAX
 
 
@@ -83,11 +85,27 @@ def read_current(path: Path) -> str | None:
         return None
 
 
+def lone_surrogate(text: str, value: Any) -> bool:
+    """Whether the JSON ``text``, parsed as ``value``, holds a string with half a UTF-16 surrogate
+    pair ("\\ud800"): ``json.loads`` takes it, but no UTF-8 output can carry it (writing the report
+    would crash). Only text with such an escape is looked at twice."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return False
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def read_json(path: Path, shown: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
     """The JSON document in ``path`` (see :func:`read_text` for what is refused)."""
     text = read_text(path, shown, max_bytes=max_bytes)
     try:
-        return json.loads(text, parse_int=_json_int)
+        value = json.loads(text, parse_int=_json_int)
+        if lone_surrogate(text, value):
+            raise fail(shown, "", "a string holds half of a UTF-16 surrogate pair (\\udXXX): not Unicode text")
+        return value
     except json.JSONDecodeError as exc:
         raise fail(shown, f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
     except _IntTooLong as exc:
@@ -122,6 +140,11 @@ def _resolved(path: Path, shown: str) -> Path:
 
 def _check_target(path: Path, shown: str) -> Path:
     """Refuse what no write could fix (not a regular file, below a file, a name too long); the folder that exists."""
+    top = Path(os.path.abspath(path)).parts[1:2]
+    if top in (("dev",), ("proc",)) and not os.path.abspath(path).startswith("/dev/shm/"):
+        # /dev/stdout is a link to /proc/self/fd/1: when that is a regular file (output redirected),
+        # an atomic write would replace the file under the shell's feet and the rest of its output is lost
+        raise fail(shown, "", "not a regular file; refusing to replace it")
     try:
         if path.is_symlink():
             path = _resolved(path, shown)

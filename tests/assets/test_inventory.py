@@ -94,6 +94,11 @@ MALFORMED = [
     ("software[0].name", "x" * 513, "software[0].name", "expected 1 to 512 characters, got 513"),
     ("software[0].env", {"PATH": "/bin"}, "software[0].env", "unknown field"),
     ("secrets", {"key": "x"}, "secrets", "unknown field"),
+    # control characters went on into the CSV, the Snipe-IT import and the terminal table
+    ("hardware.model", "R350\x00", "hardware.model", "holds a control character ('\\x00' at 4)"),
+    ("software[0].name", "\x1b[2Jbash", "software[0].name", "holds a control character ('\\x1b' at 0)"),
+    ("os.name", "Debian\nGNU", "os.name", "holds a control character"),
+    ("hardware.serial", "7XK2\tQF3", "hardware.serial", "holds a control character"),
 ]
 
 
@@ -130,6 +135,8 @@ def test_a_malformed_file_is_one_line_exit_2_and_nothing_written(
         (b"", "{file}: line 1: not valid JSON"),
         (b"\x00\x01binary", "{file}: binary file"),
         (b"[]", "{file}: (document): expected an object, got a list"),
+        # half a surrogate pair read fine, then crashed the output (UnicodeEncodeError)
+        (b'{"host": "\\ud800"}', "{file}: a string holds half of a UTF-16 surrogate pair"),
     ],
 )
 def test_unreadable_files_are_one_line(registry_dir: Path, tmp_path: Path, content: bytes, line: str) -> None:

@@ -46,10 +46,11 @@ def test_default_as_of_is_today(registry_dir: Path) -> None:
     assert doc["as_of"] == date.today().isoformat()
 
 
-@pytest.mark.parametrize("value", ["2026-13-01", "yesterday", "2026-02-30"])
-def test_a_bad_as_of_is_a_usage_error(registry_dir: Path, value: str) -> None:
+@pytest.mark.parametrize("value", ["2026-13-01", "yesterday", "2026-02-30", "\u0662\u0660\u0662\u0666-01-01"])
+def test_a_bad_as_of_is_one_line(registry_dir: Path, value: str) -> None:
+    # was click's three-line usage text; Arabic-Indic digits were taken as a year by strptime
     result = cli("overlap", "--registry", registry_dir, "--as-of", value)
-    assert result.code == 2 and "is not a date written YYYY-MM-DD" in result.err
+    assert result.code == 2 and result.err_lines == [f"--as-of: {value}: not a date written YYYY-MM-DD"]
 
 
 # (id, change to Verona's first application, field named, fragment of the message)
@@ -58,6 +59,9 @@ BAD_ENTRIES: list[tuple[str, dict[str, Any], str, str]] = [
     ("negative-cost", {"annual_cost": -5}, "applications[0].annual_cost", "greater than or equal to 0"),
     ("fraction-of-a-cent", {"annual_cost": "58900.005"}, "applications[0].annual_cost", "2 decimal places"),
     ("cost-not-money", {"annual_cost": "a lot"}, "applications[0].annual_cost", "not an amount of money"),
+    # Decimal() alone read these as 12 and 1000 (found by fuzzing; money.parse_decimal is the one reader)
+    ("other-digits", {"annual_cost": "\u0661\u0662"}, "applications[0].annual_cost", "not an amount of money"),
+    ("underscores", {"annual_cost": "1_000"}, "applications[0].annual_cost", "not an amount of money"),
     ("bad-date", {"contract_end": "2027-02-30"}, "applications[0].contract_end", "date"),
     ("unknown-field", {"renewal": "2027-01-01"}, "applications[0].renewal", "unknown field"),
     ("misspelt-field", {"vendr": "Tyler"}, "applications[0].vendr", "did you mean 'vendor'"),

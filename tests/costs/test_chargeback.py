@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -166,7 +168,19 @@ def test_bad_input_writes_nothing(tmp_path: Path) -> None:
         assert result.code == 2, result
         assert len(result.err_lines) == 1, result.err
     usage = cli("chargeback", "--registry", REPO, "--focus", FIXTURE, "--format", "json", "--explain", "verona")
-    assert usage.code == 2 and usage.err_lines[-1] == "Error: --explain prints text; it takes no --format"
+    assert usage.code == 2 and usage.err_lines == ["--explain: verona: prints text; it takes no --format"]
+    # bad flags and paths are one line too (they were click's three-line usage text, or a traceback)
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    for args, line in (
+        (("--month", "2026-13"), "--month: 2026-13: not a month written YYYY-MM"),
+        (("--month", "\u0662\u0660\u0662\u0666-11"), "--month: \u0662\u0660\u0662\u0666-11: not a month"),
+        (("--focus", out), f"{out}: is a directory, expected a file"),
+        (("--output", loop), f"{loop}: symbolic link loop; refusing to write through it"),
+        (("--output", out), f"{out}: not a regular file; refusing to replace it"),
+    ):
+        result = cli("chargeback", "--registry", REPO, "--focus", FIXTURE, *args)
+        assert result.code == 2 and len(result.err_lines) == 1 and result.err_lines[0].startswith(line), result
     assert tree_digest(out) == before
     line = cli("chargeback", "--registry", REPO, "--focus", bad).err_lines
     assert line == [f"{bad}: row 6: BilledCost: not a number: '12.5.1'"]
@@ -228,3 +242,28 @@ def test_any_bill_reconciles_to_the_cent(tmp_path_factory, registry, rows, minim
     assert sum(m.total for m in bill.members.values()) + bill.unallocated_total == bill.bill_total
     for m in bill.members.values():
         assert sum(line.amount for line in m.lines) == m.direct
+
+
+def test_explaining_a_town_that_has_left_is_one_line(registry_dir: Path) -> None:
+    # was a KeyError traceback from both commands: the town is in the registry but shares nothing
+    member = registry_dir / "members" / "oregon.yaml"
+    left = "status: left\nleaving: {unhook_on: 2026-03-01, left_on: 2026-05-01}"
+    member.write_text(member.read_text().replace("status: active", left))
+    assert cli("validate", "--registry", registry_dir).code == 0
+    line = "members/oregon.yaml: status: oregon left the consortium on 2026-05-01: it has no share to explain"
+    for command in (("chargeback", "--focus", FIXTURE), ("costs",)):
+        result = cli(*command, "--registry", registry_dir, "--explain", "oregon")
+        problems = [e for e in result.err_lines if not e.startswith("warning: ")]  # the quarantine's warning
+        assert result.code == 2 and problems == [line], result
+
+
+def test_output_to_dev_stdout_is_refused_even_when_stdout_is_a_file(tmp_path: Path) -> None:
+    # /dev/stdout -> /proc/self/fd/1 -> a regular file when output is redirected: the atomic write
+    # replaced that file, and whatever the shell wrote next went to the unlinked one
+    redirected = tmp_path / "out.txt"
+    with redirected.open("w") as out:
+        command = [sys.executable, "-m", "consortium", "chargeback", "--registry", str(REPO), "--focus", str(FIXTURE),
+                   "--output", "/dev/stdout"]  # fmt: skip
+        done = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, text=True, check=False)
+    assert done.returncode == 2 and done.stderr == "/dev/stdout: not a regular file; refusing to replace it\n"
+    assert redirected.read_text() == ""

@@ -3,6 +3,7 @@ totals that reconcile to the cent."""
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -149,3 +150,32 @@ def test_flow_logs_are_listed_not_priced_and_their_watcher_free(
     accounts = [line for line in est.lines if line.type == "azure-native:storage:StorageAccount"]
     assert [line.status for line in accounts if line.stack == "hub"] == ["not priced"]
     assert all(line.status == "estimated" for line in accounts if line.stack != "hub")
+
+
+@pytest.mark.parametrize("days", ["abc", "1e999", 10**30, 1e308, True, -5, 3.7, []])
+def test_a_retention_that_is_no_whole_number_of_days_is_one_line(
+    records: list[dict[str, Any]], example_registry: Registry, days: Any
+) -> None:
+    # found by fuzzing plan files: int("abc") crashed, 10**30 days overflowed the rounding to the cent
+    records = copy.deepcopy(records)
+    workspace = next(r for r in records if r["type"] == "azure-native:operationalinsights:Workspace")
+    workspace["inputs"]["retentionInDays"] = days
+    with pytest.raises(InputError) as err:
+        run(records, example_registry, book(PRICES))
+    [problem] = err.value.problems
+    assert problem.field == f"{workspace['name']}.inputs.retentionInDays"
+    assert problem.message.startswith("expected a whole number of days, 0 to 4383, got")
+
+
+@pytest.mark.parametrize("value", ["standard", ["a"], 5, None])
+def test_inputs_of_an_unexpected_shape_are_not_priced_never_a_crash(
+    records: list[dict[str, Any]], example_registry: Registry, value: Any
+) -> None:
+    # a string where the vaults' "properties" object belongs crashed .get() (AttributeError)
+    records = copy.deepcopy(records)
+    for r in records:
+        if r["type"] in ("azure-native:keyvault:Vault", "azure-native:recoveryservices:Vault"):
+            r["inputs"]["properties"] = value
+    est = run(records, example_registry, book(PRICES))
+    vaults = [ln for ln in est.lines if ln.type == "azure-native:keyvault:Vault"]
+    assert vaults and all(ln.status == "not priced" for ln in vaults)

@@ -112,6 +112,17 @@ def _bad(path: Path) -> str:
         ("Tags", '["verona"]', "bill.csv: row 3: Tags: not a JSON object of tags"),
         ("ChargeCategory", "Refund", "bill.csv: row 3: ChargeCategory: 'Refund' is not one of"),
         ("ChargeClass", "Fix", "bill.csv: row 3: ChargeClass: 'Fix' must be empty or Correction"),
+        # found by fuzzing: these crashed the sum (decimal.Overflow) or were read as other numbers
+        ("BilledCost", "1e400", "bill.csv: row 3: BilledCost: not a plausible amount (1E+15 or more)"),
+        ("BilledCost", "1_000", "bill.csv: row 3: BilledCost: not a number: '1_000'"),
+        ("Tags", '{"member": "verona", "Member": "monona"}', "bill.csv: row 3: Tags: tag member given twice"),
+        ("Tags", '{"member": NaN}', "bill.csv: row 3: Tags: not a JSON object of tags"),
+        ("Tags", '{"a": 1' + "0" * 5000 + "}", "bill.csv: row 3: Tags: not a JSON object of tags"),
+        ("Tags", '{"member": "\\ud800"}', "bill.csv: row 3: Tags: a tag holds half of a UTF-16 surrogate pair"),
+        ("Tags", '{"member": "\\u001b[2J"}', "bill.csv: row 3: Tags: tag 'member' holds a control character"),
+        ("ResourceName", "vm\x00", "bill.csv: row 3: ResourceName: holds a control character"),
+        ("x_ResourceGroupName", "rg\x1b[2J", "bill.csv: row 3: x_ResourceGroupName: holds a control character"),
+        ("ChargePeriodStart", "2026-11-01T00:00:00+25:00", "bill.csv: row 3: ChargePeriodStart: '2026-11-01T00:00"),
     ],
 )
 def test_a_bad_cell_is_one_line_naming_row_and_column(tmp_path: Path, column: str, value: str, line: str) -> None:
@@ -147,7 +158,7 @@ def test_bad_files(tmp_path: Path) -> None:
 
 
 MUTATIONS = {
-    "BilledCost": st.sampled_from(["", "1.2.3", "one", "1e", "--1", "Infinity"]),
+    "BilledCost": st.sampled_from(["", "1.2.3", "one", "1e", "--1", "Infinity", "1e400", "9" * 30, "1_0", "\u0663"]),
     "BillingPeriodStart": st.sampled_from(["", "2026-02-30", "11/01/2026", "2026-11-01T25:00Z"]),
     "ChargePeriodStart": st.sampled_from(["", "2026-00-01", "now", "2026-11-01T10:61:00Z"]),
     "Tags": st.sampled_from(["{", "[]", '"member"', "1", '{"a":}', "null"]),
@@ -172,3 +183,32 @@ def test_any_row_of_the_wrong_length_is_reported(tmp_path: Path, at: int, change
     rows = _rows()
     rows[at] = rows[at][:change] if change < 0 else rows[at] + ["x"] * change
     assert _bad(_write(tmp_path / "w.csv", rows)).startswith(f"bill.csv: row {at + 1}: has ")
+
+
+def test_exports_saved_again_by_a_spreadsheet(tmp_path: Path) -> None:
+    """What a treasurer's spreadsheet makes of the export: refused with the reason, or read alike."""
+    rows = _rows()
+    text = FIXTURE.read_text(encoding="utf-8")
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(text.encode("utf-16"))  # with a byte-order mark: was "not UTF-8 (invalid start byte)"
+    assert _bad(utf16) == "bill.csv: UTF-16 text; export the cost details again, or save the file as CSV UTF-8"
+    bare = tmp_path / "utf16le.csv"
+    bare.write_bytes(text.encode("utf-16-le"))  # without one: was "BilledCost: required column missing"
+    assert _bad(bare).startswith("bill.csv: row 1: holds NUL bytes")
+    semicolons = tmp_path / "semicolons.csv"
+    semicolons.write_text(text.replace(",", ";"), encoding="utf-8")
+    assert _bad(semicolons) == "bill.csv: row 1: columns separated by ';', not commas: export the file again"
+    # rows of empty cells at the end (",,,,"), as spreadsheets save them, carry nothing
+    padded = _write(tmp_path / "padded.csv", [*rows, [""] * len(rows[0]), [""] * 3, []])
+    assert list(read_focus(padded)) == list(read_focus(FIXTURE))
+
+
+def test_times_with_an_offset_are_taken_in_utc(tmp_path: Path) -> None:
+    rows = _rows()
+    header = rows[0]
+    for row in rows[1:]:  # the same instants, written five hours behind UTC
+        row[header.index("BillingPeriodStart")] = "2026-10-31T19:00:00-05:00"
+        row[header.index("BillingPeriodEnd")] = "2026-11-30T19:00:00-05:00"
+    assert {c.month for c in read_focus(_write(tmp_path / "offset.csv", rows))} == {"2026-11"}
+    rows[1][header.index("BillingPeriodStart")] = "2026-11-01T00:30:00+01:00"  # 2026-10-31T23:30Z
+    assert next(c.month for c in read_focus(_write(tmp_path / "early.csv", rows))) == "2026-10"

@@ -45,3 +45,43 @@ def test_parsing_and_printing() -> None:
             parse_decimal(bad)
     with pytest.raises(ValueError):
         largest_remainder(Decimal(1), [Decimal(-1)])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1e400", "not a plausible amount"),  # overflowed the bill's sum (decimal.InvalidOperation)
+        ("9" * 30, "not a plausible amount"),
+        ("1e999999999", "not a plausible amount"),  # decimal.Overflow in the sum
+        ("1e99999999999999999999", "not a number"),  # beyond what Decimal() holds
+        ("1_000", "not a number"),  # Decimal() reads underscores as digit groups
+        ("\u0663", "not a number"),  # ARABIC-INDIC DIGIT THREE: Decimal() reads it as 3
+        ("1,234.56", "not a number"),
+        ("sNaN", "not a finite number"),
+        ("-Infinity", "not a finite number"),
+    ],
+)
+def test_numbers_no_file_means_are_refused(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_decimal(text)
+
+
+def test_signed_zeros_and_tiny_amounts_are_plain_zero() -> None:
+    for text in ("-0", "-0.000", "1E-05", "-1e-400", "0e999999999"):
+        assert money_text(parse_decimal(text)) == "0.00", text
+    assert str(parse_decimal("-0")) == "0"
+    # a credit of a fraction of a cent shows as 0.00, never "-0.00"
+    assert money_text(Decimal("-0.004")) == "0.00"
+    assert str(cents(Decimal("-0.004"))) == "0.00"
+
+
+@given(st.text(alphabet=st.sampled_from("0123456789+-.eE_ ,\u0663xNaIfinty"), max_size=30))
+def test_any_text_parses_to_an_amount_that_sums_and_rounds_or_is_refused(text: str) -> None:
+    try:
+        value = parse_decimal(text)
+    except ValueError:
+        return
+    assert value.is_finite() and abs(value) < Decimal(10) ** 15
+    # a month of a million such rows still rounds to the cent
+    assert cents(value * 1_000_000).as_tuple().exponent == -2
+    assert money_text(value) != "-0.00"

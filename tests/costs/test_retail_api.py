@@ -4,6 +4,7 @@ full page, 429 with Retry-After, 500s, malformed pages. Backoff is injected, so 
 
 from __future__ import annotations
 
+import json
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -155,3 +156,52 @@ def test_the_query_filters_exactly_one_meter_in_one_region() -> None:
     assert "armRegionName eq 'Global'" in urllib.parse.unquote(
         api.query_url("centralus", BY_KEY["private-endpoint-hour"], "USD")
     )
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://prices.example/api", "file:///etc/passwd", "https://"])
+def test_an_api_url_that_is_not_http_is_one_line(url: str) -> None:
+    # "notaurl" was urllib's ValueError ("unknown url type") as a traceback from `prices update`
+    with pytest.raises(InputError) as err:
+        RetailPrices(base_url=url)
+    assert [str(p) for p in err.value.problems] == [
+        f"--api-url: {url}: expected an http:// or https:// URL of the Retail Prices API"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        # found by fuzzing the answers: each was a traceback (pydantic's ValidationError, InvalidOperation)
+        ("retailPrice", "true", "retailPrice: not a non-negative number: True"),
+        ("retailPrice", "1e400", "retailPrice: not a plausible amount"),
+        ("retailPrice", '"0.03"', "retailPrice: not a non-negative number: '0.03'"),
+        ("tierMinimumUnits", '"abc"', "tierMinimumUnits: not a non-negative number: 'abc'"),
+        ("tierMinimumUnits", "[0]", "tierMinimumUnits: not a non-negative number: [0]"),
+    ],
+)
+def test_a_number_of_the_answer_that_is_no_price_is_one_line(
+    replay: Replay, field: str, value: str, message: str
+) -> None:
+    page = json.loads((PAGES / "key-vault-operations.json").read_text())
+    raw = json.dumps(page)
+    item = json.dumps(page["Items"][0])
+    changed = json.loads(item)
+    changed[field] = "__VALUE__"
+    body = raw.replace(item, json.dumps(changed).replace('"__VALUE__"', value))
+    replay.routes[("Operations", 0)] = [(200, {}, "body:" + body)]
+    with pytest.raises(InputError) as err:
+        fetch_price_file(client(replay, []), "eastus2", "USD", TODAY)
+    [problem] = err.value.problems
+    assert problem.path.startswith(replay.base_url) and message in str(problem), str(problem)
+
+
+def test_retry_after_is_capped_and_read_as_ascii_digits(replay: Replay) -> None:
+    # a day's Retry-After would hang `prices update`; "²" passed isdigit() and crashed float()
+    replay.routes[("Operations", 0)] = [
+        (429, {"Retry-After": "86400"}, "body:{}"),
+        (429, {"Retry-After": "\u00b2"}, "body:{}"),
+        (200, {}, "key-vault-operations.json"),
+    ]
+    waits: list[float] = []
+    client(replay, waits).items("eastus2", BY_KEY["key-vault-operations"], "USD")
+    assert waits == [120.0, 1.0]  # the cap, then 0.5 s x 2^1

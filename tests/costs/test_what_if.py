@@ -127,6 +127,11 @@ def test_explain_after_a_what_if(registry: Path, tmp_path: Path) -> None:  # noq
         (["--what-if-phase", "verona=9"], "--what-if-phase: verona=9: phase 9 is not one of the consortium's phases"),
         (["--what-if-phase", "verona"], "--what-if-phase: verona: expected SLUG=N, N a phase number 1-4"),
         (["--what-if-phase", "verona=x"], "--what-if-phase: verona=x: expected SLUG=N"),
+        # found by fuzzing: int() refused these after isdigit() took them (tracebacks)
+        (["--what-if-phase", "verona=" + "9" * 5000], "--what-if-phase: verona=999"),
+        (["--what-if-phase", "verona=\u00b2"], "--what-if-phase: verona=\u00b2: expected SLUG=N"),
+        (["--what-if-add", "{tmp}/loop.yaml"], "{tmp}/loop.yaml: cannot read"),  # resolve(): RuntimeError
+        (["--what-if-add", "{tmp}"], "{tmp}: is a directory, expected a file"),
         (["--what-if-phase", "veronna=2"], "members/veronna.yaml: no such member in the registry (did you mean"),
         (["--what-if-phase", "verona=2", "--what-if-remove", "verona"], "--what-if-phase: verona: the same member"),
         (["--what-if-phase", "verona=2", "--what-if-phase", "verona=3"], "--what-if-phase: verona: the same member"),
@@ -147,6 +152,7 @@ def test_bad_what_if_is_one_line_exit_2_nothing_written(
     (tmp_path / "bad.yaml").write_text(new_member(registry, tmp_path, "bad").read_text().replace("14030", "lots"))
     clash = new_member(registry, tmp_path, "clash").read_text().replace("cam-dc01", "ver-dc01")
     (tmp_path / "clash.yaml").write_text(clash)
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
     before = tree_digest(registry)
     code, out, err = run(registry, *(a.replace("{tmp}", str(tmp_path)) for a in args))
     assert code == 2 and out == "", err
