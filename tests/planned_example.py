@@ -22,6 +22,8 @@ from tests.conftest import REPO
 
 # Pinned so that plans (and the golden file) do not change with the calendar.
 BUDGET_START = date(2026, 1, 1)
+# The run's date (``as_of``) pinned too: the plans a module compares are then equal even when made on two days.
+AS_OF = date(2026, 1, 15)
 
 
 @cache
@@ -31,7 +33,7 @@ def _example_registry() -> Registry:
 
 @cache
 def _example_plan() -> Plan:
-    return plan_registry(_example_registry(), None, include_hub=True, budget_start=BUDGET_START)
+    return plan_registry(_example_registry(), None, include_hub=True, budget_start=BUDGET_START, as_of=AS_OF)
 
 
 @cache
@@ -75,7 +77,7 @@ def plan_member_at(example_registry: Registry, hub_plan: StackPlan) -> Callable[
     def plan(slug: str, phase: int) -> StackPlan:
         member = example_registry.entry(slug).member.model_copy(update={"phase": phase})
         return plan_stack(
-            member_stack(example_registry, member), hub_outputs=hub_plan.outputs, budget_start=BUDGET_START
+            member_stack(example_registry, member), hub_outputs=hub_plan.outputs, budget_start=BUDGET_START, as_of=AS_OF
         )
 
     return plan
@@ -83,7 +85,9 @@ def plan_member_at(example_registry: Registry, hub_plan: StackPlan) -> Callable[
 
 @cache
 def _first_preview_records() -> list[dict[str, Any]]:
-    plan = plan_registry(_example_registry(), None, include_hub=True, budget_start=BUDGET_START, first_preview=True)
+    plan = plan_registry(
+        _example_registry(), None, include_hub=True, budget_start=BUDGET_START, as_of=AS_OF, first_preview=True
+    )
     return [r.to_json() for r in plan.records]
 
 

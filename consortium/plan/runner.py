@@ -92,8 +92,6 @@ def stack_name(config: HubStack | MemberStack) -> str:
     return HUB_STACK if isinstance(config, HubStack) else config.member.slug
 
 
-
-
 def stack_config(
     config: HubStack | MemberStack, budget_start: date | None = None, as_of: date | None = None
 ) -> tuple[dict[str, str], list[str]]:
@@ -200,13 +198,22 @@ def clear_hub_cache() -> None:
 
 
 def plan_hub(
-    registry: Registry, *, budget_start: date | None = None, fast: bool = True, first_preview: bool = False
+    registry: Registry,
+    *,
+    budget_start: date | None = None,
+    fast: bool = True,
+    first_preview: bool = False,
+    as_of: date | None = None,
 ) -> StackPlan:
-    """The hub's plan, computed once per process and configuration (members read its outputs)."""
+    """The hub's plan, computed once per process, configuration and day (members read its outputs;
+    the run's date starts the gateway's maintenance window)."""
     config = hub_stack(registry)
-    key = json.dumps([config.model_dump(mode="json"), str(budget_start), fast, first_preview])
+    as_of = as_of or datetime.now(UTC).date()
+    key = json.dumps([config.model_dump(mode="json"), str(budget_start), fast, first_preview, str(as_of)])
     if key not in _HUB_CACHE:
-        _HUB_CACHE[key] = plan_stack(config, budget_start=budget_start, fast=fast, first_preview=first_preview)
+        _HUB_CACHE[key] = plan_stack(
+            config, budget_start=budget_start, fast=fast, first_preview=first_preview, as_of=as_of
+        )
     return _HUB_CACHE[key]
 
 
@@ -275,9 +282,7 @@ def _worker_init(job: _Job) -> None:
 
 def _worker(slugs: list[str]) -> list[StackPlan]:
     job: _Job = _WORKER_STATE["job"]
-    return _plan_members(
-        job.registry, slugs, job.hub_outputs, job.budget_start, job.fast, job.first_preview, job.as_of
-    )
+    return _plan_members(job.registry, slugs, job.hub_outputs, job.budget_start, job.fast, job.first_preview, job.as_of)
 
 
 def _chunks(slugs: list[str], jobs: int) -> list[list[str]]:
@@ -309,10 +314,11 @@ def plan_registry(
     """
     slugs = select_members(registry, members)
     done = on_stack or (lambda _plan: None)
+    as_of = as_of or datetime.now(UTC).date()  # one day for the hub and every member, even across midnight
     jobs = max(1, min(jobs, len(slugs)))
     with fastpath.collector_session() if fast else nullcontext():
         hub = (
-            plan_hub(registry, budget_start=budget_start, fast=fast, first_preview=first_preview)
+            plan_hub(registry, budget_start=budget_start, fast=fast, first_preview=first_preview, as_of=as_of)
             if (slugs or include_hub)
             else None
         )

@@ -27,7 +27,7 @@ from consortium.registry.stackconfig import hub_stack
 from infra.hub_deployer_role import HUB_SIDE_ACTIONS, PURPOSE, role_actions
 from infra.hub_outputs import HubOutput
 from tests.infra.helpers import of_type, one
-from tests.planned_example import BUDGET_START
+from tests.planned_example import AS_OF, BUDGET_START
 
 ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -101,7 +101,7 @@ def member_plans(
 @pytest.fixture(scope="module")
 def hub_with_deployers(example_registry: Registry) -> StackPlan:
     stack = hub_stack(example_registry).model_copy(update={"member_deployers": DEPLOYERS})
-    return runner.plan_stack(stack, budget_start=BUDGET_START)
+    return runner.plan_stack(stack, budget_start=BUDGET_START, as_of=AS_OF)
 
 
 def test_every_hub_side_member_resource_has_its_permissions(member_plans, hub_plan):

@@ -16,7 +16,7 @@ from consortium.registry.models import Service
 from consortium.registry.stackconfig import hub_stack, member_stack
 from infra.private_endpoint import zone_configs
 from tests.infra.helpers import of_type, one
-from tests.planned_example import BUDGET_START
+from tests.planned_example import AS_OF, BUDGET_START
 
 ENDPOINT = "azure-native:network:PrivateEndpoint"
 ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
@@ -171,11 +171,11 @@ def test_a_spoke_with_nothing_private_to_reach_gets_no_endpoints(example_registr
     """A consortium that rolls out networking before backup and identity: endpoints come with them."""
     base = member_stack(example_registry, example_registry.entry("verona").member)
     only_network = base.model_copy(update={"services": [Service.SERVICE_DESK, Service.NETWORKING]})
-    plan = runner.plan_stack(only_network, hub_outputs=hub_plan.outputs, budget_start=BUDGET_START)
+    plan = runner.plan_stack(only_network, hub_outputs=hub_plan.outputs, budget_start=BUDGET_START, as_of=AS_OF)
     assert len(of_type(plan, VNET)) == 1
     assert not of_type(plan, COMPONENT) and not of_type(plan, ENDPOINT)
     with_identity = base.model_copy(update={"services": [Service.SERVICE_DESK, Service.IDENTITY, Service.NETWORKING]})
-    plan = runner.plan_stack(with_identity, hub_outputs=hub_plan.outputs, budget_start=BUDGET_START)
+    plan = runner.plan_stack(with_identity, hub_outputs=hub_plan.outputs, budget_start=BUDGET_START, as_of=AS_OF)
     assert [r.inputs["privateLinkServiceConnections"][0]["groupIds"] for r in of_type(plan, ENDPOINT)] == [["vault"]]
 
 
@@ -195,7 +195,7 @@ def test_an_unknown_region_fails_clearly():
 def test_the_hub_refuses_a_location_without_a_backup_zone(example_registry):
     config = hub_stack(example_registry).model_copy(update={"locations": ["centralus", "atlantis"]})
     with pytest.raises(ValueError, match=r"no Azure Backup geo code known for location 'atlantis'"):
-        runner.plan_stack(config, budget_start=BUDGET_START)
+        runner.plan_stack(config, budget_start=BUDGET_START, as_of=AS_OF)
 
 
 @pytest.mark.parametrize("owner", ["verona", LONGEST_SLUG])

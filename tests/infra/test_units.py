@@ -20,7 +20,7 @@ from infra.member_budget import MemberBudget, MemberBudgetArgs
 from infra.member_network import spoke_routes, subnet_rules
 from policies.network import LATERAL_PORTS
 from tests.infra.helpers import inputs
-from tests.planned_example import BUDGET_START
+from tests.planned_example import AS_OF, BUDGET_START
 
 LONGEST_SLUG = "a23456789-123456789-1234"  # 24 characters, the registry's maximum
 
@@ -100,7 +100,7 @@ def test_firewall_rule_collections_are_ordered_and_deny_spoke_to_spoke():
 def _plan_alone(example_registry, build):
     """Plan one component on its own (a stack holding just it) under the mock runtime."""
     config = member_stack(example_registry, example_registry.entry("verona").member)
-    return runner.plan_stack(config, budget_start=BUDGET_START, program=lambda: build(config))
+    return runner.plan_stack(config, budget_start=BUDGET_START, as_of=AS_OF, program=lambda: build(config))
 
 
 def test_backup_alone_caps_blob_soft_delete_at_azures_limit(example_registry):
@@ -178,6 +178,7 @@ def test_the_pulumi_entry_point_runs_the_program(example_registry, hub_plan, sta
         config,
         hub_outputs=hub_plan.outputs,
         budget_start=BUDGET_START,
+        as_of=AS_OF,
         program=lambda: runpy.run_path(str(PROGRAM_DIR), run_name="__main__"),
     )
     assert plan.records == stack_plan("verona").records

@@ -21,7 +21,7 @@ from pulumi.runtime import rpc as sdk_rpc
 from consortium.plan import fastpath, records, runner
 from consortium.plan.monitor import RecordingMonitor
 from consortium.registry.stackconfig import member_stack
-from tests.planned_example import BUDGET_START
+from tests.planned_example import AS_OF, BUDGET_START
 
 ONE_PER_PHASE = ["cottage-grove", "sun-prairie", "mcfarland", "verona"]  # phases 1, 2, 3, 4
 
@@ -29,9 +29,9 @@ ONE_PER_PHASE = ["cottage-grove", "sun-prairie", "mcfarland", "verona"]  # phase
 def test_fast_path_equals_the_sdk_default_path_for_every_phase(example_registry):
     """Hub and one member of each phase: identical records (URNs, inputs, dependencies, ...) and exports."""
     runner.clear_hub_cache()
-    fast = runner.plan_registry(example_registry, ONE_PER_PHASE, budget_start=BUDGET_START, jobs=2)
+    fast = runner.plan_registry(example_registry, ONE_PER_PHASE, budget_start=BUDGET_START, as_of=AS_OF, jobs=2)
     runner.clear_hub_cache()
-    slow = runner.plan_registry(example_registry, ONE_PER_PHASE, budget_start=BUDGET_START, fast=False)
+    slow = runner.plan_registry(example_registry, ONE_PER_PHASE, budget_start=BUDGET_START, as_of=AS_OF, fast=False)
     runner.clear_hub_cache()
     assert [s.stack for s in fast.stacks] == [s.stack for s in slow.stacks] == ["hub", *sorted(ONE_PER_PHASE)]
     for quick, default in zip(fast.stacks, slow.stacks, strict=True):
@@ -43,10 +43,10 @@ def test_fast_path_equals_the_sdk_default_path_for_every_phase(example_registry)
 def test_fast_path_equals_the_sdk_default_path_for_a_translated_town(example_registry):
     """A NAT town in the networking phase (rules on the hub gateway, ids the connection refers to)."""
     runner.clear_hub_cache()
-    hub = runner.plan_hub(example_registry, budget_start=BUDGET_START, fast=False)
+    hub = runner.plan_hub(example_registry, budget_start=BUDGET_START, as_of=AS_OF, fast=False)
     config = member_stack(example_registry, example_registry.entry("monona").member.model_copy(update={"phase": 4}))
-    fast = runner.plan_stack(config, hub_outputs=hub.outputs, budget_start=BUDGET_START)
-    slow = runner.plan_stack(config, hub_outputs=hub.outputs, budget_start=BUDGET_START, fast=False)
+    fast = runner.plan_stack(config, hub_outputs=hub.outputs, budget_start=BUDGET_START, as_of=AS_OF)
+    slow = runner.plan_stack(config, hub_outputs=hub.outputs, budget_start=BUDGET_START, as_of=AS_OF, fast=False)
     runner.clear_hub_cache()
     assert any(r.type == "azure-native:network:VirtualNetworkGatewayNatRule" for r in fast.records)
     assert fast.records == slow.records
@@ -59,6 +59,7 @@ def test_the_fast_path_changes_nothing_but_speed(example_registry, stack_plan, h
         member_stack(example_registry, example_registry.entry("verona").member),
         hub_outputs=hub_plan.outputs,
         budget_start=BUDGET_START,
+        as_of=AS_OF,
         fast=False,
     )
     assert slow.records == stack_plan("verona").records
@@ -237,4 +238,4 @@ def test_a_failed_registration_fails_the_plan_on_both_paths(example_registry, mo
     monkeypatch.setattr(RecordingMonitor, "RegisterResource", register)
     config = member_stack(example_registry, example_registry.entry("verona").member)
     with pytest.raises(Exception, match="the engine refused rg-broken"):
-        runner.plan_stack(config, budget_start=BUDGET_START, program=build, fast=fast)
+        runner.plan_stack(config, budget_start=BUDGET_START, as_of=AS_OF, program=build, fast=fast)

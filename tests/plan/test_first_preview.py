@@ -21,7 +21,7 @@ from consortium.plan.first_preview import preview_outputs, wire_unknowns
 from consortium.plan.records import Plan, StackPlan
 from consortium.registry.stackconfig import member_stack
 from consortium.wire import SECRET, SECRET_SIG, SIG_KEY, UNKNOWN, UNKNOWN_VALUE
-from tests.planned_example import BUDGET_START, _example_registry
+from tests.planned_example import AS_OF, BUDGET_START, _example_registry
 
 # --------------------------------------------------------------------------- the answers
 
@@ -77,7 +77,9 @@ def test_the_mask_read_back_is_the_engines_unknown():
 @cache
 def _first_preview() -> Plan:
     registry = _example_registry()
-    return runner.plan_registry(registry, None, include_hub=True, budget_start=BUDGET_START, first_preview=True)
+    return runner.plan_registry(
+        registry, None, include_hub=True, budget_start=BUDGET_START, as_of=AS_OF, first_preview=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +150,7 @@ def test_the_plan_file_has_the_same_format(first_preview, tmp_path):
 
 def test_parallel_first_preview_is_the_same(first_preview):
     parallel = runner.plan_registry(
-        _example_registry(), None, include_hub=True, budget_start=BUDGET_START, first_preview=True, jobs=2
+        _example_registry(), None, include_hub=True, budget_start=BUDGET_START, as_of=AS_OF, first_preview=True, jobs=2
     )
     assert records.plan_json(parallel) == records.plan_json(first_preview)
 
@@ -158,7 +160,11 @@ def test_a_translated_member_in_the_networking_phase(example_registry, first_pre
     member = example_registry.entry("monona").member.model_copy(update={"phase": 4})
     hub = first_preview.stacks[0]
     preview = runner.plan_stack(
-        member_stack(example_registry, member), hub_outputs=hub.outputs, budget_start=BUDGET_START, first_preview=True
+        member_stack(example_registry, member),
+        hub_outputs=hub.outputs,
+        budget_start=BUDGET_START,
+        as_of=AS_OF,
+        first_preview=True,
     )
     full = plan_member_at("monona", 4)
     assert [r.urn for r in preview.records] == [r.urn for r in full.records]
@@ -168,7 +174,9 @@ def test_a_translated_member_in_the_networking_phase(example_registry, first_pre
 def test_the_default_sdk_path_gives_the_same_first_preview(example_registry, first_preview):
     hub = first_preview.stacks[0]
     config = member_stack(example_registry, example_registry.entry("verona").member)
-    slow = runner.plan_stack(config, hub_outputs=hub.outputs, budget_start=BUDGET_START, fast=False, first_preview=True)
+    slow = runner.plan_stack(
+        config, hub_outputs=hub.outputs, budget_start=BUDGET_START, as_of=AS_OF, fast=False, first_preview=True
+    )
     fast = next(s for s in first_preview.stacks if s.stack == "verona")
     assert slow.records == fast.records
 
@@ -198,13 +206,15 @@ def _verona() -> Any:
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "sdk-default"])
 def test_an_exception_inside_an_apply_fails_the_first_preview(use_the_result, fast):
     program = _broken_program(use_the_result)
-    full: StackPlan = runner.plan_stack(_verona(), budget_start=BUDGET_START, fast=fast, program=program)
+    full: StackPlan = runner.plan_stack(_verona(), budget_start=BUDGET_START, as_of=AS_OF, fast=fast, program=program)
     assert len(full.records) == (2 if use_the_result else 1)  # fine while every id is known
     with pytest.raises(AttributeError, match="rsplit"):
-        runner.plan_stack(_verona(), budget_start=BUDGET_START, fast=fast, program=program, first_preview=True)
+        runner.plan_stack(
+            _verona(), budget_start=BUDGET_START, as_of=AS_OF, fast=fast, program=program, first_preview=True
+        )
     gc.collect()  # the failed run's futures go now: asyncio logs them here, not at the end of the session
     # A stack planned after a failed one starts clean.
-    again = runner.plan_stack(_verona(), budget_start=BUDGET_START, fast=fast, program=program)
+    again = runner.plan_stack(_verona(), budget_start=BUDGET_START, as_of=AS_OF, fast=fast, program=program)
     assert [r.urn for r in again.records] == [r.urn for r in full.records]
 
 
@@ -217,7 +227,7 @@ def test_an_apply_on_an_unknown_does_not_run():
         rg.id.apply(ran.append)
         pulumi.export("rg", rg.id)
 
-    preview = runner.plan_stack(_verona(), budget_start=BUDGET_START, program=main, first_preview=True)
+    preview = runner.plan_stack(_verona(), budget_start=BUDGET_START, as_of=AS_OF, program=main, first_preview=True)
     assert ran == [] and preview.outputs == {"rg": UNKNOWN}
-    runner.plan_stack(_verona(), budget_start=BUDGET_START, program=main)
+    runner.plan_stack(_verona(), budget_start=BUDGET_START, as_of=AS_OF, program=main)
     assert len(ran) == 1 and ran[0].startswith("/subscriptions/")

@@ -19,20 +19,26 @@ from consortium.plan import records, runner
 from consortium.plan.records import Plan
 from consortium.registry.errors import InputError
 from consortium.wire import UNKNOWN
-from tests.planned_example import BUDGET_START
+from tests.planned_example import AS_OF, BUDGET_START
 
 GOLDEN = Path(__file__).parent / "golden" / "verona.json"
 
 
 def test_two_runs_give_byte_identical_plans(example_registry, example_plan):
-    again = runner.plan_registry(example_registry, None, include_hub=True, budget_start=BUDGET_START)
+    again = runner.plan_registry(example_registry, None, include_hub=True, budget_start=BUDGET_START, as_of=AS_OF)
     assert records.plan_json(again) == records.plan_json(example_plan)
 
 
 def test_parallel_planning_gives_the_same_plan(example_registry, example_plan):
     reported = []
     parallel = runner.plan_registry(
-        example_registry, None, include_hub=True, budget_start=BUDGET_START, jobs=2, on_stack=reported.append
+        example_registry,
+        None,
+        include_hub=True,
+        budget_start=BUDGET_START,
+        as_of=AS_OF,
+        jobs=2,
+        on_stack=reported.append,
     )
     assert records.plan_json(parallel) == records.plan_json(example_plan)
     # each member stack reported once, as it is done (the hub is not a member)
@@ -42,7 +48,12 @@ def test_parallel_planning_gives_the_same_plan(example_registry, example_plan):
 def test_each_member_is_reported_as_it_is_planned(example_registry):
     reported = []
     plan = runner.plan_registry(
-        example_registry, ["verona", "monona"], include_hub=False, budget_start=BUDGET_START, on_stack=reported.append
+        example_registry,
+        ["verona", "monona"],
+        include_hub=False,
+        budget_start=BUDGET_START,
+        as_of=AS_OF,
+        on_stack=reported.append,
     )
     assert [p.stack for p in reported] == ["monona", "verona"] == [p.stack for p in plan.stacks]
 

@@ -221,9 +221,7 @@ def test_an_unhook_date_at_the_calendars_end_is_one_line_not_an_overflow(registr
     ], result.err
     assert tree_digest(registry_dir) == before
     member = registry_dir / f"members/{SLUG}.yaml"
-    member.write_text(
-        member.read_text().replace("status: active", "status: leaving\nleaving: {unhook_on: 9999-12-30}")
-    )
+    member.write_text(member.read_text().replace("status: active", "status: leaving\nleaving: {unhook_on: 9999-12-30}"))
     result = cli("validate", "--registry", registry_dir)
     assert result.code == 2, result
     assert result.err_lines == [
