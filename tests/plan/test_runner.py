@@ -84,3 +84,17 @@ def test_the_secret_placeholder_never_reaches_a_plan(example_plan):
     text = records.plan_json(example_plan)
     assert runner.PLACEHOLDER_SECRET not in text
     assert UNKNOWN not in text, "an input depends on an output the fake Azure does not fill"
+
+
+def test_the_hub_is_planned_on_the_plans_day(example_registry):
+    """The run's date (``as_of``) reaches the hub too: its gateway's maintenance window starts that day, so a
+    plan pinned to a day is the same whenever it is made."""
+    from datetime import date
+
+    def window_start(as_of: date) -> str:
+        plan = runner.plan_registry(example_registry, [], include_hub=True, budget_start=BUDGET_START, as_of=as_of)
+        (config,) = [r for r in plan.stacks[0].records if r.type == "azure-native:maintenance:MaintenanceConfiguration"]
+        return config.inputs["startDateTime"]
+
+    assert window_start(date(2031, 3, 4)).startswith("2031-03-04 ")
+    assert window_start(date(2031, 3, 5)).startswith("2031-03-05 ")
