@@ -13,22 +13,20 @@ The suite's version is tests/test_cli_contract.py.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
-import re
 import shutil
 import sys
-import tempfile
-import traceback
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.conftest import REPO, copy_registry, tree_digest
-from tests.registry.helpers import cli
+import fuzz_campaign
+from fuzz_campaign import LINE
+
+from tests.conftest import REPO, tree_digest
+from tests.registry.helpers import Result, cli
 from tests.test_cli_contract import HOST, _mutate_json, _mutate_yaml, evidence_doc, plan_doc
 
 NASTY = [
@@ -64,7 +62,6 @@ STATE = {
         ]
     },
 }
-LINE = re.compile(r"(/?[\w.-]+)(/[\w.-]+)*: ")
 
 
 def _json_value(rng: random.Random, depth: int = 0) -> Any:
@@ -84,7 +81,7 @@ def _json_value(rng: random.Random, depth: int = 0) -> Any:
     return {rng.choice(["status", "inputs", "urn", "x", ""]): _json_value(rng, depth + 1) for _ in range(2)}
 
 
-def _example(rng: random.Random, root: Path) -> tuple[str, list[str | Path]]:
+def _example(rng: random.Random, root: Path) -> tuple[str, list[str | Path], None]:
     """Mutate one input of ``root``; the kind and the command that reads it."""
     kind = rng.choice(["member", "consortium", "exemptions", "plan", "state", "evidence"])
     plan, state, evidence = root / "plan.json", root / "state.json", root / "evidence"
@@ -97,62 +94,40 @@ def _example(rng: random.Random, root: Path) -> tuple[str, list[str | Path]]:
         value = rng.choice(NASTY) if rng.random() < 0.5 else json.dumps(_json_value(rng))
         path = root / rel
         path.write_text(_mutate_yaml(path.read_text(), rng.randrange(400), value, rng.randrange(3)))
-        return kind, audit if kind == "exemptions" else ["validate", "--registry", root]
+        return kind, audit if kind == "exemptions" else ["validate", "--registry", root], None
     target = {"plan": plan, "state": state, "evidence": evidence / f"{HOST}.json"}[kind]
     path_in = [rng.randrange(20) for _ in range(rng.randrange(5))]
     target.write_text(json.dumps(_mutate_json(json.loads(target.read_text()), path_in, _json_value(rng))))
     if kind == "state":
-        return kind, ["audit", "--registry", root, "--state", state]
-    return kind, audit
+        return kind, ["audit", "--registry", root, "--state", state], None
+    return kind, audit, None
+
+
+def _judge(
+    kind: str, command: list[str | Path], _extra: None, result: Result, root: Path, before: str
+) -> tuple[str, Result] | None:
+    """The CLI contract: exit 0, 1 or 2; on exit 2 every line names a file and nothing was written;
+    what validate accepts, render renders."""
+    if result.code not in (0, 1, 2):
+        return "exit outside 0/1/2", result
+    if result.code == 2 and not all(LINE.match(line) for line in result.err_lines):
+        return "a line not naming a file", result
+    if result.code == 2 and tree_digest(root) != before:
+        return "written on exit 2", result
+    if result.code == 0 and command[0] == "validate":
+        # what validate accepts, render must render (a name with a control character did not)
+        rendered = cli("render", "--registry", root)
+        if rendered.code != 0:
+            return "validates but does not render", rendered
+    return None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
-    counts: Counter[str] = Counter()
-    broken: Counter[str] = Counter()
-    first: dict[str, str] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        pristine = copy_registry(Path(tmp) / "pristine")
+    args = fuzz_campaign.arguments(__doc__.splitlines()[0], examples=2000)
+    with fuzz_campaign.pristine_registry() as (pristine, scratch):
         if not (pristine / "exemptions.yaml").exists():  # the fixture's copy leaves it out
             shutil.copy2(REPO / "exemptions.yaml", pristine / "exemptions.yaml")
-        for _ in range(args.examples):
-            root = Path(tmp) / "r"
-            shutil.rmtree(root, ignore_errors=True)
-            shutil.copytree(pristine, root)
-            kind, command = _example(rng, root)
-            before = tree_digest(root)
-            try:
-                result = cli(*command)
-            except BaseException:  # a traceback is what we count
-                broken[f"{kind}: traceback"] += 1
-                first.setdefault(f"{kind}: traceback", traceback.format_exc(limit=3))
-                continue
-            counts[f"{kind}: exit {result.code}"] += 1
-            problem = None
-            if result.code not in (0, 1, 2):
-                problem = "exit outside 0/1/2"
-            elif result.code == 2 and not all(LINE.match(line) for line in result.err_lines):
-                problem = "a line not naming a file"
-            elif result.code == 2 and tree_digest(root) != before:
-                problem = "written on exit 2"
-            if not problem and result.code == 0 and command[0] == "validate":
-                # what validate accepts, render must render (a name with a control character did not)
-                rendered = cli("render", "--registry", root)
-                if rendered.code != 0:
-                    problem, result = "validates but does not render", rendered
-            if problem:
-                broken[f"{kind}: {problem}"] += 1
-                first.setdefault(f"{kind}: {problem}", result.err[:400])
-    print(f"{args.examples} examples (seed {args.seed})")
-    for key, n in sorted(counts.items()):
-        print(f"  {key:32} {n}")
-    print(f"contract broken: {sum(broken.values())}")
-    for key, n in sorted(broken.items()):
-        print(f"  {key:32} {n}\n    first: {first[key]!r}")
+        fuzz_campaign.run(pristine, scratch, args, _example, _judge)
 
 
 if __name__ == "__main__":

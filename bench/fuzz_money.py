@@ -22,29 +22,27 @@ versions are in tests/costs/test_focus.py, tests/costs/test_money.py and tests/a
 
 from __future__ import annotations
 
-import argparse
 import copy
 import csv
 import gzip
 import io
 import json
 import random
-import re
 import shutil
 import sys
-import tempfile
-import traceback
-from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import fuzz_campaign
+from fuzz_campaign import LINE
+
 from consortium.money import cents, parse_decimal
 from tests.assets.helpers import LINUX
-from tests.conftest import REPO, copy_registry, tree_digest
-from tests.registry.helpers import cli
+from tests.conftest import REPO, tree_digest
+from tests.registry.helpers import Result, cli
 from tests.test_cli_contract import _mutate_json
 
 FOCUS = REPO / "tests/data/focus-1.0/dane-county-2026-11.csv"
@@ -66,7 +64,6 @@ CELLS = {
 }  # fmt: skip
 NODES: list[Any] = [None, True, 0, -1, 1.5, 10**30, "", "x" * 600, "\x00", "\x1b[2J", "\ud800", "1e400", "NaN",
                     "2026-02-30", [], {}, {"x": 1}, "\u0663"]  # fmt: skip
-LINE = re.compile(r"(/?[\w.-]+)(/[\w.-]+)*: ")
 
 
 def _write_rows(rows: list[list[str]], *, delimiter: str = ",", newline: str = "\r\n") -> str:
@@ -121,62 +118,39 @@ def _example(rng: random.Random, root: Path) -> tuple[str, list[str | Path], lis
     return kind, ["assets", "--registry", root, "--dir", folder, "--format", fmt, "--output", out], None
 
 
+def _judge(
+    kind: str, _command: list[str | Path], rows: list[list[str]] | None, result: Result, root: Path, before: str
+) -> tuple[str, Result] | None:
+    """The contract: exit 0 or 2; on exit 2 one line per problem, each naming a file, and nothing written;
+    an accepted bill's shares add up to its total, the cents of its rows' sum."""
+    lines = [line for line in result.err_lines if not line.startswith(("warning: ", "note: "))]
+    if result.code not in (0, 2):
+        return "exit outside 0/2", result
+    if result.code == 2 and not (lines and all(LINE.match(line) for line in lines)):
+        return "a line not naming a file", result  # one line per problem (pydantic may find several)
+    if result.code == 2 and tree_digest(root) != before:
+        return "written on exit 2", result
+    if result.code == 0 and kind == "chargeback" and rows is not None:
+        doc = json.loads(result.out)
+        total = Decimal(doc["bill_total"])
+        unallocated = Decimal(doc["unallocated"]["total"])
+        if sum((Decimal(m["total"]) for m in doc["members"].values()), unallocated) != total:
+            return "shares do not add up to the bill", result
+        if _billed(rows) not in (None, total):
+            return "bill total is not the rows' sum", result
+    return None
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=600)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
-    counts: Counter[str] = Counter()
-    broken: Counter[str] = Counter()
-    first: dict[str, str] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        pristine = copy_registry(Path(tmp) / "pristine")
+    args = fuzz_campaign.arguments(__doc__.splitlines()[0], examples=600)
+    with fuzz_campaign.pristine_registry() as (pristine, scratch):
         if not (pristine / "prices").exists():  # the tests' copy leaves the price files out
             shutil.copytree(REPO / "prices", pristine / "prices")
-        plan = cli("plan", "--registry", pristine, "--all", "--json", Path(tmp) / "plan.json")
+        plan = cli("plan", "--registry", pristine, "--all", "--json", scratch / "plan.json")
         if plan.code != 0:
             sys.exit(f"planning the example failed: {plan.err}")
-        shutil.copy2(Path(tmp) / "plan.json", pristine / "plan.json")
-        for _ in range(args.examples):
-            root = Path(tmp) / "r"
-            shutil.rmtree(root, ignore_errors=True)
-            shutil.copytree(pristine, root)
-            kind, command, rows = _example(rng, root)
-            before = tree_digest(root)
-            try:
-                result = cli(*command)
-            except BaseException:  # a traceback is what we count
-                broken[f"{kind}: traceback"] += 1
-                first.setdefault(f"{kind}: traceback", traceback.format_exc(limit=-3))
-                continue
-            counts[f"{kind}: exit {result.code}"] += 1
-            problem = None
-            lines = [line for line in result.err_lines if not line.startswith(("warning: ", "note: "))]
-            if result.code not in (0, 2):
-                problem = "exit outside 0/2"
-            elif result.code == 2 and not (lines and all(LINE.match(line) for line in lines)):
-                problem = "a line not naming a file"  # one line per problem (pydantic may find several)
-            elif result.code == 2 and tree_digest(root) != before:
-                problem = "written on exit 2"
-            elif result.code == 0 and kind == "chargeback" and rows is not None:
-                doc = json.loads(result.out)
-                total = Decimal(doc["bill_total"])
-                unallocated = Decimal(doc["unallocated"]["total"])
-                parts = sum((Decimal(m["total"]) for m in doc["members"].values()), unallocated)
-                if parts != total:
-                    problem = "shares do not add up to the bill"
-                elif _billed(rows) not in (None, total):
-                    problem = "bill total is not the rows' sum"
-            if problem:
-                broken[f"{kind}: {problem}"] += 1
-                first.setdefault(f"{kind}: {problem}", (result.err or result.out)[:400])
-    print(f"{args.examples} examples (seed {args.seed})")
-    for key, n in sorted(counts.items()):
-        print(f"  {key:32} {n}")
-    print(f"contract broken: {sum(broken.values())}")
-    for key, n in sorted(broken.items()):
-        print(f"  {key:32} {n}\n    first: {first[key]!r}")
+        shutil.copy2(scratch / "plan.json", pristine / "plan.json")
+        fuzz_campaign.run(pristine, scratch, args, _example, _judge)
 
 
 if __name__ == "__main__":
