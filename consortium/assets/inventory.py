@@ -8,7 +8,6 @@ be wrong is one ``path: field: message`` line: a register must not count a ``"en
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 from consortium.registry.checker import HOST_PATTERN, TIMESTAMP_PATTERN  # noqa: F401 (the schema test reads them here)
 from consortium.registry.checker import Checker as _Checker
 from consortium.registry.errors import fail
-from consortium.registry.fields import SLUG_PATTERN
+from consortium.registry.fields import CONTROL_CHARACTER, SLUG_PATTERN
 from consortium.registry.hostfiles import load_host_files
 
 SCHEMA_VERSION = 1
@@ -26,18 +25,16 @@ KINDS = ("server", "endpoint")
 FAMILIES = ("linux", "windows")
 ENCRYPTION_METHODS = ("luks", "dm-crypt", "bitlocker", None)
 SOFTWARE_SOURCES = ("deb", "msi", "registry")
-# C0 and C1 control characters (NUL, ESC, tab, newline): no host, model, serial or program name holds
-# one, and passed on they cut a Snipe-IT import's row or drive the reader's terminal. The schema's
-# "text" pattern says the same.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class _InventoryChecker(_Checker):
-    """The playbooks' typed reads, with text on one line of printable characters."""
+    """The playbooks' typed reads, with text on one line of printable characters: no host, model, serial
+    or program name holds a control character, and one would cut a Snipe-IT import's row (the schema's
+    "text" pattern says the same)."""
 
     def text(self, value: Any, field: str, *, optional: bool = False, pattern: str | None = None) -> Any:
         found = super().text(value, field, optional=optional, pattern=pattern)
-        control = None if found is None else _CONTROL.search(found)
+        control = None if found is None else CONTROL_CHARACTER.search(found)
         if control:
             raise self.bad(field, f"holds a control character ({control.group()!r} at {control.start()})")
         return found

@@ -27,6 +27,7 @@ from typing import IO, Any, NamedTuple
 
 from consortium.money import parse_decimal
 from consortium.registry.errors import fail
+from consortium.registry.fields import CONTROL_CHARACTER
 from consortium.registry.files import lone_surrogate
 
 # FOCUS 1.0's ChargeCategory and ChargeClass values (ChargeClass is empty unless a correction).
@@ -54,9 +55,7 @@ _DATE = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?)?(?:Z|([+-])(\d{2}):?(\d{2}))?"
 )
 _CURRENCY = re.compile(r"[A-Z]{3}")
-# Control characters (NUL, ESC, newlines) in the names the reports print: no Azure name holds one,
-# and passed on they would cut a CSV row or drive the reader's terminal.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The names the reports print: no Azure name holds a control character (CONTROL_CHARACTER).
 _TEXT_COLUMNS = ("ResourceId", "ResourceName", "ServiceName", "x_ResourceGroupName")
 _CACHE_LIMIT = 100_000  # distinct dates and tag sets remembered; a month repeats them across rows
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -121,7 +120,7 @@ def _parse_tags(text: str) -> dict[str, Any]:
     if lone_surrogate(text, value):
         raise ValueError("a tag holds half of a UTF-16 surrogate pair (\\udXXX): not Unicode text")
     for k, v in value.items():
-        if _CONTROL.search(k) or (isinstance(v, str) and _CONTROL.search(v)):
+        if CONTROL_CHARACTER.search(k) or (isinstance(v, str) and CONTROL_CHARACTER.search(v)):
             raise ValueError(f"tag {k[:40]!r} holds a control character")
     tags = {k.lower(): v for k, v in value.items()}
     if len(tags) < len(value):  # "member" and "Member": which one names the owner?
@@ -285,9 +284,9 @@ def _rows(reader: Iterator[list[str]], shown: str) -> Iterator[Charge]:
         if klass and klass != CORRECTION:
             raise cells.bad(row, "ChargeClass", f"{klass!r} must be empty or {CORRECTION}")
         names = r[i_rid] + r[i_rname] + r[i_svc] + r[i_rg]
-        if not names.isprintable() and _CONTROL.search(names):  # isprintable: the quick test of a plain name
+        if not names.isprintable() and CONTROL_CHARACTER.search(names):  # isprintable: the quick test of a plain name
             at = (i_rid, i_rname, i_svc, i_rg)
-            column = next(c for c, i in zip(_TEXT_COLUMNS, at, strict=True) if _CONTROL.search(r[i]))
+            column = next(c for c, i in zip(_TEXT_COLUMNS, at, strict=True) if CONTROL_CHARACTER.search(r[i]))
             raise cells.bad(row, column, "holds a control character (NUL, escape, line break): a damaged file?")
         tags_text = r[i_tags]
         tags = tag_sets.get(tags_text)

@@ -22,6 +22,10 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,22}[a-z0-9]$"
 SLUG_HINT = "must be 3-24 characters: lowercase letters, digits and hyphens, not starting or ending with a hyphen"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 
+# C0 and C1 control characters (Unicode's category Cc: NUL, ESC, tab, line breaks): text read from files
+# that reports print (a bill's names, an inventory's fields) must hold none, or it cuts a CSV row or drives
+# the reader's terminal.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=254)]
 
